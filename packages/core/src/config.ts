@@ -1,0 +1,57 @@
+import { z } from "zod";
+
+const GiB = 1024 ** 3;
+
+const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const bool = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", ""])
+    .default(fallback ? "true" : "false")
+    .transform((v) => v === "true" || v === "1");
+
+/** Every setting rushes reads, in one zod schema over the environment. */
+export const ConfigSchema = z.object({
+  RUSHES_MAX_UPLOAD_BYTES: int(5 * GiB),
+  RUSHES_UPLOAD_EXPIRES_SECONDS: int(3600),
+  RUSHES_DOWNLOAD_EXPIRES_SECONDS: int(900),
+  RUSHES_MAX_DURATION_SECONDS: int(3600),
+  RUSHES_THUMBNAIL_WIDTHS: z
+    .string()
+    .default("300,640,1500,3000")
+    .transform((v) => v.split(",").map((w) => Number(w.trim())))
+    .pipe(z.array(z.number().int().positive()).min(1)),
+  RUSHES_TRANSCODER: z.enum(["ffmpeg", "mediaconvert"]).default("ffmpeg"),
+  /** How long a `processing` lease holds before a redelivery may take the video over. */
+  RUSHES_PROCESSING_TIMEOUT_SECONDS: int(900),
+  RUSHES_MAX_ATTEMPTS: int(3),
+  /** Hard wall-clock limit on any single ffmpeg/ffprobe run. */
+  RUSHES_FFMPEG_TIMEOUT_SECONDS: int(840),
+  RUSHES_MEDIACONVERT_ROLE_ARN: z.string().optional(),
+  RUSHES_MEDIACONVERT_ENDPOINT: z.string().url().optional(),
+  RUSHES_MEDIACONVERT_QUEUE_ARN: z.string().optional(),
+  RUSHES_CLIP_OUT_OF_RANGE_SECONDS: int(3 * 24 * 3600),
+  RUSHES_CLIP_RETRY_DELAY_SECONDS: int(60),
+  RUSHES_CLIP_RETRY_LIMIT_SECONDS: int(15 * 60),
+  RUSHES_CLIP_MAX_SECONDS: int(600),
+  /** Path-style S3 URLs, needed by local stand-ins (s3rver) that have no wildcard DNS. */
+  RUSHES_S3_FORCE_PATH_STYLE: bool(false),
+  RUSHES_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
+  RUSHES_LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
+  RUSHES_TMP_DIR: z.string().optional(),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+let cached: Config | undefined;
+
+export namespace Config {
+  /** Parsed once per process; `reset()` exists for tests and the local runtime. */
+  export function get(): Config {
+    cached ??= ConfigSchema.parse(process.env);
+    return cached;
+  }
+
+  export function reset() {
+    cached = undefined;
+  }
+}

@@ -1,0 +1,60 @@
+import type { z } from "zod";
+
+/** Error kinds a client may see; each maps to one HTTP status. */
+export const ErrorStatus = {
+  input: 400,
+  auth: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unsupported: 415,
+  invalid: 422,
+} as const;
+
+export type ErrorKind = keyof typeof ErrorStatus;
+
+export interface ErrorIssue {
+  path: string;
+  message: string;
+}
+
+/** The only error whose message reaches a client. Anything else becomes an opaque 500. */
+export class VisibleError extends Error {
+  constructor(
+    public readonly kind: ErrorKind,
+    public readonly code: string,
+    message: string,
+    public readonly issues?: ErrorIssue[],
+  ) {
+    super(message);
+    this.name = "VisibleError";
+  }
+
+  get status() {
+    return ErrorStatus[this.kind];
+  }
+
+  static fromZod(error: z.ZodError, code = "invalid_input") {
+    const issues = error.issues.map((issue) => ({
+      path: issue.path.map(String).join("."),
+      message: issue.message,
+    }));
+    const first = issues[0];
+    const message = first
+      ? `${first.path ? `${first.path}: ` : ""}${first.message}`
+      : "Invalid input";
+    return new VisibleError("input", code, message, issues);
+  }
+
+  toJSON() {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.issues ? { issues: this.issues } : {}),
+    };
+  }
+}
+
+export const notFound = (what: string) =>
+  new VisibleError("not_found", "not_found", `${what} not found`);
