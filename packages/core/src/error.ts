@@ -1,5 +1,3 @@
-import type { z } from "zod";
-
 /** Error kinds a client may see; each maps to one HTTP status. */
 export const ErrorStatus = {
   input: 400,
@@ -35,7 +33,10 @@ export class VisibleError extends Error {
     return ErrorStatus[this.kind];
   }
 
-  static fromZod(error: z.ZodError, code = "invalid_input") {
+  static fromZod(
+    error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> },
+    code = "invalid_input",
+  ) {
     const issues = error.issues.map((issue) => ({
       path: issue.path.map(String).join("."),
       message: issue.message,

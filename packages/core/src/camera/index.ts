@@ -1,0 +1,54 @@
+import { z } from "zod";
+import { Actor } from "../actor";
+import { Dynamo } from "../dynamo";
+import { isConditionalFailure } from "../dynamo-errors";
+import { notFound, VisibleError } from "../error";
+import { fn } from "../fn";
+import { createId } from "../id";
+
+export namespace Camera {
+  export const CameraId = z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "letters, digits, _ . : - only");
+
+  export const Info = z
+    .object({ id: z.string(), alias: z.string(), createdAt: z.string() })
+    .meta({ id: "Camera" });
+  export type Info = z.infer<typeof Info>;
+
+  export const CreateInput = z
+    .object({ alias: z.string().trim().min(1).max(200), cameraId: CameraId.optional() })
+    .meta({ id: "CreateCamera" });
+
+  /** Camera ids may be chosen by the client (e.g. a hardware serial); unique per owner. */
+  export const create = fn(CreateInput, async (input) => {
+    const owner = Actor.owner();
+    const cameraId = input.cameraId ?? createId("camera");
+    try {
+      const { data } = await Dynamo.entities.camera
+        .create({ cameraId, owner, alias: input.alias, createdAt: Date.now() })
+        .go();
+      return serialize(data);
+    } catch (error) {
+      if (isConditionalFailure(error)) {
+        throw new VisibleError("conflict", "camera_exists", `Camera ${cameraId} already exists`);
+      }
+      throw error;
+    }
+  });
+
+  export async function get(cameraId: string): Promise<Info> {
+    const parsed = CameraId.safeParse(cameraId);
+    if (!parsed.success) throw notFound("Camera");
+    const { data } = await Dynamo.entities.camera.get({ owner: Actor.owner(), cameraId: parsed.data }).go();
+    if (!data) throw notFound("Camera");
+    return serialize(data);
+  }
+
+  function serialize(item: { cameraId: string; alias: string; createdAt: number }): Info {
+    return { id: item.cameraId, alias: item.alias, createdAt: new Date(item.createdAt).toISOString() };
+  }
+}

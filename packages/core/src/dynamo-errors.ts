@@ -1,0 +1,9 @@
+/** True when DynamoDB refused a write because its condition did not hold. */
+export function isConditionalFailure(error: unknown): boolean {
+  for (let e = error as { name?: string; cause?: unknown; message?: string } | undefined; e; ) {
+    if (e.name === "ConditionalCheckFailedException") return true;
+    if (typeof e.message === "string" && e.message.includes("conditional request failed")) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}

@@ -1,0 +1,107 @@
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+} from "@aws-sdk/client-s3";
+import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { Resource } from "sst";
+import { Aws } from "../aws";
+import { Config } from "../config";
+
+export { Keys } from "./keys";
+
+export namespace Storage {
+  export const bucket = () => Resource.Media.name;
+
+  export interface PresignedPost {
+    method: "POST";
+    url: string;
+    fields: Record<string, string>;
+    expiresAt: string;
+    maxBytes: number;
+  }
+
+  /**
+   * A browser-ready POST policy. S3 enforces every condition; the local stand-in does not, so
+   * ingest re-checks size and type itself. No ACL field: the bucket blocks public access.
+   */
+  export async function presignPost(input: {
+    key: string;
+    contentType: string;
+    bytes: number;
+  }): Promise<PresignedPost> {
+    const expires = Config.get().RUSHES_UPLOAD_EXPIRES_SECONDS;
+    const { url, fields } = await createPresignedPost(await Aws.s3(), {
+      Bucket: bucket(),
+      Key: input.key,
+      Conditions: [
+        ["content-length-range", 1, input.bytes],
+        ["eq", "$Content-Type", input.contentType],
+      ],
+      Fields: { "Content-Type": input.contentType },
+      Expires: expires,
+    });
+    return {
+      method: "POST",
+      url,
+      fields,
+      expiresAt: new Date(Date.now() + expires * 1000).toISOString(),
+      maxBytes: input.bytes,
+    };
+  }
+
+  /** A short-lived GET; `filename` makes browsers save it under its original name. */
+  export async function presignGet(key: string, options: { filename?: string } = {}) {
+    const command = new GetObjectCommand({
+      Bucket: bucket(),
+      Key: key,
+      ...(options.filename
+        ? { ResponseContentDisposition: contentDisposition(options.filename) }
+        : {}),
+    });
+    return getSignedUrl(await Aws.s3(), command, {
+      expiresIn: Config.get().RUSHES_DOWNLOAD_EXPIRES_SECONDS,
+    });
+  }
+
+  export async function head(key: string) {
+    const s3 = await Aws.s3();
+    try {
+      const out = await s3.send(new HeadObjectCommand({ Bucket: bucket(), Key: key }));
+      return { bytes: out.ContentLength ?? 0, contentType: out.ContentType ?? "", etag: out.ETag };
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+        ?.httpStatusCode;
+      if (status === 404 || (error as Error).name === "NotFound") return undefined;
+      throw error;
+    }
+  }
+
+  /** Deletes every object under the prefixes (outputs are many; sources are one). */
+  export async function removePrefixes(prefixes: string[]) {
+    const s3 = await Aws.s3();
+    for (const prefix of prefixes) {
+      let token: string | undefined;
+      do {
+        const page = await s3.send(
+          new ListObjectsV2Command({ Bucket: bucket(), Prefix: prefix, ContinuationToken: token }),
+        );
+        const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+        if (keys.length) {
+          await s3.send(
+            new DeleteObjectsCommand({ Bucket: bucket(), Delete: { Objects: keys, Quiet: true } }),
+          );
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    }
+  }
+
+  /** RFC 6266: an ASCII fallback plus the UTF-8 name, with quotes and controls stripped. */
+  export function contentDisposition(filename: string) {
+    const ascii = filename.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
+    return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Every object key rushes writes. Keys are built only here, from server-generated ids, so a
+ * client can never choose where its bytes land. Uploads live under `uploads/` (the only prefix
+ * that triggers ingest); outputs live under `media/` and `clips/`, so outputs never re-trigger it.
+ */
+export namespace Keys {
+  export const uploadsPrefix = "uploads/";
+
+  export const source = (videoId: string) => `uploads/${videoId}/source`;
+
+  export const mediaPrefix = (videoId: string) => `media/${videoId}/`;
+  export const rendition = (videoId: string, name: string) => `media/${videoId}/${name}.mp4`;
+  export const thumbnail = (videoId: string, width: number) =>
+    `media/${videoId}/thumbnails/${width}.jpg`;
+
+  export const clipPrefix = (clipId: string) => `clips/${clipId}/`;
+  export const clip = (clipId: string) => `clips/${clipId}/clip.mp4`;
+  /** The pattern published in clip events; `{size}` is a thumbnail width. */
+  export const clipThumbnailPattern = (clipId: string) => `clips/${clipId}/thumbnails/{size}.jpg`;
+  export const clipThumbnail = (clipId: string, width: number) =>
+    clipThumbnailPattern(clipId).replace("{size}", String(width));
+
+  /** `uploads/{videoId}/source` → videoId, or undefined for any other key. */
+  export function parseSource(key: string): string | undefined {
+    const match = /^uploads\/(vid_[0-9a-z]{26})\/source$/.exec(key);
+    return match?.[1];
+  }
+}

@@ -1,0 +1,213 @@
+import { Actor } from "../actor";
+import { Config } from "../config";
+import { Cursor } from "../cursor";
+import { Dynamo } from "../dynamo";
+import { notFound, VisibleError } from "../error";
+import { fn } from "../fn";
+import { createId } from "../id";
+import { Keys, Storage } from "../storage";
+import {
+  CreateInput,
+  EventInfo,
+  Info,
+  ListInput,
+  type Status,
+  VideoId,
+  type VideoItem,
+} from "./schema";
+import { VideoState } from "./state";
+
+export { VideoState } from "./state";
+export type { VideoItem } from "./schema";
+
+export namespace Video {
+  export const Schema = { Info, CreateInput, ListInput, VideoId, EventInfo };
+  export type Info = import("./schema").Info;
+
+  /** Unfinished uploads become `expired` this long after the presigned POST stops working. */
+  const expiryGraceMs = 15 * 60 * 1000;
+
+  export const create = fn(CreateInput, async (input) => {
+    const owner = Actor.owner();
+    const { RUSHES_MAX_UPLOAD_BYTES: max, RUSHES_UPLOAD_EXPIRES_SECONDS: expires } = Config.get();
+    if (!input.contentType.startsWith("video/")) {
+      throw new VisibleError("unsupported", "unsupported_type", "Only video/* content types are accepted");
+    }
+    if (input.bytes > max) {
+      throw new VisibleError("too_large", "too_large", `Uploads are limited to ${max} bytes`);
+    }
+    if (input.camera) {
+      const { Camera } = await import("../camera");
+      await Camera.get(input.camera.cameraId);
+    }
+    const now = Date.now();
+    const videoId = createId("video", now);
+    const scope = input.project ? `${owner}/${input.project}` : undefined;
+    const { data } = await Dynamo.entities.video
+      .create({
+        videoId,
+        owner,
+        filename: input.filename,
+        contentType: input.contentType,
+        bytes: input.bytes,
+        title: input.title,
+        project: input.project,
+        step: input.step,
+        uploader: input.uploader,
+        sourceKey: Keys.source(videoId),
+        status: "awaiting_upload",
+        uploadExpiresAt: now + expires * 1000,
+        createdAt: now,
+        ...(scope ? { projectScope: scope, projectSort: videoId } : {}),
+        ...(scope && input.step ? { stepScope: `${scope}/${input.step}`, stepSort: videoId } : {}),
+        ...(input.camera
+          ? {
+              cameraId: input.camera.cameraId,
+              recordedAt: input.camera.recordedAt,
+              cameraScope: `${owner}/${input.camera.cameraId}`,
+            }
+          : {}),
+      })
+      .go();
+    await VideoState.record(videoId, "created", { bytes: input.bytes, contentType: input.contentType }, now);
+    const upload = await Storage.presignPost({
+      key: Keys.source(videoId),
+      contentType: input.contentType,
+      bytes: input.bytes,
+    });
+    return { video: serialize(data as VideoItem), upload };
+  });
+
+  /** The caller's video, or 404 — also for another owner's id, so ids leak nothing. */
+  export async function get(videoId: string, options: { urls?: boolean } = {}): Promise<Info> {
+    const item = await owned(videoId);
+    const fresh = await expireIfStale(item);
+    return options.urls ? withUrls(serialize(fresh)) : serialize(fresh);
+  }
+
+  export const list = fn(ListInput, async (input) => {
+    const owner = Actor.owner();
+    const scope = JSON.stringify([owner, input.status, input.project, input.step]);
+    const cursor = Cursor.decode(scope, input.cursor);
+    const options = { cursor, count: input.limit, limit: input.limit, order: "desc" as const };
+    const video = Dynamo.entities.video;
+    // Project listings filter on status; the status index alone serves status without project.
+    const status = (attr: { status: unknown }, op: { eq: (a: never, v: never) => string }) =>
+      input.status ? op.eq(attr.status as never, input.status as never) : "";
+    const page = input.project
+      ? input.step
+        ? await video.query
+            .byStep({ stepScope: `${owner}/${input.project}/${input.step}` })
+            .where(status)
+            .go(options)
+        : await video.query
+            .byProject({ projectScope: `${owner}/${input.project}` })
+            .where(status)
+            .go(options)
+      : input.status
+        ? await video.query.byStatus({ owner, status: input.status }).go(options)
+        : await video.query.byOwner({ owner }).go(options);
+    const data = await Promise.all(page.data.map((item) => expireIfStale(item as VideoItem)));
+    return { data: data.map(serialize), cursor: Cursor.encode(scope, page.cursor) };
+  });
+
+  export async function history(videoId: string) {
+    await owned(videoId);
+    const { data } = await Dynamo.entities.videoEvent.query.byId({ videoId }).go({ pages: "all" });
+    return data.map((e) => ({
+      id: e.eventId,
+      type: e.type,
+      at: new Date(e.at).toISOString(),
+      ...(e.detail === undefined ? {} : { detail: e.detail }),
+    }));
+  }
+
+  /** Deletes the source, every output and the record with its history. */
+  export async function remove(videoId: string) {
+    const item = await owned(videoId);
+    await Storage.removePrefixes([`uploads/${videoId}/`, Keys.mediaPrefix(videoId)]);
+    const { data: events } = await Dynamo.entities.videoEvent.query
+      .byId({ videoId })
+      .go({ pages: "all", attributes: ["videoId", "eventId"] });
+    if (events.length) await Dynamo.entities.videoEvent.delete(events).go();
+    await Dynamo.entities.video.delete({ videoId: item.videoId }).go();
+  }
+
+  async function owned(videoId: string): Promise<VideoItem> {
+    const id = VideoId.safeParse(videoId);
+    if (!id.success) throw notFound("Video");
+    const item = await VideoState.load(id.data);
+    if (!item || item.owner !== Actor.owner()) throw notFound("Video");
+    return item;
+  }
+
+  async function expireIfStale(item: VideoItem): Promise<VideoItem> {
+    if (item.status !== "awaiting_upload" || Date.now() < item.uploadExpiresAt + expiryGraceMs) {
+      return item;
+    }
+    const expired = await VideoState.transition(item, {
+      from: ["awaiting_upload"],
+      to: "expired",
+      detail: { reason: "upload not received before the presigned POST expired" },
+    });
+    return expired ?? (await VideoState.load(item.videoId)) ?? item;
+  }
+
+  export function serialize(item: VideoItem): Info {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return {
+      id: item.videoId,
+      status: item.status as Status,
+      filename: item.filename,
+      contentType: item.contentType,
+      bytes: item.bytes,
+      ...(item.title ? { title: item.title } : {}),
+      ...(item.project ? { project: item.project } : {}),
+      ...(item.step ? { step: item.step } : {}),
+      ...(item.uploader ? { uploader: item.uploader } : {}),
+      ...(item.error ? { error: item.error } : {}),
+      ...(item.probe
+        ? {
+            probe: {
+              durationMs: item.probe.durationMs,
+              width: item.probe.width,
+              height: item.probe.height,
+              videoCodec: item.probe.videoCodec,
+              ...(item.probe.audioCodec ? { audioCodec: item.probe.audioCodec } : {}),
+              ...(item.probe.fps ? { fps: item.probe.fps } : {}),
+            },
+          }
+        : {}),
+      source: { key: item.sourceKey },
+      renditions: item.renditions ?? [],
+      thumbnails: item.thumbnails ?? [],
+      ...(item.cameraId && item.recordedAt !== undefined
+        ? {
+            camera: {
+              cameraId: item.cameraId,
+              recordedAt: iso(item.recordedAt),
+              ...(item.endsAt ? { endsAt: iso(item.endsAt) } : {}),
+            },
+          }
+        : {}),
+      attempts: item.attempts ?? 0,
+      uploadExpiresAt: iso(item.uploadExpiresAt),
+      createdAt: iso(item.createdAt),
+      updatedAt: iso(item.updatedAt ?? item.createdAt),
+    };
+  }
+
+  async function withUrls(info: Info): Promise<Info> {
+    const sign = (key: string) => Storage.presignGet(key);
+    const hasSource = info.status !== "awaiting_upload" && info.status !== "expired";
+    return {
+      ...info,
+      source: {
+        key: info.source.key,
+        ...(hasSource ? { url: await Storage.presignGet(info.source.key, { filename: info.filename }) } : {}),
+      },
+      renditions: await Promise.all(info.renditions.map(async (r) => ({ ...r, url: await sign(r.key) }))),
+      thumbnails: await Promise.all(info.thumbnails.map(async (t) => ({ ...t, url: await sign(t.key) }))),
+    };
+  }
+}

@@ -1,0 +1,123 @@
+import type { EntityItem } from "electrodb";
+import { z } from "zod";
+import type { VideoEntity } from "../dynamo";
+
+export type VideoItem = EntityItem<typeof VideoEntity>;
+
+export const Statuses = ["awaiting_upload", "processing", "ready", "failed", "rejected", "expired"] as const;
+export type Status = (typeof Statuses)[number];
+export const Status = z.enum(Statuses);
+
+/** ISO 8601 with an offset, or epoch milliseconds. Always becomes epoch ms. */
+export const Instant = z
+  .union([
+    z.number().int().nonnegative().max(8.64e15),
+    z.iso.datetime({ offset: true }),
+    z.string().regex(/^\d{10,16}$/),
+  ])
+  .transform((v) => (typeof v === "number" ? v : /^\d+$/.test(v) ? Number(v) : Date.parse(v)))
+  .meta({ description: "ISO 8601 timestamp with offset, or epoch milliseconds" });
+
+export const Label = z.string().trim().min(1).max(200);
+const Slug = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[^/\n\r\t]+$/, "must not contain slashes or control characters");
+
+export const ErrorInfo = z.object({ code: z.string(), message: z.string() });
+
+export const Probe = z.object({
+  durationMs: z.number(),
+  width: z.number(),
+  height: z.number(),
+  videoCodec: z.string(),
+  audioCodec: z.string().optional(),
+  fps: z.number().optional(),
+});
+
+export const Rendition = z.object({
+  name: z.string(),
+  width: z.number(),
+  height: z.number(),
+  bytes: z.number(),
+  key: z.string(),
+  url: z.string().optional(),
+});
+
+export const Thumbnail = z.object({
+  width: z.number(),
+  height: z.number(),
+  key: z.string(),
+  url: z.string().optional(),
+});
+
+export const Info = z
+  .object({
+    id: z.string().meta({ example: "vid_01jd7m3y8q4k6x2v9c0b5n1e7r" }),
+    status: Status,
+    filename: z.string(),
+    contentType: z.string(),
+    bytes: z.number(),
+    title: z.string().optional(),
+    project: z.string().optional(),
+    step: z.string().optional(),
+    uploader: z.string().optional(),
+    error: ErrorInfo.optional(),
+    probe: Probe.optional(),
+    source: z.object({ key: z.string(), url: z.string().optional() }),
+    renditions: z.array(Rendition),
+    thumbnails: z.array(Thumbnail),
+    camera: z
+      .object({ cameraId: z.string(), recordedAt: z.string(), endsAt: z.string().optional() })
+      .optional(),
+    attempts: z.number(),
+    uploadExpiresAt: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: "Video" });
+export type Info = z.infer<typeof Info>;
+
+export const CreateInput = z
+  .object({
+    filename: z.string().trim().min(1).max(255),
+    contentType: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .max(100)
+      .regex(/^[a-z0-9][a-z0-9.+-]*\/[a-z0-9][a-z0-9.+-]*$/, "must be a MIME type like video/mp4"),
+    bytes: z.number().int().positive(),
+    title: Label.optional(),
+    project: Slug.optional(),
+    step: Slug.optional(),
+    uploader: Label.optional(),
+    camera: z.object({ cameraId: Slug, recordedAt: Instant }).optional(),
+  })
+  .refine((v) => v.step === undefined || v.project !== undefined, {
+    message: "step requires project",
+    path: ["step"],
+  })
+  .meta({ id: "CreateUpload" });
+export type CreateInput = z.input<typeof CreateInput>;
+
+export const ListInput = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().min(1).max(2048).optional(),
+    status: Status.optional(),
+    project: Slug.optional(),
+    step: Slug.optional(),
+  })
+  .refine((v) => v.step === undefined || v.project !== undefined, {
+    message: "step requires project",
+    path: ["step"],
+  });
+
+export const VideoId = z.string().regex(/^vid_[0-9a-z]{26}$/, "must be a video id (vid_…)");
+
+export const EventInfo = z
+  .object({ id: z.string(), type: z.string(), at: z.string(), detail: z.unknown().optional() })
+  .meta({ id: "VideoEvent" });

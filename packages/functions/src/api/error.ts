@@ -1,0 +1,36 @@
+import { VisibleError } from "@rushes/core/error";
+import { logger } from "@rushes/core/log";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ZodError } from "zod";
+
+const httpCodes: Record<number, string> = {
+  400: "bad_request",
+  401: "unauthenticated",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "too_large",
+  415: "unsupported_type",
+};
+
+/** The single error mapper: known errors become 4xx JSON; anything else an opaque 500. */
+export function onError(error: Error, c: Context) {
+  if (error instanceof VisibleError) {
+    return c.json({ error: error.toJSON() }, error.status as ContentfulStatusCode);
+  }
+  if (error instanceof ZodError) {
+    return c.json({ error: VisibleError.fromZod(error).toJSON() }, 400);
+  }
+  if (error instanceof HTTPException && error.status < 500) {
+    const code = /json/i.test(error.message) ? "invalid_json" : (httpCodes[error.status] ?? "bad_request");
+    return c.json({ error: { code, message: error.message || "Bad request" } }, error.status);
+  }
+  const requestId = c.get("requestId" as never) as string | undefined;
+  logger().error({ err: error, requestId, path: c.req.path }, "unhandled error");
+  return c.json({ error: { code: "internal", message: "Internal error", requestId } }, 500);
+}
+
+export function notFound(c: Context) {
+  return c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404);
+}
