@@ -5,6 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { auth } from "./auth";
 import { cameras } from "./cameras";
+import { clips } from "./clips";
 import { notFound, onError } from "./error";
 import { keys } from "./keys";
 import { requestLog } from "./log";
@@ -17,6 +18,7 @@ const v1 = new Hono()
   .route("/uploads", uploads)
   .route("/videos", videos)
   .route("/cameras", cameras)
+  .route("/clips", clips)
   .route("/keys", keys);
 
 const limit = bodyLimit({

@@ -1,4 +1,5 @@
 import { Camera } from "@rushes/core/camera";
+import { Clip } from "@rushes/core/clip";
 import { ApiKey } from "@rushes/core/key";
 import { Video } from "@rushes/core/video";
 import { z } from "zod";
@@ -86,6 +87,28 @@ export const operations: Operation[] = [
     path: "/v1/cameras/{id}",
     summary: "Get a camera",
     response: { status: 200, schema: Camera.Info, description: "The camera" },
+  },
+  {
+    method: "post",
+    path: "/v1/clips",
+    summary: "Request a clip of a camera between two instants",
+    description:
+      "Answers 202 with the clip pending. It becomes available once the camera's recordings cover the window, or not_available after RUSHES_CLIP_RETRY_LIMIT_SECONDS. accuracy=fast stream-copies and may start up to one GOP early.",
+    body: Clip.create.schema,
+    response: { status: 202, schema: Clip.Schema.Info, description: "Accepted" },
+  },
+  {
+    method: "get",
+    path: "/v1/clips",
+    summary: "List clips, newest first",
+    query: Clip.list.schema,
+    response: { status: 200, schema: page(Clip.Schema.Info), description: "A page of clips" },
+  },
+  {
+    method: "get",
+    path: "/v1/clips/{id}",
+    summary: "Get a clip with presigned URLs",
+    response: { status: 200, schema: Clip.Schema.Info, description: "The clip" },
   },
   {
     method: "post",

@@ -1,0 +1,56 @@
+import type { EntityItem } from "electrodb";
+import { z } from "zod";
+import type { ClipEntity } from "../dynamo";
+import { Instant } from "../video/schema";
+
+export type ClipItem = EntityItem<typeof ClipEntity>;
+
+export const Statuses = ["pending", "processing", "available", "not_available", "out_of_range", "failed"] as const;
+export type Status = (typeof Statuses)[number];
+
+export const CreateInput = z
+  .object({
+    cameraId: z.string().trim().min(1).max(100),
+    start: Instant,
+    end: Instant,
+    accuracy: z
+      .enum(["exact", "fast"])
+      .default("exact")
+      .meta({
+        description:
+          "exact: frame-accurate, re-encoded. fast: stream copy cut at keyframes; it may start up to one GOP (about 2 s) before `start`.",
+      }),
+  })
+  .meta({ id: "CreateClip" });
+export type CreateInput = z.input<typeof CreateInput>;
+
+export const ListInput = z.object({
+  cameraId: z.string().trim().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+const Thumbnail = z.object({ width: z.number(), height: z.number(), key: z.string(), url: z.string().optional() });
+
+export const Info = z
+  .object({
+    id: z.string(),
+    cameraId: z.string(),
+    start: z.string(),
+    end: z.string(),
+    accuracy: z.enum(["exact", "fast"]),
+    status: z.enum(Statuses),
+    attempts: z.number(),
+    requestedAt: z.string(),
+    output: z
+      .object({ key: z.string(), bytes: z.number(), durationMs: z.number(), url: z.string().optional() })
+      .optional(),
+    thumbnails: z.array(Thumbnail),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: "Clip" });
+export type Info = z.infer<typeof Info>;
+
+/** The SQS message body. Anything else on the queue is poison and goes to the DLQ. */
+export const Message = z.object({ clipId: z.string().regex(/^clp_[0-9a-z]{26}$/) });

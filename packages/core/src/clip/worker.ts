@@ -1,0 +1,211 @@
+import { createWriteStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { createReadStream } from "node:fs";
+import { Aws } from "../aws";
+import { Config } from "../config";
+import { Dynamo } from "../dynamo";
+import { isConditionalFailure } from "../dynamo-errors";
+import { Events } from "../event";
+import { logger } from "../log";
+import { Cut, MediaError, withWorkDir } from "../media";
+import { Keys, Storage } from "../storage";
+import type { VideoItem } from "../video/schema";
+import { Clip } from "./index";
+import { cover } from "./coverage";
+import type { ClipItem, Status } from "./schema";
+
+/**
+ * Works one clip request: decide (wait, give up, cut), then cut once. Safe under duplicate and
+ * concurrent deliveries: only the worker that wins the pending → processing write cuts.
+ */
+export namespace ClipWorker {
+  export type Outcome = "available" | "waiting" | "not_available" | "out_of_range" | "failed" | "skipped";
+
+  export async function process(clipId: string, now = Date.now()): Promise<Outcome> {
+    const clip = await Clip.load(clipId);
+    const log = logger().child({ clipId });
+    if (!clip) {
+      log.warn("clip not found; dropping message");
+      return "skipped";
+    }
+    const config = Config.get();
+    const staleBefore = now - config.RUSHES_PROCESSING_TIMEOUT_SECONDS * 1000;
+    const takeover = clip.status === "processing" && (clip.processingStartedAt ?? 0) < staleBefore;
+    if (clip.status !== "pending" && !takeover) return "skipped";
+
+    if (now - clip.startAt > config.RUSHES_CLIP_OUT_OF_RANGE_SECONDS * 1000) {
+      return settle(clip, "out_of_range", { code: "out_of_range", message: "The footage is no longer kept" });
+    }
+    const recordings = await findRecordings(clip);
+    const picked = cover(
+      recordings.map((r) => ({ ...r, recordedAt: r.recordedAt!, endsAt: r.endsAt! })),
+      clip.startAt,
+      clip.endAt,
+    );
+    if (!picked) {
+      if (now - clip.requestedAt < config.RUSHES_CLIP_RETRY_LIMIT_SECONDS * 1000) {
+        log.info({ found: recordings.length }, "footage not there yet; retrying later");
+        await Clip.enqueue(clip.clipId, config.RUSHES_CLIP_RETRY_DELAY_SECONDS);
+        return "waiting";
+      }
+      return settle(clip, "not_available", {
+        code: "not_available",
+        message: "The camera's recordings do not cover the requested window",
+      });
+    }
+    const leased = await lease(clip, now, staleBefore);
+    if (!leased) return "skipped";
+    try {
+      await cut(leased, picked);
+      return "available";
+    } catch (error) {
+      const permanent = error instanceof MediaError && error.permanent;
+      log.error({ err: error, permanent }, "clip cut failed");
+      if (permanent || (leased.attempts ?? 0) >= config.RUSHES_MAX_ATTEMPTS) {
+        const e = error as Error & { code?: string };
+        return settle(leased, "failed", { code: e.code ?? "cut_failed", message: e.message.slice(0, 500) }, [
+          "processing",
+        ]);
+      }
+      await transition(leased, ["processing"], "pending");
+      throw error;
+    }
+  }
+
+  async function findRecordings(clip: ClipItem): Promise<VideoItem[]> {
+    const longest = Config.get().RUSHES_MAX_DURATION_SECONDS * 1000;
+    const { data } = await Dynamo.entities.video.query
+      .byCamera({ cameraScope: `${clip.owner}/${clip.cameraId}` })
+      .between({ recordedAt: Math.max(0, clip.startAt - longest) }, { recordedAt: clip.endAt })
+      .where((a, op) => `${op.eq(a.status, "ready")} AND ${op.gt(a.endsAt, clip.startAt)}`)
+      .go({ pages: "all" });
+    return (data as VideoItem[]).filter((v) => v.renditions?.length && v.probe);
+  }
+
+  async function cut(clip: ClipItem, recordings: VideoItem[]) {
+    const bucket = Storage.bucket();
+    const s3 = await Aws.s3();
+    await withWorkDir(async (dir) => {
+      // The top rendition is a normalised H.264/AAC MP4, which keeps concat and stream copy safe.
+      const inputs = await Promise.all(
+        recordings.map(async (video, i) => {
+          const rendition = video.renditions![0]!;
+          const path = join(dir, `input-${i}.mp4`);
+          const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: rendition.key }));
+          await pipeline(object.Body as NodeJS.ReadableStream, createWriteStream(path));
+          return {
+            path,
+            recordedAt: video.recordedAt!,
+            durationMs: video.probe!.durationMs,
+            width: rendition.width,
+            height: rendition.height,
+          };
+        }),
+      );
+      const result = await Cut.clip({
+        recordings: inputs,
+        startAt: clip.startAt,
+        endAt: clip.endAt,
+        accuracy: clip.accuracy,
+        workDir: dir,
+        thumbnailWidths: Config.get().RUSHES_THUMBNAIL_WIDTHS,
+      });
+      const put = async (key: string, path: string, contentType: string) =>
+        s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: createReadStream(path),
+            ContentLength: (await stat(path)).size,
+            ContentType: contentType,
+          }),
+        );
+      const key = Keys.clip(clip.clipId);
+      await put(key, result.path, "video/mp4");
+      const thumbnails = [];
+      for (const t of result.thumbnails) {
+        const thumbKey = Keys.clipThumbnail(clip.clipId, t.width);
+        await put(thumbKey, t.path, "image/jpeg");
+        thumbnails.push({ width: t.width, height: t.height, key: thumbKey });
+      }
+      const done = await transition(clip, ["processing"], "available", {
+        output: { key, bytes: result.bytes, durationMs: result.durationMs },
+        thumbnails,
+        sources: recordings.map((r) => r.videoId),
+      });
+      if (done) await publish(done);
+    });
+  }
+
+  async function lease(clip: ClipItem, now: number, staleBefore: number) {
+    try {
+      const { data } = await Dynamo.entities.clip
+        .patch({ clipId: clip.clipId })
+        .set({ status: "processing", processingStartedAt: now })
+        .add({ attempts: 1 })
+        .where(
+          (a, op) =>
+            `${op.eq(a.status, "pending")} OR (${op.eq(a.status, "processing")} AND ${op.lt(
+              a.processingStartedAt,
+              staleBefore,
+            )})`,
+        )
+        .go({ response: "all_new" });
+      return data as ClipItem;
+    } catch (error) {
+      if (isConditionalFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async function transition(
+    clip: ClipItem,
+    from: Status[],
+    to: Status,
+    set: Partial<Pick<ClipItem, "output" | "thumbnails" | "error" | "sources">> = {},
+  ): Promise<ClipItem | undefined> {
+    try {
+      const { data } = await Dynamo.entities.clip
+        .patch({ clipId: clip.clipId })
+        .set({ status: to, ...set })
+        .where((a, op) => from.map((s) => op.eq(a.status, s)).join(" OR "))
+        .go({ response: "all_new" });
+      return data as ClipItem;
+    } catch (error) {
+      if (isConditionalFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async function settle(
+    clip: ClipItem,
+    to: "not_available" | "out_of_range" | "failed",
+    error: { code: string; message: string },
+    from: Status[] = ["pending", "processing"],
+  ): Promise<Outcome> {
+    const done = await transition(clip, from, to, { error });
+    if (done) await publish(done);
+    return done ? to : "skipped";
+  }
+
+  async function publish(clip: ClipItem) {
+    const type =
+      clip.status === "available" ? "clip.available" : clip.status === "failed" ? "clip.failed" : "clip.not_available";
+    const widths = (clip.thumbnails ?? []).map((t) => t.width);
+    await Events.publish(type, clip.clipId, {
+      clipId: clip.clipId,
+      owner: clip.owner,
+      cameraId: clip.cameraId,
+      startTimestampInMs: clip.startAt,
+      endTimestampInMs: clip.endAt,
+      status: clip.status,
+      bucket: Storage.bucket(),
+      ...(clip.output ? { clip: { key: clip.output.key, url: await Storage.presignGet(clip.output.key) } } : {}),
+      ...(widths.length ? { thumbnail: { key: Keys.clipThumbnailPattern(clip.clipId), sizes: widths } } : {}),
+      ...(clip.error ? { error: clip.error } : {}),
+    });
+  }
+}
