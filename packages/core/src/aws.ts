@@ -42,7 +42,8 @@ export namespace Aws {
   export const sqs = () =>
     once<SQSClient>("sqs", async () => {
       const { SQSClient } = await import("@aws-sdk/client-sqs");
-      return new SQSClient({});
+      // Always the configured endpoint: local queue URLs name a host (sqs.*.localhost) for display only.
+      return new SQSClient({ useQueueUrlAsEndpoint: false });
     });
 
   export const mediaconvert = () =>

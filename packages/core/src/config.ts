@@ -38,6 +38,9 @@ export const ConfigSchema = z.object({
   RUSHES_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
   RUSHES_LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
   RUSHES_TMP_DIR: z.string().optional(),
+  /** Explicit ffmpeg/ffprobe binaries; otherwise the system PATH, then the npm-shipped ones. */
+  FFMPEG_PATH: z.string().min(1).optional(),
+  FFPROBE_PATH: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

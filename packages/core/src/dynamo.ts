@@ -218,7 +218,6 @@ export const ClipEntity = new Entity({
     },
     byCamera: {
       index: "gsi2",
-      condition: (attr) => attr.projectScope !== undefined,
       pk: { field: "gsi2pk", composite: ["owner", "cameraId"] },
       sk: { field: "gsi2sk", composite: ["clipId"] },
     },

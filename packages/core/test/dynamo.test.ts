@@ -97,3 +97,25 @@ describe("ElectroDB key shapes", () => {
     expect(Object.keys(table.fields)).toHaveLength(12);
   });
 });
+
+describe("clip keys", () => {
+  it("indexes a clip by id, owner, camera and status", () => {
+    const { Item } = Dynamo.entities.clip
+      .create({
+        clipId: "clp_1",
+        owner: "acme",
+        cameraId: "pier",
+        startAt: 1,
+        endAt: 2,
+        accuracy: "fast",
+        status: "pending",
+        requestedAt: 1,
+      })
+      .params() as { Item: Record<string, unknown> };
+    expect(Item.pk).toBe("$rushes#clipid_clp_1");
+    expect(Item.gsi1pk).toBe("$rushes#owner_acme");
+    expect(Item.gsi2pk).toBe("$rushes#owner_acme#cameraid_pier");
+    expect(Item.gsi2sk).toBe("$clip_1#clipid_clp_1");
+    expect(Item.gsi4pk).toBe("$rushes#status_pending");
+  });
+});

@@ -124,8 +124,26 @@ export function document(...more: Operation[]) {
   operations.push(...more);
 }
 
-const json = (schema: z.ZodType, io: "input" | "output") =>
-  z.toJSONSchema(schema, { io, unrepresentable: "any", target: "draft-2020-12" });
+/** Inline JSON Schema (no $defs), so each operation reads on its own. */
+const json = (schema: z.ZodType, io: "input" | "output") => {
+  const { $schema: _, ...out } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: "any",
+    target: "draft-2020-12",
+    reused: "inline",
+    cycles: "throw",
+    override: (ctx) => {
+      delete (ctx.jsonSchema as { id?: string }).id;
+    },
+    metadata: z.globalRegistry,
+  }) as Record<string, unknown> & { $defs?: Record<string, object>; $ref?: string };
+  // A top-level schema with an id comes back as {$ref, $defs}: unwrap it.
+  if (out.$ref && out.$defs) {
+    const name = out.$ref.split("/").pop()!;
+    return { ...out.$defs[name], title: name };
+  }
+  return out;
+};
 
 export function openapi() {
   const paths: Record<string, Record<string, unknown>> = {};

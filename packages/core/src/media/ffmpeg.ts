@@ -1,0 +1,156 @@
+import { spawn } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { createRequire } from "node:module";
+import { delimiter, join } from "node:path";
+import { Config } from "../config";
+import { logger } from "../log";
+import { MediaError } from "./error";
+
+/**
+ * Runs ffmpeg and ffprobe: never through a shell, always with a hard wall-clock limit, and with
+ * the input hardening every run over untrusted bytes needs.
+ */
+export namespace Ffmpeg {
+  export type Bin = "ffmpeg" | "ffprobe";
+
+  /**
+   * The only demuxers an upload may use, by ffprobe's `format_name` → the short name passed to
+   * `-f` and `-format_whitelist`. Playlist and indirection demuxers (hls, concat, image2, tty,
+   * data, ...) are absent on purpose: they can make ffmpeg open other files or URLs.
+   */
+  export const demuxers: Record<string, string> = {
+    "mov,mp4,m4a,3gp,3g2,mj2": "mov",
+    "matroska,webm": "matroska",
+    avi: "avi",
+    mpegts: "mpegts",
+    mpeg: "mpeg",
+    mxf: "mxf",
+    flv: "flv",
+    asf: "asf",
+  };
+
+  /** Comma-separated allow-list for `-format_whitelist`; nested demuxers inherit it. */
+  export const formatWhitelist = [...new Set(Object.values(demuxers))].join(",");
+
+  /** The demuxer to force for a probed `formatName`; throws for anything not allowed. */
+  export function demuxer(formatName: string): string {
+    const short = demuxers[formatName] ?? Object.values(demuxers).find((d) => d === formatName);
+    if (!short) {
+      throw new MediaError("unsupported_format", `Container "${formatName}" is not accepted`, true);
+    }
+    return short;
+  }
+
+  /**
+   * Input options for one untrusted file: local files only, the demuxer forced from the probe
+   * (no content sniffing at transcode time) and no nested demuxer outside the allow-list.
+   */
+  export function input(path: string, formatName: string): string[] {
+    const format = demuxer(formatName);
+    return [
+      ...["-protocol_whitelist", "file", "-format_whitelist", format],
+      ...["-f", format, "-i", `file:${path}`],
+    ];
+  }
+
+  let resolved: { ffmpeg: string; ffprobe: string } | undefined;
+
+  /** FFMPEG_PATH/FFPROBE_PATH, then the system PATH, then the npm-shipped static binaries. */
+  export function paths(): { ffmpeg: string; ffprobe: string } {
+    if (resolved) return resolved;
+    const config = Config.get();
+    resolved = {
+      ffmpeg: config.FFMPEG_PATH ?? onPath("ffmpeg") ?? shipped("@ffmpeg-installer/ffmpeg"),
+      ffprobe: config.FFPROBE_PATH ?? onPath("ffprobe") ?? shipped("@ffprobe-installer/ffprobe"),
+    };
+    return resolved;
+  }
+
+  /** Forgets the resolved paths (tests, or the local runtime after changing settings). */
+  export function reset() {
+    resolved = undefined;
+  }
+
+  function onPath(name: string): string | undefined {
+    for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+      if (!dir) continue;
+      const candidate = join(dir, name);
+      try {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      } catch {}
+    }
+    return undefined;
+  }
+
+  function shipped(pkg: string): string {
+    try {
+      return (createRequire(import.meta.url)(pkg) as { path: string }).path;
+    } catch (cause) {
+      throw new MediaError("ffmpeg_missing", `No ffmpeg binary found (${pkg}): ${cause}`, false);
+    }
+  }
+
+  export interface RunOptions {
+    timeoutMs?: number;
+    signal?: AbortSignal;
+  }
+
+  const tailBytes = 4096;
+
+  /** Spawns the binary and resolves with its output; any non-zero exit is a MediaError. */
+  export function run(
+    bin: Bin,
+    args: string[],
+    opts: RunOptions = {},
+  ): Promise<{ stdout: string; stderr: string }> {
+    const path = paths()[bin];
+    const timeoutMs = opts.timeoutMs ?? Config.get().RUSHES_FFMPEG_TIMEOUT_SECONDS * 1000;
+    const fullArgs = ["-hide_banner", ...(bin === "ffmpeg" ? ["-nostdin"] : []), ...args];
+    logger().debug({ bin, args: fullArgs }, "media: spawn");
+
+    return new Promise((resolve, reject) => {
+      if (opts.signal?.aborted) {
+        reject(new MediaError("aborted", `${bin} was aborted before it started`, false));
+        return;
+      }
+      const child = spawn(path, fullArgs, { stdio: ["ignore", "pipe", "pipe"], shell: false });
+      const stdout: Buffer[] = [];
+      let stderr = "";
+      let failure: MediaError | undefined;
+
+      const kill = (error: MediaError) => {
+        failure ??= error;
+        child.kill("SIGKILL");
+      };
+      const timer = setTimeout(
+        () => kill(new MediaError("timeout", `${bin} ran longer than ${timeoutMs} ms`, false)),
+        timeoutMs,
+      );
+      const onAbort = () => kill(new MediaError("aborted", `${bin} was aborted`, false));
+      opts.signal?.addEventListener("abort", onAbort, { once: true });
+
+      child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+      // Only the tail matters for diagnosis; a hostile file can make ffmpeg log without end.
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr = (stderr + chunk.toString("utf8")).slice(-tailBytes);
+      });
+
+      const finish = (error?: MediaError) => {
+        clearTimeout(timer);
+        opts.signal?.removeEventListener("abort", onAbort);
+        if (error) reject(error);
+        else resolve({ stdout: Buffer.concat(stdout).toString("utf8"), stderr });
+      };
+      child.on("error", (cause) =>
+        finish(new MediaError("ffmpeg_missing", `Could not start ${bin}: ${cause.message}`, false)),
+      );
+      child.on("close", (code, signal) => {
+        if (failure) return finish(failure);
+        if (code === 0) return finish();
+        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        finish(new MediaError("ffmpeg_failed", `${bin} ${how}: ${stderr.trim()}`, false));
+      });
+    });
+  }
+}

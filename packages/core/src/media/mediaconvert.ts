@@ -1,0 +1,231 @@
+import type { CreateJobCommandInput, Output, OutputGroup } from "@aws-sdk/client-mediaconvert";
+import { z } from "zod";
+import { Aws } from "../aws";
+import { Config } from "../config";
+import { Keys } from "../storage/keys";
+import { MediaError } from "./error";
+import type { Plan } from "./plan";
+import type { Rendition, Thumbnail, TranscodeJob, Transcoder } from "./transcoder";
+
+/**
+ * The AWS Elemental MediaConvert adapter. It submits a job whose outputs land on the same keys
+ * the ffmpeg adapter writes; the job finishes later, through the EventBridge
+ * "MediaConvert Job State Change" event that `parseCompletion` reads.
+ */
+export namespace MediaConvert {
+  const audioSelector = "Audio Selector 1";
+
+  export function create(): Transcoder {
+    return {
+      kind: "mediaconvert",
+      async transcode(job) {
+        const { CreateJobCommand } = await import("@aws-sdk/client-mediaconvert");
+        const client = await Aws.mediaconvert();
+        const result = await client.send(new CreateJobCommand(buildJob(job)));
+        const jobId = result.Job?.Id;
+        if (!jobId) throw new MediaError("mediaconvert_failed", "CreateJob returned no job id", false);
+        return { kind: "submitted", jobId };
+      },
+    };
+  }
+
+  export function buildJob(job: TranscodeJob): CreateJobCommandInput {
+    const config = Config.get();
+    const role = config.RUSHES_MEDIACONVERT_ROLE_ARN;
+    if (!role) {
+      throw new MediaError("mediaconvert_unconfigured", "RUSHES_MEDIACONVERT_ROLE_ARN is unset", false);
+    }
+    const { plan, bucket } = job;
+    return {
+      Role: role,
+      ...(config.RUSHES_MEDIACONVERT_QUEUE_ARN ? { Queue: config.RUSHES_MEDIACONVERT_QUEUE_ARN } : {}),
+      UserMetadata: { videoId: job.videoId },
+      // A retried submit within a minute returns the first job instead of starting another.
+      ClientRequestToken: job.videoId,
+      Settings: {
+        TimecodeConfig: { Source: "ZEROBASED" },
+        Inputs: [
+          {
+            FileInput: `s3://${bucket}/${job.sourceKey}`,
+            TimecodeSource: "ZEROBASED",
+            VideoSelector: { Rotate: "AUTO" },
+            ...(plan.audio
+              ? { AudioSelectors: { [audioSelector]: { DefaultSelection: "DEFAULT" } } }
+              : {}),
+          },
+        ],
+        OutputGroups: [
+          ...plan.renditions.map((r) => group(`rendition ${r.name}`, bucket, r.key, mp4(r, plan))),
+          ...plan.thumbnails.map((t) => group(`thumbnail ${t.width}`, bucket, t.key, still(t, plan))),
+        ],
+      },
+    };
+  }
+
+  /**
+   * One file group per output: MediaConvert names a file `<destination base><NameModifier>.<ext>`,
+   * so a group whose destination ends in the key minus its extension (and whose single output
+   * needs no modifier) writes exactly `Keys.rendition`. Frame captures still get `.NNNNNNN`.
+   */
+  function group(name: string, bucket: string, key: string, output: Output): OutputGroup {
+    return {
+      Name: name,
+      OutputGroupSettings: {
+        Type: "FILE_GROUP_SETTINGS",
+        FileGroupSettings: { Destination: `s3://${bucket}/${key.replace(/\.[a-z0-9]+$/, "")}` },
+      },
+      Outputs: [output],
+    };
+  }
+
+  function mp4(r: Plan.Rendition, plan: Plan): Output {
+    return {
+      Extension: "mp4",
+      ContainerSettings: { Container: "MP4", Mp4Settings: { MoovPlacement: "PROGRESSIVE_DOWNLOAD" } },
+      VideoDescription: {
+        Width: r.width,
+        Height: r.height,
+        ScalingBehavior: "DEFAULT",
+        CodecSettings: {
+          Codec: "H_264",
+          H264Settings: {
+            CodecProfile: "HIGH",
+            RateControlMode: "QVBR",
+            QvbrSettings: { QvbrQualityLevel: 7 },
+            MaxBitrate: r.maxBitrate,
+            GopSize: 2,
+            GopSizeUnits: "SECONDS",
+            SceneChangeDetect: "TRANSITION_DETECTION",
+            QualityTuningLevel: "SINGLE_PASS_HQ",
+          },
+        },
+      },
+      ...(plan.audio
+        ? {
+            AudioDescriptions: [
+              {
+                AudioSourceName: audioSelector,
+                CodecSettings: {
+                  Codec: "AAC",
+                  AacSettings: { Bitrate: 128000, CodingMode: "CODING_MODE_2_0", SampleRate: 48000 },
+                },
+              },
+            ],
+          }
+        : {}),
+    };
+  }
+
+  /**
+   * Frame capture takes the first frame, then one every Denominator/Numerator seconds. Two
+   * captures put the last one at `thumbnailAtMs`, past a black first frame; it is the one the
+   * COMPLETE event reports.
+   */
+  function still(t: Plan.Thumbnail, plan: Plan): Output {
+    const at = Math.round(plan.thumbnailAtMs / 1000);
+    return {
+      Extension: "jpg",
+      ContainerSettings: { Container: "RAW" },
+      VideoDescription: {
+        Width: t.width,
+        Height: t.height,
+        ScalingBehavior: "DEFAULT",
+        CodecSettings: {
+          Codec: "FRAME_CAPTURE",
+          FrameCaptureSettings: {
+            FramerateNumerator: 1,
+            FramerateDenominator: Math.max(1, at),
+            MaxCaptures: at >= 1 ? 2 : 1,
+            Quality: 80,
+          },
+        },
+      },
+    };
+  }
+
+  export type Completion = {
+    videoId: string;
+    jobId: string;
+    status: "COMPLETE" | "ERROR";
+    renditions?: Rendition[];
+    thumbnails?: Thumbnail[];
+    error?: { code: string; message: string };
+  };
+
+  const OutputDetail = z.object({
+    outputFilePaths: z.array(z.string()).default([]),
+    videoDetails: z.object({ widthInPx: z.number(), heightInPx: z.number() }).partial().optional(),
+  });
+
+  export const Event = z.object({
+    source: z.literal("aws.mediaconvert"),
+    "detail-type": z.literal("MediaConvert Job State Change"),
+    detail: z.object({
+      jobId: z.string(),
+      status: z.string(),
+      userMetadata: z.record(z.string(), z.string()).default({}),
+      errorCode: z.number().optional(),
+      errorMessage: z.string().optional(),
+      outputGroupDetails: z
+        .array(z.object({ type: z.string().optional(), outputDetails: z.array(OutputDetail).default([]) }))
+        .default([]),
+    }),
+  });
+
+  /**
+   * Reads a COMPLETE, ERROR or CANCELED event. The event carries no sizes, so renditions come
+   * back with `bytes: 0`; `finish` fills them in from S3.
+   */
+  export function parseCompletion(event: unknown): Completion {
+    const { detail } = Event.parse(event);
+    const videoId = detail.userMetadata.videoId;
+    if (!videoId) throw new MediaError("mediaconvert_event", "Event has no videoId metadata", false);
+    const base = { videoId, jobId: detail.jobId };
+
+    if (detail.status === "ERROR" || detail.status === "CANCELED") {
+      const code = detail.status === "CANCELED" ? "canceled" : String(detail.errorCode ?? "unknown");
+      const message = detail.errorMessage ?? `MediaConvert job ${detail.status.toLowerCase()}`;
+      return { ...base, status: "ERROR", error: { code: `mediaconvert_${code}`, message } };
+    }
+    if (detail.status !== "COMPLETE") {
+      throw new MediaError("mediaconvert_event", `Unexpected job status ${detail.status}`, false);
+    }
+
+    const renditions: Rendition[] = [];
+    const thumbnails: Thumbnail[] = [];
+    const prefix = Keys.mediaPrefix(videoId);
+    for (const output of detail.outputGroupDetails.flatMap((g) => g.outputDetails)) {
+      for (const path of output.outputFilePaths) {
+        const key = path.replace(/^s3:\/\/[^/]+\//, "");
+        if (!key.startsWith(prefix)) continue;
+        const rest = key.slice(prefix.length);
+        const size = { width: output.videoDetails?.widthInPx, height: output.videoDetails?.heightInPx };
+        const rendition = /^([0-9a-z]+)\.mp4$/.exec(rest);
+        const thumbnail = /^thumbnails\/(\d+)\.\d+\.jpg$/.exec(rest);
+        if (rendition && size.width && size.height) {
+          renditions.push({ name: rendition[1]!, width: size.width, height: size.height, bytes: 0, key });
+        } else if (thumbnail) {
+          const width = size.width ?? Number(thumbnail[1]);
+          thumbnails.push({ width, height: size.height ?? 0, key });
+        }
+      }
+    }
+    thumbnails.sort((a, b) => a.width - b.width);
+    return { ...base, status: "COMPLETE", renditions, thumbnails };
+  }
+
+  /** `parseCompletion`, plus each rendition's size from a HeadObject. */
+  export async function finish(event: unknown, bucket: string): Promise<Completion> {
+    const completion = parseCompletion(event);
+    if (!completion.renditions) return completion;
+    const { HeadObjectCommand } = await import("@aws-sdk/client-s3");
+    const s3 = await Aws.s3();
+    const renditions = await Promise.all(
+      completion.renditions.map(async (r) => {
+        const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: r.key }));
+        return { ...r, bytes: head.ContentLength ?? 0 };
+      }),
+    );
+    return { ...completion, renditions };
+  }
+}

@@ -1,0 +1,204 @@
+import { stat } from "node:fs/promises";
+import { z } from "zod";
+import { Config } from "../config";
+import { MediaError } from "./error";
+import { Ffmpeg } from "./ffmpeg";
+
+/**
+ * What rushes knows about an upload before it spends anything on it. `file` rejects (with a
+ * permanent MediaError) whatever is not a playable video in an accepted container.
+ */
+export namespace Probe {
+  export const Info = z.object({
+    durationMs: z.number().int().nonnegative(),
+    /** Display size: sample aspect ratio and rotation applied. */
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+    videoCodec: z.string(),
+    audioCodec: z.string().optional(),
+    fps: z.number().positive().optional(),
+    /** ffprobe's `format_name`, e.g. "mov,mp4,m4a,3gp,3g2,mj2"; it picks the demuxer later. */
+    formatName: z.string(),
+    /** Display-matrix rotation in degrees, 0..359; only present when non-zero. */
+    rotation: z.number().int().optional(),
+  });
+  export type Info = z.infer<typeof Info>;
+
+  /** Info plus what cutting needs to address timestamps inside the file. */
+  export type Details = Info & { startMs: number };
+
+  export interface Options {
+    maxDurationSeconds?: number;
+    signal?: AbortSignal;
+    /** For files rushes accepted or wrote itself: skips the duration cap and the decode check. */
+    trusted?: boolean;
+  }
+
+  /** Largest frame side accepted; bigger frames cost more memory than a function has. */
+  const maxSide = 8192;
+  const probeTimeoutMs = 120_000;
+
+  export async function file(path: string, opts: Options = {}): Promise<Info> {
+    return Info.parse(await details(path, opts));
+  }
+
+  export async function details(path: string, opts: Options = {}): Promise<Details> {
+    const { size } = await stat(path);
+    if (size === 0) throw new MediaError("not_a_video", "The file is empty", true);
+
+    const raw = await ffprobe(path, opts);
+    const formatName = raw.format.format_name;
+    Ffmpeg.demuxer(formatName);
+
+    const video = raw.streams.find((s) => s.codec_type === "video" && !s.disposition?.attached_pic);
+    if (!video) throw new MediaError("no_video_stream", "The file has no video stream", true);
+    const audio = raw.streams.find((s) => s.codec_type === "audio");
+    if (!video.codec_name || !video.width || !video.height) {
+      throw new MediaError("undecodable", "The video stream has no codec or frame size", true);
+    }
+    if (video.width > maxSide || video.height > maxSide) {
+      throw new MediaError("unsupported_format", `Frames over ${maxSide} px are not accepted`, true);
+    }
+
+    const rotation = rotationOf(video);
+    const displayWidth = Math.max(1, Math.round(video.width * sampleAspect(video)));
+    const [width, height] =
+      rotation % 180 === 90 ? [video.height, displayWidth] : [displayWidth, video.height];
+
+    const maxSeconds = opts.maxDurationSeconds ?? Config.get().RUSHES_MAX_DURATION_SECONDS;
+    const seconds =
+      parseSeconds(raw.format.duration) ??
+      parseSeconds(video.duration) ??
+      (await measureSeconds(path, formatName, maxSeconds, opts));
+    if (seconds > maxSeconds && !opts.trusted) {
+      throw new MediaError("too_long", `The video runs longer than ${maxSeconds} s`, true);
+    }
+
+    if (!opts.trusted) await decodes(path, formatName, parseSeconds(video.duration) ?? seconds, opts);
+
+    const fps = rate(video.avg_frame_rate) ?? rate(video.r_frame_rate);
+    return {
+      durationMs: Math.round(seconds * 1000),
+      width,
+      height,
+      videoCodec: video.codec_name,
+      ...(audio?.codec_name ? { audioCodec: audio.codec_name } : {}),
+      ...(fps ? { fps } : {}),
+      formatName,
+      ...(rotation ? { rotation } : {}),
+      startMs: Math.round((parseSeconds(raw.format.start_time) ?? 0) * 1000),
+    };
+  }
+
+  const Stream = z.object({
+    codec_type: z.string().optional(),
+    codec_name: z.string().optional(),
+    width: z.number().optional(),
+    height: z.number().optional(),
+    sample_aspect_ratio: z.string().optional(),
+    avg_frame_rate: z.string().optional(),
+    r_frame_rate: z.string().optional(),
+    duration: z.string().optional(),
+    disposition: z.object({ attached_pic: z.number().optional() }).optional(),
+    tags: z.record(z.string(), z.string()).optional(),
+    side_data_list: z.array(z.object({ rotation: z.number().optional() })).optional(),
+  });
+  const Output = z.object({
+    streams: z.array(Stream).default([]),
+    format: z.object({
+      format_name: z.string(),
+      duration: z.string().optional(),
+      start_time: z.string().optional(),
+    }),
+  });
+
+  async function ffprobe(path: string, opts: Options) {
+    const args = [
+      ...["-v", "error", "-protocol_whitelist", "file"],
+      ...["-format_whitelist", Ffmpeg.formatWhitelist],
+      ...["-show_format", "-show_streams", "-of", "json", `file:${path}`],
+    ];
+    try {
+      const { stdout } = await Ffmpeg.run("ffprobe", args, run(opts));
+      const parsed = Output.safeParse(JSON.parse(stdout));
+      if (!parsed.success) throw new MediaError("not_a_video", "Not a media file", true);
+      return parsed.data;
+    } catch (error) {
+      if (!(error instanceof MediaError) || error.code !== "ffmpeg_failed") throw error;
+      if (/not on whitelist/i.test(error.message)) {
+        throw new MediaError("unsupported_format", "The container format is not accepted", true);
+      }
+      throw new MediaError("not_a_video", "Not a media file ffprobe can read", true);
+    }
+  }
+
+  /**
+   * Decodes one frame at the start and one from the keyframe nearest the end. A truncated file
+   * often has a sound header (even a complete index), so only touching the tail catches it.
+   */
+  async function decodes(path: string, formatName: string, seconds: number, opts: Options) {
+    const tail = Math.max(0, seconds - 0.5).toFixed(3);
+    const args = [
+      ...["-v", "error", ...Ffmpeg.input(path, formatName)],
+      ...["-noaccurate_seek", "-ss", tail, ...Ffmpeg.input(path, formatName)],
+      ...["-map", "0:v:0", "-map", "1:v:0", "-frames:v", "1", "-f", "framemd5", "pipe:1"],
+    ];
+    let stdout = "";
+    try {
+      ({ stdout } = await Ffmpeg.run("ffmpeg", args, run(opts)));
+    } catch (error) {
+      if (!(error instanceof MediaError) || error.code !== "ffmpeg_failed") throw error;
+    }
+    const frames = new Set(
+      stdout
+        .split("\n")
+        .filter((line) => /^\d+,/.test(line))
+        .map((line) => line.split(",")[0]),
+    );
+    if (!frames.has("0") || !frames.has("1")) {
+      throw new MediaError("undecodable", "The video stream cannot be decoded end to end", true);
+    }
+  }
+
+  /** For containers that carry no duration (e.g. live-recorded WebM): demux, never decode. */
+  async function measureSeconds(path: string, formatName: string, max: number, opts: Options) {
+    const args = [
+      ...["-v", "error", ...Ffmpeg.input(path, formatName)],
+      ...["-progress", "pipe:1", "-nostats"],
+      ...["-map", "0:v:0", "-c", "copy", "-t", String(max + 1), "-f", "null", "-"],
+    ];
+    const { stdout } = await Ffmpeg.run("ffmpeg", args, { signal: opts.signal });
+    const times = [...stdout.matchAll(/^out_time_(?:us|ms)=(\d+)$/gm)].map((m) => Number(m[1]));
+    const last = times.at(-1);
+    if (!last) throw new MediaError("undecodable", "The video has no measurable duration", true);
+    return last / 1e6;
+  }
+
+  function run(opts: Options): Ffmpeg.RunOptions {
+    const limit = Math.min(probeTimeoutMs, Config.get().RUSHES_FFMPEG_TIMEOUT_SECONDS * 1000);
+    return { timeoutMs: limit, ...(opts.signal ? { signal: opts.signal } : {}) };
+  }
+
+  function parseSeconds(value: string | undefined): number | undefined {
+    const n = Number(value);
+    return value && Number.isFinite(n) && n >= 0 ? n : undefined;
+  }
+
+  function rate(value: string | undefined): number | undefined {
+    const [num, den] = (value ?? "").split("/").map(Number);
+    if (!num || !den) return undefined;
+    return Math.round((num / den) * 1000) / 1000;
+  }
+
+  function sampleAspect(stream: z.infer<typeof Stream>): number {
+    const [num, den] = (stream.sample_aspect_ratio ?? "").split(":").map(Number);
+    return num && den ? num / den : 1;
+  }
+
+  function rotationOf(stream: z.infer<typeof Stream>): number {
+    const fromMatrix = stream.side_data_list?.find((d) => d.rotation !== undefined)?.rotation;
+    const degrees = fromMatrix ?? Number(stream.tags?.rotate ?? 0);
+    if (!Number.isFinite(degrees)) return 0;
+    return ((Math.round(degrees) % 360) + 360) % 360;
+  }
+}
