@@ -24,7 +24,13 @@ export namespace Aws {
   export const s3 = () =>
     once<S3Client>("s3", async () => {
       const { S3Client } = await import("@aws-sdk/client-s3");
-      return new S3Client({ forcePathStyle: Config.get().RUSHES_S3_FORCE_PATH_STYLE });
+      return new S3Client({
+        forcePathStyle: Config.get().RUSHES_S3_FORCE_PATH_STYLE,
+        // Plain bodies: streamed uploads otherwise go out aws-chunked with a trailing checksum,
+        // which S3-compatible stores (s3rver among them) save verbatim, corrupting the object.
+        requestChecksumCalculation: "WHEN_REQUIRED",
+        responseChecksumValidation: "WHEN_REQUIRED",
+      });
     });
 
   export const dynamo = () =>

@@ -1,0 +1,74 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { S3Event } from "aws-lambda";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { generateVideo } from "../support/media";
+import { type Harness, startHarness } from "./harness";
+
+// A worker killed mid-transcode leaves its lease behind; once the lease expires, a redelivered
+// event takes the video over and finishes it. Each invocation runs in its own process group,
+// so SIGKILL takes ffmpeg down with it, like a Lambda sandbox dying.
+let h: Harness;
+let dir: string;
+const children: ChildProcess[] = [];
+
+const invokeInChild = (event: S3Event) =>
+  new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "ingest-child.ts")], {
+      env: { ...process.env, RUSHES_TEST_EVENT: JSON.stringify(event) },
+      detached: true,
+      stdio: "ignore",
+    });
+    children.push(child);
+    child.on("exit", (code, signal) => (code === 0 ? resolve() : reject(new Error(`ingest ${signal ?? code}`))));
+  });
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "rushes-crash-"));
+  h = await startHarness({
+    env: { RUSHES_PROCESSING_TIMEOUT_SECONDS: "3", RUSHES_THUMBNAIL_WIDTHS: "300" },
+    handlers: { ingest: (event: S3Event) => invokeInChild(event) },
+  });
+});
+
+afterAll(async () => {
+  for (const child of children) {
+    if (child.exitCode !== null || child.signalCode !== null || !child.pid) continue;
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {}
+  }
+  await h?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+it("finishes a video after its worker is killed mid-transcode and the event is redelivered", async () => {
+  const key = await h.newKey("crash");
+  const file = await generateVideo({ path: join(dir, "long.mp4"), width: 1280, height: 720, seconds: 10, fps: 25 });
+  const id = await h.upload(key, file);
+
+  // Wait for the first worker to take the lease, give ffmpeg a moment, then kill the whole group.
+  await h.waitForStatus(key, id, ["processing"]);
+  await new Promise((r) => setTimeout(r, 1500));
+  const first = children[0]!;
+  expect(first.exitCode, "the first worker finished before it could be killed").toBeNull();
+  process.kill(-first.pid!, "SIGKILL");
+
+  const stuck = (await h.api(key, "GET", `/v1/videos/${id}`)).body;
+  expect(stuck.status).toBe("processing");
+  expect(stuck.attempts).toBe(1);
+
+  // After the lease expires, a redelivery of the same event takes over.
+  await new Promise((r) => setTimeout(r, 3500));
+  const { handler } = await import("@rushes/functions/ingest");
+  await handler({
+    Records: [{ s3: { bucket: { name: "rushes-local-media" }, object: { key: `uploads/${id}/source` } } }],
+  } as S3Event);
+  const video = await h.waitForStatus(key, id, ["ready", "failed", "rejected"], 90_000);
+  expect(video.status).toBe("ready");
+  expect(video.attempts).toBeGreaterThanOrEqual(2);
+  const history = (await h.api(key, "GET", `/v1/videos/${id}/events`)).body.data.map((e: { type: string }) => e.type);
+  expect(history.filter((t: string) => t === "ready")).toHaveLength(1);
+}, 120_000);
