@@ -1,4 +1,5 @@
 import { createWriteStream } from "node:fs";
+import { statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
@@ -79,6 +80,11 @@ export namespace Ingest {
       return reject(video, "content_type_mismatch", `Uploaded as ${head.contentType}, declared ${video.contentType}`);
     }
     return withWorkDir(async (dir) => {
+      // The source, two renditions and thumbnails must fit in /tmp (Lambda's is sized in infra).
+      const { bavail, bsize } = await statfs(dir);
+      if (head.bytes * 2.2 > bavail * bsize) {
+        return fail(video, "insufficient_storage", `Not enough temporary space for a ${head.bytes}-byte source`);
+      }
       const sourcePath = join(dir, "source");
       const s3 = await Aws.s3();
       const object = await s3.send(new GetObjectCommand({ Bucket: Storage.bucket(), Key: video.sourceKey }));
