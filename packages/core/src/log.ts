@@ -14,7 +14,12 @@ export function logger(): pino.Logger {
       ? {
           transport: {
             target: "pino-pretty",
-            options: { colorize: true, translateTime: "HH:MM:ss.l", ignore: "pid,hostname" },
+            options: {
+              colorize: true,
+              singleLine: true,
+              translateTime: "HH:MM:ss.l",
+              ignore: "pid,hostname",
+            },
           },
         }
       : {}),

@@ -6,6 +6,7 @@ import { GetObjectCommand } from "@aws-sdk/client-s3";
 import type { S3Event } from "aws-lambda";
 import { Aws } from "../aws";
 import { Config } from "../config";
+import { Dynamo } from "../dynamo";
 import { Events } from "../event";
 import { logger } from "../log";
 import { MediaError, Plan, Probe, type Rendition, type Thumbnail, transcoder, withWorkDir } from "../media";
@@ -66,6 +67,27 @@ export namespace Ingest {
       });
       throw error;
     }
+  }
+
+  /**
+   * Videos whose ingest never finished: a `processing` lease left by a dead worker, or an
+   * upload whose event was never delivered. A full scan, so for the local runtime's start and
+   * for operators, never for a request path.
+   */
+  export async function unfinished(now = Date.now()): Promise<string[]> {
+    const staleBefore = now - Config.get().RUSHES_PROCESSING_TIMEOUT_SECONDS * 1000;
+    const { data } = await Dynamo.entities.video.scan
+      .where((a, op) => `${op.eq(a.status, "processing")} OR ${op.eq(a.status, "awaiting_upload")}`)
+      .go({ pages: "all" });
+    const ids: string[] = [];
+    for (const video of data) {
+      if (video.status === "processing") {
+        if (!video.transcodeJobId && (video.processingStartedAt ?? 0) < staleBefore) ids.push(video.videoId);
+      } else if (await Storage.head(video.sourceKey)) {
+        ids.push(video.videoId);
+      }
+    }
+    return ids;
   }
 
   async function process(video: VideoItem) {

@@ -1,0 +1,153 @@
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  type KeySchemaElement,
+  ResourceNotFoundException,
+  UpdateTableCommand,
+} from "@aws-sdk/client-dynamodb";
+import { HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
+import { CreateTopicCommand, type SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { sleep } from "./lambda";
+import type { Log } from "./log";
+
+/** Physical names, the same ones `test/setup.ts` defaults `SST_RESOURCE_*` to. */
+export const names = {
+  table: "rushes-local-table",
+  bucket: "rushes-local-media",
+  queue: "rushes-local-clips",
+  dlq: "rushes-local-clips-dlq",
+  topic: "rushes-local-events",
+  /** Subscribed to the topic so the runtime sees every event (logs, tests, webhooks). */
+  tap: "rushes-local-events-tap",
+} as const;
+
+/** What `tableDefinition()` in core/dynamo.ts returns. */
+export interface TableDefinition {
+  fields: Record<string, "string" | "number" | "binary">;
+  primaryIndex: { hashKey: string; rangeKey?: string };
+  globalIndexes: Record<string, { hashKey: string; rangeKey?: string }>;
+}
+
+export interface QueueSettings {
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+}
+
+export interface Provisioned {
+  queueUrl: string;
+  queueArn: string;
+  dlqUrl: string;
+  dlqArn: string;
+  topicArn: string;
+  tapUrl: string;
+  tapArn: string;
+}
+
+const attributeType = { string: "S", number: "N", binary: "B" } as const;
+
+function keySchema(index: { hashKey: string; rangeKey?: string }): KeySchemaElement[] {
+  return [
+    { AttributeName: index.hashKey, KeyType: "HASH" },
+    ...(index.rangeKey ? [{ AttributeName: index.rangeKey, KeyType: "RANGE" as const }] : []),
+  ];
+}
+
+/** Creates the table with exactly the indexes ElectroDB uses, or adds the ones it lacks. */
+export async function ensureTable(dynamo: DynamoDBClient, definition: TableDefinition, log: Log) {
+  const attributes: AttributeDefinition[] = Object.entries(definition.fields).map(
+    ([name, type]) => ({
+      AttributeName: name,
+      AttributeType: attributeType[type],
+    }),
+  );
+  const indexes = Object.entries(definition.globalIndexes).map(([name, index]) => ({
+    IndexName: name,
+    KeySchema: keySchema(index),
+    Projection: { ProjectionType: "ALL" as const },
+  }));
+  const existing = await dynamo
+    .send(new DescribeTableCommand({ TableName: names.table }))
+    .then((out) => out.Table)
+    .catch((error: unknown) => {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw error;
+    });
+  if (!existing) {
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: names.table,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: attributes,
+        KeySchema: keySchema(definition.primaryIndex),
+        GlobalSecondaryIndexes: indexes,
+      }),
+    );
+  } else {
+    const present = new Set((existing.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+    for (const index of indexes.filter((i) => !present.has(i.IndexName))) {
+      // Items written before the index existed are not backfilled by dynalite.
+      log.warn(`table ${names.table}: adding missing index ${index.IndexName}`);
+      await dynamo.send(
+        new UpdateTableCommand({
+          TableName: names.table,
+          AttributeDefinitions: attributes,
+          GlobalSecondaryIndexUpdates: [{ Create: index }],
+        }),
+      );
+    }
+  }
+  for (let i = 0; i < 100; i++) {
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: names.table }));
+    const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every(
+      (g) => g.IndexStatus === "ACTIVE",
+    );
+    if (Table?.TableStatus === "ACTIVE" && indexesActive) return;
+    await sleep(50);
+  }
+  throw new Error(`table ${names.table} did not become ACTIVE`);
+}
+
+export async function ensureBucket(s3: S3Client) {
+  // s3rver creates it (with CORS) on start; this proves the SDK reaches it with our credentials.
+  await s3.send(new HeadBucketCommand({ Bucket: names.bucket }));
+}
+
+/** The clip queue with its DLQ, the topic, and the tap queue subscribed to it. */
+export async function ensureMessaging(
+  sqs: SQSClient,
+  sns: SNSClient,
+  queue: QueueSettings,
+): Promise<Provisioned> {
+  const create = async (name: string, attributes: Record<string, string> = {}) => {
+    const { QueueUrl } = await sqs.send(
+      new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
+    );
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
+    );
+    return { url: QueueUrl!, arn: Attributes!.QueueArn! };
+  };
+  const dlq = await create(names.dlq, { MessageRetentionPeriod: String(14 * 24 * 3600) });
+  const clips = await create(names.queue, {
+    VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: dlq.arn,
+      maxReceiveCount: String(queue.maxReceiveCount),
+    }),
+  });
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: names.topic }));
+  const tap = await create(names.tap);
+  await sns.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: tap.arn }));
+  return {
+    queueUrl: clips.url,
+    queueArn: clips.arn,
+    dlqUrl: dlq.url,
+    dlqArn: dlq.arn,
+    topicArn: TopicArn!,
+    tapUrl: tap.url,
+    tapArn: tap.arn,
+  };
+}

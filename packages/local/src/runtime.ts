@@ -1,0 +1,272 @@
+// The embedded local runtime: AWS stand-ins, the event source mappings, the API and the web client.
+import type { Server } from "node:http";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createAdaptorServer } from "@hono/node-server";
+import type { S3Event } from "aws-lambda";
+import { resolveDevKey } from "./dev-key";
+import { applyEnvironment, assertResources, localClients } from "./environment";
+import { createFront, type FetchApp } from "./front";
+import { createAsyncInvoker } from "./invoker";
+import { accountId, type LambdaHandler, region } from "./lambda";
+import { resolveLocalhostNames } from "./localhost-dns";
+import type { Log } from "./log";
+import { closeServer, listen } from "./net";
+import { checkDataDir, checkPort, lockDataDir } from "./preflight";
+import { ensureBucket, ensureMessaging, ensureTable, names, type Provisioned } from "./provision";
+import { encodeEventKey, toS3Event } from "./s3-events";
+import { createEventLog, createSnsTap, type Envelope } from "./sns-tap";
+import { type SqsHandler, type SqsPoller, startSqsPoller, watchDeadLetters } from "./sqs-poller";
+import { type StandInPorts, startStandIns } from "./stand-ins";
+
+export { StartupError } from "./preflight";
+export type { Envelope } from "./sns-tap";
+
+export interface RuntimeOptions {
+  /** Where DynamoDB, S3 and the dev key are kept. */
+  dataDir: string;
+  /** The HTTP port for the API and the web client; 0 picks a free one. Default 3000. */
+  port?: number;
+  /** Stand-in ports; 0 or unset picks free ones. A restart in the same process must reuse them. */
+  ports?: Partial<StandInPorts>;
+  /** The dev (and admin) API key; otherwise the one kept in the data dir, or a new one. */
+  devKey?: string;
+  /** Extra environment (e.g. shortened `RUSHES_CLIP_*` settings), applied before handlers load. */
+  env?: Record<string, string>;
+  /** Only warnings and errors from the runtime itself. */
+  quiet?: boolean;
+  /** URLs that get every SNS event as a POST (main.ts reads them from `RUSHES_LOCAL_WEBHOOKS`). */
+  webhooks?: string[];
+  /** Replaces entry points (tests of the event mappings themselves). */
+  handlers?: { ingest?: LambdaHandler<S3Event>; clipWorker?: SqsHandler };
+  /** The built web client; default `packages/web/dist`. */
+  webDist?: string;
+  /** Clip queue settings: how long a received message stays hidden, and receives before the DLQ. */
+  queue?: { visibilityTimeoutSeconds?: number; maxReceiveCount?: number };
+}
+
+export interface Runtime {
+  url: string;
+  /** The API base: the same origin as the web client. */
+  apiUrl: string;
+  devKey: string;
+  dataDir: string;
+  ports: StandInPorts & { http: number };
+  endpoints: { dynamo: string; s3: string; sqs: string };
+  resources: Provisioned & { table: string; bucket: string };
+  /** Every message published on the events topic, parsed, oldest first. */
+  events: Envelope[];
+  /** The first event (seen or future) matching the predicate; rejects after `timeoutMs`. */
+  waitFor(predicate: (event: Envelope) => boolean, timeoutMs?: number): Promise<Envelope>;
+  /** Resolves when no S3 notification is queued or running and no webhook is in flight. */
+  idle(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const host = "127.0.0.1";
+/** `runtime.events` keeps the most recent ones only, so a long `npm start` session stays small. */
+const maxEvents = 1000;
+const webDistDefault = fileURLToPath(new URL("../../web/dist", import.meta.url));
+
+/** Brings the whole system up on this machine: stand-ins, event mappings, API and web client. */
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const dataDir = resolve(options.dataDir);
+  const port = options.port ?? 3000;
+  await checkDataDir(dataDir);
+  await checkPort(port, host, "set PORT to another port");
+  for (const [name, p] of Object.entries(options.ports ?? {})) {
+    await checkPort(p ?? 0, host, `it was requested for the embedded ${name}`);
+  }
+  const unlock = await lockDataDir(dataDir);
+  const cleanup: Array<() => Promise<void> | void> = [unlock];
+  const stopAll = async () => {
+    for (const step of cleanup.splice(0).reverse()) await Promise.resolve(step()).catch(() => {});
+  };
+
+  try {
+    const devKey = await resolveDevKey(dataDir, options.devKey);
+    const standIns = await startStandIns({
+      dataDir,
+      host,
+      ports: options.ports ?? {},
+      bucket: names.bucket,
+    });
+    cleanup.push(() => standIns.stop());
+    cleanup.push(resolveLocalhostNames());
+
+    const { endpoints } = standIns;
+    const topicArn = `arn:aws:sns:${region}:${accountId}:${names.topic}`;
+    const queueUrl = `http://sqs.${region}.localhost:${standIns.ports.sqs}/${accountId}/${names.queue}`;
+    applyEnvironment({
+      devKey,
+      endpoints,
+      topicArn,
+      queueUrl,
+      quiet: options.quiet,
+      extra: options.env,
+    });
+
+    // Only now may core load: it reads Resource.X and the endpoints once.
+    const [{ Config }, { Aws }, { logger, resetLogger }, { tableDefinition }, { Events }] =
+      await Promise.all([
+        import("@rushes/core/config"),
+        import("@rushes/core/aws"),
+        import("@rushes/core/log"),
+        import("@rushes/core/dynamo"),
+        import("@rushes/core/event"),
+      ]);
+    Config.reset();
+    Aws.reset();
+    resetLogger();
+    cleanup.push(() => Aws.reset());
+    const log = runtimeLog(logger(), options.quiet);
+
+    const clients = localClients(endpoints);
+    cleanup.push(() => {
+      for (const client of Object.values(clients)) client.destroy();
+    });
+    await ensureTable(clients.dynamo, tableDefinition(), log);
+    await ensureBucket(clients.s3);
+    const maxReceiveCount = options.queue?.maxReceiveCount ?? 5;
+    const provisioned = await ensureMessaging(clients.sqs, clients.sns, {
+      visibilityTimeoutSeconds: options.queue?.visibilityTimeoutSeconds ?? 300,
+      maxReceiveCount,
+    });
+    if (provisioned.queueUrl !== queueUrl || provisioned.topicArn !== topicArn) {
+      throw new Error(`fauxqs named the queue ${provisioned.queueUrl}, expected ${queueUrl}`);
+    }
+    await assertResources(devKey, queueUrl);
+
+    const handlers = {
+      ingest: options.handlers?.ingest ?? (await import("@rushes/functions/ingest")).handler,
+      clipWorker:
+        options.handlers?.clipWorker ?? (await import("@rushes/functions/clip-worker")).handler,
+    };
+
+    // S3 → ingest: asynchronous invocation, like a bucket notification.
+    const ingest = createAsyncInvoker<S3Event>({
+      name: "ingest",
+      handler: handlers.ingest,
+      log,
+      describe: (event) => event.Records[0]?.s3.object.key ?? "event",
+    });
+    standIns.onObjectEvent((event) => {
+      const s3Event = toS3Event(event);
+      if (!s3Event) return;
+      log.info(`s3 ${s3Event.Records[0]!.eventName} ${s3Event.Records[0]!.s3.object.key} → ingest`);
+      ingest.push(s3Event);
+    });
+    cleanup.push(() => ingest.stop());
+
+    // SQS → clip worker, and the SNS topic → log, runtime.events and webhooks.
+    const eventLog = createEventLog(maxEvents);
+    const tap = createSnsTap({
+      log,
+      webhooks: options.webhooks ?? [],
+      parse: (message) => Events.Envelope.safeParse(message).data,
+      onEnvelope: eventLog.push,
+    });
+    const pollers: SqsPoller[] = [
+      startSqsPoller({
+        name: "clip-worker",
+        sqs: clients.sqs,
+        queueUrl: provisioned.queueUrl,
+        queueArn: provisioned.queueArn,
+        handler: handlers.clipWorker,
+        log,
+      }),
+      startSqsPoller({
+        name: "events-tap",
+        sqs: clients.sqs,
+        queueUrl: provisioned.tapUrl,
+        queueArn: provisioned.tapArn,
+        handler: tap.handler,
+        log,
+      }),
+    ];
+    cleanup.push(() => tap.idle());
+    cleanup.push(() => Promise.all(pollers.map((p) => p.stop())).then(() => {}));
+    const what = `clip message(s) failed ${maxReceiveCount} times and`;
+    cleanup.push(watchDeadLetters({ sqs: clients.sqs, dlqUrl: provisioned.dlqUrl, what, log }));
+
+    const requeued = await requeuePendingClips();
+    if (requeued) log.info(`requeued ${requeued} pending clip(s)`);
+    // S3 events are not kept across restarts: redeliver for uploads whose ingest never finished.
+    const { Ingest } = await import("@rushes/core/video/ingest");
+    for (const videoId of await Ingest.unfinished()) {
+      log.info(`redelivering the upload event of unfinished video ${videoId}`);
+      ingest.push(redelivery(names.bucket, `uploads/${videoId}/source`));
+    }
+
+    const { app } = await import("@rushes/functions/api");
+    const front = createFront({
+      api: app as FetchApp,
+      webDist: options.webDist ?? webDistDefault,
+      devKey,
+      maxUploadBytes: Config.get().RUSHES_MAX_UPLOAD_BYTES,
+    });
+    const server = createAdaptorServer({ fetch: front.fetch }) as Server;
+    const httpPort = await listen(server, port, host, "set PORT to another port");
+    cleanup.push(() => closeServer(server));
+
+    const url = `http://localhost:${httpPort}`;
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      apiUrl: url,
+      devKey,
+      dataDir,
+      ports: { http: httpPort, ...standIns.ports },
+      endpoints,
+      resources: { ...provisioned, table: names.table, bucket: names.bucket },
+      events: eventLog.events,
+      waitFor: eventLog.waitFor,
+      async idle(timeoutMs) {
+        await ingest.idle(timeoutMs);
+        await tap.idle();
+      },
+      stop() {
+        stopping ??= stopAll().then(() => log.info("rushes stopped"));
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** Hook: clips still `pending` go back on the in-memory queue after a restart. */
+function redelivery(bucket: string, key: string): S3Event {
+  return {
+    Records: [
+      {
+        eventVersion: "2.1",
+        eventSource: "aws:s3",
+        awsRegion: region,
+        eventTime: new Date().toISOString(),
+        eventName: "ObjectCreated:Post",
+        userIdentity: { principalId: "AWS:LOCAL" },
+        requestParameters: { sourceIPAddress: "127.0.0.1" },
+        responseElements: { "x-amz-request-id": "LOCALREDELIVERY", "x-amz-id-2": "local" },
+        s3: {
+          s3SchemaVersion: "1.0",
+          configurationId: "rushes-local-ingest",
+          bucket: { name: bucket, ownerIdentity: { principalId: "LOCAL" }, arn: `arn:aws:s3:::${bucket}` },
+          object: { key: encodeEventKey(key), size: 0, eTag: "", sequencer: "0" },
+        },
+      },
+    ],
+  };
+}
+
+async function requeuePendingClips(): Promise<number> {
+  const { Clip } = await import("@rushes/core/clip");
+  return Clip.requeuePending();
+}
+
+function runtimeLog(base: Log, quiet?: boolean): Log {
+  if (!quiet) return base;
+  const noop = () => {};
+  return { debug: noop, info: noop, warn: base.warn.bind(base), error: base.error.bind(base) };
+}

@@ -1,0 +1,56 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Runtime } from "@rushes/local/runtime";
+import { afterAll, expect, it } from "vitest";
+import { generateVideo } from "../support/media";
+
+// S3 events live only in memory locally: an upload whose event was lost (here: the first
+// runtime's ingest drops it) is redelivered by the next start and still becomes ready.
+let runtime: Runtime | undefined;
+const dir = await mkdtemp(join(tmpdir(), "rushes-resume-"));
+
+afterAll(async () => {
+  await runtime?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+it("redelivers the event of an upload that never finished ingest when the runtime restarts", async () => {
+  const { startRuntime } = await import("@rushes/local/runtime");
+  const dataDir = join(dir, "data");
+  runtime = await startRuntime({ dataDir, port: 0, quiet: true, handlers: { ingest: async () => {} } });
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${runtime!.url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${runtime!.devKey}`, "content-type": "application/json" },
+    }).then((r) => r.json());
+  const file = await generateVideo({ path: join(dir, "lost.mp4"), seconds: 1, fps: 10 });
+  const { readFile } = await import("node:fs/promises");
+  const bytes = await readFile(file);
+  const created = await api("/v1/uploads", {
+    method: "POST",
+    body: JSON.stringify({ filename: "lost.mp4", contentType: "video/mp4", bytes: bytes.length }),
+  });
+  const form = new FormData();
+  for (const [k, v] of Object.entries(created.upload.fields as Record<string, string>)) form.append(k, v);
+  form.append("file", new Blob([new Uint8Array(bytes)], { type: "video/mp4" }));
+  expect((await fetch(created.upload.url, { method: "POST", body: form })).status).toBe(204);
+  await runtime.idle();
+  expect((await api(`/v1/videos/${created.video.id}`)).status).toBe("awaiting_upload");
+
+  const ports = runtime.ports;
+  await runtime.stop();
+  runtime = await startRuntime({
+    dataDir,
+    port: 0,
+    quiet: true,
+    ports: { dynamo: ports.dynamo, s3: ports.s3, sqs: ports.sqs },
+  });
+  const deadline = Date.now() + 60_000;
+  let status = "";
+  while (Date.now() < deadline && !["ready", "failed", "rejected"].includes(status)) {
+    status = (await api(`/v1/videos/${created.video.id}`)).status;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(status).toBe("ready");
+});
