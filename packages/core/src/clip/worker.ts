@@ -70,8 +70,10 @@ export namespace ClipWorker {
           "processing",
         ]);
       }
+      // Transient: release the lease and try again after the retry delay. Attempts bound this.
       await transition(leased, ["processing"], "pending");
-      throw error;
+      await Clip.enqueue(leased.clipId, config.RUSHES_CLIP_RETRY_DELAY_SECONDS);
+      return "waiting";
     }
   }
 

@@ -1,0 +1,232 @@
+// Processing: ingest on upload, the clip queue and its worker, MediaConvert, and domain events.
+import { chmod } from "node:fs/promises";
+import path from "node:path";
+import { bucket, maxUploadBytes, table } from "./storage";
+
+export const events = new sst.aws.SnsTopic("Events");
+
+/**
+ * The transcoder, chosen per stage when deploying: `ffmpeg` unless RUSHES_TRANSCODER says
+ * otherwise in the shell or in a `.env.<stage>` file, which SST loads (docs/deploy.md).
+ */
+export const transcoder = readTranscoder();
+
+function readTranscoder() {
+  const value = process.env.RUSHES_TRANSCODER ?? "ffmpeg";
+  if (value === "ffmpeg" || value === "mediaconvert") return value;
+  throw new Error(`RUSHES_TRANSCODER must be "ffmpeg" or "mediaconvert", not "${value}"`);
+}
+
+/*
+ * ffmpeg and ffprobe come from @ffmpeg-installer/* and @ffprobe-installer/*, which publish static
+ * builds (with libx264) for both linux-x64 and linux-arm64. The functions that run them are
+ * x86_64: linux-x64 is the build that `npm start` and every integration test run, while the arm64
+ * builds (a different ffmpeg snapshot) run nowhere before production. arm64 would cost 20% less
+ * per GB-second and zip smaller; changing `ffmpegArchitecture` switches the binaries with it.
+ * Functions without binaries run on arm64.
+ */
+const ffmpegArchitecture = "x86_64" as const;
+const npmCpu = { x86_64: "x64", arm64: "arm64" }[ffmpegArchitecture];
+const binaries = {
+  FFMPEG_PATH: `@ffmpeg-installer/linux-${npmCpu}/ffmpeg`,
+  FFPROBE_PATH: `@ffprobe-installer/linux-${npmCpu}/ffprobe`,
+};
+
+const withFfmpeg = {
+  architecture: ffmpegArchitecture,
+  nodejs: {
+    // Installed into the package rather than bundled. SST runs npm with --os=linux and --cpu set
+    // from `architecture`, so the right binary lands whatever machine deploys. Same ranges as
+    // packages/core/package.json.
+    install: { "@ffmpeg-installer/ffmpeg": "^1.1.0", "@ffprobe-installer/ffprobe": "^2.1.2" },
+  },
+  hook: {
+    // The packages only `chmod u+x` (ffprobe ships 0644), and Lambda runs code as a user that does
+    // not own /var/task: make both world-executable before SST zips the package. Throws, and so
+    // fails the deploy, if npm did not install the binary for this architecture.
+    async postbuild(dir: string) {
+      for (const binary of Object.values(binaries)) {
+        await chmod(path.join(dir, "node_modules", binary), 0o755);
+      }
+    },
+  },
+};
+
+// Deployed, point the code straight at the binaries. `sst dev` runs functions on your machine,
+// where the code finds ffmpeg itself (PATH, then the npm packages for your platform).
+const ffmpegEnvironment: Record<string, string> = $dev
+  ? {}
+  : Object.fromEntries(
+      Object.entries(binaries).map(([name, binary]) => [name, `/var/task/node_modules/${binary}`]),
+    );
+
+/** A function's settings that follow from its timeout. */
+function timeouts(functionSeconds: number) {
+  return {
+    // ffmpeg gives up while the function still has time to record the failure and clean up.
+    RUSHES_FFMPEG_TIMEOUT_SECONDS: String(functionSeconds - 60),
+    // Outlives any run, so a live run is never taken over; an ingest lease also expires before
+    // Lambda's first retry of a failed async invocation (1 minute later), so that retry takes over.
+    RUSHES_PROCESSING_TIMEOUT_SECONDS: String(functionSeconds + 30),
+  };
+}
+
+export const mediaConvertRole =
+  transcoder === "mediaconvert" ? createMediaConvertRole() : undefined;
+
+function createMediaConvertRole() {
+  const role = new aws.iam.Role("MediaConvertRole", {
+    assumeRolePolicy: JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "mediaconvert.amazonaws.com" },
+          Action: "sts:AssumeRole",
+        },
+      ],
+    }),
+  });
+  new aws.iam.RolePolicy("MediaConvertRolePolicy", {
+    role: role.name,
+    policy: $jsonStringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: "s3:GetObject",
+          Resource: $interpolate`${bucket.arn}/uploads/*`,
+        },
+        { Effect: "Allow", Action: "s3:PutObject", Resource: $interpolate`${bucket.arn}/media/*` },
+      ],
+    }),
+  });
+  return role;
+}
+
+const ingestSeconds = 900; // Lambda's maximum
+const ingestRetries = 2; // Lambda's default for async invocations, spelled out: attempts = 3
+
+/*
+ * Sized for 1080p sources. x264 uses every core it gets and Lambda's CPU grows with memory (1 vCPU
+ * per 1,769 MB), so 10,240 MB (6 vCPU) costs about the same per minute of video as less memory
+ * but finishes soonest, and the 15-minute cap is what binds. Measured with this ffmpeg: a 720p and
+ * a 480p rendition from 1080p30 take 0.6 CPU-seconds per second of typical footage and up to 1.9
+ * for very noisy footage. 840 s of ffmpeg on ~4.6 effective vCPU then covers ~35 minutes of the
+ * worst case, hence a 30-minute duration cap with ffmpeg; MediaConvert keeps the default hour.
+ * /tmp holds the source (at most `maxUploadBytes`, 5 GiB) and the renditions (about 1 GiB at the
+ * cap): 10 GiB, Lambda's maximum. A larger upload limit would fill /tmp, ffmpeg would fail with
+ * ENOSPC and the video would end `failed`.
+ */
+export const ingest = new sst.aws.Function("Ingest", {
+  handler: "packages/functions/src/ingest.handler",
+  runtime: "nodejs22.x",
+  ...withFfmpeg,
+  memory: "10240 MB",
+  storage: "10240 MB",
+  timeout: `${ingestSeconds} seconds`,
+  retries: ingestRetries,
+  link: [table, bucket, events],
+  environment: {
+    ...ffmpegEnvironment,
+    ...timeouts(ingestSeconds),
+    RUSHES_TRANSCODER: transcoder,
+    RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes),
+    RUSHES_MAX_ATTEMPTS: String(ingestRetries + 1),
+    ...(mediaConvertRole
+      ? { RUSHES_MEDIACONVERT_ROLE_ARN: mediaConvertRole.arn }
+      : { RUSHES_MAX_DURATION_SECONDS: String(30 * 60) }),
+  },
+  permissions: mediaConvertRole
+    ? [
+        // MediaConvert supports resource-level permissions only in part; AWS's own policies use "*".
+        { actions: ["mediaconvert:CreateJob"], resources: ["*"] },
+        {
+          actions: ["iam:PassRole"],
+          resources: [mediaConvertRole.arn],
+          conditions: [
+            {
+              test: "StringEquals",
+              variable: "iam:PassedToService",
+              values: ["mediaconvert.amazonaws.com"],
+            },
+          ],
+        },
+      ]
+    : [],
+});
+
+// Outputs go under media/ and clips/, so nothing ingest writes can trigger it again.
+bucket.notify({
+  notifications: [
+    {
+      name: "Ingest",
+      function: ingest.arn,
+      events: ["s3:ObjectCreated:*"],
+      filterPrefix: "uploads/",
+    },
+  ],
+});
+
+const clipWorkerSeconds = 600;
+const clipAttempts = 3;
+
+export const clipDeadLetters = new sst.aws.Queue("ClipDeadLetters", {
+  // SQS keeps a message's first enqueue time in the DLQ, so keep it longer than the queue does.
+  transform: { queue: { messageRetentionSeconds: 14 * 24 * 3600 } },
+});
+
+export const clipQueue = new sst.aws.Queue("ClipQueue", {
+  // AWS's rule for queues Lambda polls: at least 6 × the function timeout.
+  visibilityTimeout: `${6 * clipWorkerSeconds} seconds`,
+  // Waiting for footage sends a new, delayed message, so receives count only failures. The worker
+  // marks a clip `failed` on its last attempt; the DLQ gets what it never could, such as poison
+  // messages or crashes before a lease.
+  dlq: { queue: clipDeadLetters.arn, retry: clipAttempts + 2 },
+});
+
+// Clips are at most 10 minutes; an exact (re-encoded) one gets the same CPU and /tmp as ingest.
+export const clipWorker = new sst.aws.Function("ClipWorker", {
+  handler: "packages/functions/src/clip-worker.handler",
+  runtime: "nodejs22.x",
+  ...withFfmpeg,
+  memory: "10240 MB",
+  storage: "10240 MB",
+  timeout: `${clipWorkerSeconds} seconds`,
+  link: [table, bucket, events, clipQueue],
+  environment: {
+    ...ffmpegEnvironment,
+    ...timeouts(clipWorkerSeconds),
+    RUSHES_MAX_ATTEMPTS: String(clipAttempts),
+  },
+});
+
+// One clip per invocation: each gets a whole function, and Lambda scales out per message.
+clipQueue.subscribe(clipWorker.arn, { batch: { size: 1, partialResponses: true } });
+
+export const mediaConvertComplete = mediaConvertRole ? createMediaConvertComplete() : undefined;
+
+function createMediaConvertComplete() {
+  const complete = new sst.aws.Function("MediaConvertComplete", {
+    handler: "packages/functions/src/mediaconvert-complete.handler",
+    runtime: "nodejs22.x",
+    architecture: "arm64",
+    timeout: "1 minute",
+    link: [table, bucket, events],
+    environment: { RUSHES_TRANSCODER: transcoder },
+  });
+  // MediaConvert reports to the account's default event bus.
+  sst.aws.Bus.subscribe(
+    "MediaConvertComplete",
+    aws.cloudwatch.getEventBusOutput({ name: "default" }).arn,
+    complete,
+    {
+      pattern: {
+        source: ["aws.mediaconvert"],
+        detailType: ["MediaConvert Job State Change"],
+        detail: { status: ["COMPLETE", "ERROR"] },
+      },
+    },
+  );
+  return complete;
+}

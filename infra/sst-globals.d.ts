@@ -1,0 +1,269 @@
+/*
+ * Offline stand-in for the globals SST declares in .sst/platform/config.d.ts. `sst install`
+ * writes that file, but only after downloading Pulumi, which cannot be done here. So this declares
+ * only what sst.config.ts and infra/*.ts use, copied from SST 4.17.1's own platform source
+ * (src/global.d.ts, src/config.ts and src/components/**, which ship inside the sst binary) and from
+ * @pulumi/aws 7.20.0, the provider that release pins. Property names, literal unions and the
+ * Size/Duration string types are SST's; Pulumi's Output is reduced to `apply`, and `transform`
+ * takes only the object form for the few fields used. Run by `tsc -p infra/tsconfig.json`.
+ */
+export {};
+
+type Input<T> = $util.Input<T>;
+type Output<T> = $util.Output<T>;
+
+type Size = `${number} ${"MB" | "GB"}`;
+type DurationMinutes = `${number} ${"second" | "seconds" | "minute" | "minutes"}`;
+type DurationHours = `${number} ${"second" | "seconds" | "minute" | "minutes" | "hour" | "hours"}`;
+type Duration =
+  `${number} ${"second" | "seconds" | "minute" | "minutes" | "hour" | "hours" | "day" | "days"}`;
+type FunctionArn = `arn:${string}` & {};
+
+type S3Event =
+  | "s3:ObjectCreated:*"
+  | "s3:ObjectCreated:Put"
+  | "s3:ObjectCreated:Post"
+  | "s3:ObjectCreated:Copy"
+  | "s3:ObjectCreated:CompleteMultipartUpload"
+  | "s3:ObjectRemoved:*"
+  | "s3:ObjectRemoved:Delete"
+  | "s3:ObjectRemoved:DeleteMarkerCreated";
+
+interface FunctionPermissionArgs {
+  effect?: "allow" | "deny";
+  actions: string[];
+  resources: Input<Input<string>[]>;
+  conditions?: Input<
+    Input<{ test: Input<string>; variable: Input<string>; values: Input<Input<string>[]> }>[]
+  >;
+}
+
+interface FunctionArgs {
+  handler: Input<string>;
+  runtime?: Input<"nodejs18.x" | "nodejs20.x" | "nodejs22.x" | "nodejs24.x">;
+  architecture?: Input<"x86_64" | "arm64">;
+  timeout?: Input<DurationMinutes>;
+  memory?: Input<Size>;
+  storage?: Input<Size>;
+  retries?: Input<number>;
+  environment?: Input<Record<string, Input<string>>>;
+  permissions?: Input<FunctionPermissionArgs[]>;
+  link?: Input<unknown[]>;
+  url?: Input<
+    | boolean
+    | {
+        authorization?: Input<"none" | "iam">;
+        cors?: Input<
+          | boolean
+          | {
+              allowCredentials?: Input<boolean>;
+              allowHeaders?: Input<Input<string>[]>;
+              allowOrigins?: Input<Input<string>[]>;
+              allowMethods?: Input<
+                Input<"*" | "DELETE" | "GET" | "HEAD" | "OPTIONS" | "PATCH" | "POST" | "PUT">[]
+              >;
+              exposeHeaders?: Input<Input<string>[]>;
+              maxAge?: Input<Duration>;
+            }
+        >;
+      }
+  >;
+  nodejs?: Input<{ install?: Input<string[] | Record<string, string>> }>;
+  copyFiles?: Input<{ from: Input<string>; to?: Input<string> }[]>;
+  hook?: { postbuild(dir: string): Promise<void> };
+}
+
+declare global {
+  namespace $util {
+    type Input<T> = T | Promise<T> | Output<T>;
+    interface Output<T> {
+      apply<U>(fn: (value: T) => Input<U>): Output<U>;
+    }
+    type Unwrap<T> = T extends Output<infer U> ? U : T extends Promise<infer U> ? Unwrap<U> : T;
+    function output<T>(value: Input<T>): Output<Unwrap<T>>;
+  }
+
+  const $app: Readonly<{
+    name: string;
+    stage: string;
+    removal: "remove" | "retain" | "retain-all";
+    protect: boolean;
+  }>;
+  const $dev: boolean;
+  function $interpolate(literals: TemplateStringsArray, ...placeholders: unknown[]): Output<string>;
+  function $jsonStringify(value: unknown): Output<string>;
+  function $config(input: {
+    app(input: { stage: string }): {
+      name: string;
+      home: "aws" | "cloudflare" | "local";
+      removal?: "remove" | "retain" | "retain-all";
+      protect?: boolean;
+      providers?: Record<string, unknown>;
+    };
+    run(): Promise<Record<string, unknown> | undefined>;
+  }): unknown;
+
+  namespace sst {
+    class Secret {
+      constructor(name: string, placeholder?: Input<string>);
+      readonly name: Output<string>;
+      readonly value: Output<string>;
+    }
+
+    namespace aws {
+      // biome-ignore lint/suspicious/noShadowRestrictedNames: SST's own name, sst.aws.Function
+      class Function {
+        constructor(name: string, args: FunctionArgs);
+        readonly name: Output<string>;
+        readonly arn: Output<string>;
+        readonly url: Output<string>;
+      }
+
+      class Bucket {
+        constructor(
+          name: string,
+          args?: {
+            access?: Input<"public" | "cloudfront">;
+            cors?: Input<
+              | false
+              | {
+                  allowHeaders?: Input<Input<string>[]>;
+                  allowOrigins?: Input<Input<string>[]>;
+                  allowMethods?: Input<Input<"DELETE" | "GET" | "HEAD" | "POST" | "PUT">[]>;
+                  exposeHeaders?: Input<Input<string>[]>;
+                  maxAge?: Input<Duration>;
+                }
+            >;
+            transform?: {
+              publicAccessBlock?:
+                | false
+                | {
+                    blockPublicAcls?: Input<boolean>;
+                    blockPublicPolicy?: Input<boolean>;
+                    ignorePublicAcls?: Input<boolean>;
+                    restrictPublicBuckets?: Input<boolean>;
+                  };
+            };
+          },
+        );
+        readonly name: Output<string>;
+        readonly arn: Output<string>;
+        notify(args: {
+          notifications: Input<
+            Input<{
+              name: Input<string>;
+              function?: Input<string | FunctionArgs | FunctionArn>;
+              events?: Input<Input<S3Event>[]>;
+              filterPrefix?: Input<string>;
+              filterSuffix?: Input<string>;
+            }>[]
+          >;
+        }): unknown;
+      }
+
+      class Dynamo {
+        constructor(
+          name: string,
+          args: {
+            fields: Input<Record<string, "string" | "number" | "binary">>;
+            primaryIndex: Input<{ hashKey: Input<string>; rangeKey?: Input<string> }>;
+            globalIndexes?: Input<
+              Record<
+                string,
+                Input<{
+                  hashKey: Input<string | string[]>;
+                  rangeKey?: Input<string | string[]>;
+                  projection?: Input<"all" | "keys-only" | Input<string>[]>;
+                }>
+              >
+            >;
+            deletionProtection?: Input<boolean>;
+          },
+        );
+        readonly name: Output<string>;
+        readonly arn: Output<string>;
+      }
+
+      class Queue {
+        constructor(
+          name: string,
+          args?: {
+            visibilityTimeout?: Input<DurationHours>;
+            delay?: Input<DurationMinutes>;
+            dlq?: Input<string | { queue: Input<string>; retry: Input<number> }>;
+            transform?: { queue?: { messageRetentionSeconds?: Input<number> } };
+          },
+        );
+        readonly arn: Output<string>;
+        readonly url: Output<string>;
+        subscribe(
+          subscriber: Input<string | FunctionArgs | FunctionArn>,
+          args?: {
+            batch?: Input<{
+              size?: Input<number>;
+              window?: Input<DurationMinutes>;
+              partialResponses?: Input<boolean>;
+            }>;
+          },
+        ): unknown;
+      }
+
+      class SnsTopic {
+        constructor(name: string, args?: { fifo?: Input<boolean> });
+        readonly arn: Output<string>;
+        readonly name: Output<string>;
+      }
+
+      class StaticSite {
+        constructor(
+          name: string,
+          args?: {
+            path?: Input<string>;
+            build?: Input<{ command: Input<string>; output: Input<string> }>;
+            environment?: Input<Record<string, Input<string>>>;
+            vite?: Input<{ types?: string }>;
+            dev?:
+              | false
+              | { url?: Input<string>; command?: Input<string>; directory?: Input<string> };
+          },
+        );
+        readonly url: Output<string>;
+      }
+
+      // biome-ignore lint/complexity/noStaticOnlyClass: SST's class; only its static method is used
+      class Bus {
+        static subscribe(
+          name: string,
+          busArn: Input<string>,
+          subscriber: Input<string | Function | FunctionArgs | FunctionArn>,
+          args?: {
+            pattern?: Input<{
+              source?: (string | unknown)[];
+              detail?: Record<string, unknown>;
+              detailType?: (string | unknown)[];
+            }>;
+          },
+        ): Output<unknown>;
+      }
+    }
+  }
+
+  namespace aws {
+    namespace iam {
+      class Role {
+        constructor(name: string, args: { assumeRolePolicy: Input<string> });
+        readonly arn: Output<string>;
+        readonly name: Output<string>;
+      }
+      class RolePolicy {
+        constructor(name: string, args: { role: Input<string | Role>; policy: Input<string> });
+      }
+    }
+    namespace cloudwatch {
+      function getEventBusOutput(args: { name: Input<string> }): Output<{
+        arn: string;
+        name: string;
+      }> & { readonly arn: Output<string> };
+    }
+  }
+}

@@ -1,0 +1,74 @@
+// Storage: the media bucket, the one DynamoDB table, and the admin key secret.
+
+/** The largest source the API will presign; ingest's /tmp is sized from it (infra/processing.ts). */
+export const maxUploadBytes = 5 * 1024 ** 3;
+
+let resolveWebUrl: (url: $util.Input<string>) => void = () => {};
+
+/**
+ * The web app's URL, for CORS here and on the API. The site is created last (infra/web.ts), since
+ * its build needs the API URL, so this starts as a promise that web.ts settles with `setWebUrl`.
+ * That is a cycle in the order these files run, not in the deploy: the site's CloudFront domain
+ * does not wait for its build.
+ */
+export const webUrl = $util.output(
+  new Promise<$util.Input<string>>((resolve) => {
+    resolveWebUrl = resolve;
+  }),
+);
+
+export function setWebUrl(url: $util.Input<string>) {
+  resolveWebUrl(url);
+}
+
+export const bucket = new sst.aws.Bucket("Media", {
+  // Browsers upload with the presigned POST and may fetch what the API presigns; nothing else.
+  cors: {
+    allowOrigins: [webUrl],
+    allowMethods: ["GET", "HEAD", "POST"],
+    allowHeaders: ["content-type"],
+    exposeHeaders: ["ETag", "Location"],
+    maxAge: "1 hour",
+  },
+  // No `access`: every object is reached through a presigned URL. Spelled out rather than left to
+  // SST's default so that nothing, not even a later `access: "public"`, can open the bucket.
+  transform: {
+    publicAccessBlock: {
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
+  },
+});
+
+// Mirrors tableDefinition() in packages/core/src/dynamo.ts, which computes it from the ElectroDB
+// entities; test/infra asserts the two are equal.
+export const table = new sst.aws.Dynamo("Table", {
+  fields: {
+    pk: "string",
+    sk: "string",
+    gsi1pk: "string",
+    gsi1sk: "string",
+    gsi2pk: "string",
+    gsi2sk: "string",
+    gsi3pk: "string",
+    gsi3sk: "string",
+    gsi4pk: "string",
+    gsi4sk: "string",
+    gsi5pk: "string",
+    gsi5sk: "string",
+  },
+  primaryIndex: { hashKey: "pk", rangeKey: "sk" },
+  globalIndexes: {
+    gsi1: { hashKey: "gsi1pk", rangeKey: "gsi1sk" },
+    gsi2: { hashKey: "gsi2pk", rangeKey: "gsi2sk" },
+    gsi3: { hashKey: "gsi3pk", rangeKey: "gsi3sk" },
+    gsi4: { hashKey: "gsi4pk", rangeKey: "gsi4sk" },
+    gsi5: { hashKey: "gsi5pk", rangeKey: "gsi5sk" },
+  },
+  deletionProtection: $app.protect,
+});
+
+// No placeholder: a stage cannot deploy until `sst secret set AdminKey` has given it a key.
+export const adminKey = new sst.Secret("AdminKey");

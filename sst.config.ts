@@ -1,0 +1,27 @@
+// SST app: `npx sst deploy --stage prod` deploys rushes to AWS; `npx sst dev` runs it live.
+
+/** Stages whose data outlives `sst remove` and which `sst remove` refuses to touch. */
+const productionStages = ["production", "prod"];
+
+export default $config({
+  app(input) {
+    const production = productionStages.includes(input?.stage ?? "");
+    return {
+      name: "rushes",
+      home: "aws",
+      removal: production ? "retain" : "remove",
+      protect: production,
+    };
+  },
+  async run() {
+    const storage = await import("./infra/storage");
+    await import("./infra/processing");
+    const { api } = await import("./infra/api");
+    const { web } = await import("./infra/web");
+    return {
+      api: api.url,
+      web: web.url,
+      bucket: storage.bucket.name,
+    };
+  },
+});

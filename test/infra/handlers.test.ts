@@ -1,0 +1,48 @@
+// Infra contract: every function's handler exists, exports its name, and links what its code reads.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import { type Deployment, deploy, root } from "./fake";
+import { exportsName, handlerSource, reachableResources } from "./source";
+
+let all: Deployment;
+
+beforeAll(async () => {
+  // MediaConvert mode declares every function rushes has.
+  all = await deploy({ env: { RUSHES_TRANSCODER: "mediaconvert" } });
+});
+
+/**
+ * Resources a handler's imports reach but its code never reads at run time. Keep each one
+ * justified; the assertion below still fails for any other unlinked resource.
+ */
+const notReadAtRunTime: Record<string, Record<string, string>> = {
+  ClipWorker: {
+    AdminKey: "core/cursor.ts reads it only to sign list cursors, which the worker never makes",
+  },
+};
+
+const handlerOf = (name: string) => handlerSource(all.one("sst:aws:Function", name).args.handler);
+
+describe.each(["Api", "Ingest", "ClipWorker", "MediaConvertComplete"])("%s", (name) => {
+  test("its handler file exists and exports the handler", () => {
+    const { file, name: exported } = handlerOf(name);
+    expect(existsSync(file), `${path.relative(root, file)} is missing`).toBe(true);
+    expect(exportsName(file, exported), `${path.relative(root, file)} exports no ${exported}`).toBe(
+      true,
+    );
+  });
+
+  test("it links exactly the resources its code reads as Resource.X", () => {
+    const { file } = handlerOf(name);
+    const linked = (all.one("sst:aws:Function", name).args.link as unknown[]).map((r) =>
+      all.nameOf(r),
+    );
+    const { resources, via } = reachableResources(file);
+    const read = resources.filter((r) => !(r in (notReadAtRunTime[name] ?? {})));
+    expect(
+      read,
+      `Resource.X reached from the handler, by import chain: ${JSON.stringify(via, null, 2)}`,
+    ).toEqual(linked.sort());
+  });
+});

@@ -1,0 +1,288 @@
+// Infra contract: sst.config.ts and infra/*.ts, run against a recording fake, wire what rushes needs.
+import { beforeAll, describe, expect, test } from "vitest";
+import { tableDefinition } from "../../packages/core/src/dynamo";
+import { type Deployment, deploy, settle } from "./fake";
+
+const WEB_URL = "https://d111111abcdef8.cloudfront.net";
+
+/** Each function and exactly the resources it links, by the name code reads as `Resource.X`. */
+const links: Record<string, string[]> = {
+  Api: ["AdminKey", "ClipQueue", "Media", "Table"],
+  Ingest: ["Events", "Media", "Table"],
+  ClipWorker: ["ClipQueue", "Events", "Media", "Table"],
+  MediaConvertComplete: ["Events", "Media", "Table"],
+};
+
+const kinds: Record<string, string> = {
+  Table: "sst:aws:Dynamo",
+  Media: "sst:aws:Bucket",
+  Events: "sst:aws:SnsTopic",
+  ClipQueue: "sst:aws:Queue",
+  AdminKey: "sst:sst:Secret",
+};
+
+const seconds = (duration: string) => {
+  const [count, unit] = duration.split(" ");
+  const scale: Record<string, number> = { second: 1, minute: 60, hour: 3600 };
+  return Number(count) * scale[unit!.replace(/s$/, "")]!;
+};
+
+let ffmpeg: Deployment;
+let mediaconvert: Deployment;
+
+beforeAll(async () => {
+  ffmpeg = await deploy({ stage: "test" });
+  mediaconvert = await deploy({ stage: "test", env: { RUSHES_TRANSCODER: "mediaconvert" } });
+});
+
+const fn = (d: Deployment, name: string) => d.one("sst:aws:Function", name).args;
+
+describe("storage", () => {
+  test("the table's fields and indexes are ElectroDB's", () => {
+    const { fields, primaryIndex, globalIndexes } = ffmpeg.one("sst:aws:Dynamo", "Table").args;
+    expect({ fields, primaryIndex, globalIndexes }).toEqual(tableDefinition());
+  });
+
+  test("the bucket is never public", () => {
+    const args = ffmpeg.one("sst:aws:Bucket", "Media").args;
+    expect(args.access).toBeUndefined();
+    expect(args.public).toBeUndefined();
+    expect(args.policy).toBeUndefined();
+    expect(args.transform.publicAccessBlock).toEqual({
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+  });
+
+  test("bucket CORS admits only the web origin, for uploads and reads", async () => {
+    const cors = (await settle(ffmpeg.one("sst:aws:Bucket", "Media").args.cors)) as Record<
+      string,
+      string[]
+    >;
+    expect(cors.allowOrigins).toEqual([WEB_URL]);
+    expect(cors.allowMethods).toContain("POST");
+    expect(cors.allowMethods!.every((m) => ["GET", "HEAD", "POST"].includes(m))).toBe(true);
+    expect(cors.allowHeaders).not.toContain("*");
+  });
+
+  test("the admin key is a secret with no default", () => {
+    expect(ffmpeg.one("sst:sst:Secret", "AdminKey").args).toEqual({});
+  });
+});
+
+describe("processing", () => {
+  test("the bucket notifies ingest of objects created under uploads/ only", async () => {
+    const [notification, ...more] = ffmpeg.all("sst:aws:BucketNotification");
+    expect(more).toHaveLength(0);
+    const { notifications } = (await settle(notification!.args)) as {
+      notifications: Record<string, unknown>[];
+    };
+    expect(notifications).toHaveLength(1);
+    const [only] = notifications;
+    expect(only!.events).toEqual(["s3:ObjectCreated:*"]);
+    expect(only!.filterPrefix).toBe("uploads/");
+    expect(only!.filterSuffix).toBeUndefined();
+    const ingestArn = await ffmpeg.output("sst:aws:Function", "Ingest", "arn");
+    expect(only!.function).toBe(ingestArn);
+  });
+
+  test("the clip queue has a DLQ, a visibility of at least 6 × the worker timeout, partial batches", async () => {
+    const queue = ffmpeg.one("sst:aws:Queue", "ClipQueue");
+    const worker = fn(ffmpeg, "ClipWorker");
+    expect(seconds(queue.args.visibilityTimeout)).toBeGreaterThanOrEqual(
+      6 * seconds(worker.timeout),
+    );
+
+    const dlq = (await settle(queue.args.dlq)) as { queue: string; retry: number };
+    expect(dlq.queue).toBe(await ffmpeg.output("sst:aws:Queue", "ClipDeadLetters", "arn"));
+    // The worker marks a clip failed on its last attempt, before the DLQ would take the message.
+    expect(dlq.retry).toBeGreaterThan(Number(worker.environment.RUSHES_MAX_ATTEMPTS));
+
+    const [subscription, ...more] = ffmpeg.all("sst:aws:QueueLambdaSubscriber");
+    expect(more).toHaveLength(0);
+    const { subscriber, batch } = (await settle(subscription!.args)) as {
+      subscriber: string;
+      batch: { partialResponses: boolean };
+    };
+    expect(subscriber).toBe(await ffmpeg.output("sst:aws:Function", "ClipWorker", "arn"));
+    expect(batch.partialResponses).toBe(true);
+  });
+
+  test("timeouts: ffmpeg stops before its function; a lease outlives it", async () => {
+    for (const name of ["Ingest", "ClipWorker"]) {
+      const args = fn(ffmpeg, name);
+      const limit = seconds(args.timeout);
+      expect(limit).toBeLessThanOrEqual(900);
+      expect(Number(args.environment.RUSHES_FFMPEG_TIMEOUT_SECONDS)).toBeLessThan(limit);
+      expect(Number(args.environment.RUSHES_PROCESSING_TIMEOUT_SECONDS)).toBeGreaterThan(limit);
+    }
+    // Lambda's first async retry comes a minute after a failure: by then the lease has expired.
+    const ingest = fn(ffmpeg, "Ingest");
+    expect(Number(ingest.environment.RUSHES_PROCESSING_TIMEOUT_SECONDS)).toBeLessThan(
+      seconds(ingest.timeout) + 60,
+    );
+  });
+
+  test("ingest's /tmp holds the largest upload and its renditions", () => {
+    const ingest = fn(ffmpeg, "Ingest");
+    const storageBytes = Number.parseInt(ingest.storage, 10) * 1024 ** 2;
+    const maxUpload = Number(ingest.environment.RUSHES_MAX_UPLOAD_BYTES);
+    expect(maxUpload).toBe(Number(fn(ffmpeg, "Api").environment.RUSHES_MAX_UPLOAD_BYTES));
+    expect(maxUpload + 2 * 1024 ** 3).toBeLessThanOrEqual(storageBytes);
+    expect(storageBytes).toBeLessThanOrEqual(10240 * 1024 ** 2);
+  });
+
+  test("ffmpeg mode: no MediaConvert role, rule, function or permissions", () => {
+    expect(fn(ffmpeg, "Ingest").environment.RUSHES_TRANSCODER).toBe("ffmpeg");
+    // ffmpeg must finish inside one invocation, so the duration cap is lower than the default hour.
+    expect(Number(fn(ffmpeg, "Ingest").environment.RUSHES_MAX_DURATION_SECONDS)).toBeLessThan(3600);
+    expect(fn(mediaconvert, "Ingest").environment.RUSHES_MAX_DURATION_SECONDS).toBeUndefined();
+    expect(ffmpeg.all("aws:iam/role:Role")).toHaveLength(0);
+    expect(ffmpeg.all("sst:aws:BusSubscription")).toHaveLength(0);
+    expect(ffmpeg.all("sst:aws:Function").map((f) => f.name)).not.toContain("MediaConvertComplete");
+    expect(fn(ffmpeg, "Ingest").permissions).toEqual([]);
+  });
+
+  test("mediaconvert mode: a role MediaConvert assumes, reading uploads/ and writing media/", async () => {
+    const role = mediaconvert.one("aws:iam/role:Role", "MediaConvertRole");
+    const trust = JSON.parse(role.args.assumeRolePolicy);
+    expect(trust.Statement).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { Service: "mediaconvert.amazonaws.com" },
+        Action: "sts:AssumeRole",
+      },
+    ]);
+    const policy = mediaconvert.one("aws:iam/rolePolicy:RolePolicy", "MediaConvertRolePolicy");
+    expect(await settle(policy.args.role)).toBe("MediaConvertRole");
+    const bucketArn = await mediaconvert.output("sst:aws:Bucket", "Media", "arn");
+    const statements = JSON.parse((await settle(policy.args.policy)) as string).Statement;
+    expect(statements).toEqual([
+      { Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn}/uploads/*` },
+      { Effect: "Allow", Action: "s3:PutObject", Resource: `${bucketArn}/media/*` },
+    ]);
+  });
+
+  test("mediaconvert mode: ingest may create jobs and pass only that role, to MediaConvert only", async () => {
+    const ingest = fn(mediaconvert, "Ingest");
+    const roleArn = await mediaconvert.output("aws:iam/role:Role", "MediaConvertRole", "arn");
+    expect(ingest.environment.RUSHES_TRANSCODER).toBe("mediaconvert");
+    expect(await settle(ingest.environment.RUSHES_MEDIACONVERT_ROLE_ARN)).toBe(roleArn);
+    expect(await settle(ingest.permissions)).toEqual([
+      { actions: ["mediaconvert:CreateJob"], resources: ["*"] },
+      {
+        actions: ["iam:PassRole"],
+        resources: [roleArn],
+        conditions: [
+          {
+            test: "StringEquals",
+            variable: "iam:PassedToService",
+            values: ["mediaconvert.amazonaws.com"],
+          },
+        ],
+      },
+    ]);
+  });
+
+  test("mediaconvert mode: job state changes on the default bus reach mediaconvert-complete", async () => {
+    const [rule, ...more] = mediaconvert.all("sst:aws:BusSubscription");
+    expect(more).toHaveLength(0);
+    const args = (await settle(rule!.args)) as {
+      busArn: string;
+      subscriber: unknown;
+      pattern: unknown;
+    };
+    expect(args.busArn).toMatch(/:event-bus\/default$/);
+    expect(mediaconvert.nameOf(rule!.args.subscriber)).toBe("MediaConvertComplete");
+    expect(args.pattern).toEqual({
+      source: ["aws.mediaconvert"],
+      detailType: ["MediaConvert Job State Change"],
+      detail: { status: ["COMPLETE", "ERROR"] },
+    });
+  });
+
+  test("an unknown transcoder fails the deploy", async () => {
+    await expect(deploy({ env: { RUSHES_TRANSCODER: "handbrake" } })).rejects.toThrow(
+      /RUSHES_TRANSCODER/,
+    );
+  });
+});
+
+describe("functions", () => {
+  test("each function links exactly what it uses, and the links are the right kinds", () => {
+    for (const d of [ffmpeg, mediaconvert]) {
+      const functions = d.all("sst:aws:Function");
+      const expected = Object.keys(links).filter(
+        (name) => d === mediaconvert || name !== "MediaConvertComplete",
+      );
+      expect(functions.map((f) => f.name).sort()).toEqual(expected.sort());
+      for (const f of functions) {
+        const linked = (f.args.link as unknown[]).map((r) => d.nameOf(r));
+        expect(linked.sort(), f.name).toEqual(links[f.name]);
+        for (const r of f.args.link as unknown[]) expect(d.typeOf(r)).toBe(kinds[d.nameOf(r)]);
+      }
+    }
+  });
+
+  test("every function runs nodejs22.x on an explicit architecture", () => {
+    for (const f of mediaconvert.all("sst:aws:Function")) {
+      expect(f.args.runtime, f.name).toBe("nodejs22.x");
+      expect(["x86_64", "arm64"], f.name).toContain(f.args.architecture);
+    }
+  });
+
+  test("API CORS: only the web origin, only the methods and headers the client sends", async () => {
+    const url = (await settle(fn(ffmpeg, "Api").url)) as { cors: Record<string, unknown> };
+    expect(url.cors.allowOrigins).toEqual([WEB_URL]);
+    expect((url.cors.allowMethods as string[]).sort()).toEqual(["DELETE", "GET", "POST"]);
+    expect((url.cors.allowHeaders as string[]).sort()).toEqual(["authorization", "content-type"]);
+    expect(url.cors.allowCredentials).toBeUndefined();
+  });
+
+  test("sst dev: CORS admits the Vite dev server, and functions find ffmpeg themselves", async () => {
+    const dev = await deploy({ stage: "alice", dev: true });
+    const url = (await settle(fn(dev, "Api").url)) as { cors: { allowOrigins: string[] } };
+    expect(url.cors.allowOrigins).toEqual(["http://localhost:5173"]);
+    expect(fn(dev, "Ingest").environment.FFMPEG_PATH).toBeUndefined();
+  });
+});
+
+describe("web and app", () => {
+  test("the site is packages/web, built with the API URL and upload limit", async () => {
+    const site = (await settle(ffmpeg.one("sst:aws:StaticSite", "Web").args)) as {
+      path: string;
+      environment: Record<string, string>;
+    };
+    expect(site.path).toBe("packages/web");
+    expect(site.environment.VITE_API_URL).toBe(
+      await ffmpeg.output("sst:aws:Function", "Api", "url"),
+    );
+    expect(site.environment.VITE_MAX_UPLOAD_BYTES).toBe(
+      fn(ffmpeg, "Api").environment.RUSHES_MAX_UPLOAD_BYTES,
+    );
+  });
+
+  test("run() returns the API URL, the web URL and the bucket name", async () => {
+    expect(ffmpeg.outputs).toEqual({
+      api: await ffmpeg.output("sst:aws:Function", "Api", "url"),
+      web: WEB_URL,
+      bucket: await ffmpeg.output("sst:aws:Bucket", "Media", "name"),
+    });
+  });
+
+  test("production stages retain data and refuse `sst remove`; others clean up", async () => {
+    expect(ffmpeg.app).toMatchObject({
+      name: "rushes",
+      home: "aws",
+      removal: "remove",
+      protect: false,
+    });
+    for (const stage of ["prod", "production"]) {
+      const prod = await deploy({ stage });
+      expect(prod.app).toMatchObject({ removal: "retain", protect: true });
+      expect(prod.one("sst:aws:Dynamo", "Table").args.deletionProtection).toBe(true);
+    }
+  });
+});
