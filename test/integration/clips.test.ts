@@ -1,7 +1,12 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateVideo, inspect } from "../support/media";
 import { type Harness, startHarness } from "./harness";
@@ -30,8 +35,15 @@ beforeAll(async () => {
   await h.api(key, "POST", "/v1/cameras", { alias: "Pier", cameraId: "pier" });
   // Two consecutive 4 s recordings: [T0, T0+4s) and [T0+4s, T0+8s).
   for (const [i, offset] of [0, 4000].entries()) {
-    const file = await generateVideo({ path: join(dir, `rec-${i}.mp4`), seconds: 4, fps, gopSeconds: 1 });
-    const id = await h.upload(key, file, { extra: { camera: { cameraId: "pier", recordedAt: T0 + offset } } });
+    const file = await generateVideo({
+      path: join(dir, `rec-${i}.mp4`),
+      seconds: 4,
+      fps,
+      gopSeconds: 1,
+    });
+    const id = await h.upload(key, file, {
+      extra: { camera: { cameraId: "pier", recordedAt: T0 + offset } },
+    });
     expect((await h.waitForStatus(key, id, ["ready", "failed", "rejected"])).status).toBe("ready");
   }
 });
@@ -54,7 +66,12 @@ const waitForClip = async (id: string, statuses: string[], timeoutMs = 60_000) =
   }
 };
 
-const requestClip = async (start: number, end: number, accuracy: "exact" | "fast" = "exact", cameraId = "pier") => {
+const requestClip = async (
+  start: number,
+  end: number,
+  accuracy: "exact" | "fast" = "exact",
+  cameraId = "pier",
+) => {
   const res = await h.api(key, "POST", "/v1/clips", { cameraId, start, end, accuracy });
   expect(res.status, JSON.stringify(res.body)).toBe(202);
   return res.body.id as string;
@@ -75,7 +92,9 @@ describe("cutting", () => {
     expect(Math.abs(media.durationMs - 3000)).toBeLessThanOrEqual(1000 / fps + 1);
     expect(media.video?.codec).toBe("h264");
     expect(clip.thumbnails.map((t: { width: number }) => t.width)).toEqual([160, 320]);
-    const event = await h.runtime.waitFor((e) => e.type === "clip.available" && e.properties.clipId === id);
+    const event = await h.runtime.waitFor(
+      (e) => e.type === "clip.available" && e.properties.clipId === id,
+    );
     expect(event.properties).toMatchObject({
       cameraId: "pier",
       startTimestampInMs: T0 + 2500,
@@ -105,7 +124,9 @@ describe("waiting for footage", () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect((await h.api(key, "GET", `/v1/clips/${id}`)).body.status).toBe("pending");
     const file = await generateVideo({ path: join(dir, "late.mp4"), seconds: 4, fps });
-    const late = await h.upload(key, file, { extra: { camera: { cameraId: "pier", recordedAt: T0 + 8000 } } });
+    const late = await h.upload(key, file, {
+      extra: { camera: { cameraId: "pier", recordedAt: T0 + 8000 } },
+    });
     await h.waitForStatus(key, late, ["ready"]);
     const { clip } = await waitForClip(id, ["available", "failed", "not_available"]);
     expect(clip.status).toBe("available");
@@ -123,7 +144,11 @@ describe("waiting for footage", () => {
 
   it("refuses a request four days old", async () => {
     const old = Date.now() - 4 * 86_400_000;
-    const res = await h.api(key, "POST", "/v1/clips", { cameraId: "pier", start: old, end: old + 1000 });
+    const res = await h.api(key, "POST", "/v1/clips", {
+      cameraId: "pier",
+      start: old,
+      end: old + 1000,
+    });
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe("out_of_range");
   });
@@ -132,10 +157,17 @@ describe("waiting for footage", () => {
 describe("queue semantics", () => {
   it("produces one output for a duplicate delivery", async () => {
     const id = await requestClip(T0 + 1000, T0 + 3000, "fast");
-    await sqs.send(new SendMessageCommand({ QueueUrl: h.runtime.resources.queueUrl, MessageBody: JSON.stringify({ clipId: id }) }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: h.runtime.resources.queueUrl,
+        MessageBody: JSON.stringify({ clipId: id }),
+      }),
+    );
     await waitForClip(id, ["available"]);
     await new Promise((r) => setTimeout(r, 1500));
-    const events = h.runtime.events.filter((e) => e.type === "clip.available" && e.properties.clipId === id);
+    const events = h.runtime.events.filter(
+      (e) => e.type === "clip.available" && e.properties.clipId === id,
+    );
     expect(events).toHaveLength(1);
     expect((await h.api(key, "GET", `/v1/clips/${id}`)).body.attempts).toBe(1);
   });
@@ -156,7 +188,11 @@ describe("queue semantics", () => {
     let dead: string[] = [];
     while (!dead.includes("{not json") && Date.now() < deadline) {
       const res = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: h.runtime.resources.dlqUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }),
+        new ReceiveMessageCommand({
+          QueueUrl: h.runtime.resources.dlqUrl,
+          WaitTimeSeconds: 1,
+          MaxNumberOfMessages: 10,
+        }),
       );
       dead = dead.concat((res.Messages ?? []).map((m) => m.Body ?? ""));
     }

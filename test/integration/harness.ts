@@ -37,7 +37,9 @@ export async function startHarness(options: Partial<RuntimeOptions> = {}) {
     } = {},
   ) => {
     const bytes = init.body ?? (await readFile(file));
-    const declared = init.declaredBytes ?? Math.max(1, (await stat(file).catch(() => ({ size: bytes.length }))).size);
+    const declared =
+      init.declaredBytes ??
+      Math.max(1, (await stat(file).catch(() => ({ size: bytes.length }))).size);
     const created = await api(key, "POST", "/v1/uploads", {
       filename: file.split("/").pop(),
       contentType: init.contentType ?? "video/mp4",
@@ -46,12 +48,19 @@ export async function startHarness(options: Partial<RuntimeOptions> = {}) {
     });
     if (created.status !== 201) throw new Error(`presign failed: ${JSON.stringify(created.body)}`);
     const form = new FormData();
-    for (const [name, value] of Object.entries(created.body.upload.fields as Record<string, string>)) {
+    for (const [name, value] of Object.entries(
+      created.body.upload.fields as Record<string, string>,
+    )) {
       form.append(name, name === "Content-Type" ? (init.postedContentType ?? value) : value);
     }
-    form.append("file", new Blob([new Uint8Array(bytes)], { type: init.contentType ?? "video/mp4" }), "upload");
+    form.append(
+      "file",
+      new Blob([new Uint8Array(bytes)], { type: init.contentType ?? "video/mp4" }),
+      "upload",
+    );
     const posted = await fetch(created.body.upload.url, { method: "POST", body: form });
-    if (posted.status >= 300) throw new Error(`upload failed: ${posted.status} ${await posted.text()}`);
+    if (posted.status >= 300)
+      throw new Error(`upload failed: ${posted.status} ${await posted.text()}`);
     return created.body.video.id as string;
   };
 

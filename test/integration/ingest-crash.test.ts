@@ -16,13 +16,19 @@ const children: ChildProcess[] = [];
 
 const invokeInChild = (event: S3Event) =>
   new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "ingest-child.ts")], {
-      env: { ...process.env, RUSHES_TEST_EVENT: JSON.stringify(event) },
-      detached: true,
-      stdio: "ignore",
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(import.meta.dirname, "ingest-child.ts")],
+      {
+        env: { ...process.env, RUSHES_TEST_EVENT: JSON.stringify(event) },
+        detached: true,
+        stdio: "ignore",
+      },
+    );
     children.push(child);
-    child.on("exit", (code, signal) => (code === 0 ? resolve() : reject(new Error(`ingest ${signal ?? code}`))));
+    child.on("exit", (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`ingest ${signal ?? code}`)),
+    );
   });
 
 beforeAll(async () => {
@@ -46,7 +52,13 @@ afterAll(async () => {
 
 it("finishes a video after its worker is killed mid-transcode and the event is redelivered", async () => {
   const key = await h.newKey("crash");
-  const file = await generateVideo({ path: join(dir, "long.mp4"), width: 1280, height: 720, seconds: 10, fps: 25 });
+  const file = await generateVideo({
+    path: join(dir, "long.mp4"),
+    width: 1280,
+    height: 720,
+    seconds: 10,
+    fps: 25,
+  });
   const id = await h.upload(key, file);
 
   // Wait for the first worker to take the lease, give ffmpeg a moment, then kill the whole group.
@@ -64,11 +76,15 @@ it("finishes a video after its worker is killed mid-transcode and the event is r
   await new Promise((r) => setTimeout(r, 3500));
   const { handler } = await import("@rushes/functions/ingest");
   await handler({
-    Records: [{ s3: { bucket: { name: "rushes-local-media" }, object: { key: `uploads/${id}/source` } } }],
+    Records: [
+      { s3: { bucket: { name: "rushes-local-media" }, object: { key: `uploads/${id}/source` } } },
+    ],
   } as S3Event);
   const video = await h.waitForStatus(key, id, ["ready", "failed", "rejected"], 90_000);
   expect(video.status).toBe("ready");
   expect(video.attempts).toBeGreaterThanOrEqual(2);
-  const history = (await h.api(key, "GET", `/v1/videos/${id}/events`)).body.data.map((e: { type: string }) => e.type);
+  const history = (await h.api(key, "GET", `/v1/videos/${id}/events`)).body.data.map(
+    (e: { type: string }) => e.type,
+  );
   expect(history.filter((t: string) => t === "ready")).toHaveLength(1);
 }, 120_000);

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,7 +33,9 @@ afterAll(async () => {
 const outputsOf = async (id: string) => {
   const { S3Client, ListObjectsV2Command } = await import("@aws-sdk/client-s3");
   const s3 = new S3Client({ forcePathStyle: true });
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: "rushes-local-media", Prefix: `media/${id}/` }));
+  const listed = await s3.send(
+    new ListObjectsV2Command({ Bucket: "rushes-local-media", Prefix: `media/${id}/` }),
+  );
   s3.destroy();
   return (listed.Contents ?? []).map((o) => o.Key);
 };
@@ -50,29 +51,71 @@ const download = async (url: string, name: string) => {
 
 describe("good sources", () => {
   it.each([
-    { name: "1080p with audio", width: 1920, height: 1080, audio: true, renditions: [[1280, 720], [854, 480]], thumbs: [300, 640, 1500, 1920] },
-    { name: "360p without audio", width: 640, height: 360, audio: false, renditions: [[640, 360]], thumbs: [300, 640] },
-    { name: "portrait", width: 360, height: 640, audio: true, renditions: [[360, 640]], thumbs: [300, 360] },
+    {
+      name: "1080p with audio",
+      width: 1920,
+      height: 1080,
+      audio: true,
+      renditions: [
+        [1280, 720],
+        [854, 480],
+      ],
+      thumbs: [300, 640, 1500, 1920],
+    },
+    {
+      name: "360p without audio",
+      width: 640,
+      height: 360,
+      audio: false,
+      renditions: [[640, 360]],
+      thumbs: [300, 640],
+    },
+    {
+      name: "portrait",
+      width: 360,
+      height: 640,
+      audio: true,
+      renditions: [[360, 640]],
+      thumbs: [300, 360],
+    },
   ])("$name becomes ready with the right renditions and thumbnails", async (c) => {
-    const file = await generateVideo({ path: join(dir, `${c.width}x${c.height}.mp4`), width: c.width, height: c.height, seconds: 1, fps: 10, audio: c.audio });
+    const file = await generateVideo({
+      path: join(dir, `${c.width}x${c.height}.mp4`),
+      width: c.width,
+      height: c.height,
+      seconds: 1,
+      fps: 10,
+      audio: c.audio,
+    });
     const id = await h.upload(key, file, { extra: { title: c.name } });
     const video = await h.waitForStatus(key, id, ["ready", "failed", "rejected"]);
     expect(video.status, JSON.stringify(video.error)).toBe("ready");
     expect(video.probe).toMatchObject({ width: c.width, height: c.height, videoCodec: "h264" });
-    expect(video.renditions.map((r: { width: number; height: number }) => [r.width, r.height])).toEqual(c.renditions);
+    expect(
+      video.renditions.map((r: { width: number; height: number }) => [r.width, r.height]),
+    ).toEqual(c.renditions);
     expect(video.thumbnails.map((t: { width: number }) => t.width)).toEqual(c.thumbs);
 
     const top = await inspect(await download(video.renditions[0].url, `${id}-top.mp4`));
-    expect(top.video).toMatchObject({ codec: "h264", profile: "High", width: c.renditions[0]![0], height: c.renditions[0]![1] });
+    expect(top.video).toMatchObject({
+      codec: "h264",
+      profile: "High",
+      width: c.renditions[0]![0],
+      height: c.renditions[0]![1],
+    });
     expect(top.audio?.codec).toBe(c.audio ? "aac" : undefined);
     const thumb = await inspect(await download(video.thumbnails[0].url, `${id}-thumb.jpg`));
     expect(thumb.video?.width).toBe(c.thumbs[0]);
 
     const source = await fetch(video.source.url);
     expect(source.headers.get("content-disposition")).toContain(`${c.width}x${c.height}.mp4`);
-    const history = (await h.api(key, "GET", `/v1/videos/${id}/events`)).body.data.map((e: { type: string }) => e.type);
+    const history = (await h.api(key, "GET", `/v1/videos/${id}/events`)).body.data.map(
+      (e: { type: string }) => e.type,
+    );
     expect(history).toEqual(["created", "processing", "ready"]);
-    expect(h.runtime.events.some((e) => e.type === "video.ready" && e.properties.videoId === id)).toBe(true);
+    expect(
+      h.runtime.events.some((e) => e.type === "video.ready" && e.properties.videoId === id),
+    ).toBe(true);
   });
 });
 
@@ -83,10 +126,19 @@ describe("hostile and broken input", () => {
     const cases = [
       { name: "random bytes", file: await writeRandomBytes(join(dir, "random.mp4"), 64 * 1024) },
       { name: "truncated mp4", file: await writeTruncated(good, join(dir, "truncated.mp4"), 0.3) },
-      { name: "empty file", file: join(dir, "empty.mp4"), body: Buffer.alloc(0), declaredBytes: 10 },
+      {
+        name: "empty file",
+        file: join(dir, "empty.mp4"),
+        body: Buffer.alloc(0),
+        declaredBytes: 10,
+      },
       { name: "more bytes than declared", file: good, declaredBytes: 100 },
       { name: "text playlist", file: await writePlaylist(join(dir, "list.mp4"), trap.path) },
-      { name: "avi with an hls playlist", file: await writeAviWithHlsPlaylist(join(dir, "attack.avi"), trap.path), contentType: "video/x-msvideo" },
+      {
+        name: "avi with an hls playlist",
+        file: await writeAviWithHlsPlaylist(join(dir, "attack.avi"), trap.path),
+        contentType: "video/x-msvideo",
+      },
       { name: "another content type than signed", file: good, postedAs: "video/quicktime" },
     ];
     for (const c of cases) {
@@ -103,7 +155,9 @@ describe("hostile and broken input", () => {
     }
     expect((await trap.release()).opened, "ffmpeg opened the canary file").toBe(false);
     const after = await h.upload(key, good);
-    expect((await h.waitForStatus(key, after, ["ready", "failed", "rejected"])).status).toBe("ready");
+    expect((await h.waitForStatus(key, after, ["ready", "failed", "rejected"])).status).toBe(
+      "ready",
+    );
   });
 });
 
@@ -116,7 +170,10 @@ describe("at-least-once delivery", () => {
         awsRegion: "us-east-1",
         eventTime: new Date().toISOString(),
         eventName: "ObjectCreated:Post",
-        s3: { bucket: { name: "rushes-local-media", arn: "arn:aws:s3:::rushes-local-media" }, object: { key: `uploads/${id}/source`, size: 1 } },
+        s3: {
+          bucket: { name: "rushes-local-media", arn: "arn:aws:s3:::rushes-local-media" },
+          object: { key: `uploads/${id}/source`, size: 1 },
+        },
       },
     ],
   });
@@ -130,10 +187,14 @@ describe("at-least-once delivery", () => {
     await h.waitForStatus(key, id, ["ready"]);
     await handler(s3Event(id) as never);
     await handler({ Event: "s3:TestEvent" } as never);
-    const history = (await h.api(key, "GET", `/v1/videos/${id}/events`)).body.data.map((e: { type: string }) => e.type);
+    const history = (await h.api(key, "GET", `/v1/videos/${id}/events`)).body.data.map(
+      (e: { type: string }) => e.type,
+    );
     expect(history.filter((t: string) => t === "processing")).toHaveLength(1);
     expect(history.filter((t: string) => t === "ready")).toHaveLength(1);
     await h.runtime.idle();
-    expect(h.runtime.events.filter((e) => e.type === "video.ready" && e.properties.videoId === id)).toHaveLength(1);
+    expect(
+      h.runtime.events.filter((e) => e.type === "video.ready" && e.properties.videoId === id),
+    ).toHaveLength(1);
   });
 });

@@ -18,7 +18,12 @@ afterAll(async () => {
 it("redelivers the event of an upload that never finished ingest when the runtime restarts", async () => {
   const { startRuntime } = await import("@rushes/local/runtime");
   const dataDir = join(dir, "data");
-  runtime = await startRuntime({ dataDir, port: 0, quiet: true, handlers: { ingest: async () => {} } });
+  runtime = await startRuntime({
+    dataDir,
+    port: 0,
+    quiet: true,
+    handlers: { ingest: async () => {} },
+  });
   const api = (path: string, init: RequestInit = {}) =>
     fetch(`${runtime!.url}${path}`, {
       ...init,
@@ -32,7 +37,8 @@ it("redelivers the event of an upload that never finished ingest when the runtim
     body: JSON.stringify({ filename: "lost.mp4", contentType: "video/mp4", bytes: bytes.length }),
   });
   const form = new FormData();
-  for (const [k, v] of Object.entries(created.upload.fields as Record<string, string>)) form.append(k, v);
+  for (const [k, v] of Object.entries(created.upload.fields as Record<string, string>))
+    form.append(k, v);
   form.append("file", new Blob([new Uint8Array(bytes)], { type: "video/mp4" }));
   expect((await fetch(created.upload.url, { method: "POST", body: form })).status).toBe(204);
   await runtime.idle();

@@ -2,7 +2,8 @@
 export function isConditionalFailure(error: unknown): boolean {
   for (let e = error as { name?: string; cause?: unknown; message?: string } | undefined; e; ) {
     if (e.name === "ConditionalCheckFailedException") return true;
-    if (typeof e.message === "string" && e.message.includes("conditional request failed")) return true;
+    if (typeof e.message === "string" && e.message.includes("conditional request failed"))
+      return true;
     e = e.cause as typeof e;
   }
   return false;

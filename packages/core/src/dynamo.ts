@@ -8,12 +8,29 @@ import { Resource } from "sst";
  */
 const service = "rushes";
 
-const videoStatuses = ["awaiting_upload", "processing", "ready", "failed", "rejected", "expired"] as const;
-const clipStatuses = ["pending", "processing", "available", "not_available", "out_of_range", "failed"] as const;
+const videoStatuses = [
+  "awaiting_upload",
+  "processing",
+  "ready",
+  "failed",
+  "rejected",
+  "expired",
+] as const;
+const clipStatuses = [
+  "pending",
+  "processing",
+  "available",
+  "not_available",
+  "out_of_range",
+  "failed",
+] as const;
 
 const errorAttribute = {
   type: "map",
-  properties: { code: { type: "string", required: true }, message: { type: "string", required: true } },
+  properties: {
+    code: { type: "string", required: true },
+    message: { type: "string", required: true },
+  },
 } as const;
 
 const thumbnailsAttribute = {
@@ -255,12 +272,15 @@ export function tableDefinition() {
     }>) {
       fields.add(index.pk.field);
       if (index.sk) fields.add(index.sk.field);
-      if (index.index) globalIndexes[index.index] = { hashKey: index.pk.field, rangeKey: index.sk!.field };
+      if (index.index)
+        globalIndexes[index.index] = { hashKey: index.pk.field, rangeKey: index.sk!.field };
     }
   }
   return {
     fields: Object.fromEntries([...fields].sort().map((f) => [f, "string" as const])),
     primaryIndex: { hashKey: "pk", rangeKey: "sk" },
-    globalIndexes: Object.fromEntries(Object.entries(globalIndexes).sort(([a], [b]) => a.localeCompare(b))),
+    globalIndexes: Object.fromEntries(
+      Object.entries(globalIndexes).sort(([a], [b]) => a.localeCompare(b)),
+    ),
   };
 }

@@ -16,7 +16,9 @@ const base = {
 
 describe("ElectroDB key shapes", () => {
   it("writes a plain video into the owner and status indexes only", () => {
-    const { Item } = Dynamo.entities.video.create(base).params() as { Item: Record<string, unknown> };
+    const { Item } = Dynamo.entities.video.create(base).params() as {
+      Item: Record<string, unknown>;
+    };
     expect(Item.pk).toBe("$rushes#videoid_vid_01jd7m3y8q4k6x2v9c0b5n1e7r");
     expect(Item.sk).toBe("$history#video_1");
     expect(Item.gsi1pk).toBe("$rushes#owner_acme");
@@ -60,11 +62,15 @@ describe("ElectroDB key shapes", () => {
       "(attribute_exists(#pk) AND attribute_exists(#sk) AND #owner = :owner0) AND #status = :status0",
     );
     expect(params.ExpressionAttributeValues[":status0"]).toBe("awaiting_upload");
-    expect(params.ExpressionAttributeValues[":gsi4pk_u0"]).toBe("$rushes#owner_acme#status_processing");
+    expect(params.ExpressionAttributeValues[":gsi4pk_u0"]).toBe(
+      "$rushes#owner_acme#status_processing",
+    );
   });
 
   it("lists newest first on the owner index", () => {
-    const params = Dynamo.entities.video.query.byOwner({ owner: "acme" }).params({ order: "desc" }) as Record<string, any>;
+    const params = Dynamo.entities.video.query
+      .byOwner({ owner: "acme" })
+      .params({ order: "desc" }) as Record<string, any>;
     expect(params.IndexName).toBe("gsi1");
     expect(params.ScanIndexForward).toBe(false);
     expect(params.ExpressionAttributeValues[":pk"]).toBe("$rushes#owner_acme");
@@ -83,7 +89,9 @@ describe("ElectroDB key shapes", () => {
       .create({ cameraId: "cam-1", owner: "acme", alias: "Pier", createdAt: now })
       .params() as { Item: Record<string, unknown> };
     expect(camera.Item.pk).toBe("$rushes#owner_acme#cameraid_cam-1");
-    const key = Dynamo.entities.apiKey.create({ keyHash: "abc", owner: "acme", createdAt: now }).params() as {
+    const key = Dynamo.entities.apiKey
+      .create({ keyHash: "abc", owner: "acme", createdAt: now })
+      .params() as {
       Item: Record<string, unknown>;
     };
     expect(key.Item.pk).toBe("$rushes#keyhash_abc");

@@ -12,21 +12,36 @@ let dataDir: string;
 let alice: string;
 let bob: string;
 
-const call = async (key: string | undefined, method: string, path: string, body?: unknown, raw?: string) => {
+const call = async (
+  key: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+  raw?: string,
+) => {
   const headers: Record<string, string> = {};
   if (key) headers.authorization = `Bearer ${key}`;
   if (body !== undefined || raw !== undefined) headers["content-type"] = "application/json";
   const res = await app.request(path, {
     method,
     headers,
-    ...(raw !== undefined ? { body: raw } : body !== undefined ? { body: JSON.stringify(body) } : {}),
+    ...(raw !== undefined
+      ? { body: raw }
+      : body !== undefined
+        ? { body: JSON.stringify(body) }
+        : {}),
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
 };
 
 const upload = (key: string, extra: Record<string, unknown> = {}) =>
-  call(key, "POST", "/v1/uploads", { filename: "a.mp4", contentType: "video/mp4", bytes: 1000, ...extra });
+  call(key, "POST", "/v1/uploads", {
+    filename: "a.mp4",
+    contentType: "video/mp4",
+    bytes: 1000,
+    ...extra,
+  });
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "rushes-routes-"));
@@ -48,7 +63,11 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-const expectError = (res: { status: number; body: any; text: string }, status: number, code: string) => {
+const expectError = (
+  res: { status: number; body: any; text: string },
+  status: number,
+  code: string,
+) => {
   expect(res.status, res.text).toBe(status);
   expect(res.body.error.code).toBe(code);
   expect(typeof res.body.error.message).toBe("string");
@@ -64,20 +83,34 @@ describe("auth", () => {
     expectError(await call(undefined, "GET", "/v1/videos"), 401, "unauthenticated");
     const res = await app.request("/v1/videos", { headers: { authorization: "Basic abc" } });
     expect(res.status).toBe(401);
-    expectError(await call("rk_not_a_real_key_at_all_000000", "GET", "/v1/videos"), 401, "invalid_key");
+    expectError(
+      await call("rk_not_a_real_key_at_all_000000", "GET", "/v1/videos"),
+      401,
+      "invalid_key",
+    );
     expectError(await call("x".repeat(5000), "GET", "/v1/videos"), 401, "invalid_key");
   });
 
   it("keeps key creation to the admin key, and stores only hashes", async () => {
     expectError(await call(alice, "POST", "/v1/keys", { owner: "mallory" }), 403, "forbidden");
-    expectError(await call(runtime.devKey, "POST", "/v1/keys", { owner: "admin" }), 409, "owner_reserved");
-    expectError(await call(runtime.devKey, "POST", "/v1/keys", { owner: "no spaces" }), 400, "invalid_input");
+    expectError(
+      await call(runtime.devKey, "POST", "/v1/keys", { owner: "admin" }),
+      409,
+      "owner_reserved",
+    );
+    expectError(
+      await call(runtime.devKey, "POST", "/v1/keys", { owner: "no spaces" }),
+      400,
+      "invalid_input",
+    );
     const created = await call(runtime.devKey, "POST", "/v1/keys", { owner: "carol" });
     expect(created.status).toBe(201);
     expect(created.body.key).toMatch(/^rk_/);
     const { Dynamo } = await import("@rushes/core/dynamo");
     const { ApiKey } = await import("@rushes/core/key");
-    const stored = await Dynamo.entities.apiKey.get({ keyHash: ApiKey.hash(created.body.key) }).go();
+    const stored = await Dynamo.entities.apiKey
+      .get({ keyHash: ApiKey.hash(created.body.key) })
+      .go();
     expect(stored.data?.owner).toBe("carol");
     expect(JSON.stringify(stored.data)).not.toContain(created.body.key);
   });
@@ -87,7 +120,11 @@ describe("POST /v1/uploads", () => {
   it("creates a video and a presigned POST for its server-generated key", async () => {
     const res = await upload(alice, { title: "Take 1", project: "launch", step: "rough" });
     expect(res.status).toBe(201);
-    expect(res.body.video).toMatchObject({ status: "awaiting_upload", title: "Take 1", project: "launch" });
+    expect(res.body.video).toMatchObject({
+      status: "awaiting_upload",
+      title: "Take 1",
+      project: "launch",
+    });
     expect(res.body.video.id).toMatch(/^vid_[0-9a-z]{26}$/);
     expect(res.body.upload).toMatchObject({ method: "POST", maxBytes: 1000 });
     expect(res.body.upload.fields.key).toBe(`uploads/${res.body.video.id}/source`);
@@ -95,15 +132,74 @@ describe("POST /v1/uploads", () => {
 
   it.each([
     ["malformed JSON", undefined, "{nope", 400, "invalid_json"],
-    ["wrong types", { filename: 1, contentType: "video/mp4", bytes: "big" }, undefined, 400, "invalid_input"],
-    ["a huge filename", { filename: "x".repeat(100_000), contentType: "video/mp4", bytes: 1 }, undefined, 413, "too_large"],
-    ["a long filename", { filename: "x".repeat(300), contentType: "video/mp4", bytes: 1 }, undefined, 400, "invalid_input"],
-    ["zero bytes", { filename: "a.mp4", contentType: "video/mp4", bytes: 0 }, undefined, 400, "invalid_input"],
-    ["a non-video type", { filename: "a.txt", contentType: "text/plain", bytes: 10 }, undefined, 415, "unsupported_type"],
-    ["a nonsense type", { filename: "a", contentType: "video", bytes: 10 }, undefined, 400, "invalid_input"],
-    ["too many bytes", { filename: "a.mp4", contentType: "video/mp4", bytes: 2_000_000 }, undefined, 413, "too_large"],
-    ["a step without project", { filename: "a.mp4", contentType: "video/mp4", bytes: 1, step: "s" }, undefined, 400, "invalid_input"],
-    ["an unknown camera", { filename: "a.mp4", contentType: "video/mp4", bytes: 1, camera: { cameraId: "nope", recordedAt: Date.now() } }, undefined, 404, "not_found"],
+    [
+      "wrong types",
+      { filename: 1, contentType: "video/mp4", bytes: "big" },
+      undefined,
+      400,
+      "invalid_input",
+    ],
+    [
+      "a huge filename",
+      { filename: "x".repeat(100_000), contentType: "video/mp4", bytes: 1 },
+      undefined,
+      413,
+      "too_large",
+    ],
+    [
+      "a long filename",
+      { filename: "x".repeat(300), contentType: "video/mp4", bytes: 1 },
+      undefined,
+      400,
+      "invalid_input",
+    ],
+    [
+      "zero bytes",
+      { filename: "a.mp4", contentType: "video/mp4", bytes: 0 },
+      undefined,
+      400,
+      "invalid_input",
+    ],
+    [
+      "a non-video type",
+      { filename: "a.txt", contentType: "text/plain", bytes: 10 },
+      undefined,
+      415,
+      "unsupported_type",
+    ],
+    [
+      "a nonsense type",
+      { filename: "a", contentType: "video", bytes: 10 },
+      undefined,
+      400,
+      "invalid_input",
+    ],
+    [
+      "too many bytes",
+      { filename: "a.mp4", contentType: "video/mp4", bytes: 2_000_000 },
+      undefined,
+      413,
+      "too_large",
+    ],
+    [
+      "a step without project",
+      { filename: "a.mp4", contentType: "video/mp4", bytes: 1, step: "s" },
+      undefined,
+      400,
+      "invalid_input",
+    ],
+    [
+      "an unknown camera",
+      {
+        filename: "a.mp4",
+        contentType: "video/mp4",
+        bytes: 1,
+        camera: { cameraId: "nope", recordedAt: Date.now() },
+      },
+      undefined,
+      404,
+      "not_found",
+    ],
   ])("answers %s with a clean error", async (_name, body, raw, status, code) => {
     expectError(await call(alice, "POST", "/v1/uploads", body, raw), status, code);
   });
@@ -128,12 +224,17 @@ describe("videos", () => {
   it("pages newest first with opaque cursors, and refuses tampered ones", async () => {
     const key = (await call(runtime.devKey, "POST", "/v1/keys", { owner: "pager" })).body.key;
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await upload(key, { project: i % 2 ? "odd" : "even" })).body.video.id);
+    for (let i = 0; i < 5; i++)
+      ids.push((await upload(key, { project: i % 2 ? "odd" : "even" })).body.video.id);
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await call(key, "GET", `/v1/videos?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      const res = await call(
+        key,
+        "GET",
+        `/v1/videos?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      );
       expect(res.status).toBe(200);
       seen.push(...res.body.data.map((v: { id: string }) => v.id));
       cursor = res.body.cursor;
@@ -145,11 +246,23 @@ describe("videos", () => {
     const first = await call(key, "GET", "/v1/videos?limit=2");
     const good: string = first.body.cursor;
     const flipped = good.slice(0, 5) + (good[5] === "A" ? "B" : "A") + good.slice(6);
-    expectError(await call(key, "GET", `/v1/videos?cursor=${encodeURIComponent(flipped)}`), 400, "invalid_cursor");
+    expectError(
+      await call(key, "GET", `/v1/videos?cursor=${encodeURIComponent(flipped)}`),
+      400,
+      "invalid_cursor",
+    );
     expectError(await call(key, "GET", "/v1/videos?cursor=garbage"), 400, "invalid_cursor");
     // A cursor is bound to its owner and filters.
-    expectError(await call(alice, "GET", `/v1/videos?limit=2&cursor=${encodeURIComponent(good)}`), 400, "invalid_cursor");
-    expectError(await call(key, "GET", `/v1/videos?limit=2&status=ready&cursor=${encodeURIComponent(good)}`), 400, "invalid_cursor");
+    expectError(
+      await call(alice, "GET", `/v1/videos?limit=2&cursor=${encodeURIComponent(good)}`),
+      400,
+      "invalid_cursor",
+    );
+    expectError(
+      await call(key, "GET", `/v1/videos?limit=2&status=ready&cursor=${encodeURIComponent(good)}`),
+      400,
+      "invalid_cursor",
+    );
 
     const odd = await call(key, "GET", "/v1/videos?project=odd");
     expect(odd.body.data.map((v: { id: string }) => v.id)).toEqual([ids[3], ids[1]]);
@@ -184,22 +297,41 @@ describe("cameras and clips", () => {
     const created = await call(alice, "POST", "/v1/cameras", { alias: "Pier", cameraId: "pier-1" });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ id: "pier-1", alias: "Pier" });
-    expectError(await call(alice, "POST", "/v1/cameras", { alias: "Again", cameraId: "pier-1" }), 409, "camera_exists");
+    expectError(
+      await call(alice, "POST", "/v1/cameras", { alias: "Again", cameraId: "pier-1" }),
+      409,
+      "camera_exists",
+    );
     expectError(await call(bob, "GET", "/v1/cameras/pier-1"), 404, "not_found");
     // Bob may use the same id for his own camera.
-    expect((await call(bob, "POST", "/v1/cameras", { alias: "Mine", cameraId: "pier-1" })).status).toBe(201);
+    expect(
+      (await call(bob, "POST", "/v1/cameras", { alias: "Mine", cameraId: "pier-1" })).status,
+    ).toBe(201);
   });
 
   it("validates clip windows", async () => {
     await call(alice, "POST", "/v1/cameras", { alias: "Beach", cameraId: "beach" });
     const now = Date.now();
-    const clip = (body: Record<string, unknown>) => call(alice, "POST", "/v1/clips", { cameraId: "beach", ...body });
-    expectError(await clip({ start: now - 4 * 86400_000, end: now - 4 * 86400_000 + 10_000 }), 422, "out_of_range");
+    const clip = (body: Record<string, unknown>) =>
+      call(alice, "POST", "/v1/clips", { cameraId: "beach", ...body });
+    expectError(
+      await clip({ start: now - 4 * 86400_000, end: now - 4 * 86400_000 + 10_000 }),
+      422,
+      "out_of_range",
+    );
     expectError(await clip({ start: now - 60_000, end: now - 120_000 }), 422, "invalid_window");
     expectError(await clip({ start: now - 700_000, end: now }), 422, "too_long");
     expectError(await clip({ start: "yesterday", end: now }), 400, "invalid_input");
-    expectError(await call(bob, "POST", "/v1/clips", { cameraId: "beach", start: now - 10_000, end: now }), 404, "not_found");
-    const ok = await clip({ start: new Date(now - 20_000).toISOString(), end: now - 10_000, accuracy: "fast" });
+    expectError(
+      await call(bob, "POST", "/v1/clips", { cameraId: "beach", start: now - 10_000, end: now }),
+      404,
+      "not_found",
+    );
+    const ok = await clip({
+      start: new Date(now - 20_000).toISOString(),
+      end: now - 10_000,
+      accuracy: "fast",
+    });
     expect(ok.status).toBe(202);
     expect(ok.body).toMatchObject({ status: "pending", cameraId: "beach", accuracy: "fast" });
     expectError(await call(bob, "GET", `/v1/clips/${ok.body.id}`), 404, "not_found");
@@ -223,13 +355,17 @@ describe("errors and docs", () => {
         .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`),
     );
     const documented = new Set(
-      Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops as object).map((m) => `${m} ${path}`)),
+      Object.entries(doc.paths).flatMap(([path, ops]) =>
+        Object.keys(ops as object).map((m) => `${m} ${path}`),
+      ),
     );
     for (const route of served) {
       if (route.startsWith("get /openapi.json") || route.startsWith("get /docs")) continue;
       expect(documented, route).toContain(route);
     }
-    expect(doc.paths["/v1/uploads"].post.requestBody.content["application/json"].schema.properties.bytes).toBeDefined();
+    expect(
+      doc.paths["/v1/uploads"].post.requestBody.content["application/json"].schema.properties.bytes,
+    ).toBeDefined();
     const docs = await app.request("/docs");
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain("/openapi.json");

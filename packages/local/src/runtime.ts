@@ -252,7 +252,11 @@ function redelivery(bucket: string, key: string): S3Event {
         s3: {
           s3SchemaVersion: "1.0",
           configurationId: "rushes-local-ingest",
-          bucket: { name: bucket, ownerIdentity: { principalId: "LOCAL" }, arn: `arn:aws:s3:::${bucket}` },
+          bucket: {
+            name: bucket,
+            ownerIdentity: { principalId: "LOCAL" },
+            arn: `arn:aws:s3:::${bucket}`,
+          },
           object: { key: encodeEventKey(key), size: 0, eTag: "", sequencer: "0" },
         },
       },

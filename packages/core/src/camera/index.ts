@@ -43,12 +43,18 @@ export namespace Camera {
   export async function get(cameraId: string): Promise<Info> {
     const parsed = CameraId.safeParse(cameraId);
     if (!parsed.success) throw notFound("Camera");
-    const { data } = await Dynamo.entities.camera.get({ owner: Actor.owner(), cameraId: parsed.data }).go();
+    const { data } = await Dynamo.entities.camera
+      .get({ owner: Actor.owner(), cameraId: parsed.data })
+      .go();
     if (!data) throw notFound("Camera");
     return serialize(data);
   }
 
   function serialize(item: { cameraId: string; alias: string; createdAt: number }): Info {
-    return { id: item.cameraId, alias: item.alias, createdAt: new Date(item.createdAt).toISOString() };
+    return {
+      id: item.cameraId,
+      alias: item.alias,
+      createdAt: new Date(item.createdAt).toISOString(),
+    };
   }
 }

@@ -11,7 +11,11 @@ export interface Span {
  * does not reach (yet). Overlapping recordings are fine; a recording that adds nothing new
  * is skipped.
  */
-export function cover<T extends Span>(recordings: T[], start: number, end: number): T[] | undefined {
+export function cover<T extends Span>(
+  recordings: T[],
+  start: number,
+  end: number,
+): T[] | undefined {
   const sorted = [...recordings].sort((a, b) => a.recordedAt - b.recordedAt);
   const picked: T[] = [];
   let reached = start;

@@ -64,8 +64,12 @@ export namespace Clip {
     if (!options.urls) return info;
     return {
       ...info,
-      ...(info.output ? { output: { ...info.output, url: await Storage.presignGet(info.output.key) } } : {}),
-      thumbnails: await Promise.all(info.thumbnails.map(async (t) => ({ ...t, url: await Storage.presignGet(t.key) }))),
+      ...(info.output
+        ? { output: { ...info.output, url: await Storage.presignGet(info.output.key) } }
+        : {}),
+      thumbnails: await Promise.all(
+        info.thumbnails.map(async (t) => ({ ...t, url: await Storage.presignGet(t.key) })),
+      ),
     };
   }
 
@@ -77,7 +81,10 @@ export namespace Clip {
     const page = input.cameraId
       ? await Dynamo.entities.clip.query.byCamera({ owner, cameraId: input.cameraId }).go(options)
       : await Dynamo.entities.clip.query.byOwner({ owner }).go(options);
-    return { data: page.data.map((c) => serialize(c as ClipItem)), cursor: Cursor.encode(scope, page.cursor) };
+    return {
+      data: page.data.map((c) => serialize(c as ClipItem)),
+      cursor: Cursor.encode(scope, page.cursor),
+    };
   });
 
   export async function load(clipId: string): Promise<ClipItem | undefined> {
@@ -100,7 +107,9 @@ export namespace Clip {
 
   /** After a restart of the local runtime (in-memory queue), pending clips go back on the queue. */
   export async function requeuePending() {
-    const { data } = await Dynamo.entities.clip.query.byStatus({ status: "pending" }).go({ pages: "all" });
+    const { data } = await Dynamo.entities.clip.query
+      .byStatus({ status: "pending" })
+      .go({ pages: "all" });
     for (const clip of data) await enqueue(clip.clipId);
     return data.length;
   }

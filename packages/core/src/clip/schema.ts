@@ -5,7 +5,14 @@ import { Instant } from "../video/schema";
 
 export type ClipItem = EntityItem<typeof ClipEntity>;
 
-export const Statuses = ["pending", "processing", "available", "not_available", "out_of_range", "failed"] as const;
+export const Statuses = [
+  "pending",
+  "processing",
+  "available",
+  "not_available",
+  "out_of_range",
+  "failed",
+] as const;
 export type Status = (typeof Statuses)[number];
 
 export const CreateInput = z
@@ -13,13 +20,10 @@ export const CreateInput = z
     cameraId: z.string().trim().min(1).max(100),
     start: Instant,
     end: Instant,
-    accuracy: z
-      .enum(["exact", "fast"])
-      .default("exact")
-      .meta({
-        description:
-          "exact: frame-accurate, re-encoded. fast: stream copy cut at keyframes; it may start up to one GOP (about 2 s) before `start`.",
-      }),
+    accuracy: z.enum(["exact", "fast"]).default("exact").meta({
+      description:
+        "exact: frame-accurate, re-encoded. fast: stream copy cut at keyframes; it may start up to one GOP (about 2 s) before `start`.",
+    }),
   })
   .meta({ id: "CreateClip" });
 export type CreateInput = z.input<typeof CreateInput>;
@@ -30,7 +34,12 @@ export const ListInput = z.object({
   cursor: z.string().min(1).max(2048).optional(),
 });
 
-const Thumbnail = z.object({ width: z.number(), height: z.number(), key: z.string(), url: z.string().optional() });
+const Thumbnail = z.object({
+  width: z.number(),
+  height: z.number(),
+  key: z.string(),
+  url: z.string().optional(),
+});
 
 export const Info = z
   .object({
@@ -43,7 +52,12 @@ export const Info = z
     attempts: z.number(),
     requestedAt: z.string(),
     output: z
-      .object({ key: z.string(), bytes: z.number(), durationMs: z.number(), url: z.string().optional() })
+      .object({
+        key: z.string(),
+        bytes: z.number(),
+        durationMs: z.number(),
+        url: z.string().optional(),
+      })
       .optional(),
     thumbnails: z.array(Thumbnail),
     error: z.object({ code: z.string(), message: z.string() }).optional(),

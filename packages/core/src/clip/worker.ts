@@ -1,9 +1,8 @@
-import { createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { createReadStream } from "node:fs";
 import { Aws } from "../aws";
 import { Config } from "../config";
 import { Dynamo } from "../dynamo";
@@ -13,8 +12,8 @@ import { logger } from "../log";
 import { Cut, MediaError, withWorkDir } from "../media";
 import { Keys, Storage } from "../storage";
 import type { VideoItem } from "../video/schema";
-import { Clip } from "./index";
 import { cover } from "./coverage";
+import { Clip } from "./index";
 import type { ClipItem, Status } from "./schema";
 
 /**
@@ -22,7 +21,13 @@ import type { ClipItem, Status } from "./schema";
  * concurrent deliveries: only the worker that wins the pending → processing write cuts.
  */
 export namespace ClipWorker {
-  export type Outcome = "available" | "waiting" | "not_available" | "out_of_range" | "failed" | "skipped";
+  export type Outcome =
+    | "available"
+    | "waiting"
+    | "not_available"
+    | "out_of_range"
+    | "failed"
+    | "skipped";
 
   export async function process(clipId: string, now = Date.now()): Promise<Outcome> {
     const clip = await Clip.load(clipId);
@@ -37,7 +42,10 @@ export namespace ClipWorker {
     if (clip.status !== "pending" && !takeover) return "skipped";
 
     if (now - clip.startAt > config.RUSHES_CLIP_OUT_OF_RANGE_SECONDS * 1000) {
-      return settle(clip, "out_of_range", { code: "out_of_range", message: "The footage is no longer kept" });
+      return settle(clip, "out_of_range", {
+        code: "out_of_range",
+        message: "The footage is no longer kept",
+      });
     }
     const recordings = await findRecordings(clip);
     const picked = cover(
@@ -66,9 +74,12 @@ export namespace ClipWorker {
       log.error({ err: error, permanent }, "clip cut failed");
       if (permanent || (leased.attempts ?? 0) >= config.RUSHES_MAX_ATTEMPTS) {
         const e = error as Error & { code?: string };
-        return settle(leased, "failed", { code: e.code ?? "cut_failed", message: e.message.slice(0, 500) }, [
-          "processing",
-        ]);
+        return settle(
+          leased,
+          "failed",
+          { code: e.code ?? "cut_failed", message: e.message.slice(0, 500) },
+          ["processing"],
+        );
       }
       // Transient: release the lease and try again after the retry delay. Attempts bound this.
       await transition(leased, ["processing"], "pending");
@@ -96,7 +107,9 @@ export namespace ClipWorker {
         recordings.map(async (video, i) => {
           const rendition = video.renditions![0]!;
           const path = join(dir, `input-${i}.mp4`);
-          const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: rendition.key }));
+          const object = await s3.send(
+            new GetObjectCommand({ Bucket: bucket, Key: rendition.key }),
+          );
           await pipeline(object.Body as NodeJS.ReadableStream, createWriteStream(path));
           return {
             path,
@@ -195,7 +208,11 @@ export namespace ClipWorker {
 
   async function publish(clip: ClipItem) {
     const type =
-      clip.status === "available" ? "clip.available" : clip.status === "failed" ? "clip.failed" : "clip.not_available";
+      clip.status === "available"
+        ? "clip.available"
+        : clip.status === "failed"
+          ? "clip.failed"
+          : "clip.not_available";
     const widths = (clip.thumbnails ?? []).map((t) => t.width);
     await Events.publish(type, clip.clipId, {
       clipId: clip.clipId,
@@ -205,8 +222,12 @@ export namespace ClipWorker {
       endTimestampInMs: clip.endAt,
       status: clip.status,
       bucket: Storage.bucket(),
-      ...(clip.output ? { clip: { key: clip.output.key, url: await Storage.presignGet(clip.output.key) } } : {}),
-      ...(widths.length ? { thumbnail: { key: Keys.clipThumbnailPattern(clip.clipId), sizes: widths } } : {}),
+      ...(clip.output
+        ? { clip: { key: clip.output.key, url: await Storage.presignGet(clip.output.key) } }
+        : {}),
+      ...(widths.length
+        ? { thumbnail: { key: Keys.clipThumbnailPattern(clip.clipId), sizes: widths } }
+        : {}),
       ...(clip.error ? { error: clip.error } : {}),
     });
   }

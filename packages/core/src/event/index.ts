@@ -61,7 +61,11 @@ export namespace Events {
    * Publishes one event. The id is derived from the subject and type, so a redelivered
    * handler that publishes again sends an identical message that consumers can dedupe.
    */
-  export async function publish<T extends Type>(type: T, subjectId: string, properties: Properties<T>) {
+  export async function publish<T extends Type>(
+    type: T,
+    subjectId: string,
+    properties: Properties<T>,
+  ) {
     const parsed = Definitions[type].parse(properties);
     const envelope: Envelope = {
       type,

@@ -17,8 +17,8 @@ import {
 } from "./schema";
 import { VideoState } from "./state";
 
-export { VideoState } from "./state";
 export type { VideoItem } from "./schema";
+export { VideoState } from "./state";
 
 export namespace Video {
   export const Schema = { Info, CreateInput, ListInput, VideoId, EventInfo };
@@ -31,7 +31,11 @@ export namespace Video {
     const owner = Actor.owner();
     const { RUSHES_MAX_UPLOAD_BYTES: max, RUSHES_UPLOAD_EXPIRES_SECONDS: expires } = Config.get();
     if (!input.contentType.startsWith("video/")) {
-      throw new VisibleError("unsupported", "unsupported_type", "Only video/* content types are accepted");
+      throw new VisibleError(
+        "unsupported",
+        "unsupported_type",
+        "Only video/* content types are accepted",
+      );
     }
     if (input.bytes > max) {
       throw new VisibleError("too_large", "too_large", `Uploads are limited to ${max} bytes`);
@@ -69,7 +73,12 @@ export namespace Video {
           : {}),
       })
       .go();
-    await VideoState.record(videoId, "created", { bytes: input.bytes, contentType: input.contentType }, now);
+    await VideoState.record(
+      videoId,
+      "created",
+      { bytes: input.bytes, contentType: input.contentType },
+      now,
+    );
     const upload = await Storage.presignPost({
       key: Keys.source(videoId),
       contentType: input.contentType,
@@ -204,10 +213,16 @@ export namespace Video {
       ...info,
       source: {
         key: info.source.key,
-        ...(hasSource ? { url: await Storage.presignGet(info.source.key, { filename: info.filename }) } : {}),
+        ...(hasSource
+          ? { url: await Storage.presignGet(info.source.key, { filename: info.filename }) }
+          : {}),
       },
-      renditions: await Promise.all(info.renditions.map(async (r) => ({ ...r, url: await sign(r.key) }))),
-      thumbnails: await Promise.all(info.thumbnails.map(async (t) => ({ ...t, url: await sign(t.key) }))),
+      renditions: await Promise.all(
+        info.renditions.map(async (r) => ({ ...r, url: await sign(r.key) })),
+      ),
+      thumbnails: await Promise.all(
+        info.thumbnails.map(async (t) => ({ ...t, url: await sign(t.key) })),
+      ),
     };
   }
 }

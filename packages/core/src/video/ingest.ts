@@ -9,7 +9,15 @@ import { Config } from "../config";
 import { Dynamo } from "../dynamo";
 import { Events } from "../event";
 import { logger } from "../log";
-import { MediaError, Plan, Probe, type Rendition, type Thumbnail, transcoder, withWorkDir } from "../media";
+import {
+  MediaError,
+  Plan,
+  Probe,
+  type Rendition,
+  type Thumbnail,
+  transcoder,
+  withWorkDir,
+} from "../media";
 import { Keys, Storage } from "../storage";
 import type { VideoItem } from "./schema";
 import { VideoState } from "./state";
@@ -40,7 +48,11 @@ export namespace Ingest {
     const log = logger().child({ videoId });
     const lease = await VideoState.lease(videoId);
     if (lease.outcome === "exhausted") {
-      return fail(lease.video, "attempts_exhausted", "Processing did not finish after repeated attempts");
+      return fail(
+        lease.video,
+        "attempts_exhausted",
+        "Processing did not finish after repeated attempts",
+      );
     }
     if (lease.outcome !== "leased") {
       log.info({ outcome: lease.outcome }, "nothing to do for this event");
@@ -56,7 +68,11 @@ export namespace Ingest {
       log.error({ err: error, attempt: video.attempts }, "ingest failed");
       if ((video.attempts ?? 0) >= Config.get().RUSHES_MAX_ATTEMPTS) {
         const e = error as Error & { code?: string };
-        return fail(video, e instanceof MediaError ? e.code : "processing_error", e.message.slice(0, 500));
+        return fail(
+          video,
+          e instanceof MediaError ? e.code : "processing_error",
+          e.message.slice(0, 500),
+        );
       }
       // Expire our own lease so the retried event can take the video over at once.
       await VideoState.transition(video, {
@@ -82,7 +98,8 @@ export namespace Ingest {
     const ids: string[] = [];
     for (const video of data) {
       if (video.status === "processing") {
-        if (!video.transcodeJobId && (video.processingStartedAt ?? 0) < staleBefore) ids.push(video.videoId);
+        if (!video.transcodeJobId && (video.processingStartedAt ?? 0) < staleBefore)
+          ids.push(video.videoId);
       } else if (await Storage.head(video.sourceKey)) {
         ids.push(video.videoId);
       }
@@ -96,20 +113,34 @@ export namespace Ingest {
     if (!head) return fail(video, "source_missing", "The uploaded object is gone");
     if (head.bytes === 0) return reject(video, "empty", "The upload is empty");
     if (head.bytes > video.bytes || head.bytes > max) {
-      return reject(video, "too_large", `The upload has ${head.bytes} bytes; ${Math.min(video.bytes, max)} were allowed`);
+      return reject(
+        video,
+        "too_large",
+        `The upload has ${head.bytes} bytes; ${Math.min(video.bytes, max)} were allowed`,
+      );
     }
     if (head.contentType.toLowerCase() !== video.contentType) {
-      return reject(video, "content_type_mismatch", `Uploaded as ${head.contentType}, declared ${video.contentType}`);
+      return reject(
+        video,
+        "content_type_mismatch",
+        `Uploaded as ${head.contentType}, declared ${video.contentType}`,
+      );
     }
     return withWorkDir(async (dir) => {
       // The source, two renditions and thumbnails must fit in /tmp (Lambda's is sized in infra).
       const { bavail, bsize } = await statfs(dir);
       if (head.bytes * 2.2 > bavail * bsize) {
-        return fail(video, "insufficient_storage", `Not enough temporary space for a ${head.bytes}-byte source`);
+        return fail(
+          video,
+          "insufficient_storage",
+          `Not enough temporary space for a ${head.bytes}-byte source`,
+        );
       }
       const sourcePath = join(dir, "source");
       const s3 = await Aws.s3();
-      const object = await s3.send(new GetObjectCommand({ Bucket: Storage.bucket(), Key: video.sourceKey }));
+      const object = await s3.send(
+        new GetObjectCommand({ Bucket: Storage.bucket(), Key: video.sourceKey }),
+      );
       await pipeline(object.Body as NodeJS.ReadableStream, createWriteStream(sourcePath));
       const probe = await Probe.file(sourcePath);
       const plan = Plan.forVideo(video.videoId, probe, widths);
@@ -131,7 +162,11 @@ export namespace Ingest {
         });
         return "submitted" as const;
       }
-      return complete(video, { probe: toProbe(probe), renditions: outcome.renditions, thumbnails: outcome.thumbnails });
+      return complete(video, {
+        probe: toProbe(probe),
+        renditions: outcome.renditions,
+        thumbnails: outcome.thumbnails,
+      });
     });
   }
 
@@ -161,7 +196,9 @@ export namespace Ingest {
         probe: result.probe,
         renditions: result.renditions,
         thumbnails: result.thumbnails,
-        ...(video.recordedAt !== undefined ? { endsAt: video.recordedAt + result.probe.durationMs } : {}),
+        ...(video.recordedAt !== undefined
+          ? { endsAt: video.recordedAt + result.probe.durationMs }
+          : {}),
       },
       detail: { renditions: result.renditions.map((r) => r.name) },
     });
@@ -171,7 +208,12 @@ export namespace Ingest {
       owner: ready.owner,
       status: "ready",
       bucket: Storage.bucket(),
-      renditions: result.renditions.map(({ name, width, height, key }) => ({ name, width, height, key })),
+      renditions: result.renditions.map(({ name, width, height, key }) => ({
+        name,
+        width,
+        height,
+        key,
+      })),
       thumbnails: result.thumbnails,
       durationMs: result.probe.durationMs,
     });
@@ -186,7 +228,12 @@ export namespace Ingest {
     return settle(video, "failed", code, message);
   }
 
-  async function settle(video: VideoItem, to: "rejected" | "failed", code: string, message: string) {
+  async function settle(
+    video: VideoItem,
+    to: "rejected" | "failed",
+    code: string,
+    message: string,
+  ) {
     logger().warn({ videoId: video.videoId, code, message }, `video ${to}`);
     const done = await VideoState.transition(video, {
       from: ["processing"],

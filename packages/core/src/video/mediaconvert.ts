@@ -10,12 +10,18 @@ export namespace MediaConvertCompletion {
     const log = logger().child({ videoId: result.videoId, jobId: result.jobId });
     const video = await VideoState.load(result.videoId);
     // Stale, duplicate or foreign completions change nothing.
-    if (!video || video.status !== "processing" || video.transcodeJobId !== result.jobId) {
-      log.info({ status: video?.status }, "ignoring completion for a video not waiting on this job");
+    if (video?.status !== "processing" || video.transcodeJobId !== result.jobId) {
+      log.info(
+        { status: video?.status },
+        "ignoring completion for a video not waiting on this job",
+      );
       return "ignored" as const;
     }
     if (result.status === "ERROR" || !video.probe) {
-      const error = result.error ?? { code: "mediaconvert_error", message: "MediaConvert reported no outputs" };
+      const error = result.error ?? {
+        code: "mediaconvert_error",
+        message: "MediaConvert reported no outputs",
+      };
       return Ingest.fail(video, error.code, error.message);
     }
     return Ingest.complete(video, {

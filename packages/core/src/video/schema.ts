@@ -4,7 +4,14 @@ import type { VideoEntity } from "../dynamo";
 
 export type VideoItem = EntityItem<typeof VideoEntity>;
 
-export const Statuses = ["awaiting_upload", "processing", "ready", "failed", "rejected", "expired"] as const;
+export const Statuses = [
+  "awaiting_upload",
+  "processing",
+  "ready",
+  "failed",
+  "rejected",
+  "expired",
+] as const;
 export type Status = (typeof Statuses)[number];
 export const Status = z.enum(Statuses);
 

@@ -8,7 +8,13 @@ import type { Status, VideoItem } from "./schema";
 type Patch = Partial<
   Pick<
     VideoItem,
-    "error" | "probe" | "renditions" | "thumbnails" | "endsAt" | "transcodeJobId" | "processingStartedAt"
+    | "error"
+    | "probe"
+    | "renditions"
+    | "thumbnails"
+    | "endsAt"
+    | "transcodeJobId"
+    | "processingStartedAt"
   >
 >;
 

@@ -23,7 +23,9 @@ export function onError(error: Error, c: Context) {
     return c.json({ error: VisibleError.fromZod(error).toJSON() }, 400);
   }
   if (error instanceof HTTPException && error.status < 500) {
-    const code = /json/i.test(error.message) ? "invalid_json" : (httpCodes[error.status] ?? "bad_request");
+    const code = /json/i.test(error.message)
+      ? "invalid_json"
+      : (httpCodes[error.status] ?? "bad_request");
     return c.json({ error: { code, message: error.message || "Bad request" } }, error.status);
   }
   const requestId = c.get("requestId" as never) as string | undefined;
@@ -32,5 +34,8 @@ export function onError(error: Error, c: Context) {
 }
 
 export function notFound(c: Context) {
-  return c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404);
+  return c.json(
+    { error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } },
+    404,
+  );
 }

@@ -23,7 +23,8 @@ const v1 = new Hono()
 
 const limit = bodyLimit({
   maxSize: 64 * 1024,
-  onError: (c) => c.json({ error: { code: "too_large", message: "Request body over 64 KiB" } }, 413),
+  onError: (c) =>
+    c.json({ error: { code: "too_large", message: "Request body over 64 KiB" } }, 413),
 });
 
 export const app = new Hono()

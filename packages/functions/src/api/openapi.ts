@@ -37,10 +37,17 @@ const Upload = z.object({
   maxBytes: z.number(),
 });
 
-const page = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), cursor: z.string().nullable() });
+const page = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), cursor: z.string().nullable() });
 
 export const operations: Operation[] = [
-  { method: "get", path: "/health", summary: "Health check", auth: false, response: { status: 200, description: "OK" } },
+  {
+    method: "get",
+    path: "/health",
+    summary: "Health check",
+    auth: false,
+    response: { status: 200, description: "OK" },
+  },
   {
     method: "post",
     path: "/v1/uploads",
@@ -48,7 +55,11 @@ export const operations: Operation[] = [
     description:
       "Send the returned fields, then the file last, as multipart/form-data to upload.url. The POST policy fixes the key, the exact Content-Type and 1..bytes.",
     body: Video.create.schema,
-    response: { status: 201, schema: z.object({ video: Video.Schema.Info, upload: Upload }), description: "Created" },
+    response: {
+      status: 201,
+      schema: z.object({ video: Video.Schema.Info, upload: Upload }),
+      description: "Created",
+    },
   },
   {
     method: "get",
@@ -67,7 +78,11 @@ export const operations: Operation[] = [
     method: "get",
     path: "/v1/videos/{id}/events",
     summary: "The video's history",
-    response: { status: 200, schema: z.object({ data: z.array(Video.Schema.EventInfo) }), description: "Events" },
+    response: {
+      status: 200,
+      schema: z.object({ data: z.array(Video.Schema.EventInfo) }),
+      description: "Events",
+    },
   },
   {
     method: "delete",
@@ -165,7 +180,12 @@ export function openapi() {
       ...(op.auth === false ? { security: [] } : {}),
       parameters: [...params, ...queryParams],
       ...(op.body
-        ? { requestBody: { required: true, content: { "application/json": { schema: json(op.body, "input") } } } }
+        ? {
+            requestBody: {
+              required: true,
+              content: { "application/json": { schema: json(op.body, "input") } },
+            },
+          }
         : {}),
       responses: {
         ...(op.response
@@ -173,18 +193,29 @@ export function openapi() {
               [op.response.status]: {
                 description: op.response.description,
                 ...(op.response.schema
-                  ? { content: { "application/json": { schema: json(op.response.schema, "output") } } }
+                  ? {
+                      content: {
+                        "application/json": { schema: json(op.response.schema, "output") },
+                      },
+                    }
                   : {}),
               },
             }
           : {}),
-        "4XX": { description: "Client error", content: { "application/json": { schema: json(ErrorBody, "output") } } },
+        "4XX": {
+          description: "Client error",
+          content: { "application/json": { schema: json(ErrorBody, "output") } },
+        },
       },
     };
   }
   return {
     openapi: "3.1.0",
-    info: { title: "rushes", version: "1.0.0", description: "Serverless video: uploads, renditions, clips." },
+    info: {
+      title: "rushes",
+      version: "1.0.0",
+      description: "Serverless video: uploads, renditions, clips.",
+    },
     components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
     security: [{ bearer: [] }],
     paths,
