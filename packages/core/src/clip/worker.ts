@@ -9,10 +9,9 @@ import { Dynamo } from "../dynamo";
 import { isConditionalFailure } from "../dynamo-errors";
 import { Events } from "../event";
 import { logger } from "../log";
-import { Cut, MediaError, withWorkDir } from "../media";
+import { Cut, MediaError, Segments, withWorkDir } from "../media";
 import { Keys, Storage } from "../storage";
 import type { VideoItem } from "../video/schema";
-import { cover } from "./coverage";
 import { Clip } from "./index";
 import type { ClipItem, Status } from "./schema";
 
@@ -48,11 +47,21 @@ export namespace ClipWorker {
       });
     }
     const recordings = await findRecordings(clip);
-    const picked = cover(
-      recordings.map((r) => ({ ...r, recordedAt: r.recordedAt!, endsAt: r.endsAt! })),
+    // The cutter's own plan decides "covered": one gap rule for waiting and for cutting.
+    const parts = Segments.plan(
+      recordings.map((video) => ({
+        path: video.videoId,
+        recordedAt: video.recordedAt!,
+        durationMs: video.probe!.durationMs,
+        width: video.renditions![0]!.width,
+        height: video.renditions![0]!.height,
+      })),
       clip.startAt,
       clip.endAt,
     );
+    const picked = Segments.covers(parts, clip.startAt, clip.endAt)
+      ? recordings.filter((v) => parts.some((p) => p.recording.path === v.videoId))
+      : undefined;
     if (!picked) {
       if (now - clip.requestedAt < config.RUSHES_CLIP_RETRY_LIMIT_SECONDS * 1000) {
         log.info({ found: recordings.length }, "footage not there yet; retrying later");

@@ -1,4 +1,4 @@
-import { stat, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, stat, symlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { MediaError } from "./error";
 import { Ffmpeg } from "./ffmpeg";
@@ -41,11 +41,12 @@ export namespace Cut {
   }
 
   export async function clip(input: Input): Promise<Output> {
-    const { workDir } = input;
     const parts = Segments.plan(input.recordings, input.startAt, input.endAt);
     if (!Segments.covers(parts, input.startAt, input.endAt)) {
       throw new MediaError("not_covered", "The recordings do not cover the clip window", false);
     }
+    // A fresh dir of our own: the list may only name files we put there.
+    const workDir = await mkdtemp(join(input.workDir, "cut-"));
     const probes = await Promise.all(
       parts.map((p) => Probe.details(p.recording.path, { trusted: true })),
     );
@@ -53,14 +54,14 @@ export namespace Cut {
     // Safe mode accepts only plain relative names, so each recording gets a link we name.
     const lines = ["ffconcat version 1.0"];
     for (const [i, part] of parts.entries()) {
-      const name = `cut-part-${i}`;
+      const name = `part-${i}`;
       await symlink(resolve(part.recording.path), join(workDir, name));
       const startS = probes[i]!.startMs / 1000;
       lines.push(`file ${name}`);
       if (part.fromMs > 0) lines.push(`inpoint ${(startS + part.fromMs / 1000).toFixed(6)}`);
       lines.push(`outpoint ${(startS + part.toMs / 1000).toFixed(6)}`);
     }
-    const list = join(workDir, "cut.ffconcat");
+    const list = join(workDir, "parts.ffconcat");
     await writeFile(list, `${lines.join("\n")}\n`);
 
     const first = parts[0]!.recording;
@@ -143,8 +144,8 @@ export namespace Cut {
   async function stills(clip: string, probe: Probe.Info, widths: number[], workDir: string) {
     const sizes = Plan.thumbnailSizes(probe, widths);
     const at = (Plan.thumbnailAt(probe.durationMs) / 1000).toFixed(3);
-    const { graph, labels } = Thumbnails.graph("0:v:0", sizes, "t");
-    const paths = sizes.map((s) => join(workDir, `clip-thumb-${s.width}.jpg`));
+    const { graph, labels } = Thumbnails.graph("0:v:0", sizes, "t", 0, probe.fps);
+    const paths = sizes.map((s) => join(workDir, `thumb-${s.width}.jpg`));
     await Ffmpeg.run("ffmpeg", [
       ...["-v", "error", "-y", "-ss", at, ...Ffmpeg.input(clip, probe.formatName)],
       ...["-filter_complex", graph],

@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { mkdtemp, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Config } from "../config";
 import { MediaError } from "./error";
@@ -55,18 +55,23 @@ export namespace FfmpegTranscoder {
     };
   }
 
-  /** Runs the single ffmpeg pass into `job.workDir` and checks every output exists. */
+  /** Runs the single ffmpeg pass into a fresh dir under `job.workDir`; checks every output. */
   export async function render(
     job: Pick<TranscodeJob, "sourcePath" | "workDir" | "probe" | "plan">,
     opts: Ffmpeg.RunOptions = {},
   ): Promise<Outputs> {
+    // Outputs get a dir of their own, so no name can collide with the source or a retry's leftovers.
+    const dir = await mkdtemp(join(job.workDir, "out-"));
     const outputs: Outputs = {
-      renditions: job.plan.renditions.map((r) => join(job.workDir, `${r.name}.mp4`)),
-      thumbnails: job.plan.thumbnails.map((t) => join(job.workDir, `thumb-${t.width}.jpg`)),
+      renditions: job.plan.renditions.map((r) => join(dir, `${r.name}.mp4`)),
+      thumbnails: job.plan.thumbnails.map((t) => join(dir, `thumb-${t.width}.jpg`)),
     };
     await Ffmpeg.run("ffmpeg", args(job, outputs), opts);
     for (const path of [...outputs.renditions, ...outputs.thumbnails]) {
-      const size = await stat(path).then((s) => s.size, () => 0);
+      const size = await stat(path).then(
+        (s) => s.size,
+        () => 0,
+      );
       if (size === 0) throw new MediaError("ffmpeg_failed", `ffmpeg wrote no ${path}`, false);
     }
     return outputs;
@@ -84,7 +89,8 @@ export namespace FfmpegTranscoder {
     const scaled = plan.renditions.map(
       (r, i) => `[v${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[r${i}]`,
     );
-    const thumbs = Thumbnails.graph("vt", plan.thumbnails, "t", plan.thumbnailAtMs / 1000);
+    const rate = probe.fps ? Math.min(probe.fps, maxFps) : undefined;
+    const thumbs = Thumbnails.graph("vt", plan.thumbnails, "t", plan.thumbnailAtMs / 1000, rate);
     const graph = [`[0:v:0]${fps}split=${n + 1}${branches}[vt]`, ...scaled, thumbs.graph];
 
     // The output cap also bounds a file whose header under-reports its length.

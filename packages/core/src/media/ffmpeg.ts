@@ -98,6 +98,13 @@ export namespace Ffmpeg {
 
   const tailBytes = 4096;
 
+  /**
+   * A bare environment: the process that parses untrusted bytes gets no AWS credentials. An
+   * empty GCONV_PATH stops static builds (the npm-shipped ffprobe 6) from loading the host's
+   * iconv modules, which crashes them on every MPEG-TS file; unconverted text is all we lose.
+   */
+  const env = { PATH: process.env.PATH ?? "", GCONV_PATH: "/nonexistent/rushes-gconv" };
+
   /** Spawns the binary and resolves with its output; any non-zero exit is a MediaError. */
   export function run(
     bin: Bin,
@@ -114,7 +121,7 @@ export namespace Ffmpeg {
         reject(new MediaError("aborted", `${bin} was aborted before it started`, false));
         return;
       }
-      const child = spawn(path, fullArgs, { stdio: ["ignore", "pipe", "pipe"], shell: false });
+      const child = spawn(path, fullArgs, { stdio: ["ignore", "pipe", "pipe"], shell: false, env });
       const stdout: Buffer[] = [];
       let stderr = "";
       let failure: MediaError | undefined;

@@ -1,11 +1,10 @@
 import type { CreateJobCommandInput, Output, OutputGroup } from "@aws-sdk/client-mediaconvert";
-import { z } from "zod";
 import { Aws } from "../aws";
 import { Config } from "../config";
-import { Keys } from "../storage/keys";
 import { MediaError } from "./error";
+import { MediaConvertCompletion } from "./mediaconvert-completion";
 import type { Plan } from "./plan";
-import type { Rendition, Thumbnail, TranscodeJob, Transcoder } from "./transcoder";
+import type { TranscodeJob, Transcoder } from "./transcoder";
 
 /**
  * The AWS Elemental MediaConvert adapter. It submits a job whose outputs land on the same keys
@@ -23,7 +22,8 @@ export namespace MediaConvert {
         const client = await Aws.mediaconvert();
         const result = await client.send(new CreateJobCommand(buildJob(job)));
         const jobId = result.Job?.Id;
-        if (!jobId) throw new MediaError("mediaconvert_failed", "CreateJob returned no job id", false);
+        if (!jobId)
+          throw new MediaError("mediaconvert_failed", "CreateJob returned no job id", false);
         return { kind: "submitted", jobId };
       },
     };
@@ -33,12 +33,18 @@ export namespace MediaConvert {
     const config = Config.get();
     const role = config.RUSHES_MEDIACONVERT_ROLE_ARN;
     if (!role) {
-      throw new MediaError("mediaconvert_unconfigured", "RUSHES_MEDIACONVERT_ROLE_ARN is unset", false);
+      throw new MediaError(
+        "mediaconvert_unconfigured",
+        "RUSHES_MEDIACONVERT_ROLE_ARN is unset",
+        false,
+      );
     }
     const { plan, bucket } = job;
     return {
       Role: role,
-      ...(config.RUSHES_MEDIACONVERT_QUEUE_ARN ? { Queue: config.RUSHES_MEDIACONVERT_QUEUE_ARN } : {}),
+      ...(config.RUSHES_MEDIACONVERT_QUEUE_ARN
+        ? { Queue: config.RUSHES_MEDIACONVERT_QUEUE_ARN }
+        : {}),
       UserMetadata: { videoId: job.videoId },
       // A retried submit within a minute returns the first job instead of starting another.
       ClientRequestToken: job.videoId,
@@ -56,7 +62,9 @@ export namespace MediaConvert {
         ],
         OutputGroups: [
           ...plan.renditions.map((r) => group(`rendition ${r.name}`, bucket, r.key, mp4(r, plan))),
-          ...plan.thumbnails.map((t) => group(`thumbnail ${t.width}`, bucket, t.key, still(t, plan))),
+          ...plan.thumbnails.map((t) =>
+            group(`thumbnail ${t.width}`, bucket, t.key, still(t, plan)),
+          ),
         ],
       },
     };
@@ -81,7 +89,10 @@ export namespace MediaConvert {
   function mp4(r: Plan.Rendition, plan: Plan): Output {
     return {
       Extension: "mp4",
-      ContainerSettings: { Container: "MP4", Mp4Settings: { MoovPlacement: "PROGRESSIVE_DOWNLOAD" } },
+      ContainerSettings: {
+        Container: "MP4",
+        Mp4Settings: { MoovPlacement: "PROGRESSIVE_DOWNLOAD" },
+      },
       VideoDescription: {
         Width: r.width,
         Height: r.height,
@@ -107,7 +118,11 @@ export namespace MediaConvert {
                 AudioSourceName: audioSelector,
                 CodecSettings: {
                   Codec: "AAC",
-                  AacSettings: { Bitrate: 128000, CodingMode: "CODING_MODE_2_0", SampleRate: 48000 },
+                  AacSettings: {
+                    Bitrate: 128000,
+                    CodingMode: "CODING_MODE_2_0",
+                    SampleRate: 48000,
+                  },
                 },
               },
             ],
@@ -143,89 +158,8 @@ export namespace MediaConvert {
     };
   }
 
-  export type Completion = {
-    videoId: string;
-    jobId: string;
-    status: "COMPLETE" | "ERROR";
-    renditions?: Rendition[];
-    thumbnails?: Thumbnail[];
-    error?: { code: string; message: string };
-  };
-
-  const OutputDetail = z.object({
-    outputFilePaths: z.array(z.string()).default([]),
-    videoDetails: z.object({ widthInPx: z.number(), heightInPx: z.number() }).partial().optional(),
-  });
-
-  export const Event = z.object({
-    source: z.literal("aws.mediaconvert"),
-    "detail-type": z.literal("MediaConvert Job State Change"),
-    detail: z.object({
-      jobId: z.string(),
-      status: z.string(),
-      userMetadata: z.record(z.string(), z.string()).default({}),
-      errorCode: z.number().optional(),
-      errorMessage: z.string().optional(),
-      outputGroupDetails: z
-        .array(z.object({ type: z.string().optional(), outputDetails: z.array(OutputDetail).default([]) }))
-        .default([]),
-    }),
-  });
-
-  /**
-   * Reads a COMPLETE, ERROR or CANCELED event. The event carries no sizes, so renditions come
-   * back with `bytes: 0`; `finish` fills them in from S3.
-   */
-  export function parseCompletion(event: unknown): Completion {
-    const { detail } = Event.parse(event);
-    const videoId = detail.userMetadata.videoId;
-    if (!videoId) throw new MediaError("mediaconvert_event", "Event has no videoId metadata", false);
-    const base = { videoId, jobId: detail.jobId };
-
-    if (detail.status === "ERROR" || detail.status === "CANCELED") {
-      const code = detail.status === "CANCELED" ? "canceled" : String(detail.errorCode ?? "unknown");
-      const message = detail.errorMessage ?? `MediaConvert job ${detail.status.toLowerCase()}`;
-      return { ...base, status: "ERROR", error: { code: `mediaconvert_${code}`, message } };
-    }
-    if (detail.status !== "COMPLETE") {
-      throw new MediaError("mediaconvert_event", `Unexpected job status ${detail.status}`, false);
-    }
-
-    const renditions: Rendition[] = [];
-    const thumbnails: Thumbnail[] = [];
-    const prefix = Keys.mediaPrefix(videoId);
-    for (const output of detail.outputGroupDetails.flatMap((g) => g.outputDetails)) {
-      for (const path of output.outputFilePaths) {
-        const key = path.replace(/^s3:\/\/[^/]+\//, "");
-        if (!key.startsWith(prefix)) continue;
-        const rest = key.slice(prefix.length);
-        const size = { width: output.videoDetails?.widthInPx, height: output.videoDetails?.heightInPx };
-        const rendition = /^([0-9a-z]+)\.mp4$/.exec(rest);
-        const thumbnail = /^thumbnails\/(\d+)\.\d+\.jpg$/.exec(rest);
-        if (rendition && size.width && size.height) {
-          renditions.push({ name: rendition[1]!, width: size.width, height: size.height, bytes: 0, key });
-        } else if (thumbnail) {
-          const width = size.width ?? Number(thumbnail[1]);
-          thumbnails.push({ width, height: size.height ?? 0, key });
-        }
-      }
-    }
-    thumbnails.sort((a, b) => a.width - b.width);
-    return { ...base, status: "COMPLETE", renditions, thumbnails };
-  }
-
-  /** `parseCompletion`, plus each rendition's size from a HeadObject. */
-  export async function finish(event: unknown, bucket: string): Promise<Completion> {
-    const completion = parseCompletion(event);
-    if (!completion.renditions) return completion;
-    const { HeadObjectCommand } = await import("@aws-sdk/client-s3");
-    const s3 = await Aws.s3();
-    const renditions = await Promise.all(
-      completion.renditions.map(async (r) => {
-        const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: r.key }));
-        return { ...r, bytes: head.ContentLength ?? 0 };
-      }),
-    );
-    return { ...completion, renditions };
-  }
+  export type Completion = MediaConvertCompletion.Completion;
+  export const Event = MediaConvertCompletion.Event;
+  export const parseCompletion = MediaConvertCompletion.parse;
+  export const finish = MediaConvertCompletion.finish;
 }

@@ -57,7 +57,11 @@ export namespace Probe {
       throw new MediaError("undecodable", "The video stream has no codec or frame size", true);
     }
     if (video.width > maxSide || video.height > maxSide) {
-      throw new MediaError("unsupported_format", `Frames over ${maxSide} px are not accepted`, true);
+      throw new MediaError(
+        "unsupported_format",
+        `Frames over ${maxSide} px are not accepted`,
+        true,
+      );
     }
 
     const rotation = rotationOf(video);
@@ -66,17 +70,19 @@ export namespace Probe {
       rotation % 180 === 90 ? [video.height, displayWidth] : [displayWidth, video.height];
 
     const maxSeconds = opts.maxDurationSeconds ?? Config.get().RUSHES_MAX_DURATION_SECONDS;
+    const fps = rate(video.avg_frame_rate) ?? rate(video.r_frame_rate);
     const seconds =
       parseSeconds(raw.format.duration) ??
       parseSeconds(video.duration) ??
-      (await measureSeconds(path, formatName, maxSeconds, opts));
+      (await measureSeconds(path, formatName, maxSeconds, opts)) + (fps ? 1 / fps : 0);
     if (seconds > maxSeconds && !opts.trusted) {
       throw new MediaError("too_long", `The video runs longer than ${maxSeconds} s`, true);
     }
 
-    if (!opts.trusted) await decodes(path, formatName, parseSeconds(video.duration) ?? seconds, opts);
+    if (!opts.trusted) {
+      await decodes(path, formatName, parseSeconds(video.duration) ?? seconds, opts);
+    }
 
-    const fps = rate(video.avg_frame_rate) ?? rate(video.r_frame_rate);
     return {
       durationMs: Math.round(seconds * 1000),
       width,
@@ -133,15 +139,29 @@ export namespace Probe {
   }
 
   /**
-   * Decodes one frame at the start and one from the keyframe nearest the end. A truncated file
-   * often has a sound header (even a complete index), so only touching the tail catches it.
+   * Decodes the first frame and, for MP4/MOV, the keyframe nearest the end. A truncated MP4 can
+   * keep a complete index (faststart puts it first) that points past the end of the file; only
+   * touching the tail catches that. Streaming containers (TS, Matroska) just end early instead,
+   * and seeking in them may land far from a keyframe, so they get the first-frame check only.
    */
   async function decodes(path: string, formatName: string, seconds: number, opts: Options) {
-    const tail = Math.max(0, seconds - 0.5).toFixed(3);
+    const ends = [
+      [...Ffmpeg.input(path, formatName)],
+      ...(Ffmpeg.demuxer(formatName) === "mov"
+        ? [
+            [
+              "-noaccurate_seek",
+              "-ss",
+              Math.max(0, seconds - 0.5).toFixed(3),
+              ...Ffmpeg.input(path, formatName),
+            ],
+          ]
+        : []),
+    ];
     const args = [
-      ...["-v", "error", ...Ffmpeg.input(path, formatName)],
-      ...["-noaccurate_seek", "-ss", tail, ...Ffmpeg.input(path, formatName)],
-      ...["-map", "0:v:0", "-map", "1:v:0", "-frames:v", "1", "-f", "framemd5", "pipe:1"],
+      ...["-v", "error", ...ends.flat()],
+      // One output per input: in ffmpeg 4, -frames on one stream closes its whole output.
+      ...ends.flatMap((_, i) => ["-map", `${i}:v:0`, "-frames:v", "1", "-f", "framemd5", "pipe:1"]),
     ];
     let stdout = "";
     try {
@@ -149,25 +169,27 @@ export namespace Probe {
     } catch (error) {
       if (!(error instanceof MediaError) || error.code !== "ffmpeg_failed") throw error;
     }
-    const frames = new Set(
-      stdout
-        .split("\n")
-        .filter((line) => /^\d+,/.test(line))
-        .map((line) => line.split(",")[0]),
-    );
-    if (!frames.has("0") || !frames.has("1")) {
-      throw new MediaError("undecodable", "The video stream cannot be decoded end to end", true);
+    // Each output writes at most one frame line, so one line per input means all decoded.
+    const frames = stdout.split("\n").filter((line) => /^\d+,/.test(line)).length;
+    if (frames < ends.length) {
+      throw new MediaError("undecodable", "The video stream cannot be decoded", true);
     }
   }
 
-  /** For containers that carry no duration (e.g. live-recorded WebM): demux, never decode. */
+  /**
+   * For containers that carry no duration (live-recorded WebM/MKV): demux, never decode, and stop
+   * just past the cap. The last packet's time is close enough to judge the cap and the plan.
+   */
   async function measureSeconds(path: string, formatName: string, max: number, opts: Options) {
     const args = [
       ...["-v", "error", ...Ffmpeg.input(path, formatName)],
       ...["-progress", "pipe:1", "-nostats"],
       ...["-map", "0:v:0", "-c", "copy", "-t", String(max + 1), "-f", "null", "-"],
     ];
-    const { stdout } = await Ffmpeg.run("ffmpeg", args, { signal: opts.signal });
+    const { stdout } = await Ffmpeg.run("ffmpeg", args, run(opts)).catch((error: unknown) => {
+      if (!(error instanceof MediaError) || error.code !== "ffmpeg_failed") throw error;
+      throw new MediaError("undecodable", "The video stream cannot be read to its end", true);
+    });
     const times = [...stdout.matchAll(/^out_time_(?:us|ms)=(\d+)$/gm)].map((m) => Number(m[1]));
     const last = times.at(-1);
     if (!last) throw new MediaError("undecodable", "The video has no measurable duration", true);

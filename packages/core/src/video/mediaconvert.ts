@@ -1,12 +1,14 @@
 import { logger } from "../log";
 import { MediaConvert } from "../media";
+import { Storage } from "../storage";
 import { Ingest } from "./ingest";
 import { VideoState } from "./state";
 
 /** Finishes a video whose transcode ran on MediaConvert, from its EventBridge state change. */
 export namespace MediaConvertCompletion {
   export async function handle(event: Parameters<typeof MediaConvert.parseCompletion>[0]) {
-    const result = MediaConvert.parseCompletion(event);
+    // finish() also reads the output sizes, which the event does not carry.
+    const result = await MediaConvert.finish(event, Storage.bucket());
     const log = logger().child({ videoId: result.videoId, jobId: result.jobId });
     const video = await VideoState.load(result.videoId);
     // Stale, duplicate or foreign completions change nothing.

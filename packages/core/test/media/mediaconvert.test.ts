@@ -1,0 +1,268 @@
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Aws } from "../../src/aws";
+import { Config } from "../../src/config";
+import { MediaConvert, MediaError, Plan, type Probe, type TranscodeJob } from "../../src/media";
+import { Keys } from "../../src/storage/keys";
+import { startS3 } from "./s3";
+
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), "utf8"));
+const role = "arn:aws:iam::111122223333:role/rushes-prod-MediaConvertRole";
+const queue = "arn:aws:mediaconvert:us-east-1:111122223333:queues/rushes";
+const videoId = "vid_01jnfxk2v8q3m4r5s6t7v8w9x0";
+
+function job(extra: Partial<Probe.Info> = {}): TranscodeJob {
+  const probe: Probe.Info = {
+    durationMs: 30_030,
+    width: 1920,
+    height: 1080,
+    videoCodec: "h264",
+    audioCodec: "aac",
+    fps: 29.97,
+    formatName: "mov,mp4,m4a,3gp,3g2,mj2",
+    ...extra,
+  };
+  return {
+    videoId,
+    bucket: "rushes-prod-media",
+    sourceKey: Keys.source(videoId),
+    sourcePath: "/tmp/unused",
+    workDir: "/tmp/unused",
+    probe,
+    plan: Plan.forVideo(videoId, probe, [300, 640, 1500, 3000]),
+  };
+}
+
+function configure(env: Record<string, string | undefined>) {
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  Config.reset();
+}
+
+afterEach(() =>
+  configure({
+    RUSHES_MEDIACONVERT_ROLE_ARN: undefined,
+    RUSHES_MEDIACONVERT_QUEUE_ARN: undefined,
+    RUSHES_MEDIACONVERT_ENDPOINT: undefined,
+  }),
+);
+
+describe("MediaConvert.buildJob", () => {
+  it("asks for the same outputs, on the same keys, as the ffmpeg adapter", () => {
+    configure({ RUSHES_MEDIACONVERT_ROLE_ARN: role, RUSHES_MEDIACONVERT_QUEUE_ARN: queue });
+    const input = MediaConvert.buildJob(job());
+    expect(input.Role).toBe(role);
+    expect(input.Queue).toBe(queue);
+    expect(input.UserMetadata).toEqual({ videoId });
+    expect(input.ClientRequestToken).toBe(videoId);
+
+    const [source] = input.Settings!.Inputs!;
+    expect(source!.FileInput).toBe(`s3://rushes-prod-media/uploads/${videoId}/source`);
+    expect(source!.VideoSelector).toEqual({ Rotate: "AUTO" });
+    expect(source!.AudioSelectors).toEqual({ "Audio Selector 1": { DefaultSelection: "DEFAULT" } });
+
+    const groups = input.Settings!.OutputGroups!;
+    expect(groups).toHaveLength(2 + 4);
+    for (const group of groups) {
+      expect(group.OutputGroupSettings!.Type).toBe("FILE_GROUP_SETTINGS");
+      expect(group.Outputs).toHaveLength(1);
+      expect(group.Outputs![0]!.NameModifier).toBeUndefined();
+    }
+    const destination = (i: number) =>
+      groups[i]!.OutputGroupSettings!.FileGroupSettings!.Destination;
+
+    // Renditions: destination base + ".mp4" is exactly Keys.rendition.
+    for (const [i, name, width, height] of [
+      [0, "720p", 1280, 720],
+      [1, "480p", 854, 480],
+    ] as const) {
+      expect(`${destination(i)}.mp4`).toBe(
+        `s3://rushes-prod-media/${Keys.rendition(videoId, name)}`,
+      );
+      const output = groups[i]!.Outputs![0]!;
+      expect(output.Extension).toBe("mp4");
+      expect(output.ContainerSettings).toEqual({
+        Container: "MP4",
+        Mp4Settings: { MoovPlacement: "PROGRESSIVE_DOWNLOAD" },
+      });
+      expect(output.VideoDescription).toMatchObject({ Width: width, Height: height });
+      expect(output.VideoDescription!.CodecSettings).toMatchObject({
+        Codec: "H_264",
+        H264Settings: {
+          CodecProfile: "HIGH",
+          RateControlMode: "QVBR",
+          GopSize: 2,
+          GopSizeUnits: "SECONDS",
+          MaxBitrate: i === 0 ? 5_000_000 : 2_500_000,
+        },
+      });
+      expect(output.AudioDescriptions).toEqual([
+        {
+          AudioSourceName: "Audio Selector 1",
+          CodecSettings: {
+            Codec: "AAC",
+            AacSettings: { Bitrate: 128000, CodingMode: "CODING_MODE_2_0", SampleRate: 48000 },
+          },
+        },
+      ]);
+    }
+
+    // Thumbnails: frame captures at each capped width; the second lands at 8 s (25% of 30 s, rounded).
+    expect(groups.slice(2).map((_, i) => destination(i + 2))).toEqual(
+      [300, 640, 1500, 1920].map((w) => `s3://rushes-prod-media/media/${videoId}/thumbnails/${w}`),
+    );
+    const still = groups[5]!.Outputs![0]!;
+    expect(still.Extension).toBe("jpg");
+    expect(still.ContainerSettings).toEqual({ Container: "RAW" });
+    expect(still.VideoDescription).toMatchObject({ Width: 1920, Height: 1080 });
+    expect(still.VideoDescription!.CodecSettings).toEqual({
+      Codec: "FRAME_CAPTURE",
+      FrameCaptureSettings: {
+        FramerateNumerator: 1,
+        FramerateDenominator: 8,
+        MaxCaptures: 2,
+        Quality: 80,
+      },
+    });
+  });
+
+  it("asks for no audio when the source has none, and no queue unless set", () => {
+    configure({ RUSHES_MEDIACONVERT_ROLE_ARN: role });
+    const input = MediaConvert.buildJob(job({ audioCodec: undefined, width: 640, height: 360 }));
+    expect(input.Queue).toBeUndefined();
+    expect(input.Settings!.Inputs![0]!.AudioSelectors).toBeUndefined();
+    const outputs = input.Settings!.OutputGroups!.map((g) => g.Outputs![0]!);
+    expect(outputs.map((o) => o.VideoDescription!.Width)).toEqual([640, 300, 640]);
+    for (const output of outputs) expect(output.AudioDescriptions).toBeUndefined();
+  });
+
+  it("refuses to build a job without a role", () => {
+    expect(() => MediaConvert.buildJob(job())).toThrow(MediaError);
+  });
+});
+
+describe("MediaConvert.create().transcode", () => {
+  it("submits the job to the configured endpoint and reports it as submitted", async () => {
+    const requests: { method?: string; url?: string; body: string }[] = [];
+    const server = createServer(async (req: IncomingMessage, res) => {
+      let body = "";
+      for await (const chunk of req) body += chunk;
+      requests.push({ method: req.method, url: req.url, body });
+      res.writeHead(201, { "content-type": "application/json" });
+      res.end(JSON.stringify({ job: { id: "1741083601234-abc123", status: "SUBMITTED", role } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      configure({
+        RUSHES_MEDIACONVERT_ROLE_ARN: role,
+        RUSHES_MEDIACONVERT_ENDPOINT: `http://127.0.0.1:${port}`,
+      });
+      Aws.reset();
+      const outcome = await MediaConvert.create().transcode(job());
+      expect(outcome).toEqual({ kind: "submitted", jobId: "1741083601234-abc123" });
+      expect(requests).toHaveLength(1);
+      expect(requests[0]).toMatchObject({ method: "POST", url: "/2017-08-29/jobs" });
+      const sent = JSON.parse(requests[0]!.body);
+      expect(sent.role).toBe(role);
+      expect(sent.userMetadata).toEqual({ videoId });
+      expect(sent.settings.outputGroups[0].outputGroupSettings.fileGroupSettings.destination).toBe(
+        `s3://rushes-prod-media/media/${videoId}/720p`,
+      );
+    } finally {
+      Aws.reset();
+      server.close();
+    }
+  });
+});
+
+describe("MediaConvert.parseCompletion", () => {
+  it("maps a COMPLETE event's output paths to renditions and thumbnails", () => {
+    const result = MediaConvert.parseCompletion(fixture("mediaconvert-complete"));
+    expect(result).toEqual({
+      videoId,
+      jobId: "1741083601234-abc123",
+      status: "COMPLETE",
+      renditions: [
+        { name: "720p", width: 1280, height: 720, bytes: 0, key: `media/${videoId}/720p.mp4` },
+        { name: "480p", width: 854, height: 480, bytes: 0, key: `media/${videoId}/480p.mp4` },
+      ],
+      thumbnails: [
+        { width: 300, height: 169, key: `media/${videoId}/thumbnails/300.0000001.jpg` },
+        { width: 640, height: 360, key: `media/${videoId}/thumbnails/640.0000001.jpg` },
+        { width: 1920, height: 1080, key: `media/${videoId}/thumbnails/1920.0000001.jpg` },
+      ],
+    });
+  });
+
+  it("reads an ERROR event's code and message", () => {
+    const result = MediaConvert.parseCompletion(fixture("mediaconvert-error"));
+    expect(result).toMatchObject({ videoId, jobId: "1741083755321-def456", status: "ERROR" });
+    expect(result.error?.code).toBe("mediaconvert_1010");
+    expect(result.error?.message).toMatch(/^Unable to open input file/);
+    expect(result.renditions).toBeUndefined();
+  });
+
+  it("treats a canceled job as an error and refuses other states or foreign events", () => {
+    const canceled = fixture("mediaconvert-error");
+    canceled.detail = {
+      ...canceled.detail,
+      status: "CANCELED",
+      errorCode: undefined,
+      errorMessage: undefined,
+    };
+    expect(MediaConvert.parseCompletion(canceled).error?.code).toBe("mediaconvert_canceled");
+
+    const progressing = fixture("mediaconvert-complete");
+    progressing.detail.status = "PROGRESSING";
+    expect(() => MediaConvert.parseCompletion(progressing)).toThrow(MediaError);
+
+    const anonymous = fixture("mediaconvert-complete");
+    anonymous.detail.userMetadata = {};
+    expect(() => MediaConvert.parseCompletion(anonymous)).toThrow(/videoId/);
+    expect(() => MediaConvert.parseCompletion({ source: "aws.s3" })).toThrow();
+  });
+
+  it("ignores outputs outside the video's own prefix", () => {
+    const event = fixture("mediaconvert-complete");
+    event.detail.outputGroupDetails[0].outputDetails[0].outputFilePaths = [
+      "s3://rushes-prod-media/media/vid_someoneelse/720p.mp4",
+    ];
+    expect(MediaConvert.parseCompletion(event).renditions!.map((r) => r.name)).toEqual(["480p"]);
+  });
+});
+
+describe("MediaConvert.finish", () => {
+  let s3: Awaited<ReturnType<typeof startS3>>;
+  beforeAll(async () => {
+    s3 = await startS3("rushes-prod-media");
+  });
+  afterAll(() => s3?.stop());
+
+  it("fills each rendition's size from S3", async () => {
+    const client = await Aws.s3();
+    for (const [name, bytes] of [
+      ["720p", 2048],
+      ["480p", 1024],
+    ] as const) {
+      await client.send(
+        new PutObjectCommand({
+          Bucket: "rushes-prod-media",
+          Key: Keys.rendition(videoId, name),
+          Body: Buffer.alloc(bytes),
+        }),
+      );
+    }
+    const result = await MediaConvert.finish(fixture("mediaconvert-complete"), "rushes-prod-media");
+    expect(result.renditions!.map((r) => [r.name, r.bytes])).toEqual([
+      ["720p", 2048],
+      ["480p", 1024],
+    ]);
+  });
+});
