@@ -1,29 +1,15 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Entity, Service } from "electrodb";
 import { Resource } from "sst";
+import { Aws } from "./aws";
+import { Statuses as clipStatuses } from "./clip/schema";
+import { Statuses as videoStatuses } from "./video/schema";
 
 /*
  * One table, generic key fields (pk/sk, gsi1pk/gsi1sk, ...). Every key that an API reaches is
  * scoped by owner, so a guessed id from another owner can only ever miss.
  */
 const service = "rushes";
-
-const videoStatuses = [
-  "awaiting_upload",
-  "processing",
-  "ready",
-  "failed",
-  "rejected",
-  "expired",
-] as const;
-const clipStatuses = [
-  "pending",
-  "processing",
-  "available",
-  "not_available",
-  "out_of_range",
-  "failed",
-] as const;
 
 const errorAttribute = {
   type: "map",
@@ -247,7 +233,16 @@ export const ClipEntity = new Entity({
   },
 });
 
-export const client = new DynamoDBClient({});
+type DynamoDBCommand = Parameters<DynamoDBClient["send"]>[0];
+
+/**
+ * ElectroDB takes any client with `send`; this one builds the real DynamoDB client on the first
+ * query (Aws.dynamo), so importing the entities costs no SDK client construction.
+ */
+const client = {
+  send: async (command: DynamoDBCommand, options?: { abortSignal?: AbortSignal }) =>
+    (await Aws.dynamo()).send(command, options),
+};
 
 export const Dynamo = new Service(
   {

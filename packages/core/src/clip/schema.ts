@@ -1,7 +1,7 @@
 import type { EntityItem } from "electrodb";
 import { z } from "zod";
 import type { ClipEntity } from "../dynamo";
-import { Instant } from "../video/schema";
+import { Instant, PageInput, Thumbnail } from "../video/schema";
 
 export type ClipItem = EntityItem<typeof ClipEntity>;
 
@@ -28,17 +28,8 @@ export const CreateInput = z
   .meta({ id: "CreateClip" });
 export type CreateInput = z.input<typeof CreateInput>;
 
-export const ListInput = z.object({
+export const ListInput = PageInput.extend({
   cameraId: z.string().trim().min(1).max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(2048).optional(),
-});
-
-const Thumbnail = z.object({
-  width: z.number(),
-  height: z.number(),
-  key: z.string(),
-  url: z.string().optional(),
 });
 
 export const Info = z

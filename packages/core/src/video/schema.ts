@@ -110,18 +110,20 @@ export const CreateInput = z
   .meta({ id: "CreateUpload" });
 export type CreateInput = z.input<typeof CreateInput>;
 
-export const ListInput = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().min(1).max(2048).optional(),
-    status: Status.optional(),
-    project: Slug.optional(),
-    step: Slug.optional(),
-  })
-  .refine((v) => v.step === undefined || v.project !== undefined, {
-    message: "step requires project",
-    path: ["step"],
-  });
+/** `?limit&cursor`, shared by every listing. */
+export const PageInput = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+export const ListInput = PageInput.extend({
+  status: Status.optional(),
+  project: Slug.optional(),
+  step: Slug.optional(),
+}).refine((v) => v.step === undefined || v.project !== undefined, {
+  message: "step requires project",
+  path: ["step"],
+});
 
 export const VideoId = z.string().regex(/^vid_[0-9a-z]{26}$/, "must be a video id (vid_…)");
 
