@@ -116,6 +116,12 @@ describe("good sources", () => {
     expect(
       h.runtime.events.some((e) => e.type === "video.ready" && e.properties.videoId === id),
     ).toBe(true);
+    // Listings carry a signed URL for the smallest thumbnail only.
+    const listed = (await h.api(key, "GET", "/v1/videos?limit=50")).body.data.find(
+      (v: { id: string }) => v.id === id,
+    );
+    const signed = listed.thumbnails.filter((t: { url?: string }) => t.url);
+    expect(signed.map((t: { width: number }) => t.width)).toEqual([300]);
   });
 });
 

@@ -117,7 +117,10 @@ export namespace Video {
         ? await video.query.byStatus({ owner, status: input.status }).go(options)
         : await video.query.byOwner({ owner }).go(options);
     const data = await Promise.all(page.data.map((item) => expireIfStale(item as VideoItem)));
-    return { data: data.map(serialize), cursor: Cursor.encode(scope, page.cursor) };
+    return {
+      data: await Promise.all(data.map((item) => withPoster(serialize(item)))),
+      cursor: Cursor.encode(scope, page.cursor),
+    };
   });
 
   export async function history(videoId: string) {
@@ -203,6 +206,16 @@ export namespace Video {
       uploadExpiresAt: iso(item.uploadExpiresAt),
       createdAt: iso(item.createdAt),
       updatedAt: iso(item.updatedAt ?? item.createdAt),
+    };
+  }
+
+  /** Listings sign only the smallest thumbnail: enough for a grid, cheap per item. */
+  async function withPoster(info: Info): Promise<Info> {
+    const [smallest, ...rest] = info.thumbnails;
+    if (!smallest) return info;
+    return {
+      ...info,
+      thumbnails: [{ ...smallest, url: await Storage.presignGet(smallest.key) }, ...rest],
     };
   }
 

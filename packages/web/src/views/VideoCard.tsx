@@ -1,0 +1,77 @@
+import { useCallback } from "preact/hooks";
+import type { Video, VideoStatus } from "../api";
+import { StatusBadge } from "../components/Status";
+import { Thumb } from "../components/Thumb";
+import { videoDetails } from "../details";
+import { duration, when } from "../format";
+import type { ActiveUpload } from "../uploads";
+
+const settled = (s: VideoStatus) => s !== "awaiting_upload" && s !== "processing";
+
+function uploadLabel(upload: ActiveUpload) {
+  if (upload.state === "error") return "Upload failed";
+  if (upload.state === "uploaded") return "Uploaded";
+  return `Uploading ${upload.progress}%`;
+}
+
+export function VideoCard(props: {
+  video: Video;
+  upload: ActiveUpload | undefined;
+  eager: boolean;
+}) {
+  const { video } = props;
+  const name = video.title ?? video.filename;
+  // The server says awaiting_upload until the bytes land; this tab knows better.
+  const upload = video.status === "awaiting_upload" ? props.upload : undefined;
+  const resolve = useCallback(
+    async (freshUrls: boolean) =>
+      (await videoDetails.get(video.id, { fresh: freshUrls })).thumbnails,
+    [video.id],
+  );
+  return (
+    <li class="card" data-video-id={video.id} data-status={video.status}>
+      <a class="card-link" href={`#/videos/${video.id}`}>
+        <span class="thumb-box">
+          <Thumb
+            id={video.id}
+            thumbnails={video.status === "ready" ? video.thumbnails : []}
+            resolve={resolve}
+            sizes="(max-width: 640px) 100vw, 300px"
+            eager={props.eager}
+          />
+          {video.probe && <span class="duration">{duration(video.probe.durationMs)}</span>}
+        </span>
+        <span class="card-title">{name}</span>
+      </a>
+      <div class="card-meta">
+        {upload ? (
+          <StatusBadge
+            status={upload.state === "error" ? "failed" : "processing"}
+            label={uploadLabel(upload)}
+          />
+        ) : (
+          <StatusBadge status={video.status} />
+        )}
+        {video.project && <span class="tag">{video.project}</span>}
+        <time dateTime={video.createdAt}>{when(video.createdAt)}</time>
+      </div>
+      {upload?.state === "uploading" && (
+        <progress
+          max={100}
+          value={upload.progress}
+          aria-label={`Uploading ${name}`}
+          data-upload-progress=""
+        >
+          {upload.progress}%
+        </progress>
+      )}
+      {upload?.error && <p class="reason">{upload.error}</p>}
+      {video.error && settled(video.status) && (
+        <p class="reason">
+          <span class="visually-hidden">Reason: </span>
+          {video.error.message}
+        </p>
+      )}
+    </li>
+  );
+}
