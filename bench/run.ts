@@ -1,0 +1,179 @@
+// `npm run bench`: every figure a ratio of two things measured side by side in this run.
+import { execFileSync } from "node:child_process";
+import { access, mkdir, writeFile } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
+import { basename, dirname, join } from "node:path";
+
+// Quiet core logs; settings are read when first used, so this must come before any run.
+process.env.RUSHES_LOG_LEVEL ??= "warn";
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+const { Ffmpeg } = await import("@rushes/core/media");
+const { measureApi } = await import("./api");
+const { measureClip, measureTranscode, source, sourceVideo } = await import("./media");
+const { listing, measureSystem } = await import("./system");
+const { elapsedSeconds, enabled, format, progress, quick, root, workDir } = await import("./lib");
+
+/** The README's goals. Throughput and memory are recorded, not judged. */
+const goals: Record<string, { op: "<=" | ">="; value: number; text: string }> = {
+  "api.bundleBytes": { op: "<=", value: 600 * 1024, text: "≤ 600 KB" },
+  "api.initRatio": { op: "<=", value: 0.5, text: "≤ 0.5" },
+  "transcode.vsSingle720": { op: "<=", value: 1.3, text: "≤ 1.3" },
+  "transcode.speedupVsNaive": { op: ">=", value: 1.5, text: "≥ 1.5" },
+  "clip.fastVsExact": { op: "<=", value: 0.2, text: "≤ 0.2" },
+  "listing.deepPageRatio": { op: "<=", value: 1.5, text: "≤ 1.5" },
+  "listing.scanVsQuery": { op: ">=", value: 10, text: "≥ 10" },
+};
+
+const what: Record<string, string> = {
+  "api.bundleBytes": "API handler, esbuild as SST (minified, node22, esm)",
+  "api.initRatio": "load+init ours ÷ naive eager bundle, fresh node",
+  "api.presignRps": "POST /v1/uploads req/s, embedded runtime",
+  "api.listRps": `GET /v1/videos?limit=50 req/s, ${listing.videos} videos`,
+  "transcode.vsSingle720": `all outputs ÷ one bare 720p encode, ${source.seconds} s 1080p`,
+  "transcode.speedupVsNaive": "one ffmpeg run per output ÷ ours",
+  "transcode.decodeFloorRatio": "ours ÷ decode-only pass (-f null)",
+  "clip.fastVsExact": "fast (stream copy) ÷ exact (re-encode)",
+  "listing.deepPageRatio": `page ${listing.deepPage} ÷ page 1, ${listing.pageSize} per page, ${listing.videos} videos`,
+  "listing.scanVsQuery": "Scan+filter+sort ÷ our Query, same page",
+  "ingest.peakRssMB": `peak RSS of the ingest (node + ffmpeg), ${source.seconds} s 1080p`,
+};
+
+const startedAt = new Date();
+progress(
+  `rushes bench${quick ? " (BENCH_QUICK: smoke run, small inputs)" : ""}: ${cpus().length} CPUs, node ${process.version}, load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
+);
+
+/** The required figures by group (api, transcode, clip, listing, ingest), numbers only. */
+const figures: Record<string, Record<string, number>> = {};
+const detail: Record<string, unknown> = {};
+
+if (enabled("api")) {
+  const api = await measureApi();
+  figures.api = { bundleBytes: api.bundleBytes, initRatio: api.initRatio };
+  detail.api = api.detail;
+}
+
+let recording = "";
+if (enabled("transcode") || enabled("clip") || enabled("system")) {
+  const camera = await sourceVideo("camera");
+  recording = join(workDir, "media", `recording-720p-${basename(camera)}`);
+  if (enabled("transcode")) {
+    const t = await measureTranscode(camera, { label: "transcode", rounds: quick ? 2 : 5 });
+    figures.transcode = {
+      vsSingle720: t.vsSingle720,
+      speedupVsNaive: t.speedupVsNaive,
+      decodeFloorRatio: t.decodeFloorRatio,
+    };
+    recording = t.recording;
+    detail.transcode = t.detail;
+    if (!quick) {
+      // Sensitivity: the same four variants on a clean synthetic source, which is cheap to decode.
+      const clean = await measureTranscode(await sourceVideo("clean"), {
+        label: "transcode (clean source)",
+        rounds: 3,
+      });
+      detail.transcodeCleanSource = {
+        vsSingle720: clean.vsSingle720,
+        speedupVsNaive: clean.speedupVsNaive,
+        decodeFloorRatio: clean.decodeFloorRatio,
+        ...clean.detail,
+      };
+    }
+  }
+  if (enabled("clip")) {
+    await access(recording).catch(() => {
+      throw new Error(
+        "clip needs the 720p recording from a transcode run: BENCH_ONLY=transcode,clip",
+      );
+    });
+    const c = await measureClip(recording);
+    figures.clip = { fastVsExact: c.fastVsExact };
+    detail.clip = c.detail;
+  }
+  if (enabled("system")) {
+    const s = await measureSystem(camera);
+    figures.listing = s.listing;
+    figures.ingest = s.ingest;
+    figures.api = { ...figures.api, ...s.api };
+    detail.system = s.detail;
+  }
+}
+
+const wallSeconds = Math.round(elapsedSeconds());
+const flat = Object.entries(figures).flatMap(([group, values]) =>
+  Object.entries(values).map(([key, value]) => [`${group}.${key}`, value] as const),
+);
+
+// The table: one row per figure, its goal and where it lands.
+const rows = flat.map(([name, value]) => {
+  const goal = goals[name];
+  const met = goal ? (goal.op === "<=" ? value <= goal.value : value >= goal.value) : undefined;
+  const shown =
+    name === "api.bundleBytes"
+      ? `${format.kb(value)}`
+      : name.endsWith("Rps")
+        ? value.toFixed(1)
+        : String(value);
+  return [
+    name,
+    shown,
+    goal?.text ?? "(detail)",
+    met === undefined ? "" : met ? "met" : "MISSED",
+    what[name] ?? "",
+  ];
+});
+const header = ["figure", "value", "goal", "", "measured as"];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const line = (cells: string[]) =>
+  cells
+    .map((c, i) => c.padEnd(widths[i]!))
+    .join("  ")
+    .trimEnd();
+console.log(`\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}`);
+for (const row of rows) console.log(line(row));
+console.log(
+  `\nwall time ${Math.floor(wallSeconds / 60)} min ${wallSeconds % 60} s${quick ? " (quick)" : ""}`,
+);
+
+const partial = quick || process.env.BENCH_ONLY;
+const out = partial
+  ? join(workDir, quick ? "results.quick.json" : "results.partial.json")
+  : join(root, "bench", "results.json");
+await mkdir(dirname(out), { recursive: true });
+await writeFile(
+  out,
+  `${JSON.stringify(
+    {
+      ...figures,
+      goals: Object.fromEntries(Object.entries(goals).map(([k, g]) => [k, g.text])),
+      detail,
+      meta: {
+        startedAt: startedAt.toISOString(),
+        wallSeconds,
+        quick,
+        only: process.env.BENCH_ONLY ?? null,
+        node: process.version,
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model,
+        loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
+        ffmpeg: ffmpegVersion(),
+        source: `${source.seconds} s ${source.width}x${source.height}@${source.fps}: testsrc2 under light temporal noise, stereo AAC`,
+      },
+    },
+    null,
+    2,
+  )}\n`,
+);
+progress(`wrote ${out}`);
+
+function ffmpegVersion() {
+  try {
+    const out = execFileSync(Ffmpeg.paths().ffmpeg, ["-hide_banner", "-version"]).toString();
+    return out.split("\n")[0];
+  } catch {
+    return undefined;
+  }
+}
