@@ -11,7 +11,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const { Ffmpeg } = await import("@rushes/core/media");
 const { measureApi } = await import("./api");
 const { measureClip, measureTranscode, source, sourceVideo } = await import("./media");
-const { listing, measureSystem } = await import("./system");
+const { listing } = await import("./listing");
+const { measureSystem } = await import("./system");
 const { elapsedSeconds, enabled, format, progress, quick, root, workDir } = await import("./lib");
 
 /** The README's goals. Throughput and memory are recorded, not judged. */

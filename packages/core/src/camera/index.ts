@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Actor } from "../actor";
 import { Dynamo } from "../dynamo";
 import { isConditionalFailure } from "../dynamo-errors";

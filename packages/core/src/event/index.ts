@@ -1,6 +1,6 @@
 import { PublishCommand } from "@aws-sdk/client-sns";
 import { Resource } from "sst";
-import { z } from "zod";
+import * as z from "zod";
 import { Aws } from "../aws";
 import { logger } from "../log";
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { Resource } from "sst";
-import { z } from "zod";
+import * as z from "zod";
 import { Actor } from "../actor";
 import { Dynamo } from "../dynamo";
 import { VisibleError } from "../error";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Aws } from "../aws";
 import { Keys } from "../storage/keys";
 import { MediaError } from "./error";

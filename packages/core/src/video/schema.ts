@@ -1,5 +1,5 @@
 import type { EntityItem } from "electrodb";
-import { z } from "zod";
+import * as z from "zod";
 import type { VideoEntity } from "../dynamo";
 
 export type VideoItem = EntityItem<typeof VideoEntity>;

@@ -1,6 +1,5 @@
 import { Actor } from "@rushes/core/actor";
 import { VisibleError } from "@rushes/core/error";
-import { ApiKey } from "@rushes/core/key";
 import { createMiddleware } from "hono/factory";
 
 /** Bearer auth: resolves the key to an owner and runs the request as that actor. */
@@ -13,6 +12,8 @@ export const auth = createMiddleware(async (c, next) => {
       "Missing API key: send Authorization: Bearer <key>",
     );
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  // Loaded on first use: key lookups bring ElectroDB and the DynamoDB client.
+  const { ApiKey } = await import("@rushes/core/key");
   const actor = match?.[1] ? await ApiKey.authenticate(match[1]) : undefined;
   if (!actor) throw new VisibleError("auth", "invalid_key", "The API key is not valid");
   await Actor.provide(actor, () => next());

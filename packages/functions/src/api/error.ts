@@ -1,9 +1,7 @@
 import { VisibleError } from "@rushes/core/error";
-import { logger } from "@rushes/core/log";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ZodError } from "zod";
 
 const httpCodes: Record<number, string> = {
   400: "bad_request",
@@ -14,12 +12,18 @@ const httpCodes: Record<number, string> = {
   415: "unsupported_type",
 };
 
+type ZodLike = Error & { issues: Parameters<typeof VisibleError.fromZod>[0]["issues"] };
+
+/** zod's error, recognised by shape: starting the API then needs no zod, only the routes do. */
+const isZodError = (error: Error): error is ZodLike =>
+  error.name === "ZodError" && Array.isArray((error as Partial<ZodLike>).issues);
+
 /** The single error mapper: known errors become 4xx JSON; anything else an opaque 500. */
-export function onError(error: Error, c: Context) {
+export async function onError(error: Error, c: Context) {
   if (error instanceof VisibleError) {
     return c.json({ error: error.toJSON() }, error.status as ContentfulStatusCode);
   }
-  if (error instanceof ZodError) {
+  if (isZodError(error)) {
     return c.json({ error: VisibleError.fromZod(error).toJSON() }, 400);
   }
   if (error instanceof HTTPException && error.status < 500) {
@@ -29,6 +33,8 @@ export function onError(error: Error, c: Context) {
     return c.json({ error: { code, message: error.message || "Bad request" } }, error.status);
   }
   const requestId = c.get("requestId" as never) as string | undefined;
+  // Loaded on first use: starting the API does not need pino.
+  const { logger } = await import("@rushes/core/log");
   logger().error({ err: error, requestId, path: c.req.path }, "unhandled error");
   return c.json({ error: { code: "internal", message: "Internal error", requestId } }, 500);
 }

@@ -9,7 +9,6 @@ import { clips } from "./clips";
 import { notFound, onError } from "./error";
 import { keys } from "./keys";
 import { requestLog } from "./log";
-import { docsPage, openapi } from "./openapi";
 import { uploads } from "./uploads";
 import { videos } from "./videos";
 
@@ -30,8 +29,9 @@ const limit = bodyLimit({
 export const app = new Hono()
   .use(requestId(), requestLog)
   .get("/health", (c) => c.json({ ok: true }, 200))
-  .get("/openapi.json", (c) => c.json(openapi(), 200))
-  .get("/docs", (c) => c.html(docsPage))
+  // The document imports every domain module, so it loads on the first request for it.
+  .get("/openapi.json", async (c) => c.json((await import("./openapi")).openapi(), 200))
+  .get("/docs", async (c) => c.html((await import("./openapi")).docsPage))
   .use("/v1/*", limit)
   .route("/v1", v1)
   .notFound(notFound)

@@ -1,7 +1,13 @@
-import { ApiKey } from "@rushes/core/key";
 import { Hono } from "hono";
 import { validate } from "./validate";
 
-export const keys = new Hono().post("/", validate("json", ApiKey.create.schema), async (c) => {
-  return c.json(await ApiKey.create(c.req.valid("json")), 201);
-});
+const core = () => import("@rushes/core/key");
+
+export const keys = new Hono().post(
+  "/",
+  validate("json", async () => (await core()).ApiKey.create.schema),
+  async (c) => {
+    const { ApiKey } = await core();
+    return c.json(await ApiKey.create(c.req.valid("json")), 201);
+  },
+);

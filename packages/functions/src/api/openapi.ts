@@ -2,7 +2,7 @@ import { Camera } from "@rushes/core/camera";
 import { Clip } from "@rushes/core/clip";
 import { ApiKey } from "@rushes/core/key";
 import { Video } from "@rushes/core/video";
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The OpenAPI 3.1 document, built from the same zod schemas the routes validate with (zod's own
