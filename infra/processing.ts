@@ -7,7 +7,7 @@ export const events = new sst.aws.SnsTopic("Events");
 
 /**
  * The transcoder, chosen per stage when deploying: `ffmpeg` unless RUSHES_TRANSCODER says
- * otherwise in the shell or in a `.env.<stage>` file, which SST loads (docs/deploy.md).
+ * otherwise in the shell or in a `.env.<stage>` file, which SST loads (README, "Deploy to AWS").
  */
 export const transcoder = readTranscoder();
 
