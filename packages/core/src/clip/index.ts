@@ -8,7 +8,7 @@ import { Cursor } from "../cursor";
 import { Dynamo } from "../dynamo";
 import { notFound, VisibleError } from "../error";
 import { fn } from "../fn";
-import { createId } from "../id";
+import { createId, isId } from "../id";
 import { Storage } from "../storage";
 import { type ClipItem, CreateInput, Info, ListInput } from "./schema";
 
@@ -88,7 +88,7 @@ export namespace Clip {
   });
 
   export async function load(clipId: string): Promise<ClipItem | undefined> {
-    if (!/^clp_[0-9a-z]{26}$/.test(clipId)) return undefined;
+    if (!isId("clip", clipId)) return undefined;
     const { data } = await Dynamo.entities.clip.get({ clipId }).go();
     return (data as ClipItem | null) ?? undefined;
   }

@@ -1,6 +1,7 @@
 import type { EntityItem } from "electrodb";
 import * as z from "zod";
 import type { ClipEntity } from "../dynamo";
+import { isId } from "../id";
 import { Instant, PageInput, Thumbnail } from "../video/schema";
 
 export type ClipItem = EntityItem<typeof ClipEntity>;
@@ -58,4 +59,4 @@ export const Info = z
 export type Info = z.infer<typeof Info>;
 
 /** The SQS message body. Anything else on the queue is poison and goes to the DLQ. */
-export const Message = z.object({ clipId: z.string().regex(/^clp_[0-9a-z]{26}$/) });
+export const Message = z.object({ clipId: z.string().refine((v) => isId("clip", v)) });

@@ -1,3 +1,5 @@
+import { isId } from "../id";
+
 /**
  * Every object key rushes writes. Keys are built only here, from server-generated ids, so a
  * client can never choose where its bytes land. Uploads live under `uploads/` (the only prefix
@@ -22,7 +24,7 @@ export namespace Keys {
 
   /** `uploads/{videoId}/source` → videoId, or undefined for any other key. */
   export function parseSource(key: string): string | undefined {
-    const match = /^uploads\/(vid_[0-9a-z]{26})\/source$/.exec(key);
-    return match?.[1];
+    const match = /^uploads\/([^/]+)\/source$/.exec(key);
+    return match?.[1] && isId("video", match[1]) ? match[1] : undefined;
   }
 }

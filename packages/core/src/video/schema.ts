@@ -1,6 +1,7 @@
 import type { EntityItem } from "electrodb";
 import * as z from "zod";
 import type { VideoEntity } from "../dynamo";
+import { isId } from "../id";
 
 export type VideoItem = EntityItem<typeof VideoEntity>;
 
@@ -125,7 +126,7 @@ export const ListInput = PageInput.extend({
   path: ["step"],
 });
 
-export const VideoId = z.string().regex(/^vid_[0-9a-z]{26}$/, "must be a video id (vid_…)");
+export const VideoId = z.string().refine((v) => isId("video", v), "must be a video id (vid_…)");
 
 export const EventInfo = z
   .object({ id: z.string(), type: z.string(), at: z.string(), detail: z.unknown().optional() })
