@@ -1,9 +1,4 @@
-import { createReadStream, createWriteStream } from "node:fs";
-import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { pipeline } from "node:stream/promises";
-import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { Aws } from "../aws";
 import { Config } from "../config";
 import { Dynamo } from "../dynamo";
 import { isConditionalFailure } from "../dynamo-errors";
@@ -108,18 +103,13 @@ export namespace ClipWorker {
   }
 
   async function cut(clip: ClipItem, recordings: VideoItem[]) {
-    const bucket = Storage.bucket();
-    const s3 = await Aws.s3();
     await withWorkDir(async (dir) => {
       // The top rendition is a normalised H.264/AAC MP4, which keeps concat and stream copy safe.
       const inputs = await Promise.all(
         recordings.map(async (video, i) => {
           const rendition = video.renditions![0]!;
           const path = join(dir, `input-${i}.mp4`);
-          const object = await s3.send(
-            new GetObjectCommand({ Bucket: bucket, Key: rendition.key }),
-          );
-          await pipeline(object.Body as NodeJS.ReadableStream, createWriteStream(path));
+          await Storage.download(rendition.key, path);
           return {
             path,
             recordedAt: video.recordedAt!,
@@ -137,22 +127,12 @@ export namespace ClipWorker {
         workDir: dir,
         thumbnailWidths: Config.get().RUSHES_THUMBNAIL_WIDTHS,
       });
-      const put = async (key: string, path: string, contentType: string) =>
-        s3.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Body: createReadStream(path),
-            ContentLength: (await stat(path)).size,
-            ContentType: contentType,
-          }),
-        );
       const key = Keys.clip(clip.clipId);
-      await put(key, result.path, "video/mp4");
+      await Storage.upload(key, result.path, "video/mp4");
       const thumbnails = [];
       for (const t of result.thumbnails) {
         const thumbKey = Keys.clipThumbnail(clip.clipId, t.width);
-        await put(thumbKey, t.path, "image/jpeg");
+        await Storage.upload(thumbKey, t.path, "image/jpeg");
         thumbnails.push({ width: t.width, height: t.height, key: thumbKey });
       }
       const done = await transition(clip, ["processing"], "available", {

@@ -1,13 +1,13 @@
 import { mkdtemp, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Config } from "../config";
+import { Storage } from "../storage";
 import { MediaError } from "./error";
 import { Ffmpeg } from "./ffmpeg";
 import type { Plan } from "./plan";
 import type { Probe } from "./probe";
 import { Thumbnails } from "./thumbnails";
 import { contentTypes, type TranscodeJob, type Transcoder } from "./transcoder";
-import { Upload } from "./upload";
 
 /**
  * The default adapter: one ffmpeg run, one decode, every output. A `split` feeds each rendition
@@ -41,12 +41,17 @@ export namespace FfmpegTranscoder {
             width: r.width,
             height: r.height,
             key: r.key,
-            bytes: await Upload.file(job.bucket, r.key, outputs.renditions[i]!, contentTypes.mp4),
+            bytes: await Storage.upload(
+              r.key,
+              outputs.renditions[i]!,
+              contentTypes.mp4,
+              job.bucket,
+            ),
           })),
         );
         const thumbnails = await Promise.all(
           job.plan.thumbnails.map(async (t, i) => {
-            await Upload.file(job.bucket, t.key, outputs.thumbnails[i]!, contentTypes.jpg);
+            await Storage.upload(t.key, outputs.thumbnails[i]!, contentTypes.jpg, job.bucket);
             return { width: t.width, height: t.height, key: t.key };
           }),
         );

@@ -1,8 +1,12 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
@@ -77,6 +81,27 @@ export namespace Storage {
       if (status === 404 || (error as Error).name === "NotFound") return undefined;
       throw error;
     }
+  }
+
+  /** Streams an object to a local file (sources and recordings can be large). */
+  export async function download(key: string, path: string, from = bucket()) {
+    const object = await (await Aws.s3()).send(new GetObjectCommand({ Bucket: from, Key: key }));
+    await pipeline(object.Body as NodeJS.ReadableStream, createWriteStream(path));
+  }
+
+  /** Streams a local file up and returns its size. No ACL: the bucket blocks public access. */
+  export async function upload(key: string, path: string, contentType: string, to = bucket()) {
+    const { size } = await stat(path);
+    await (await Aws.s3()).send(
+      new PutObjectCommand({
+        Bucket: to,
+        Key: key,
+        Body: createReadStream(path),
+        ContentLength: size,
+        ContentType: contentType,
+      }),
+    );
+    return size;
   }
 
   /** Deletes every object under the prefixes (outputs are many; sources are one). */

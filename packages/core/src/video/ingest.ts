@@ -1,10 +1,6 @@
-import { createWriteStream } from "node:fs";
 import { statfs } from "node:fs/promises";
 import { join } from "node:path";
-import { pipeline } from "node:stream/promises";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
 import type { S3Event } from "aws-lambda";
-import { Aws } from "../aws";
 import { Config } from "../config";
 import { Dynamo } from "../dynamo";
 import { Events } from "../event";
@@ -137,11 +133,7 @@ export namespace Ingest {
         );
       }
       const sourcePath = join(dir, "source");
-      const s3 = await Aws.s3();
-      const object = await s3.send(
-        new GetObjectCommand({ Bucket: Storage.bucket(), Key: video.sourceKey }),
-      );
-      await pipeline(object.Body as NodeJS.ReadableStream, createWriteStream(sourcePath));
+      await Storage.download(video.sourceKey, sourcePath);
       const probe = await Probe.file(sourcePath);
       const plan = Plan.forVideo(video.videoId, probe, widths);
       const outcome = await transcoder().transcode({
