@@ -8,3 +8,16 @@ export function isConditionalFailure(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Runs a conditional write: its result, or undefined when the condition did not hold (a
+ * duplicate or reordered event lost the race). Every other error is rethrown.
+ */
+export async function conditional<T>(write: Promise<T>): Promise<T | undefined> {
+  try {
+    return await write;
+  } catch (error) {
+    if (isConditionalFailure(error)) return undefined;
+    throw error;
+  }
+}

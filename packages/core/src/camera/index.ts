@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { Actor } from "../actor";
 import { Dynamo } from "../dynamo";
-import { isConditionalFailure } from "../dynamo-errors";
+import { conditional } from "../dynamo-errors";
 import { notFound, VisibleError } from "../error";
 import { fn } from "../fn";
 import { createId } from "../id";
@@ -27,17 +27,15 @@ export namespace Camera {
   export const create = fn(CreateInput, async (input) => {
     const owner = Actor.owner();
     const cameraId = input.cameraId ?? createId("camera");
-    try {
-      const { data } = await Dynamo.entities.camera
+    const written = await conditional(
+      Dynamo.entities.camera
         .create({ cameraId, owner, alias: input.alias, createdAt: Date.now() })
-        .go();
-      return serialize(data);
-    } catch (error) {
-      if (isConditionalFailure(error)) {
-        throw new VisibleError("conflict", "camera_exists", `Camera ${cameraId} already exists`);
-      }
-      throw error;
+        .go(),
+    );
+    if (!written) {
+      throw new VisibleError("conflict", "camera_exists", `Camera ${cameraId} already exists`);
     }
+    return serialize(written.data);
   });
 
   export async function get(cameraId: string): Promise<Info> {

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { Config } from "../config";
 import { Dynamo } from "../dynamo";
-import { isConditionalFailure } from "../dynamo-errors";
+import { conditional } from "../dynamo-errors";
 import { Events } from "../event";
 import { logger } from "../log";
 import { Cut, MediaError, Segments, withWorkDir } from "../media";
@@ -145,8 +145,8 @@ export namespace ClipWorker {
   }
 
   async function lease(clip: ClipItem, now: number, staleBefore: number) {
-    try {
-      const { data } = await Dynamo.entities.clip
+    const written = await conditional(
+      Dynamo.entities.clip
         .patch({ clipId: clip.clipId })
         .set({ status: "processing", processingStartedAt: now })
         .add({ attempts: 1 })
@@ -157,12 +157,9 @@ export namespace ClipWorker {
               staleBefore,
             )})`,
         )
-        .go({ response: "all_new" });
-      return data as ClipItem;
-    } catch (error) {
-      if (isConditionalFailure(error)) return undefined;
-      throw error;
-    }
+        .go({ response: "all_new" }),
+    );
+    return written?.data as ClipItem | undefined;
   }
 
   async function transition(
@@ -171,17 +168,14 @@ export namespace ClipWorker {
     to: Status,
     set: Partial<Pick<ClipItem, "output" | "thumbnails" | "error" | "sources">> = {},
   ): Promise<ClipItem | undefined> {
-    try {
-      const { data } = await Dynamo.entities.clip
+    const written = await conditional(
+      Dynamo.entities.clip
         .patch({ clipId: clip.clipId })
         .set({ status: to, ...set })
         .where((a, op) => from.map((s) => op.eq(a.status, s)).join(" OR "))
-        .go({ response: "all_new" });
-      return data as ClipItem;
-    } catch (error) {
-      if (isConditionalFailure(error)) return undefined;
-      throw error;
-    }
+        .go({ response: "all_new" }),
+    );
+    return written?.data as ClipItem | undefined;
   }
 
   async function settle(

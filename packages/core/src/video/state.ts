@@ -1,6 +1,6 @@
 import { Config } from "../config";
 import { Dynamo } from "../dynamo";
-import { isConditionalFailure } from "../dynamo-errors";
+import { conditional } from "../dynamo-errors";
 import { createId } from "../id";
 import { logger } from "../log";
 import type { Status, VideoItem } from "./schema";
@@ -41,19 +41,17 @@ export namespace VideoState {
     video: Pick<VideoItem, "videoId" | "owner">,
     change: { from: readonly Status[]; to: Status; set?: Patch; detail?: unknown },
   ): Promise<VideoItem | undefined> {
-    try {
-      const { data } = await Dynamo.entities.video
+    const written = await conditional(
+      Dynamo.entities.video
         .patch({ videoId: video.videoId })
         .set({ status: change.to, ...change.set })
         .composite({ owner: video.owner })
         .where((attr, op) => change.from.map((s) => op.eq(attr.status, s)).join(" OR "))
-        .go({ response: "all_new" });
-      await record(video.videoId, change.to, change.detail);
-      return data as VideoItem;
-    } catch (error) {
-      if (isConditionalFailure(error)) return undefined;
-      throw error;
-    }
+        .go({ response: "all_new" }),
+    );
+    if (!written) return undefined;
+    await record(video.videoId, change.to, change.detail);
+    return written.data as VideoItem;
   }
 
   export type LeaseResult =
@@ -78,8 +76,8 @@ export namespace VideoState {
       }
       return { outcome: video.status === "processing" ? "busy" : "settled" };
     }
-    try {
-      const { data } = await Dynamo.entities.video
+    const written = await conditional(
+      Dynamo.entities.video
         .patch({ videoId })
         .set({ status: "processing", processingStartedAt: now })
         .add({ attempts: 1 })
@@ -91,16 +89,16 @@ export namespace VideoState {
               "processing",
             )} AND ${op.lt(attr.processingStartedAt, staleBefore)})) AND ${op.lt(attr.attempts, max)}`,
         )
-        .go({ response: "all_new" });
-      const leased = data as VideoItem;
-      await record(videoId, "processing", { attempt: leased.attempts, previous: video.status });
-      return { outcome: "leased", video: leased };
-    } catch (error) {
-      if (!isConditionalFailure(error)) throw error;
+        .go({ response: "all_new" }),
+    );
+    if (!written) {
       const current = await load(videoId);
       logger().info({ videoId, status: current?.status }, "lease not taken");
       if (!current) return { outcome: "missing" };
       return { outcome: current.status === "processing" ? "busy" : "settled" };
     }
+    const leased = written.data as VideoItem;
+    await record(videoId, "processing", { attempt: leased.attempts, previous: video.status });
+    return { outcome: "leased", video: leased };
   }
 }
