@@ -8,7 +8,10 @@ import { VisibleError } from "./error";
  * query's scope (owner + filters), so an edited cursor, or one reused across scopes, is a 400.
  */
 export namespace Cursor {
-  const key = () => createHmac("sha256", "rushes-cursor").update(Resource.AdminKey.value).digest();
+  // Derived once per process: the secret does not change while the function is warm.
+  let derived: Buffer | undefined;
+  const key = () =>
+    (derived ??= createHmac("sha256", "rushes-cursor").update(Resource.AdminKey.value).digest());
 
   const sign = (scope: string, inner: string) =>
     createHmac("sha256", key()).update(`${scope}\n${inner}`).digest().subarray(0, 16);
