@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { api, type Clip, messageOf } from "../api";
 import { knownCameras } from "../cameras";
+import { LoadMore } from "../components/LoadMore";
 import { ErrorText, StatusBadge } from "../components/Status";
 import { Thumb } from "../components/Thumb";
 import { clipDetails } from "../details";
@@ -70,14 +71,7 @@ export function Clips() {
         ) : (
           !loading && !error && <p class="empty">No clips yet.</p>
         )}
-        <div class="more">
-          {loading && <p aria-live="polite">Loading…</p>}
-          {!loading && cursor && (
-            <button type="button" onClick={() => load(cursor)}>
-              Load more
-            </button>
-          )}
-        </div>
+        <LoadMore loading={loading} cursor={cursor} onMore={load} />
       </section>
     </>
   );

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, api, messageOf, type Video, type VideoFilter, type VideoStatus } from "../api";
+import { LoadMore } from "../components/LoadMore";
 import { ErrorText, statusLabel } from "../components/Status";
 import { videoDetails } from "../details";
 import { usePolling, useValue } from "../hooks";
@@ -153,14 +154,7 @@ export function Library(props: { params: URLSearchParams }) {
             </p>
           )
         )}
-        <div class="more">
-          {loading && <p aria-live="polite">Loading…</p>}
-          {!loading && cursor && (
-            <button type="button" onClick={() => load(cursor)}>
-              Load more
-            </button>
-          )}
-        </div>
+        <LoadMore loading={loading} cursor={cursor} onMore={load} />
       </section>
     </>
   );
