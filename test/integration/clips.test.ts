@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateVideo, inspect } from "../support/media";
-import { type Harness, startHarness } from "./harness";
+import { type Harness, startHarness, waitUntil } from "./harness";
 
 // Clip requests end to end: recordings uploaded through presigned POSTs, the clip queue polled
 // like Lambda's event source mapping (fauxqs), real ffmpeg cuts. Retry settings are shortened.
@@ -55,15 +55,16 @@ afterAll(async () => {
 });
 
 const waitForClip = async (id: string, statuses: string[], timeoutMs = 60_000) => {
-  const deadline = Date.now() + timeoutMs;
   const seen: string[] = [];
-  for (;;) {
-    const { body } = await h.api(key, "GET", `/v1/clips/${id}`);
-    if (seen.at(-1) !== body.status) seen.push(body.status);
-    if (statuses.includes(body.status)) return { clip: body, seen };
-    if (Date.now() > deadline) throw new Error(`clip ${id} stuck in ${body.status}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
+  return waitUntil(
+    async () => {
+      const { body } = await h.api(key, "GET", `/v1/clips/${id}`);
+      if (seen.at(-1) !== body.status) seen.push(body.status);
+      return statuses.includes(body.status) ? { clip: body, seen } : undefined;
+    },
+    () => `clip ${id} stuck in ${seen.at(-1)}`,
+    timeoutMs,
+  );
 };
 
 const requestClip = async (

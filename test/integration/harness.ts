@@ -3,6 +3,43 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Runtime, RuntimeOptions } from "@rushes/local/runtime";
 
+/**
+ * Calls `probe` every `intervalMs` until it returns a value other than undefined; throws
+ * `describe(last)` after `timeoutMs`. The one polling loop every integration test uses.
+ */
+export async function waitUntil<T>(
+  probe: () => Promise<T | undefined>,
+  describe: () => string,
+  timeoutMs = 60_000,
+  intervalMs = 150,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(describe());
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** POSTs the presigned fields, then the file last, as multipart/form-data, like a browser. */
+export async function postToPresigned(
+  upload: { url: string; fields: Record<string, string> },
+  bytes: Uint8Array,
+  init: { contentType?: string; postedContentType?: string } = {},
+) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(upload.fields)) {
+    form.append(name, name === "Content-Type" ? (init.postedContentType ?? value) : value);
+  }
+  form.append(
+    "file",
+    new Blob([new Uint8Array(bytes)], { type: init.contentType ?? "video/mp4" }),
+    "upload",
+  );
+  return fetch(upload.url, { method: "POST", body: form });
+}
+
 /** An in-process runtime on free ports and a temp data dir, plus small API helpers. */
 export async function startHarness(options: Partial<RuntimeOptions> = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), "rushes-it-"));
@@ -47,31 +84,22 @@ export async function startHarness(options: Partial<RuntimeOptions> = {}) {
       ...init.extra,
     });
     if (created.status !== 201) throw new Error(`presign failed: ${JSON.stringify(created.body)}`);
-    const form = new FormData();
-    for (const [name, value] of Object.entries(
-      created.body.upload.fields as Record<string, string>,
-    )) {
-      form.append(name, name === "Content-Type" ? (init.postedContentType ?? value) : value);
-    }
-    form.append(
-      "file",
-      new Blob([new Uint8Array(bytes)], { type: init.contentType ?? "video/mp4" }),
-      "upload",
-    );
-    const posted = await fetch(created.body.upload.url, { method: "POST", body: form });
+    const posted = await postToPresigned(created.body.upload, bytes, init);
     if (posted.status >= 300)
       throw new Error(`upload failed: ${posted.status} ${await posted.text()}`);
     return created.body.video.id as string;
   };
 
   const waitForStatus = async (key: string, id: string, statuses: string[], timeoutMs = 60_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const res = await api(key, "GET", `/v1/videos/${id}`);
-      if (statuses.includes(res.body?.status)) return res.body;
-      if (Date.now() > deadline) throw new Error(`video ${id} stuck in ${res.body?.status}`);
-      await new Promise((r) => setTimeout(r, 150));
-    }
+    let last: Awaited<ReturnType<typeof api>>["body"];
+    return waitUntil(
+      async () => {
+        last = (await api(key, "GET", `/v1/videos/${id}`)).body;
+        return last?.status && statuses.includes(last.status) ? last : undefined;
+      },
+      () => `video ${id} stuck in ${last?.status}`,
+      timeoutMs,
+    );
   };
 
   const stop = async () => {

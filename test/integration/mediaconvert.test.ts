@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { generateVideo } from "../support/media";
-import { type Harness, startHarness } from "./harness";
+import { type Harness, startHarness, waitUntil } from "./harness";
 
 // The MediaConvert path end to end, with only the MediaConvert API itself faked: a real upload is
 // probed by ingest, the job is submitted to a local endpoint that records it, then an EventBridge
@@ -54,13 +54,12 @@ afterAll(async () => {
 /** Waits until ingest has recorded the submitted job on the video. */
 const waitForJob = async (id: string) => {
   const { VideoState } = await import("@rushes/core/video");
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const video = await VideoState.load(id);
-    if (video?.transcodeJobId) return video.transcodeJobId;
-    if (Date.now() > deadline) throw new Error(`no job recorded for ${id}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return waitUntil(
+    async () => (await VideoState.load(id))?.transcodeJobId,
+    () => `no job recorded for ${id}`,
+    30_000,
+    100,
+  );
 };
 
 /** The fixture event, re-pointed at our video, job and bucket. */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Runtime } from "@rushes/local/runtime";
 import { afterAll, expect, it } from "vitest";
 import { generateVideo } from "../support/media";
+import { postToPresigned, waitUntil } from "./harness";
 
 // S3 events live only in memory locally: an upload whose event was lost (here: the first
 // runtime's ingest drops it) is redelivered by the next start and still becomes ready.
@@ -36,11 +37,7 @@ it("redelivers the event of an upload that never finished ingest when the runtim
     method: "POST",
     body: JSON.stringify({ filename: "lost.mp4", contentType: "video/mp4", bytes: bytes.length }),
   });
-  const form = new FormData();
-  for (const [k, v] of Object.entries(created.upload.fields as Record<string, string>))
-    form.append(k, v);
-  form.append("file", new Blob([new Uint8Array(bytes)], { type: "video/mp4" }));
-  expect((await fetch(created.upload.url, { method: "POST", body: form })).status).toBe(204);
+  expect((await postToPresigned(created.upload, bytes)).status).toBe(204);
   await runtime.idle();
   expect((await api(`/v1/videos/${created.video.id}`)).status).toBe("awaiting_upload");
 
@@ -52,11 +49,13 @@ it("redelivers the event of an upload that never finished ingest when the runtim
     quiet: true,
     ports: { dynamo: ports.dynamo, s3: ports.s3, sqs: ports.sqs },
   });
-  const deadline = Date.now() + 60_000;
   let status = "";
-  while (Date.now() < deadline && !["ready", "failed", "rejected"].includes(status)) {
-    status = (await api(`/v1/videos/${created.video.id}`)).status;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitUntil(
+    async () => {
+      status = (await api(`/v1/videos/${created.video.id}`)).status;
+      return ["ready", "failed", "rejected"].includes(status) ? status : undefined;
+    },
+    () => `video ${created.video.id} stuck in ${status}`,
+  );
   expect(status).toBe("ready");
 });
