@@ -14,6 +14,8 @@ export const ConfigSchema = z.object({
   RUSHES_MAX_UPLOAD_BYTES: int(5 * GiB),
   RUSHES_UPLOAD_EXPIRES_SECONDS: int(3600),
   RUSHES_DOWNLOAD_EXPIRES_SECONDS: int(900),
+  /** How long a playback link (its token and every media URL it signs) works: 6 h. */
+  RUSHES_PLAYBACK_EXPIRES_SECONDS: int(6 * 3600),
   RUSHES_MAX_DURATION_SECONDS: int(3600),
   RUSHES_THUMBNAIL_WIDTHS: z
     .string()

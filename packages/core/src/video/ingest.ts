@@ -5,10 +5,12 @@ import { Dynamo } from "../dynamo";
 import { Events } from "../event";
 import { logger } from "../log";
 import {
+  type HlsInfo,
   MediaError,
   Plan,
   Probe,
   type Rendition,
+  type StoryboardInfo,
   type Thumbnail,
   transcoder,
   withWorkDir,
@@ -141,6 +143,8 @@ export namespace Ingest {
         probe: toProbe(probe),
         renditions: outcome.renditions,
         thumbnails: outcome.thumbnails,
+        hls: outcome.hls,
+        storyboard: outcome.storyboard,
       });
     });
   }
@@ -162,7 +166,13 @@ export namespace Ingest {
   /** processing → ready, shared by the ffmpeg path and the MediaConvert completion. */
   export async function complete(
     video: VideoItem,
-    result: { probe: ProbeAttr; renditions: Rendition[]; thumbnails: Thumbnail[] },
+    result: {
+      probe: ProbeAttr;
+      renditions: Rendition[];
+      thumbnails: Thumbnail[];
+      hls?: HlsInfo;
+      storyboard?: StoryboardInfo;
+    },
   ) {
     const ready = await VideoState.transition(video, {
       from: ["processing"],
@@ -171,11 +181,16 @@ export namespace Ingest {
         probe: result.probe,
         renditions: result.renditions,
         thumbnails: result.thumbnails,
+        ...(result.hls ? { hls: result.hls } : {}),
+        ...(result.storyboard ? { storyboard: result.storyboard } : {}),
         ...(video.recordedAt !== undefined
           ? { endsAt: video.recordedAt + result.probe.durationMs }
           : {}),
       },
-      detail: { renditions: result.renditions.map((r) => r.name) },
+      detail: {
+        renditions: result.renditions.map((r) => r.name),
+        ...(result.hls ? { rungs: result.hls.rungs.map((r) => r.name) } : {}),
+      },
     });
     if (!ready) return "lost" as const;
     await Events.publish("video.ready", ready.videoId, {
@@ -191,6 +206,15 @@ export namespace Ingest {
       })),
       thumbnails: result.thumbnails,
       durationMs: result.probe.durationMs,
+      ...(result.hls
+        ? {
+            playback: {
+              hls: result.hls.masterKey,
+              rungs: result.hls.rungs,
+              ...(result.storyboard ? { storyboard: result.storyboard.key } : {}),
+            },
+          }
+        : {}),
     });
     return "ready" as const;
   }

@@ -9,6 +9,7 @@ import { clips } from "./clips";
 import { notFound, onError } from "./error";
 import { keys } from "./keys";
 import { requestLog } from "./log";
+import { playback } from "./playback";
 import { uploads } from "./uploads";
 import { videos } from "./videos";
 
@@ -33,6 +34,8 @@ export const app = new Hono()
   .get("/openapi.json", async (c) => c.json((await import("./openapi")).openapi(), 200))
   .get("/docs", async (c) => c.html((await import("./openapi")).docsPage))
   .use("/v1/*", limit)
+  // Before the authenticated routes: a playback token stands in for the key.
+  .route("/v1/playback", playback)
   .route("/v1", v1)
   .notFound(notFound)
   .onError(onError);

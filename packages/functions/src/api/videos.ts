@@ -14,7 +14,8 @@ export const videos = new Hono()
   )
   .get("/:id", async (c) => {
     const { Video } = await core();
-    return c.json(await Video.get(c.req.param("id"), { urls: true }), 200);
+    const origin = new URL(c.req.url).origin;
+    return c.json(await Video.get(c.req.param("id"), { urls: true, origin }), 200);
   })
   .get("/:id/events", async (c) => {
     const { Video } = await core();
