@@ -25,16 +25,16 @@ export namespace Signer {
   /** CloudFront when the stage links its CDN (infra/cdn.ts), presigned S3 otherwise. */
   export function get(): Signer {
     if (current) return current;
-    const resources = Resource as unknown as Record<string, { value?: string } | undefined>;
-    const cdn = resources.Cdn as { url: string; keyPairId: string } | undefined;
-    current =
-      "Cdn" in Resource && cdn && "CdnPrivateKey" in Resource
-        ? cloudFront({
-            url: cdn.url,
-            keyPairId: cdn.keyPairId,
-            privateKey: resources.CdnPrivateKey!.value!,
-          })
-        : s3Presign();
+    // `in` first: reading a resource that is not linked throws.
+    const linked = "Cdn" in Resource && "CdnPrivateKey" in Resource;
+    const resources = Resource as unknown as Record<string, Record<string, string>>;
+    current = linked
+      ? cloudFront({
+          url: resources.Cdn!.url!,
+          keyPairId: resources.Cdn!.keyPairId!,
+          privateKey: resources.CdnPrivateKey!.value!,
+        })
+      : s3Presign();
     return current;
   }
 
