@@ -66,6 +66,43 @@ export namespace Hls {
     return { init, segments };
   }
 
+  /**
+   * The variants of a master playlist, whoever wrote it (ffmpeg here, MediaConvert in AWS): the
+   * rung name is its short side (`720p`), the rest is the master's own attributes.
+   */
+  export function parseMaster(text: string) {
+    const rungs: {
+      name: string;
+      uri: string;
+      width: number;
+      height: number;
+      bandwidth: number;
+      codecs: string;
+    }[] = [];
+    let pending: string | undefined;
+    for (const raw of text.split(/\r?\n/)) {
+      const line = raw.trim();
+      if (line.startsWith("#EXT-X-STREAM-INF:")) pending = line;
+      else if (pending && line && !line.startsWith("#")) {
+        const attr = (name: string) => {
+          const match = new RegExp(`[:,]${name}=(?:"([^"]*)"|([^,]*))`).exec(pending!);
+          return match ? (match[1] ?? match[2]) : undefined;
+        };
+        const [width, height] = (attr("RESOLUTION") ?? "0x0").split("x").map(Number);
+        rungs.push({
+          name: `${Math.min(width!, height!)}p`,
+          uri: line,
+          width: width!,
+          height: height!,
+          bandwidth: Number(attr("BANDWIDTH") ?? 0),
+          codecs: attr("CODECS") ?? "",
+        });
+        pending = undefined;
+      }
+    }
+    return rungs.sort((a, b) => b.height * b.width - a.height * a.width);
+  }
+
   /** Reads one written media playlist with its init and segments: codec, size, bitrates. */
   export async function measure(dir: string, name: string) {
     const folder = join(dir, name);

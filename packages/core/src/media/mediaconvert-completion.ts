@@ -2,7 +2,8 @@ import * as z from "zod";
 import { Aws } from "../aws";
 import { ObjectKeys } from "../storage/object-keys";
 import { MediaError } from "./error";
-import type { Rendition, Thumbnail } from "./transcoder";
+import { Hls } from "./hls";
+import type { HlsInfo, Rendition, Thumbnail } from "./transcoder";
 
 /**
  * The end of a MediaConvert job, from the EventBridge "MediaConvert Job State Change" event. The
@@ -16,6 +17,8 @@ export namespace MediaConvertCompletion {
     status: "COMPLETE" | "ERROR";
     renditions?: Rendition[];
     thumbnails?: Thumbnail[];
+    /** The CMAF group's ladder; its rungs are read from the master playlist by `finish`. */
+    hls?: HlsInfo;
     error?: { code: string; message: string };
   };
 
@@ -68,11 +71,16 @@ export namespace MediaConvertCompletion {
     const renditions: Rendition[] = [];
     const thumbnails: Thumbnail[] = [];
     const prefix = ObjectKeys.mediaPrefix(videoId);
+    let hls: HlsInfo | undefined;
     for (const output of detail.outputGroupDetails.flatMap((g) => g.outputDetails)) {
       for (const path of output.outputFilePaths) {
         const key = path.replace(/^s3:\/\/[^/]+\//, "");
         if (!key.startsWith(prefix)) continue;
         const rest = key.slice(prefix.length);
+        if (key.startsWith(ObjectKeys.hlsPrefix(videoId))) {
+          hls = { masterKey: ObjectKeys.hlsMaster(videoId), rungs: [] };
+          continue;
+        }
         const size = {
           width: output.videoDetails?.widthInPx,
           height: output.videoDetails?.heightInPx,
@@ -94,14 +102,17 @@ export namespace MediaConvertCompletion {
       }
     }
     thumbnails.sort((a, b) => a.width - b.width);
-    return { ...base, status: "COMPLETE", renditions, thumbnails };
+    return { ...base, status: "COMPLETE", renditions, thumbnails, ...(hls ? { hls } : {}) };
   }
 
-  /** `parse`, plus each rendition's size from a HeadObject. */
+  /**
+   * `parse`, plus each rendition's size from a HeadObject and the ladder's rungs from the master
+   * playlist MediaConvert wrote (its BANDWIDTH, RESOLUTION and CODECS).
+   */
   export async function finish(event: unknown, bucket: string): Promise<Completion> {
     const completion = parse(event);
     if (!completion.renditions) return completion;
-    const { HeadObjectCommand } = await import("@aws-sdk/client-s3");
+    const { GetObjectCommand, HeadObjectCommand } = await import("@aws-sdk/client-s3");
     const s3 = await Aws.s3();
     const renditions = await Promise.all(
       completion.renditions.map(async (r) => {
@@ -109,6 +120,13 @@ export namespace MediaConvertCompletion {
         return { ...r, bytes: head.ContentLength ?? 0 };
       }),
     );
-    return { ...completion, renditions };
+    if (!completion.hls) return { ...completion, renditions };
+    const master = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: completion.hls.masterKey }),
+    );
+    const rungs = Hls.parseMaster(await master.Body!.transformToString("utf8")).map(
+      ({ uri: _, ...rung }) => rung,
+    );
+    return { ...completion, renditions, hls: { ...completion.hls, rungs } };
   }
 }

@@ -65,6 +65,7 @@ export namespace MediaConvert {
           ...plan.thumbnails.map((t) =>
             group(`thumbnail ${t.width}`, bucket, t.key, still(t, plan)),
           ),
+          ladder(plan, bucket),
         ],
       },
     };
@@ -128,6 +129,80 @@ export namespace MediaConvert {
             ],
           }
         : {}),
+    };
+  }
+
+  /**
+   * The HLS ladder as one CMAF group: fMP4 segments and an HLS manifest only (no DASH), 6 s
+   * segments, the master at `ObjectKeys.hlsMaster` (destination base `…/hls/master`), each rung
+   * a `_{rung}` output beside it and the audio one `_audio` output that every rung refers to.
+   * MediaConvert writes CODECS (RFC 6381), RESOLUTION and BANDWIDTH from what it encoded; the
+   * completion reads them back from the master.
+   */
+  export function ladder(plan: Plan, bucket: string): OutputGroup {
+    const video = (rung: Plan.Rung): Output => ({
+      NameModifier: `_${rung.name}`,
+      ContainerSettings: { Container: "CMFC" },
+      VideoDescription: {
+        Width: rung.width,
+        Height: rung.height,
+        ScalingBehavior: "DEFAULT",
+        CodecSettings: {
+          Codec: "H_264",
+          H264Settings: {
+            CodecProfile: "HIGH",
+            RateControlMode: "QVBR",
+            QvbrSettings: { QvbrQualityLevel: 7 },
+            MaxBitrate: rung.maxBitrate,
+            // Fixed 2 s GOPs without scene-change keyframes: every rung's segments line up.
+            GopSize: plan.hls.keyframeSeconds,
+            GopSizeUnits: "SECONDS",
+            GopClosedCadence: 1,
+            SceneChangeDetect: "DISABLED",
+            QualityTuningLevel: "SINGLE_PASS_HQ",
+          },
+        },
+      },
+    });
+    const audio: Output[] = plan.hls.audio
+      ? [
+          {
+            NameModifier: `_${plan.hls.audio.name}`,
+            ContainerSettings: { Container: "CMFC" },
+            AudioDescriptions: [
+              {
+                AudioSourceName: audioSelector,
+                CodecSettings: {
+                  Codec: "AAC",
+                  AacSettings: {
+                    Bitrate: plan.hls.audio.bitrate,
+                    CodingMode: "CODING_MODE_2_0",
+                    SampleRate: 48000,
+                  },
+                },
+              },
+            ],
+          },
+        ]
+      : [];
+    return {
+      Name: "hls",
+      OutputGroupSettings: {
+        Type: "CMAF_GROUP_SETTINGS",
+        CmafGroupSettings: {
+          Destination: `s3://${bucket}/${plan.hls.masterKey.replace(/\.m3u8$/, "")}`,
+          SegmentLength: plan.hls.segmentSeconds,
+          FragmentLength: plan.hls.keyframeSeconds,
+          SegmentControl: "SEGMENTED_FILES",
+          WriteHlsManifest: "ENABLED",
+          WriteDashManifest: "DISABLED",
+          ManifestDurationFormat: "FLOATING_POINT",
+          CodecSpecification: "RFC_6381",
+          StreamInfResolution: "INCLUDE",
+          ClientCache: "ENABLED",
+        },
+      },
+      Outputs: [...plan.hls.rungs.map(video), ...audio],
     };
   }
 

@@ -30,6 +30,7 @@ export namespace MediaConvertCompletion {
       probe: video.probe,
       renditions: result.renditions ?? [],
       thumbnails: result.thumbnails ?? [],
+      ...(result.hls ? { hls: result.hls } : {}),
     });
   }
 }
