@@ -27,12 +27,11 @@ export namespace Signer {
     if (current) return current;
     // `in` first: reading a resource that is not linked throws.
     const linked = "Cdn" in Resource && "CdnPrivateKey" in Resource;
-    const resources = Resource as unknown as Record<string, Record<string, string>>;
     current = linked
       ? cloudFront({
-          url: resources.Cdn!.url!,
-          keyPairId: resources.Cdn!.keyPairId!,
-          privateKey: resources.CdnPrivateKey!.value!,
+          url: Resource.Cdn.url,
+          keyPairId: Resource.Cdn.keyPairId,
+          privateKey: Resource.CdnPrivateKey.value,
         })
       : s3Presign();
     return current;
