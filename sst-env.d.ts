@@ -24,6 +24,10 @@ declare module "sst" {
       "type": "sst.sst.Secret"
       "value": string
     }
+    "ChunkQueue": {
+      "type": "sst.aws.Queue"
+      "url": string
+    }
     "ClipQueue": {
       "type": "sst.aws.Queue"
       "url": string

@@ -6,6 +6,7 @@ const defaults: Record<string, unknown> = {
   Media: { name: "rushes-local-media" },
   Events: { arn: "arn:aws:sns:us-east-1:000000000000:rushes-local-events" },
   ClipQueue: { url: "http://127.0.0.1:4566/000000000000/rushes-local-clips" },
+  ChunkQueue: { url: "http://127.0.0.1:4566/000000000000/rushes-local-chunks" },
   AdminKey: { value: "rk_test_admin_key_for_unit_tests_only" },
 };
 for (const [name, value] of Object.entries(defaults)) {

@@ -16,7 +16,15 @@ export const ConfigSchema = z.object({
   RUSHES_DOWNLOAD_EXPIRES_SECONDS: int(900),
   /** How long a playback link (its token and every media URL it signs) works: 6 h. */
   RUSHES_PLAYBACK_EXPIRES_SECONDS: int(6 * 3600),
-  RUSHES_MAX_DURATION_SECONDS: int(3600),
+  /** 6 h in both modes: long sources are split into chunks that transcode in parallel. */
+  RUSHES_MAX_DURATION_SECONDS: int(6 * 3600),
+  /**
+   * Sources longer than twice this are split into chunks of about this long (rounded to whole
+   * HLS segments), one SQS message and one chunk worker each.
+   */
+  RUSHES_CHUNK_SECONDS: int(60),
+  /** The chunk queue's maxReceiveCount: a chunk's last attempt fails the video (`chunk_failed`). */
+  RUSHES_CHUNK_MAX_RECEIVES: int(3),
   RUSHES_THUMBNAIL_WIDTHS: z
     .string()
     .default("300,640,1500,3000")

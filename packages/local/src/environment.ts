@@ -20,6 +20,7 @@ export function applyEnvironment(input: {
   endpoints: Endpoints;
   topicArn: string;
   queueUrl: string;
+  chunkQueueUrl: string;
   quiet?: boolean;
   extra?: Record<string, string>;
 }) {
@@ -30,6 +31,7 @@ export function applyEnvironment(input: {
     Media: { name: names.bucket },
     Events: { arn: input.topicArn },
     ClipQueue: { url: input.queueUrl },
+    ChunkQueue: { url: input.chunkQueueUrl },
     AdminKey: { value: input.devKey },
   };
   for (const [name, value] of Object.entries(resources))

@@ -19,6 +19,8 @@ export const names = {
   bucket: "rushes-local-media",
   queue: "rushes-local-clips",
   dlq: "rushes-local-clips-dlq",
+  chunks: "rushes-local-chunks",
+  chunksDlq: "rushes-local-chunks-dlq",
   topic: "rushes-local-events",
   /** Subscribed to the topic so the runtime sees every event (logs, tests, webhooks). */
   tap: "rushes-local-events-tap",
@@ -34,6 +36,8 @@ export interface TableDefinition {
 export interface QueueSettings {
   visibilityTimeoutSeconds: number;
   maxReceiveCount: number;
+  /** The chunk queue's, which the chunk worker's last attempt reads (RUSHES_CHUNK_MAX_RECEIVES). */
+  chunkMaxReceiveCount: number;
 }
 
 export interface Provisioned {
@@ -44,6 +48,9 @@ export interface Provisioned {
   topicArn: string;
   tapUrl: string;
   tapArn: string;
+  chunkQueueUrl: string;
+  chunkQueueArn: string;
+  chunkDlqUrl: string;
 }
 
 const attributeType = { string: "S", number: "N", binary: "B" } as const;
@@ -115,7 +122,7 @@ export async function ensureBucket(s3: S3Client) {
   await s3.send(new HeadBucketCommand({ Bucket: names.bucket }));
 }
 
-/** The clip queue with its DLQ, the topic, and the tap queue subscribed to it. */
+/** The clip and chunk queues with their DLQs, the topic, and the tap queue subscribed to it. */
 export async function ensureMessaging(
   sqs: SQSClient,
   sns: SNSClient,
@@ -138,6 +145,16 @@ export async function ensureMessaging(
       maxReceiveCount: String(queue.maxReceiveCount),
     }),
   });
+  const chunkDlq = await create(names.chunksDlq, {
+    MessageRetentionPeriod: String(14 * 24 * 3600),
+  });
+  const chunks = await create(names.chunks, {
+    VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: chunkDlq.arn,
+      maxReceiveCount: String(queue.chunkMaxReceiveCount),
+    }),
+  });
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: names.topic }));
   const tap = await create(names.tap);
   await sns.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: tap.arn }));
@@ -149,5 +166,8 @@ export async function ensureMessaging(
     topicArn: TopicArn!,
     tapUrl: tap.url,
     tapArn: tap.arn,
+    chunkQueueUrl: chunks.url,
+    chunkQueueArn: chunks.arn,
+    chunkDlqUrl: chunkDlq.url,
   };
 }

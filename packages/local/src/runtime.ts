@@ -1,5 +1,6 @@
 // The embedded local runtime: AWS stand-ins, the event source mappings, the API and the web client.
 import type { Server } from "node:http";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createAdaptorServer } from "@hono/node-server";
@@ -38,7 +39,11 @@ export interface RuntimeOptions {
   /** URLs that get every SNS event as a POST (main.ts reads them from `RUSHES_LOCAL_WEBHOOKS`). */
   webhooks?: string[];
   /** Replaces entry points (tests of the event mappings themselves). */
-  handlers?: { ingest?: LambdaHandler<S3Event>; clipWorker?: SqsHandler };
+  handlers?: {
+    ingest?: LambdaHandler<S3Event>;
+    clipWorker?: SqsHandler;
+    chunkWorker?: SqsHandler;
+  };
   /** The built web client; default `packages/web/dist`. */
   webDist?: string;
   /** Clip queue settings: how long a received message stays hidden, and receives before the DLQ. */
@@ -96,12 +101,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     const { endpoints } = standIns;
     const topicArn = `arn:aws:sns:${region}:${accountId}:${names.topic}`;
-    const queueUrl = `http://sqs.${region}.localhost:${standIns.ports.sqs}/${accountId}/${names.queue}`;
+    const sqsBase = `http://sqs.${region}.localhost:${standIns.ports.sqs}/${accountId}`;
+    const queueUrl = `${sqsBase}/${names.queue}`;
+    const chunkQueueUrl = `${sqsBase}/${names.chunks}`;
     applyEnvironment({
       devKey,
       endpoints,
       topicArn,
       queueUrl,
+      chunkQueueUrl,
       quiet: options.quiet,
       extra: options.env,
     });
@@ -131,6 +139,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const provisioned = await ensureMessaging(clients.sqs, clients.sns, {
       visibilityTimeoutSeconds: options.queue?.visibilityTimeoutSeconds ?? 300,
       maxReceiveCount,
+      chunkMaxReceiveCount: Config.get().RUSHES_CHUNK_MAX_RECEIVES,
     });
     if (provisioned.queueUrl !== queueUrl || provisioned.topicArn !== topicArn) {
       throw new Error(`fauxqs named the queue ${provisioned.queueUrl}, expected ${queueUrl}`);
@@ -141,6 +150,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ingest: options.handlers?.ingest ?? (await import("@rushes/functions/ingest")).handler,
       clipWorker:
         options.handlers?.clipWorker ?? (await import("@rushes/functions/clip-worker")).handler,
+      chunkWorker:
+        options.handlers?.chunkWorker ?? (await import("@rushes/functions/chunk-worker")).handler,
     };
 
     // S3 → ingest: asynchronous invocation, like a bucket notification.
@@ -184,10 +195,31 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         log,
       }),
     ];
+    // Chunks: one message per invocation, as many invocations at once as Lambda would run
+    // (bounded by RUSHES_LOCAL_CHUNK_CONCURRENCY, default one per CPU).
+    const chunkPollers =
+      Number(process.env.RUSHES_LOCAL_CHUNK_CONCURRENCY) || availableParallelism();
+    for (let i = 0; i < chunkPollers; i++) {
+      pollers.push(
+        startSqsPoller({
+          name: `chunk-worker-${i}`,
+          sqs: clients.sqs,
+          queueUrl: provisioned.chunkQueueUrl,
+          queueArn: provisioned.chunkQueueArn,
+          handler: handlers.chunkWorker,
+          batchSize: 1,
+          log,
+        }),
+      );
+    }
     cleanup.push(() => tap.idle());
     cleanup.push(() => Promise.all(pollers.map((p) => p.stop())).then(() => {}));
     const what = `clip message(s) failed ${maxReceiveCount} times and`;
     cleanup.push(watchDeadLetters({ sqs: clients.sqs, dlqUrl: provisioned.dlqUrl, what, log }));
+    const chunkWhat = "chunk message(s) could not be read and";
+    cleanup.push(
+      watchDeadLetters({ sqs: clients.sqs, dlqUrl: provisioned.chunkDlqUrl, what: chunkWhat, log }),
+    );
 
     const requeued = await requeuePendingClips();
     if (requeued) log.info(`requeued ${requeued} pending clip(s)`);

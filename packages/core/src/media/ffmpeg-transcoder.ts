@@ -238,7 +238,7 @@ export namespace FfmpegTranscoder {
    * with the audio rendition joined the same way, remuxed to a progressive MP4 with faststart.
    * Stream copy, so it costs disk I/O only.
    */
-  async function download(
+  export async function download(
     hlsDir: string,
     ladder: Hls.Written,
     rungName: string,

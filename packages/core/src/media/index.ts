@@ -1,9 +1,12 @@
 /** The media layer: probe, plan, the Transcoder port with its two adapters, and clip cutting. */
 export { transcoder } from "./adapters";
+export { ChunkTranscode } from "./chunk-transcode";
+export { Chunks } from "./chunks";
 export { Cut } from "./cut";
 export { MediaError } from "./error";
 export { Ffmpeg } from "./ffmpeg";
 export { FfmpegTranscoder } from "./ffmpeg-transcoder";
+export { Fmp4 } from "./fmp4";
 export { Hls } from "./hls";
 export { MediaConvert } from "./mediaconvert";
 export { Mp4Codecs } from "./mp4-codecs";

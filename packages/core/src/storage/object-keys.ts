@@ -25,6 +25,14 @@ export namespace ObjectKeys {
   export const storyboardSheet = (videoId: string, index: number) =>
     `media/${videoId}/storyboard/${index}.jpg`;
 
+  /** Scratch for the chunked transcode; deleted after `ready`, expired by a bucket rule. */
+  export const workPrefix = (videoId: string) => `work/${videoId}/`;
+  export const chunk = (videoId: string, index: number) =>
+    `work/${videoId}/chunks/${String(index).padStart(5, "0")}.mkv`;
+  export const chunkManifest = (videoId: string, index: number) =>
+    `work/${videoId}/chunks/${String(index).padStart(5, "0")}.json`;
+  export const audioManifest = (videoId: string) => `work/${videoId}/audio.json`;
+
   export const clipPrefix = (clipId: string) => `clips/${clipId}/`;
   export const clip = (clipId: string) => `clips/${clipId}/clip.mp4`;
   /** The pattern published in clip events; `{size}` is a thumbnail width. */

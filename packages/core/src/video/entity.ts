@@ -25,6 +25,10 @@ export const VideoEntity = new Entity({
     attempts: { type: "number", default: 0 },
     processingStartedAt: { type: "number" },
     transcodeJobId: { type: "string" },
+    /** Chunked transcodes: how many chunks, which are done (a set, so a redelivery counts once), and the one stitch's claim. */
+    chunks: { type: "number" },
+    chunksDone: { type: "set", items: "number" },
+    stitchStartedAt: { type: "number" },
     probe: {
       type: "map",
       properties: {

@@ -16,6 +16,7 @@ import {
   withWorkDir,
 } from "../media";
 import { Storage } from "../storage";
+import { Chunked } from "./chunked";
 import type { VideoItem } from "./schema";
 import { VideoState } from "./state";
 
@@ -120,6 +121,10 @@ export namespace Ingest {
       const sourcePath = join(dir, "source");
       await Storage.download(video.sourceKey, sourcePath);
       const probe = await Probe.file(sourcePath);
+      // Long footage fans out to chunk workers (only ffmpeg: MediaConvert parallelises itself).
+      if (transcoder().kind === "ffmpeg" && Chunked.applies(probe)) {
+        return Chunked.start(video, sourcePath, probe, dir);
+      }
       const plan = Plan.forVideo(video.videoId, probe, widths);
       const outcome = await transcoder().transcode({
         videoId: video.videoId,

@@ -15,6 +15,7 @@ type Patch = Partial<
     | "endsAt"
     | "transcodeJobId"
     | "processingStartedAt"
+    | "chunks"
   >
 >;
 

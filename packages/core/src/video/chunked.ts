@@ -1,0 +1,364 @@
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { Resource } from "sst";
+import * as z from "zod";
+import { Aws } from "../aws";
+import { conditional } from "../conditional";
+import { Config } from "../config";
+import { Dynamo } from "../dynamo";
+import { logger } from "../log";
+import {
+  Chunks,
+  ChunkTranscode,
+  FfmpegTranscoder,
+  Hls,
+  Plan,
+  type Probe,
+  withWorkDir,
+} from "../media";
+import { contentTypes } from "../media/transcoder";
+import { ObjectKeys, Storage } from "../storage";
+import { Ingest } from "./ingest";
+import type { VideoItem } from "./schema";
+import { VideoState } from "./state";
+
+/**
+ * The chunked transcode of a long source: ingest splits it and fans the chunks out over the
+ * chunk queue; each chunk worker encodes its stretch to every rung, straight into the ladder's
+ * final keys; the worker that completes the set (a conditional write decides) stitches the
+ * playlists and the MP4 downloads and marks the video `ready`.
+ */
+export namespace Chunked {
+  export const Message = z.object({
+    videoId: z.string(),
+    count: z.number().int().positive(),
+    sourceStartMs: z.number().int(),
+    chunk: z.object({
+      index: z.number().int().nonnegative(),
+      startMs: z.number().int().nonnegative(),
+      endMs: z.number().int().positive(),
+      readFromMs: z.number().int().nonnegative(),
+      firstSegment: z.number().int().nonnegative(),
+    }),
+  });
+  export type Message = z.infer<typeof Message>;
+
+  /** What a chunk worker leaves for the stitch: its segments per rung, with their sizes. */
+  const Manifest = z.object({
+    rungs: z.array(
+      z.object({
+        name: z.string(),
+        codec: z.string(),
+        width: z.number(),
+        height: z.number(),
+        init: z.string(),
+        segments: z.array(z.object({ uri: z.string(), duration: z.number(), bytes: z.number() })),
+      }),
+    ),
+  });
+  type Manifest = z.infer<typeof Manifest>;
+  const AudioManifest = z.object({
+    name: z.string(),
+    codec: z.string(),
+    channels: z.number(),
+    peakBitrate: z.number(),
+    averageBitrate: z.number(),
+    init: z.string(),
+    segments: z.array(z.object({ uri: z.string(), duration: z.number() })),
+  });
+
+  /** Rotated sources stay on the single run: Matroska chunk copies drop the display matrix. */
+  export function applies(probe: Probe.Info): boolean {
+    return !probe.rotation && Chunks.splits(probe.durationMs, Config.get().RUSHES_CHUNK_SECONDS);
+  }
+
+  /**
+   * Ingest's part for a long source (already downloaded and probed, lease held): split, upload
+   * the chunks and the whole-source outputs (audio, thumbnails, storyboard), record the chunk
+   * count, then send one message per chunk.
+   */
+  export async function start(
+    video: VideoItem,
+    sourcePath: string,
+    probe: Probe.Info,
+    dir: string,
+  ) {
+    const config = Config.get();
+    const plan = Plan.forVideo(video.videoId, probe, config.RUSHES_THUMBNAIL_WIDTHS);
+    const { startMs, keyframesMs } = await Chunks.keyframes(sourcePath, probe.formatName);
+    const chunks = Chunks.plan({
+      durationMs: probe.durationMs,
+      keyframesMs,
+      chunkSeconds: config.RUSHES_CHUNK_SECONDS,
+      segmentSeconds: plan.hls.segmentSeconds,
+    });
+    const split = await ChunkTranscode.split({ sourcePath, probe, plan, chunks }, dir);
+    const id = video.videoId;
+    await Promise.all([
+      ...split.chunks.map((path, i) =>
+        Storage.upload(ObjectKeys.chunk(id, i), path, "video/x-matroska"),
+      ),
+      ...plan.thumbnails.map((t, i) =>
+        Storage.upload(t.key, split.thumbnails[i]!, contentTypes.jpg),
+      ),
+      ...plan.storyboard.sheets.map((key, i) =>
+        Storage.upload(key, split.sheets[i]!, contentTypes.jpg),
+      ),
+    ]);
+    if (split.audio) {
+      const audio = split.audio;
+      for (const file of [audio.init, ...audio.segments.map((s) => s.uri), Hls.playlistName]) {
+        const type = file.endsWith(".m3u8")
+          ? contentTypes.m3u8
+          : file.endsWith(".m4s")
+            ? contentTypes.m4s
+            : contentTypes.mp4;
+        await Storage.upload(
+          ObjectKeys.hlsFile(id, "audio", file),
+          join(split.hls, "audio", file),
+          type,
+        );
+      }
+      await putJson(ObjectKeys.audioManifest(id), AudioManifest.parse(audio), dir);
+    }
+    await Storage.upload(
+      plan.storyboard.key,
+      join(dir, "storyboard", "storyboard.vtt"),
+      contentTypes.vtt,
+    );
+    const recorded = await VideoState.transition(video, {
+      from: ["processing"],
+      to: "processing",
+      set: { probe: Ingest.toProbe(probe), chunks: chunks.length },
+      detail: {
+        chunked: chunks.length,
+        keyframeAligned: chunks.filter((c) => c.readFromMs === c.startMs).length,
+      },
+    });
+    if (!recorded) return "lost" as const;
+    const sqs = await Aws.sqs();
+    for (let i = 0; i < chunks.length; i += 10) {
+      const batch = chunks.slice(i, i + 10);
+      const out = await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: Resource.ChunkQueue.url,
+          Entries: batch.map((chunk) => ({
+            Id: String(chunk.index),
+            MessageBody: JSON.stringify({
+              videoId: id,
+              count: chunks.length,
+              sourceStartMs: startMs,
+              chunk,
+            } satisfies Message),
+          })),
+        }),
+      );
+      if (out.Failed?.length)
+        throw new Error(`chunk messages not sent: ${out.Failed.map((f) => f.Code).join(", ")}`);
+    }
+    logger().info({ videoId: id, chunks: chunks.length }, "chunked: fanned out");
+    return "chunked" as const;
+  }
+
+  /**
+   * One chunk message. `lastAttempt` is true on the receive that would otherwise go to the DLQ:
+   * a failure then fails the whole video (`chunk_failed`) instead of leaving it `processing`.
+   */
+  export async function run(message: Message, lastAttempt: boolean) {
+    const { videoId, chunk } = message;
+    const video = await VideoState.load(videoId);
+    if (video?.status !== "processing" || !video.probe) return "settled" as const;
+    try {
+      if (!video.chunksDone?.includes(chunk.index)) await encode(video, message);
+      return await record(video, message);
+    } catch (error) {
+      if (!lastAttempt) throw error;
+      await Ingest.fail(
+        video,
+        "chunk_failed",
+        `Chunk ${chunk.index} failed: ${(error as Error).message.slice(0, 300)}`,
+      );
+      return "failed" as const;
+    }
+  }
+
+  async function encode(video: VideoItem, message: Message) {
+    const { chunk } = message;
+    const probe = video.probe as Probe.Info;
+    const plan = Plan.forVideo(video.videoId, probe, Config.get().RUSHES_THUMBNAIL_WIDTHS);
+    await withWorkDir(async (dir) => {
+      const chunkPath = join(dir, "chunk.mkv");
+      await Storage.download(ObjectKeys.chunk(video.videoId, chunk.index), chunkPath);
+      const out = join(dir, "hls");
+      const rungs = await ChunkTranscode.encode(
+        {
+          chunkPath,
+          chunk,
+          sourceStartMs: message.sourceStartMs,
+          probe,
+          plan,
+          last: chunk.index === message.count - 1,
+        },
+        out,
+      );
+      const manifest: Manifest = { rungs: [] };
+      for (const rung of rungs) {
+        const segments = [];
+        for (const s of rung.segments) {
+          const path = join(out, rung.name, s.uri);
+          await Storage.upload(
+            ObjectKeys.hlsFile(video.videoId, rung.name, s.uri),
+            path,
+            contentTypes.m4s,
+          );
+          segments.push({ ...s, bytes: (await stat(path)).size });
+        }
+        // Every chunk's init is the same bytes (each encodes from its own zero); the first one's serves.
+        if (chunk.index === 0) {
+          await Storage.upload(
+            ObjectKeys.hlsFile(video.videoId, rung.name, rung.init),
+            join(out, rung.name, rung.init),
+            contentTypes.mp4,
+          );
+        }
+        manifest.rungs.push({
+          name: rung.name,
+          codec: rung.codec,
+          width: rung.width,
+          height: rung.height,
+          init: rung.init,
+          segments,
+        });
+      }
+      await putJson(ObjectKeys.chunkManifest(video.videoId, chunk.index), manifest, dir);
+    });
+  }
+
+  /**
+   * Adds the chunk to the done set (a set: a redelivered chunk counts once). If that completes
+   * the set, claims the stitch with a conditional write, so exactly one worker stitches; a claim
+   * older than the processing timeout (its stitcher died) may be taken over.
+   */
+  async function record(video: VideoItem, message: Message) {
+    const now = Date.now();
+    const added = await conditional(
+      Dynamo.entities.video
+        .patch({ videoId: video.videoId })
+        .add({ chunksDone: [message.chunk.index] })
+        .composite({ owner: video.owner })
+        .where((a, op) => op.eq(a.status, "processing"))
+        .go({ response: "all_new" }),
+    );
+    if (!added) return "settled" as const;
+    const done = (added.data.chunksDone ?? []).length;
+    if (done < message.count) return "recorded" as const;
+    const staleBefore = now - Config.get().RUSHES_PROCESSING_TIMEOUT_SECONDS * 1000;
+    const claimed = await conditional(
+      Dynamo.entities.video
+        .patch({ videoId: video.videoId })
+        .set({ stitchStartedAt: now })
+        .composite({ owner: video.owner })
+        .where(
+          (a, op) =>
+            `${op.eq(a.status, "processing")} AND (${op.notExists(a.stitchStartedAt)} OR ${op.lt(a.stitchStartedAt, staleBefore)})`,
+        )
+        .go({ response: "all_new" }),
+    );
+    if (!claimed) return "recorded" as const;
+    return stitch(claimed.data as VideoItem);
+  }
+
+  /** Playlists, master, MP4 downloads, `ready` (which publishes `video.ready`), then `work/` goes. */
+  export async function stitch(video: VideoItem) {
+    const id = video.videoId;
+    const probe = video.probe as Probe.Info;
+    const plan = Plan.forVideo(id, probe, Config.get().RUSHES_THUMBNAIL_WIDTHS);
+    const result = await withWorkDir(async (dir) => {
+      const manifests: Manifest[] = [];
+      for (let i = 0; i < (video.chunks ?? 0); i++) {
+        manifests.push(Manifest.parse(await getJson(ObjectKeys.chunkManifest(id, i), dir)));
+      }
+      const audio = plan.hls.audio
+        ? AudioManifest.parse(await getJson(ObjectKeys.audioManifest(id), dir))
+        : undefined;
+      const rungs = ChunkTranscode.joinLadder(manifests);
+      for (const rung of rungs) {
+        const path = join(dir, `${rung.name}.m3u8`);
+        await writeFile(path, ChunkTranscode.playlist(rung, plan.hls.segmentSeconds));
+        await Storage.upload(
+          ObjectKeys.hlsFile(id, rung.name, Hls.playlistName),
+          path,
+          contentTypes.m3u8,
+        );
+      }
+      const masterPath = join(dir, Hls.masterName);
+      await writeFile(masterPath, Hls.master(rungs, audio));
+      await Storage.upload(plan.hls.masterKey, masterPath, contentTypes.m3u8);
+
+      const renditions = [];
+      for (const r of plan.renditions) {
+        const rung = rungs.find((x) => x.name === r.name)!;
+        const hls = join(dir, "hls");
+        for (const part of [rung, ...(audio ? [audio] : [])]) {
+          await ChunkTranscode.fetchRendition(
+            part,
+            (file) => ObjectKeys.hlsFile(id, part.name, file),
+            hls,
+          );
+        }
+        const path = join(dir, `${r.name}.mp4`);
+        await FfmpegTranscoder.download(
+          hls,
+          { rungs: [rung], audio: audio as Hls.Audio | undefined, master: "" },
+          r.name,
+          path,
+          {},
+        );
+        const bytes = await Storage.upload(r.key, path, contentTypes.mp4);
+        renditions.push({ name: r.name, width: r.width, height: r.height, key: r.key, bytes });
+      }
+      return {
+        renditions,
+        hls: {
+          masterKey: plan.hls.masterKey,
+          rungs: rungs.map((r) => ({
+            name: r.name,
+            width: r.width,
+            height: r.height,
+            bandwidth: r.peakBitrate + (audio?.peakBitrate ?? 0),
+            codecs: audio ? `${r.codec},${audio.codec}` : r.codec,
+          })),
+        },
+      };
+    });
+    const outcome = await Ingest.complete(video, {
+      probe: video.probe!,
+      renditions: result.renditions,
+      thumbnails: plan.thumbnails.map(({ width, height, key }) => ({ width, height, key })),
+      hls: result.hls,
+      storyboard: {
+        key: plan.storyboard.key,
+        sheets: plan.storyboard.sheets,
+        intervalMs: plan.storyboard.intervalMs,
+        tileWidth: plan.storyboard.tile.width,
+        tileHeight: plan.storyboard.tile.height,
+        count: plan.storyboard.count,
+      },
+    });
+    if (outcome === "ready") await Storage.removePrefixes([ObjectKeys.workPrefix(id)]);
+    return outcome === "ready" ? ("stitched" as const) : ("lost" as const);
+  }
+
+  async function putJson(key: string, value: unknown, dir: string) {
+    const path = join(dir, `${key.replaceAll("/", "_")}`);
+    await writeFile(path, JSON.stringify(value));
+    await Storage.upload(key, path, "application/json");
+  }
+
+  async function getJson(key: string, dir: string): Promise<unknown> {
+    const path = join(dir, `${key.replaceAll("/", "_")}`);
+    await Storage.download(key, path);
+    return JSON.parse(await readFile(path, "utf8"));
+  }
+}
