@@ -104,6 +104,25 @@ function createMediaConvertRole() {
   return role;
 }
 
+/*
+ * Long footage: ingest splits a source longer than 2 × RUSHES_CHUNK_SECONDS and sends one message
+ * per chunk; each ChunkWorker encodes one chunk (60 s of 1080p in well under a minute on 6 vCPU),
+ * and the one that completes the set stitches the playlists and the MP4 downloads.
+ */
+const chunkWorkerSeconds = 600;
+const chunkReceives = 3;
+
+export const chunkDeadLetters = new sst.aws.Queue("ChunkDeadLetters", {
+  transform: { queue: { messageRetentionSeconds: 14 * 24 * 3600 } },
+});
+
+export const chunkQueue = new sst.aws.Queue("ChunkQueue", {
+  visibilityTimeout: `${6 * chunkWorkerSeconds} seconds`,
+  // The worker fails the video (chunk_failed) on the last receive, so the DLQ gets only what it
+  // could never read: the worker's RUSHES_CHUNK_MAX_RECEIVES is this same number.
+  dlq: { queue: chunkDeadLetters.arn, retry: chunkReceives },
+});
+
 const ingestSeconds = 900; // Lambda's maximum
 const ingestRetries = 2; // Lambda's default for async invocations, spelled out: attempts = 3
 
@@ -113,7 +132,8 @@ const ingestRetries = 2; // Lambda's default for async invocations, spelled out:
  * but finishes soonest, and the 15-minute cap is what binds. Measured with this ffmpeg: a 720p and
  * a 480p rendition from 1080p30 take 0.6 CPU-seconds per second of typical footage and up to 1.9
  * for very noisy footage. 840 s of ffmpeg on ~4.6 effective vCPU then covers ~35 minutes of the
- * worst case, hence a 30-minute duration cap with ffmpeg; MediaConvert keeps the default hour.
+ * worst case in one run. Longer sources never run whole here: ingest splits them and fans the
+ * chunks out to ChunkWorker (below), so both modes take RUSHES_MAX_DURATION_SECONDS' 6 h default.
  * /tmp holds the source (at most `maxUploadBytes`, 5 GiB) and the renditions (about 1 GiB at the
  * cap): 10 GiB, Lambda's maximum. A larger upload limit would fill /tmp, ffmpeg would fail with
  * ENOSPC and the video would end `failed`.
@@ -126,16 +146,14 @@ export const ingest = new sst.aws.Function("Ingest", {
   storage: "10240 MB",
   timeout: `${ingestSeconds} seconds`,
   retries: ingestRetries,
-  link: [table, bucket, events],
+  link: [table, bucket, events, chunkQueue],
   environment: {
     ...ffmpegEnvironment,
     ...timeouts(ingestSeconds),
     RUSHES_TRANSCODER: transcoder,
     RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes),
     RUSHES_MAX_ATTEMPTS: String(ingestRetries + 1),
-    ...(mediaConvertRole
-      ? { RUSHES_MEDIACONVERT_ROLE_ARN: mediaConvertRole.arn }
-      : { RUSHES_MAX_DURATION_SECONDS: String(30 * 60) }),
+    ...(mediaConvertRole ? { RUSHES_MEDIACONVERT_ROLE_ARN: mediaConvertRole.arn } : {}),
   },
   permissions: mediaConvertRole
     ? [
@@ -203,6 +221,27 @@ export const clipWorker = new sst.aws.Function("ClipWorker", {
 
 // One clip per invocation: each gets a whole function, and Lambda scales out per message.
 clipQueue.subscribe(clipWorker.arn, { batch: { size: 1, partialResponses: true } });
+
+// Reads work/ (its chunk) and media/ (the stitch's segments), writes both, deletes work/: the
+// bucket link; the queue link is for the SQS permissions the subscription needs.
+export const chunkWorker = new sst.aws.Function("ChunkWorker", {
+  handler: "packages/functions/src/chunk-worker.handler",
+  runtime: "nodejs22.x",
+  ...withFfmpeg,
+  memory: "10240 MB",
+  // A chunk and its ladder are small; the stitcher holds the two MP4 downloads' segments twice.
+  storage: "10240 MB",
+  timeout: `${chunkWorkerSeconds} seconds`,
+  link: [table, bucket, events, chunkQueue],
+  environment: {
+    ...ffmpegEnvironment,
+    ...timeouts(chunkWorkerSeconds),
+    RUSHES_CHUNK_MAX_RECEIVES: String(chunkReceives),
+  },
+});
+
+// One chunk per invocation: the fan-out is the point.
+chunkQueue.subscribe(chunkWorker.arn, { batch: { size: 1, partialResponses: true } });
 
 export const mediaConvertComplete = mediaConvertRole ? createMediaConvertComplete() : undefined;
 

@@ -129,6 +129,15 @@ declare global {
         constructor(
           name: string,
           args?: {
+            lifecycle?: Input<
+              Input<{
+                id?: Input<string>;
+                prefix?: Input<string>;
+                enabled?: Input<boolean>;
+                expiresIn?: Input<`${number} ${"day" | "days"}`>;
+                expiresAt?: Input<string>;
+              }>[]
+            >;
             access?: Input<"public" | "cloudfront">;
             cors?: Input<
               | false

@@ -37,7 +37,19 @@ export function setMediaReader(distributionArn: $util.Input<string>) {
   resolveMediaReader(distributionArn);
 }
 
+/**
+ * The bucket's lifecycle rules, in one list that each concern appends to before the bucket is
+ * made. The chunked transcode's scratch (`work/`) is deleted once a video is ready; what a
+ * failed or abandoned one leaves expires.
+ */
+export const lifecycleRules: Array<{
+  id: string;
+  prefix?: string;
+  expiresIn?: `${number} ${"day" | "days"}`;
+}> = [{ id: "ExpireWork", prefix: "work/", expiresIn: "2 days" }];
+
 export const bucket = new sst.aws.Bucket("Media", {
+  lifecycle: lifecycleRules,
   // Browsers upload with the presigned POST and may fetch what the API presigns; nothing else.
   cors: {
     allowOrigins: [webUrl],

@@ -9,8 +9,9 @@ const WEB_URL = "https://d111111abcdef8.cloudfront.net";
 /** Each function and exactly the resources it links, by the name code reads as `Resource.X`. */
 const links: Record<string, string[]> = {
   Api: ["AdminKey", "Cdn", "CdnPrivateKey", "ClipQueue", "Media", "Table"],
-  Ingest: ["Events", "Media", "Table"],
+  Ingest: ["ChunkQueue", "Events", "Media", "Table"],
   ClipWorker: ["ClipQueue", "Events", "Media", "Table"],
+  ChunkWorker: ["ChunkQueue", "Events", "Media", "Table"],
   MediaConvertComplete: ["Events", "Media", "Table"],
 };
 
@@ -19,6 +20,7 @@ const kinds: Record<string, string> = {
   Media: "sst:aws:Bucket",
   Events: "sst:aws:SnsTopic",
   ClipQueue: "sst:aws:Queue",
+  ChunkQueue: "sst:aws:Queue",
   AdminKey: "sst:sst:Secret",
   Cdn: "sst:sst:Linkable",
   CdnPrivateKey: "sst:sst:Secret",
@@ -102,18 +104,55 @@ describe("processing", () => {
     // The worker marks a clip failed on its last attempt, before the DLQ would take the message.
     expect(dlq.retry).toBeGreaterThan(Number(worker.environment.RUSHES_MAX_ATTEMPTS));
 
-    const [subscription, ...more] = ffmpeg.all("sst:aws:QueueLambdaSubscriber");
-    expect(more).toHaveLength(0);
-    const { subscriber, batch } = (await settle(subscription!.args)) as {
-      subscriber: string;
-      batch: { partialResponses: boolean };
-    };
-    expect(subscriber).toBe(await ffmpeg.output("sst:aws:Function", "ClipWorker", "arn"));
-    expect(batch.partialResponses).toBe(true);
+    const clipWorkerArn = await ffmpeg.output("sst:aws:Function", "ClipWorker", "arn");
+    const subscriptions = await Promise.all(
+      ffmpeg.all("sst:aws:QueueLambdaSubscriber").map((s) => settle(s.args)),
+    );
+    const clips = subscriptions.filter(
+      (s) => (s as { subscriber: string }).subscriber === clipWorkerArn,
+    ) as { batch: { partialResponses: boolean } }[];
+    expect(clips).toHaveLength(1);
+    expect(clips[0]!.batch.partialResponses).toBe(true);
+  });
+
+  test("the chunk queue: a DLQ after the worker's last attempt, 6 × its timeout, one chunk per invocation", async () => {
+    const queue = ffmpeg.one("sst:aws:Queue", "ChunkQueue");
+    const worker = fn(ffmpeg, "ChunkWorker");
+    expect(seconds(queue.args.visibilityTimeout)).toBeGreaterThanOrEqual(
+      6 * seconds(worker.timeout),
+    );
+    const dlq = (await settle(queue.args.dlq)) as { queue: string; retry: number };
+    expect(dlq.queue).toBe(await ffmpeg.output("sst:aws:Queue", "ChunkDeadLetters", "arn"));
+    // The worker fails the video on the receive SQS would otherwise move to the DLQ.
+    expect(dlq.retry).toBe(Number(worker.environment.RUSHES_CHUNK_MAX_RECEIVES));
+
+    const workerArn = await ffmpeg.output("sst:aws:Function", "ChunkWorker", "arn");
+    const subscriptions = await Promise.all(
+      ffmpeg.all("sst:aws:QueueLambdaSubscriber").map((s) => settle(s.args)),
+    );
+    const chunk = subscriptions.filter(
+      (s) => (s as { subscriber: string }).subscriber === workerArn,
+    ) as { batch: { size: number; partialResponses: boolean } }[];
+    expect(chunk).toHaveLength(1);
+    expect(chunk[0]!.batch).toMatchObject({ size: 1, partialResponses: true });
+
+    // ffmpeg as the other media functions get it, and /tmp for a chunk, its ladder and the stitch.
+    expect(worker.architecture).toBe(fn(ffmpeg, "Ingest").architecture);
+    expect(worker.nodejs).toEqual(fn(ffmpeg, "Ingest").nodejs);
+    expect(worker.environment.FFMPEG_PATH).toBe(fn(ffmpeg, "Ingest").environment.FFMPEG_PATH);
+    expect(Number.parseInt(worker.storage, 10)).toBeGreaterThanOrEqual(2048);
+  });
+
+  test("work/ objects that outlive their video expire after 2 days", async () => {
+    const rules = (await settle(ffmpeg.one("sst:aws:Bucket", "Media").args.lifecycle)) as {
+      prefix?: string;
+      expiresIn?: string;
+    }[];
+    expect(rules).toContainEqual(expect.objectContaining({ prefix: "work/", expiresIn: "2 days" }));
   });
 
   test("timeouts: ffmpeg stops before its function; a lease outlives it", async () => {
-    for (const name of ["Ingest", "ClipWorker"]) {
+    for (const name of ["Ingest", "ClipWorker", "ChunkWorker"]) {
       const args = fn(ffmpeg, name);
       const limit = seconds(args.timeout);
       expect(limit).toBeLessThanOrEqual(900);
@@ -138,8 +177,8 @@ describe("processing", () => {
 
   test("ffmpeg mode: no MediaConvert role, rule, function or permissions", () => {
     expect(fn(ffmpeg, "Ingest").environment.RUSHES_TRANSCODER).toBe("ffmpeg");
-    // ffmpeg must finish inside one invocation, so the duration cap is lower than the default hour.
-    expect(Number(fn(ffmpeg, "Ingest").environment.RUSHES_MAX_DURATION_SECONDS)).toBeLessThan(3600);
+    // Long sources are chunked, so both modes keep the 6 h default cap.
+    expect(fn(ffmpeg, "Ingest").environment.RUSHES_MAX_DURATION_SECONDS).toBeUndefined();
     expect(fn(mediaconvert, "Ingest").environment.RUSHES_MAX_DURATION_SECONDS).toBeUndefined();
     expect(ffmpeg.all("aws:iam/role:Role")).toHaveLength(0);
     expect(ffmpeg.all("sst:aws:BusSubscription")).toHaveLength(0);
