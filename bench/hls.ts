@@ -188,7 +188,7 @@ export async function measureRewrite(): Promise<{
   const once = (exp: number) =>
     Playback.signAll(
       text,
-      Playlist.uris(text),
+      () => Playlist.uris(text),
       Playlist.rewrite,
       (uri) => `media/${videoId}/hls/720p/${uri}`,
       signer,
