@@ -174,7 +174,7 @@ describe("the CloudFront signer", () => {
     const text = `${lines.join("\n")}\n#EXT-X-ENDLIST\n`;
     const rewritten = await Playback.signAll(
       text,
-      Playlist.uris(text),
+      () => Playlist.uris(text),
       Playlist.rewrite,
       (uri) => `media/${videoId}/hls/720p/${uri}`,
       signer,

@@ -60,8 +60,11 @@ export namespace Playback {
     const { videoId, expiresAt } = PlaybackToken.verify(token, now);
     if (!/^[a-z0-9]{1,16}$/.test(rung)) throw notFound();
     const text = await read(ObjectKeys.hlsFile(videoId, rung, "index.m3u8"));
-    const body = await signAll(text, Playlist.uris(text), Playlist.rewrite, (uri) =>
-      ObjectKeys.hlsFile(videoId, rung, uri),
+    const body = await signAll(
+      text,
+      () => Playlist.uris(text),
+      Playlist.rewrite,
+      (uri) => ObjectKeys.hlsFile(videoId, rung, uri),
     )(videoId, expiresAt);
     return served(body, "application/vnd.apple.mpegurl", expiresAt, now);
   }
@@ -70,28 +73,36 @@ export namespace Playback {
   export async function storyboard(token: string, now = Date.now()): Promise<Served> {
     const { videoId, expiresAt } = PlaybackToken.verify(token, now);
     const text = await read(ObjectKeys.storyboard(videoId));
-    const body = await signAll(text, Playlist.vttImages(text), Playlist.rewriteVtt, (image) =>
-      ObjectKeys.storyboardSheet(videoId, Number(image.replace(/\.jpg$/, ""))),
+    const body = await signAll(
+      text,
+      () => Playlist.vttImages(text),
+      Playlist.rewriteVtt,
+      (image) => ObjectKeys.storyboardSheet(videoId, Number(image.replace(/\.jpg$/, ""))),
     )(videoId, expiresAt);
     return served(body, "text/vtt", expiresAt, now);
   }
 
   /**
-   * Signs each distinct URI once (with the CDN signer that is one signature per token in all),
-   * then rewrites in one pass. `keyOf` maps a playlist's relative URI to its object key.
+   * Signs each URI and rewrites in one pass. The CDN signer is plain string work (one signature
+   * per token, cached), so it runs inline; presigned S3 URLs are made first, each distinct URI
+   * once. `keyOf` maps a playlist's relative URI to its object key.
    */
   export function signAll(
     text: string,
-    uris: string[],
+    uris: () => string[],
     rewrite: (text: string, resolve: (uri: string) => string) => string,
     keyOf: (uri: string) => string,
     signer: Signer = Signer.get(),
   ) {
     return async (videoId: string, expiresAt: number) => {
-      for (const uri of uris) if (!Playlist.isLocal(uri)) throw unexpected(uri);
       const sign = await signer.forVideo(videoId, expiresAt);
+      const key = (uri: string) => {
+        if (!Playlist.isLocal(uri)) throw unexpected(uri);
+        return keyOf(uri);
+      };
+      if (signer.kind === "cloudfront") return rewrite(text, (uri) => sign(key(uri)) as string);
       const urls = new Map<string, string>();
-      await Promise.all(uris.map(async (uri) => urls.set(uri, await sign(keyOf(uri)))));
+      await Promise.all(uris().map(async (uri) => urls.set(uri, await sign(key(uri)))));
       return rewrite(text, (uri) => urls.get(uri)!);
     };
   }

@@ -10,7 +10,7 @@ export namespace Playlist {
   /** Every URI the playlist names, in order, each once. */
   export function uris(text: string): string[] {
     const found = new Set<string>();
-    for (const raw of text.split(/\r?\n/)) {
+    for (const raw of text.split("\n")) {
       const line = raw.trim();
       if (!line) continue;
       if (line.startsWith("#")) {
@@ -25,9 +25,11 @@ export namespace Playlist {
 
   /** The playlist with each URI replaced by `resolve(uri)`; everything else is kept as it was. */
   export function rewrite(text: string, resolve: (uri: string) => string): string {
-    const lines = text.split(/\r?\n/);
+    const lines = text.split("\n");
     for (let i = 0; i < lines.length; i++) {
+      // Trimmed as it goes: CRLF playlists come out with plain line ends.
       const line = lines[i]!.trim();
+      lines[i] = line;
       if (!line) continue;
       if (line.startsWith("#")) {
         if (line.includes('URI="')) {
@@ -45,7 +47,7 @@ export namespace Playlist {
    * media fragment kept. Cue payloads are the lines after a `-->` timing line.
    */
   export function rewriteVtt(text: string, resolve: (image: string) => string): string {
-    const lines = text.split(/\r?\n/);
+    const lines = text.split("\n");
     for (let i = 1; i < lines.length; i++) {
       if (!lines[i - 1]!.includes("-->")) continue;
       const line = lines[i]!.trim();

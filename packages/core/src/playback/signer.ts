@@ -15,8 +15,11 @@ import { ObjectKeys } from "../storage/object-keys";
  */
 export interface Signer {
   readonly kind: "cloudfront" | "s3";
-  /** A function from an object key under `media/{videoId}/` to a URL that works until then. */
-  forVideo(videoId: string, expiresAt: number): Promise<(key: string) => Promise<string>>;
+  /**
+   * A function from an object key under `media/{videoId}/` to a URL that works until then:
+   * synchronous for CloudFront (string work only), a promise for S3 presigning.
+   */
+  forVideo(videoId: string, expiresAt: number): Promise<(key: string) => string | Promise<string>>;
 }
 
 export namespace Signer {
@@ -103,7 +106,7 @@ export namespace Signer {
           cache.set(id, query);
         }
         const signed = query;
-        return async (objectKey) => `${base}/${objectKey}?${signed}`;
+        return (objectKey) => `${base}/${objectKey}?${signed}`;
       },
     };
   }
