@@ -130,7 +130,7 @@ export namespace Chunked {
     const recorded = await VideoState.transition(video, {
       from: ["processing"],
       to: "processing",
-      set: { probe: Ingest.toProbe(probe), chunks: chunks.length },
+      set: { probe: Ingest.toProbe(probe), chunks: chunks.length, processingStartedAt: Date.now() },
       detail: {
         chunked: chunks.length,
         keyframeAligned: chunks.filter((c) => c.readFromMs === c.startMs).length,
@@ -246,6 +246,10 @@ export namespace Chunked {
       Dynamo.entities.video
         .patch({ videoId: video.videoId })
         .add({ chunksDone: [message.chunk.index] })
+        // A heartbeat on the ingest lease: while chunks finish, no sweep or redelivery takes the
+        // video over; once none has for RUSHES_PROCESSING_TIMEOUT_SECONDS, one may (re-split,
+        // done chunks skipped), and attempts bound that like any other ingest.
+        .set({ processingStartedAt: now })
         .composite({ owner: video.owner })
         .where((a, op) => op.eq(a.status, "processing"))
         .go({ response: "all_new" }),
