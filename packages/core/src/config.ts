@@ -26,6 +26,8 @@ export const ConfigSchema = z.object({
   RUSHES_MAX_ATTEMPTS: int(3),
   /** Hard wall-clock limit on any single ffmpeg/ffprobe run. */
   RUSHES_FFMPEG_TIMEOUT_SECONDS: int(840),
+  /** Largest frame (width × height) any decoder may produce: 8192², the probe's old side cap. */
+  RUSHES_MAX_FRAME_PIXELS: int(8192 * 8192),
   RUSHES_MEDIACONVERT_ROLE_ARN: z.string().optional(),
   RUSHES_MEDIACONVERT_ENDPOINT: z.string().url().optional(),
   RUSHES_MEDIACONVERT_QUEUE_ARN: z.string().optional(),
