@@ -49,7 +49,7 @@ async function frameCount(path: string) {
 /** Runs `fn` and reports the largest VmHWM of any ffmpeg this process started meanwhile. */
 async function peakFfmpegMB<T>(fn: () => Promise<T>) {
   const watch = watchTree(process.pid, 20);
-  const result = await fn().then(
+  const result: { value?: T; error?: unknown } = await fn().then(
     (value) => ({ value }),
     (error: unknown) => ({ error }),
   );
