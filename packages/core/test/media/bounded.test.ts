@@ -77,7 +77,7 @@ describe("a stream whose frames grow after the first (320x240, then 2048x2048)",
     const source = await writeResolutionChange(
       join(dir, "grow.ts"),
       { width: 320, height: 240 },
-      { width: 2048, height: 2048, seconds: 2 },
+      { width: 2048, height: 2048, seconds: 1 },
     );
     process.env.RUSHES_MAX_FRAME_PIXELS = String(640 * 480);
     Config.reset();
