@@ -24,7 +24,9 @@ function readTranscoder() {
  * FFmpeg 6.1.1, John Van Sickle's static Linux builds, where ffmpeg and ffprobe come out of one
  * tarball). They are installed only here, when deploying, never as a dependency: their install
  * scripts download, and `npm start` keeps the @ffmpeg-installer packages (see README). Exact
- * versions, because these packages move the ffmpeg release without a major version bump.
+ * versions, because these packages move the ffmpeg release without a major version bump. Both
+ * publish linux-arm64 builds too: changing `ffmpegArchitecture` switches the binaries with it.
+ * Functions without binaries run on arm64.
  */
 const ffmpegStatic = "5.3.0";
 const ffmpegArchitecture = "x86_64" as const;
@@ -123,9 +125,9 @@ const ingestRetries = 2; // Lambda's default for async invocations, spelled out:
 /*
  * Sized for 1080p sources. x264 uses every core it gets and Lambda's CPU grows with memory (1 vCPU
  * per 1,769 MB), so 10,240 MB (6 vCPU) costs about the same per minute of video as less memory
- * but finishes soonest, and the 15-minute cap is what binds. Measured with this ffmpeg: a 720p and
- * a 480p rendition from 1080p30 take 0.6 CPU-seconds per second of typical footage and up to 1.9
- * for very noisy footage. 840 s of ffmpeg on ~4.6 effective vCPU then covers ~35 minutes of the
+ * but finishes soonest, and the 15-minute cap is what binds. Measured with the local ffmpeg 4.x
+ * (6.1.1 not yet): a 720p and a 480p rendition from 1080p30 take 0.6 CPU-seconds per second of
+ * typical footage and up to 1.9 for very noisy footage. 840 s of ffmpeg on ~4.6 effective vCPU then covers ~35 minutes of the
  * worst case, hence a 30-minute duration cap with ffmpeg; MediaConvert keeps the default hour.
  * /tmp holds the source (at most `maxUploadBytes`, 5 GiB) and the renditions (about 1 GiB at the
  * cap): 10 GiB, Lambda's maximum. A larger upload limit would fill /tmp, ffmpeg would fail with
