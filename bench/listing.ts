@@ -10,12 +10,12 @@ type Harness = Awaited<ReturnType<typeof startHarness>>;
 export async function measureListing(h: Harness) {
   const owner = "bench-list";
   const key = await h.newKey(owner);
-  const [{ Dynamo }, { Video }, { Actor }, { createId }, { Keys }] = await Promise.all([
+  const [{ Dynamo }, { Video }, { Actor }, { createId }, { ObjectKeys }] = await Promise.all([
     import("@rushes/core/dynamo"),
     import("@rushes/core/video"),
     import("@rushes/core/actor"),
     import("@rushes/core/id"),
-    import("@rushes/core/storage/keys"),
+    import("@rushes/core/storage/object-keys"),
   ]);
 
   progress(
@@ -31,7 +31,7 @@ export async function measureListing(h: Harness) {
       const createdAt = now - (listing.videos - i) * 60_000;
       const videoId = createId("video", createdAt);
       ids.push(videoId);
-      items.push(seedItem(videoId, owner, createdAt, Keys));
+      items.push(seedItem(videoId, owner, createdAt, ObjectKeys));
     }
     const { unprocessed } = await Dynamo.entities.video.put(items).go({ concurrency: 4 });
     if (unprocessed.length) throw new Error(`${unprocessed.length} seed items were not written`);
@@ -118,7 +118,7 @@ function seedItem(
   videoId: string,
   owner: string,
   createdAt: number,
-  Keys: typeof import("@rushes/core/storage/keys").Keys,
+  ObjectKeys: typeof import("@rushes/core/storage/object-keys").ObjectKeys,
 ) {
   return {
     videoId,
@@ -127,7 +127,7 @@ function seedItem(
     filename: "camera-roll.mp4",
     contentType: "video/mp4",
     bytes: 48_000_000,
-    sourceKey: Keys.source(videoId),
+    sourceKey: ObjectKeys.source(videoId),
     status: "ready" as const,
     attempts: 1,
     probe: {
@@ -144,20 +144,20 @@ function seedItem(
         width: 1280,
         height: 720,
         bytes: 9_000_000,
-        key: Keys.rendition(videoId, "720p"),
+        key: ObjectKeys.rendition(videoId, "720p"),
       },
       {
         name: "480p",
         width: 854,
         height: 480,
         bytes: 4_000_000,
-        key: Keys.rendition(videoId, "480p"),
+        key: ObjectKeys.rendition(videoId, "480p"),
       },
     ],
     thumbnails: [300, 640, 1500, 1920].map((width) => ({
       width,
       height: Math.round((width * 9) / 16),
-      key: Keys.thumbnail(videoId, width),
+      key: ObjectKeys.thumbnail(videoId, width),
     })),
     uploadExpiresAt: createdAt + 3_600_000,
     createdAt,

@@ -1,16 +1,19 @@
-/** Error kinds a client may see; each maps to one HTTP status. */
-export const ErrorStatus = {
-  input: 400,
-  auth: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  too_large: 413,
-  unsupported: 415,
-  invalid: 422,
-} as const;
+/**
+ * What went wrong, in domain words. The API maps each kind to one HTTP status
+ * (packages/functions/src/api/error.ts); core never speaks HTTP.
+ */
+export const ErrorKinds = [
+  "input",
+  "auth",
+  "forbidden",
+  "not_found",
+  "conflict",
+  "too_large",
+  "unsupported",
+  "invalid",
+] as const;
 
-export type ErrorKind = keyof typeof ErrorStatus;
+export type ErrorKind = (typeof ErrorKinds)[number];
 
 export interface ErrorIssue {
   path: string;
@@ -27,10 +30,6 @@ export class VisibleError extends Error {
   ) {
     super(message);
     this.name = "VisibleError";
-  }
-
-  get status() {
-    return ErrorStatus[this.kind];
   }
 
   static fromZod(

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { Keys, Storage } from "../src/storage";
+import { ObjectKeys, Storage } from "../src/storage";
 
 // s3rver does not enforce POST policies, so the signed conditions are asserted exactly here.
 describe("Storage.presignPost", () => {
   it("signs exactly the key, the Content-Type and the declared size, with no ACL", async () => {
     const before = Date.now();
-    const key = Keys.source("vid_01jd7m3y8q4k6x2v9c0b5n1e7r");
+    const key = ObjectKeys.source("vid_01jd7m3y8q4k6x2v9c0b5n1e7r");
     const post = await Storage.presignPost({ key, contentType: "video/mp4", bytes: 12345 });
     expect(post.method).toBe("POST");
     expect(post.maxBytes).toBe(12345);
@@ -41,20 +41,24 @@ describe("Storage.presignPost", () => {
   });
 });
 
-describe("Keys", () => {
+describe("ObjectKeys", () => {
   it("parses only server-shaped source keys", () => {
     const id = "vid_01jd7m3y8q4k6x2v9c0b5n1e7r";
-    expect(Keys.parseSource(Keys.source(id))).toBe(id);
-    expect(Keys.parseSource(`uploads/${id}/source/../x`)).toBeUndefined();
-    expect(Keys.parseSource(`media/${id}/720p.mp4`)).toBeUndefined();
-    expect(Keys.parseSource("uploads/whatever/source")).toBeUndefined();
+    expect(ObjectKeys.parseSource(ObjectKeys.source(id))).toBe(id);
+    expect(ObjectKeys.parseSource(`uploads/${id}/source/../x`)).toBeUndefined();
+    expect(ObjectKeys.parseSource(`media/${id}/720p.mp4`)).toBeUndefined();
+    expect(ObjectKeys.parseSource("uploads/whatever/source")).toBeUndefined();
   });
 
   it("keeps outputs out of the uploads/ prefix", () => {
     const id = "vid_01jd7m3y8q4k6x2v9c0b5n1e7r";
-    for (const key of [Keys.rendition(id, "720p"), Keys.thumbnail(id, 300), Keys.clip("clp_x")]) {
-      expect(key.startsWith(Keys.uploadsPrefix)).toBe(false);
+    for (const key of [
+      ObjectKeys.rendition(id, "720p"),
+      ObjectKeys.thumbnail(id, 300),
+      ObjectKeys.clip("clp_x"),
+    ]) {
+      expect(key.startsWith(ObjectKeys.uploadsPrefix)).toBe(false);
     }
-    expect(Keys.clipThumbnail("clp_x", 640)).toBe("clips/clp_x/thumbnails/640.jpg");
+    expect(ObjectKeys.clipThumbnail("clp_x", 640)).toBe("clips/clp_x/thumbnails/640.jpg");
   });
 });

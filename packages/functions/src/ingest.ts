@@ -1,8 +1,23 @@
-// S3 ObjectCreated on uploads/: hands each new source to the ingest pipeline.
+// S3 ObjectCreated on uploads/: parses the bucket notification and hands each source to ingest.
 
+import { logger } from "@rushes/core/log";
+import { ObjectKeys } from "@rushes/core/storage";
 import { Ingest } from "@rushes/core/video/ingest";
 import type { S3Event } from "aws-lambda";
 
-export const handler = async (event: S3Event) => {
-  await Ingest.handleS3Event(event);
+/** S3 form-encodes keys in events: `+` for spaces, `%XX` for the rest. */
+export const decodeKey = (key: string) => decodeURIComponent(key.replace(/\+/g, " "));
+
+export const handler = async (event: S3Event | { Event?: string; Records?: unknown }) => {
+  // S3 sends one test event when the notification is first configured.
+  if ("Event" in event && event.Event === "s3:TestEvent") return;
+  for (const record of (event as S3Event).Records ?? []) {
+    const key = decodeKey(record.s3.object.key);
+    const videoId = ObjectKeys.parseSource(key);
+    if (!videoId) {
+      logger().warn({ key }, "ignoring object outside uploads/{videoId}/source");
+      continue;
+    }
+    await Ingest.run(videoId);
+  }
 };

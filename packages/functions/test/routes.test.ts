@@ -107,7 +107,7 @@ describe("auth", () => {
     expect(created.status).toBe(201);
     expect(created.body.key).toMatch(/^rk_/);
     const { Dynamo } = await import("@rushes/core/dynamo");
-    const { ApiKey } = await import("@rushes/core/key");
+    const { ApiKey } = await import("@rushes/core/apikey");
     const stored = await Dynamo.entities.apiKey
       .get({ keyHash: ApiKey.hash(created.body.key) })
       .go();

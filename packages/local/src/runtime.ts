@@ -145,10 +145,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     // S3 → ingest: asynchronous invocation, like a bucket notification, with the two local
     // slots shared fairly between the uploads' owners.
-    const [{ Keys }, { VideoState }, { Ingest }] = await Promise.all([
+    const [{ ObjectKeys }, { VideoState }, { decodeKey }] = await Promise.all([
       import("@rushes/core/storage"),
       import("@rushes/core/video"),
-      import("@rushes/core/video/ingest"),
+      import("@rushes/functions/ingest"),
     ]);
     const ingest = createAsyncInvoker<S3Event>({
       name: "ingest",
@@ -156,7 +156,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       log,
       describe: (event) => event.Records[0]?.s3.object.key ?? "event",
       group: async (event) => {
-        const videoId = Keys.parseSource(Ingest.decodeKey(event.Records[0]?.s3.object.key ?? ""));
+        const videoId = ObjectKeys.parseSource(decodeKey(event.Records[0]?.s3.object.key ?? ""));
         return (videoId && (await VideoState.load(videoId))?.owner) || "";
       },
     });
@@ -202,6 +202,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const requeued = await requeuePendingClips();
     if (requeued) log.info(`requeued ${requeued} pending clip(s)`);
     // S3 events are not kept across restarts: redeliver for uploads whose ingest never finished.
+    const { Ingest } = await import("@rushes/core/video/ingest");
     for (const videoId of await Ingest.unfinished()) {
       log.info(`redelivering the upload event of unfinished video ${videoId}`);
       ingest.push(redelivery(names.bucket, `uploads/${videoId}/source`));

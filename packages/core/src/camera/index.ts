@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { Actor } from "../actor";
+import { conditional } from "../conditional";
 import { Dynamo } from "../dynamo";
-import { conditional } from "../dynamo-errors";
 import { notFound, VisibleError } from "../error";
 import { fn } from "../fn";
 import { createId } from "../id";

@@ -1,8 +1,9 @@
 import type { EntityItem } from "electrodb";
 import * as z from "zod";
-import type { ClipEntity } from "../dynamo";
 import { isId } from "../id";
+import { ErrorInfo } from "../shapes";
 import { Instant, PageInput, Thumbnail } from "../video/schema";
+import type { ClipEntity } from "./entity";
 
 export type ClipItem = EntityItem<typeof ClipEntity>;
 
@@ -52,7 +53,7 @@ export const Info = z
       })
       .optional(),
     thumbnails: z.array(Thumbnail),
-    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    error: ErrorInfo.optional(),
     updatedAt: z.string(),
   })
   .meta({ id: "Clip" });

@@ -1,11 +1,11 @@
 import { join } from "node:path";
+import { conditional } from "../conditional";
 import { Config } from "../config";
 import { Dynamo } from "../dynamo";
-import { conditional } from "../dynamo-errors";
 import { Events } from "../event";
 import { logger } from "../log";
 import { Cut, MediaError, Segments, withWorkDir } from "../media";
-import { Keys, Storage } from "../storage";
+import { ObjectKeys, Storage } from "../storage";
 import type { VideoItem } from "../video/schema";
 import { Clip } from "./index";
 import type { ClipItem, Status } from "./schema";
@@ -127,11 +127,11 @@ export namespace ClipWorker {
         workDir: dir,
         thumbnailWidths: Config.get().RUSHES_THUMBNAIL_WIDTHS,
       });
-      const key = Keys.clip(clip.clipId);
+      const key = ObjectKeys.clip(clip.clipId);
       await Storage.upload(key, result.path, "video/mp4");
       const thumbnails = [];
       for (const t of result.thumbnails) {
-        const thumbKey = Keys.clipThumbnail(clip.clipId, t.width);
+        const thumbKey = ObjectKeys.clipThumbnail(clip.clipId, t.width);
         await Storage.upload(thumbKey, t.path, "image/jpeg");
         thumbnails.push({ width: t.width, height: t.height, key: thumbKey });
       }
@@ -209,7 +209,7 @@ export namespace ClipWorker {
         ? { clip: { key: clip.output.key, url: await Storage.presignGet(clip.output.key) } }
         : {}),
       ...(widths.length
-        ? { thumbnail: { key: Keys.clipThumbnailPattern(clip.clipId), sizes: widths } }
+        ? { thumbnail: { key: ObjectKeys.clipThumbnailPattern(clip.clipId), sizes: widths } }
         : {}),
       ...(clip.error ? { error: clip.error } : {}),
     });

@@ -3,24 +3,21 @@ import { Resource } from "sst";
 import * as z from "zod";
 import { Aws } from "../aws";
 import { logger } from "../log";
+import { ErrorInfo, Rendition, Thumbnail } from "../shapes";
 
 /**
  * Domain events published on the `Events` SNS topic. One zod schema per type, one envelope
  * everywhere: `{type, id, at, properties}`. Subscribers filter on the `type` message attribute.
  */
 export namespace Events {
-  const thumbnail = z.object({ width: z.number(), height: z.number(), key: z.string() });
-
   const VideoProperties = z.object({
     videoId: z.string(),
     owner: z.string(),
     status: z.string(),
     bucket: z.string(),
-    error: z.object({ code: z.string(), message: z.string() }).optional(),
-    renditions: z
-      .array(z.object({ name: z.string(), width: z.number(), height: z.number(), key: z.string() }))
-      .optional(),
-    thumbnails: z.array(thumbnail).optional(),
+    error: ErrorInfo.optional(),
+    renditions: z.array(Rendition.omit({ bytes: true })).optional(),
+    thumbnails: z.array(Thumbnail).optional(),
     durationMs: z.number().optional(),
   });
 
@@ -34,7 +31,7 @@ export namespace Events {
     bucket: z.string(),
     clip: z.object({ key: z.string(), url: z.string() }).optional(),
     thumbnail: z.object({ key: z.string(), sizes: z.array(z.number()) }).optional(),
-    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    error: ErrorInfo.optional(),
   });
 
   export const Definitions = {

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { Aws } from "../aws";
-import { Keys } from "../storage/keys";
+import { ObjectKeys } from "../storage/object-keys";
 import { MediaError } from "./error";
 import type { Rendition, Thumbnail } from "./transcoder";
 
@@ -67,7 +67,7 @@ export namespace MediaConvertCompletion {
 
     const renditions: Rendition[] = [];
     const thumbnails: Thumbnail[] = [];
-    const prefix = Keys.mediaPrefix(videoId);
+    const prefix = ObjectKeys.mediaPrefix(videoId);
     for (const output of detail.outputGroupDetails.flatMap((g) => g.outputDetails)) {
       for (const path of output.outputFilePaths) {
         const key = path.replace(/^s3:\/\/[^/]+\//, "");

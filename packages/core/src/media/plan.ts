@@ -1,4 +1,4 @@
-import { Keys } from "../storage/keys";
+import { ObjectKeys } from "../storage/object-keys";
 import type { Probe } from "./probe";
 
 /** What one video turns into, and where each output lands. Both transcoders follow it. */
@@ -24,12 +24,12 @@ export namespace Plan {
       videoId,
       renditions: renditionSizes(probe).map((r) => ({
         ...r,
-        key: Keys.rendition(videoId, r.name),
+        key: ObjectKeys.rendition(videoId, r.name),
         maxBitrate: maxBitrate(Math.min(r.width, r.height)),
       })),
       thumbnails: thumbnailSizes(probe, thumbnailWidths).map((t) => ({
         ...t,
-        key: Keys.thumbnail(videoId, t.width),
+        key: ObjectKeys.thumbnail(videoId, t.width),
       })),
       thumbnailAtMs: thumbnailAt(probe.durationMs),
       audio: Boolean(probe.audioCodec),

@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import * as z from "zod";
 import { Config } from "../config";
+import { ProbeInfo } from "../shapes";
 import { Codecs } from "./codecs";
 import { MediaError } from "./error";
 import { Ffmpeg } from "./ffmpeg";
@@ -10,19 +11,7 @@ import { Ffmpeg } from "./ffmpeg";
  * permanent MediaError) whatever is not a playable video in an accepted container.
  */
 export namespace Probe {
-  export const Info = z.object({
-    durationMs: z.number().int().nonnegative(),
-    /** Display size: sample aspect ratio and rotation applied. */
-    width: z.number().int().positive(),
-    height: z.number().int().positive(),
-    videoCodec: z.string(),
-    audioCodec: z.string().optional(),
-    fps: z.number().positive().optional(),
-    /** ffprobe's `format_name`, e.g. "mov,mp4,m4a,3gp,3g2,mj2"; it picks the demuxer later. */
-    formatName: z.string(),
-    /** Display-matrix rotation in degrees, 0..359; only present when non-zero. */
-    rotation: z.number().int().optional(),
-  });
+  export const Info = ProbeInfo;
   export type Info = z.infer<typeof Info>;
 
   /** Info plus what cutting needs to address timestamps inside the file. */

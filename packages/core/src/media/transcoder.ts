@@ -22,8 +22,9 @@ export type TranscodeJob = {
   plan: Plan;
 };
 
-export type Rendition = { name: string; width: number; height: number; bytes: number; key: string };
-export type Thumbnail = { width: number; height: number; key: string };
+export type { Rendition, Thumbnail } from "../shapes";
+
+import type { Rendition, Thumbnail } from "../shapes";
 
 /** ffmpeg finishes in-process; MediaConvert finishes later, through its completion event. */
 export type TranscodeOutcome =

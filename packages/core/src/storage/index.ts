@@ -14,7 +14,7 @@ import { Resource } from "sst";
 import { Aws } from "../aws";
 import { Config } from "../config";
 
-export { Keys } from "./keys";
+export { ObjectKeys } from "./object-keys";
 
 export namespace Storage {
   export const bucket = () => Resource.Media.name;

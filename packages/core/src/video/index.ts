@@ -5,7 +5,7 @@ import { Dynamo } from "../dynamo";
 import { notFound, VisibleError } from "../error";
 import { fn } from "../fn";
 import { createId } from "../id";
-import { Keys, Storage } from "../storage";
+import { ObjectKeys, Storage } from "../storage";
 import {
   CreateInput,
   EventInfo,
@@ -58,7 +58,7 @@ export namespace Video {
         project: input.project,
         step: input.step,
         uploader: input.uploader,
-        sourceKey: Keys.source(videoId),
+        sourceKey: ObjectKeys.source(videoId),
         status: "awaiting_upload",
         uploadExpiresAt: now + expires * 1000,
         createdAt: now,
@@ -80,7 +80,7 @@ export namespace Video {
       now,
     );
     const upload = await Storage.presignPost({
-      key: Keys.source(videoId),
+      key: ObjectKeys.source(videoId),
       contentType: input.contentType,
       bytes: input.bytes,
     });
@@ -137,7 +137,7 @@ export namespace Video {
   /** Deletes the source, every output and the record with its history. */
   export async function remove(videoId: string) {
     const item = await owned(videoId);
-    await Storage.removePrefixes([`uploads/${videoId}/`, Keys.mediaPrefix(videoId)]);
+    await Storage.removePrefixes([`uploads/${videoId}/`, ObjectKeys.mediaPrefix(videoId)]);
     const { data: events } = await Dynamo.entities.videoEvent.query
       .byId({ videoId })
       .go({ pages: "all", attributes: ["videoId", "eventId"] });

@@ -1,6 +1,5 @@
 import { statfs } from "node:fs/promises";
 import { join } from "node:path";
-import type { S3Event } from "aws-lambda";
 import { Config } from "../config";
 import { Dynamo } from "../dynamo";
 import { Events } from "../event";
@@ -14,7 +13,7 @@ import {
   transcoder,
   withWorkDir,
 } from "../media";
-import { Keys, Storage } from "../storage";
+import { Storage } from "../storage";
 import type { VideoItem } from "./schema";
 import { VideoState } from "./state";
 
@@ -24,22 +23,6 @@ import { VideoState } from "./state";
  * neither ever retries forever.
  */
 export namespace Ingest {
-  /** S3 URL-encodes keys in events, with `+` for spaces. */
-  export const decodeKey = (key: string) => decodeURIComponent(key.replace(/\+/g, " "));
-
-  export async function handleS3Event(event: S3Event | { Event?: string; Records?: unknown }) {
-    if ("Event" in event && event.Event === "s3:TestEvent") return;
-    for (const record of (event as S3Event).Records ?? []) {
-      const key = decodeKey(record.s3.object.key);
-      const videoId = Keys.parseSource(key);
-      if (!videoId) {
-        logger().warn({ key }, "ignoring object outside uploads/{videoId}/source");
-        continue;
-      }
-      await run(videoId);
-    }
-  }
-
   export async function run(videoId: string) {
     const log = logger().child({ videoId });
     const lease = await VideoState.lease(videoId);

@@ -1,7 +1,13 @@
 import type { EntityItem } from "electrodb";
 import * as z from "zod";
-import type { VideoEntity } from "../dynamo";
 import { isId } from "../id";
+import {
+  ErrorInfo,
+  ProbeInfo,
+  Rendition as StoredRendition,
+  Thumbnail as StoredThumbnail,
+} from "../shapes";
+import type { VideoEntity } from "./entity";
 
 export type VideoItem = EntityItem<typeof VideoEntity>;
 
@@ -34,32 +40,19 @@ const Slug = z
   .max(100)
   .regex(/^[^/\n\r\t]+$/, "must not contain slashes or control characters");
 
-export const ErrorInfo = z.object({ code: z.string(), message: z.string() });
-
-export const Probe = z.object({
-  durationMs: z.number(),
-  width: z.number(),
-  height: z.number(),
-  videoCodec: z.string(),
-  audioCodec: z.string().optional(),
-  fps: z.number().optional(),
+/** The part of the probe a client sees. */
+export const Probe = ProbeInfo.pick({
+  durationMs: true,
+  width: true,
+  height: true,
+  videoCodec: true,
+  audioCodec: true,
+  fps: true,
 });
 
-export const Rendition = z.object({
-  name: z.string(),
-  width: z.number(),
-  height: z.number(),
-  bytes: z.number(),
-  key: z.string(),
-  url: z.string().optional(),
-});
-
-export const Thumbnail = z.object({
-  width: z.number(),
-  height: z.number(),
-  key: z.string(),
-  url: z.string().optional(),
-});
+/** Stored shapes, plus a presigned `url` where the API signs one. */
+export const Rendition = StoredRendition.extend({ url: z.string().optional() });
+export const Thumbnail = StoredThumbnail.extend({ url: z.string().optional() });
 
 export const Info = z
   .object({

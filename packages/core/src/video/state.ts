@@ -1,6 +1,6 @@
+import { conditional } from "../conditional";
 import { Config } from "../config";
 import { Dynamo } from "../dynamo";
-import { conditional } from "../dynamo-errors";
 import { createId } from "../id";
 import { logger } from "../log";
 import type { Status, VideoItem } from "./schema";

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Aws } from "../../src/aws";
 import { Config } from "../../src/config";
 import { MediaConvert, MediaError, Plan, type Probe, type TranscodeJob } from "../../src/media";
-import { Keys } from "../../src/storage/keys";
+import { ObjectKeys } from "../../src/storage/object-keys";
 import { startS3 } from "./s3";
 
 const fixture = (name: string) =>
@@ -29,7 +29,7 @@ function job(extra: Partial<Probe.Info> = {}): TranscodeJob {
   return {
     videoId,
     bucket: "rushes-prod-media",
-    sourceKey: Keys.source(videoId),
+    sourceKey: ObjectKeys.source(videoId),
     sourcePath: "/tmp/unused",
     workDir: "/tmp/unused",
     probe,
@@ -77,13 +77,13 @@ describe("MediaConvert.buildJob", () => {
     const destination = (i: number) =>
       groups[i]!.OutputGroupSettings!.FileGroupSettings!.Destination;
 
-    // Renditions: destination base + ".mp4" is exactly Keys.rendition.
+    // Renditions: destination base + ".mp4" is exactly ObjectKeys.rendition.
     for (const [i, name, width, height] of [
       [0, "720p", 1280, 720],
       [1, "480p", 854, 480],
     ] as const) {
       expect(`${destination(i)}.mp4`).toBe(
-        `s3://rushes-prod-media/${Keys.rendition(videoId, name)}`,
+        `s3://rushes-prod-media/${ObjectKeys.rendition(videoId, name)}`,
       );
       const output = groups[i]!.Outputs![0]!;
       expect(output.Extension).toBe("mp4");
@@ -254,7 +254,7 @@ describe("MediaConvert.finish", () => {
       await client.send(
         new PutObjectCommand({
           Bucket: "rushes-prod-media",
-          Key: Keys.rendition(videoId, name),
+          Key: ObjectKeys.rendition(videoId, name),
           Body: Buffer.alloc(bytes),
         }),
       );

@@ -13,7 +13,7 @@ export const auth = createMiddleware(async (c, next) => {
     );
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   // Loaded on first use: key lookups bring ElectroDB and the DynamoDB client.
-  const { ApiKey } = await import("@rushes/core/key");
+  const { ApiKey } = await import("@rushes/core/apikey");
   const actor = match?.[1] ? await ApiKey.authenticate(match[1]) : undefined;
   if (!actor) throw new VisibleError("auth", "invalid_key", "The API key is not valid");
   await Actor.provide(actor, () => next());

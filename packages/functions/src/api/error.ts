@@ -1,7 +1,19 @@
-import { VisibleError } from "@rushes/core/error";
+import { type ErrorKind, VisibleError } from "@rushes/core/error";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** The one place a domain error kind becomes an HTTP status. */
+export const statusOf = {
+  input: 400,
+  auth: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unsupported: 415,
+  invalid: 422,
+} as const satisfies Record<ErrorKind, ContentfulStatusCode>;
 
 const httpCodes: Record<number, string> = {
   400: "bad_request",
@@ -21,7 +33,7 @@ const isZodError = (error: Error): error is ZodLike =>
 /** The single error mapper: known errors become 4xx JSON; anything else an opaque 500. */
 export async function onError(error: Error, c: Context) {
   if (error instanceof VisibleError) {
-    return c.json({ error: error.toJSON() }, error.status as ContentfulStatusCode);
+    return c.json({ error: error.toJSON() }, statusOf[error.kind]);
   }
   if (isZodError(error)) {
     return c.json({ error: VisibleError.fromZod(error).toJSON() }, 400);

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { validate } from "./validate";
 
-const core = () => import("@rushes/core/key");
+const core = () => import("@rushes/core/apikey");
 
 export const keys = new Hono().post(
   "/",

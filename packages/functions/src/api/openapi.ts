@@ -1,6 +1,6 @@
+import { ApiKey } from "@rushes/core/apikey";
 import { Camera } from "@rushes/core/camera";
 import { Clip } from "@rushes/core/clip";
-import { ApiKey } from "@rushes/core/key";
 import { Video } from "@rushes/core/video";
 import * as z from "zod";
 

@@ -5,7 +5,7 @@ import { isId } from "../id";
  * client can never choose where its bytes land. Uploads live under `uploads/` (the only prefix
  * that triggers ingest); outputs live under `media/` and `clips/`, so outputs never re-trigger it.
  */
-export namespace Keys {
+export namespace ObjectKeys {
   export const uploadsPrefix = "uploads/";
 
   export const source = (videoId: string) => `uploads/${videoId}/source`;

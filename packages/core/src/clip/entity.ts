@@ -1,0 +1,50 @@
+import { Entity } from "electrodb";
+import { errorAttribute, service, thumbnailsAttribute } from "../attributes";
+import { Statuses } from "./schema";
+
+export const ClipEntity = new Entity({
+  model: { entity: "clip", version: "1", service },
+  attributes: {
+    clipId: { type: "string", required: true, readOnly: true },
+    owner: { type: "string", required: true, readOnly: true },
+    cameraId: { type: "string", required: true, readOnly: true },
+    startAt: { type: "number", required: true, readOnly: true },
+    endAt: { type: "number", required: true, readOnly: true },
+    accuracy: { type: ["exact", "fast"] as const, required: true, readOnly: true },
+    status: { type: Statuses, required: true },
+    attempts: { type: "number", default: 0 },
+    processingStartedAt: { type: "number" },
+    requestedAt: { type: "number", required: true, readOnly: true },
+    output: {
+      type: "map",
+      properties: {
+        key: { type: "string", required: true },
+        bytes: { type: "number", required: true },
+        durationMs: { type: "number", required: true },
+      },
+    },
+    thumbnails: thumbnailsAttribute,
+    sources: { type: "list", items: { type: "string" } },
+    error: errorAttribute,
+    updatedAt: { type: "number", watch: "*", default: () => Date.now(), set: () => Date.now() },
+  },
+  indexes: {
+    byId: { pk: { field: "pk", composite: ["clipId"] }, sk: { field: "sk", composite: [] } },
+    byOwner: {
+      index: "gsi1",
+      pk: { field: "gsi1pk", composite: ["owner"] },
+      sk: { field: "gsi1sk", composite: ["clipId"] },
+    },
+    byCamera: {
+      index: "gsi2",
+      pk: { field: "gsi2pk", composite: ["owner", "cameraId"] },
+      sk: { field: "gsi2sk", composite: ["clipId"] },
+    },
+    // Lets the local runtime (and an operator) find clips still pending after a restart.
+    byStatus: {
+      index: "gsi4",
+      pk: { field: "gsi4pk", composite: ["status"] },
+      sk: { field: "gsi4sk", composite: ["clipId"] },
+    },
+  },
+});

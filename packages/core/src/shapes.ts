@@ -1,0 +1,42 @@
+import * as z from "zod";
+
+/**
+ * Shapes that several domains share: each is defined once here and reused (through `.extend`,
+ * `.pick` or `z.infer`) by the API schemas, the events, the transcoders and the entities' types.
+ */
+
+/** Why a video or clip was rejected or failed. */
+export const ErrorInfo = z
+  .object({ code: z.string(), message: z.string() })
+  .meta({ id: "ErrorInfo" });
+export type ErrorInfo = z.infer<typeof ErrorInfo>;
+
+/** One stored JPEG still. */
+export const Thumbnail = z.object({ width: z.number(), height: z.number(), key: z.string() });
+export type Thumbnail = z.infer<typeof Thumbnail>;
+
+/** One stored MP4 rendition. */
+export const Rendition = z.object({
+  name: z.string(),
+  width: z.number(),
+  height: z.number(),
+  bytes: z.number(),
+  key: z.string(),
+});
+export type Rendition = z.infer<typeof Rendition>;
+
+/** What ffprobe told us about a source; `Probe.file` in core/media produces it. */
+export const ProbeInfo = z.object({
+  durationMs: z.number().int().nonnegative(),
+  /** Display size: sample aspect ratio and rotation applied. */
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  videoCodec: z.string(),
+  audioCodec: z.string().optional(),
+  fps: z.number().positive().optional(),
+  /** ffprobe's `format_name`, e.g. "mov,mp4,m4a,3gp,3g2,mj2"; it picks the demuxer later. */
+  formatName: z.string(),
+  /** Display-matrix rotation in degrees, 0..359; only present when non-zero. */
+  rotation: z.number().int().optional(),
+});
+export type ProbeInfo = z.infer<typeof ProbeInfo>;

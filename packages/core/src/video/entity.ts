@@ -1,0 +1,127 @@
+import { Entity } from "electrodb";
+import { errorAttribute, service, thumbnailsAttribute } from "../attributes";
+import { Statuses } from "./schema";
+
+/*
+ * Every key that an API reaches is scoped by owner, so a guessed id from another owner can only
+ * ever miss.
+ */
+export const VideoEntity = new Entity({
+  model: { entity: "video", version: "1", service },
+  attributes: {
+    videoId: { type: "string", required: true, readOnly: true },
+    owner: { type: "string", required: true, readOnly: true },
+    title: { type: "string" },
+    project: { type: "string", readOnly: true },
+    step: { type: "string", readOnly: true },
+    uploader: { type: "string" },
+    filename: { type: "string", required: true, readOnly: true },
+    contentType: { type: "string", required: true, readOnly: true },
+    /** Declared by the client at presign time; ingest re-checks the real size against it. */
+    bytes: { type: "number", required: true, readOnly: true },
+    sourceKey: { type: "string", required: true, readOnly: true },
+    status: { type: Statuses, required: true },
+    error: errorAttribute,
+    attempts: { type: "number", default: 0 },
+    processingStartedAt: { type: "number" },
+    transcodeJobId: { type: "string" },
+    probe: {
+      type: "map",
+      properties: {
+        durationMs: { type: "number", required: true },
+        width: { type: "number", required: true },
+        height: { type: "number", required: true },
+        videoCodec: { type: "string", required: true },
+        audioCodec: { type: "string" },
+        fps: { type: "number" },
+        formatName: { type: "string" },
+        rotation: { type: "number" },
+      },
+    },
+    renditions: {
+      type: "list",
+      items: {
+        type: "map",
+        properties: {
+          name: { type: "string", required: true },
+          width: { type: "number", required: true },
+          height: { type: "number", required: true },
+          bytes: { type: "number", required: true },
+          key: { type: "string", required: true },
+        },
+      },
+    },
+    thumbnails: thumbnailsAttribute,
+    projectScope: { type: "string", readOnly: true, hidden: true },
+    projectSort: { type: "string", readOnly: true, hidden: true },
+    stepScope: { type: "string", readOnly: true, hidden: true },
+    stepSort: { type: "string", readOnly: true, hidden: true },
+    cameraScope: { type: "string", readOnly: true, hidden: true },
+    cameraId: { type: "string", readOnly: true },
+    /** Epoch ms. Fixed-width (13 digits) so the string sort key orders numerically. */
+    recordedAt: { type: "number", readOnly: true },
+    endsAt: { type: "number" },
+    uploadExpiresAt: { type: "number", required: true, readOnly: true },
+    createdAt: { type: "number", required: true, readOnly: true },
+    updatedAt: { type: "number", watch: "*", default: () => Date.now(), set: () => Date.now() },
+  },
+  indexes: {
+    // The video and its events share a partition: one query returns the record and its history.
+    byId: {
+      collection: "history",
+      pk: { field: "pk", composite: ["videoId"] },
+      sk: { field: "sk", composite: [] },
+    },
+    // ULIDs sort by creation time, so descending videoId is newest first.
+    byOwner: {
+      index: "gsi1",
+      pk: { field: "gsi1pk", composite: ["owner"] },
+      sk: { field: "gsi1sk", composite: ["videoId"] },
+    },
+    // Sparse: only videos with a project (and step) are here. ElectroDB refuses a key whose
+    // composites are only partly present, so each sparse index has its own pair of attributes,
+    // set together at create: *Scope = "owner/project[/step]", *Sort = videoId.
+    byProject: {
+      index: "gsi2",
+      condition: (attr) => attr.projectScope !== undefined,
+      pk: { field: "gsi2pk", composite: ["projectScope"] },
+      sk: { field: "gsi2sk", composite: ["projectSort"] },
+    },
+    byStep: {
+      index: "gsi3",
+      condition: (attr) => attr.stepScope !== undefined,
+      pk: { field: "gsi3pk", composite: ["stepScope"] },
+      sk: { field: "gsi3sk", composite: ["stepSort"] },
+    },
+    byStatus: {
+      index: "gsi4",
+      pk: { field: "gsi4pk", composite: ["owner", "status"] },
+      sk: { field: "gsi4sk", composite: ["videoId"] },
+    },
+    // Recordings: a camera's footage ordered by when it was recorded, for clip cutting.
+    byCamera: {
+      index: "gsi5",
+      condition: (attr) => attr.cameraScope !== undefined,
+      pk: { field: "gsi5pk", composite: ["cameraScope"] },
+      sk: { field: "gsi5sk", composite: ["recordedAt"] },
+    },
+  },
+});
+
+export const VideoEventEntity = new Entity({
+  model: { entity: "videoEvent", version: "1", service },
+  attributes: {
+    videoId: { type: "string", required: true, readOnly: true },
+    eventId: { type: "string", required: true, readOnly: true },
+    type: { type: "string", required: true, readOnly: true },
+    at: { type: "number", required: true, readOnly: true },
+    detail: { type: "any" },
+  },
+  indexes: {
+    byId: {
+      collection: "history",
+      pk: { field: "pk", composite: ["videoId"] },
+      sk: { field: "sk", composite: ["eventId"] },
+    },
+  },
+});
