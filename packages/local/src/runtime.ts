@@ -126,6 +126,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       for (const client of Object.values(clients)) client.destroy();
     });
     await ensureTable(clients.dynamo, tableDefinition(), log);
+    await migrateKeys(log);
     await ensureBucket(clients.s3);
     const maxReceiveCount = options.queue?.maxReceiveCount ?? 5;
     const provisioned = await ensureMessaging(clients.sqs, clients.sns, {
@@ -272,6 +273,19 @@ function redelivery(bucket: string, key: string): S3Event {
       },
     ],
   };
+}
+
+/**
+ * Data written before keys became case-exact has lower-cased keys that today's queries miss;
+ * rewrite it before anything reads the table. A no-op (one scan) once done.
+ */
+async function migrateKeys(log: Log) {
+  const { KeyMigration } = await import("@rushes/core/key-migration");
+  const { rewritten, skipped } = await KeyMigration.run();
+  if (rewritten) log.info(`rewrote ${rewritten} item(s) to case-exact keys`);
+  if (skipped) {
+    log.warn(`${skipped} item(s) could not be given case-exact keys and stay unreachable`);
+  }
 }
 
 async function requeuePendingClips(): Promise<number> {

@@ -3,6 +3,7 @@ import { conditional } from "../conditional";
 import { Config } from "../config";
 import { Dynamo } from "../dynamo";
 import { Events } from "../event";
+import { exactly } from "../exact";
 import { logger } from "../log";
 import { Cut, MediaError, Segments, withWorkDir } from "../media";
 import { ObjectKeys, Storage } from "../storage";
@@ -99,7 +100,12 @@ export namespace ClipWorker {
       .between({ recordedAt: Math.max(0, clip.startAt - longest) }, { recordedAt: clip.endAt })
       .where((a, op) => `${op.eq(a.status, "ready")} AND ${op.gt(a.endsAt, clip.startAt)}`)
       .go({ pages: "all" });
-    return (data as VideoItem[]).filter((v) => v.renditions?.length && v.probe);
+    const recordings = exactly(
+      data as VideoItem[],
+      { owner: clip.owner, cameraId: clip.cameraId },
+      "recordings",
+    );
+    return recordings.filter((v) => v.renditions?.length && v.probe);
   }
 
   async function cut(clip: ClipItem, recordings: VideoItem[]) {

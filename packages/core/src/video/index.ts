@@ -3,9 +3,11 @@ import { Config } from "../config";
 import { Cursor } from "../cursor";
 import { Dynamo } from "../dynamo";
 import { notFound, VisibleError } from "../error";
+import { exactly } from "../exact";
 import { fn } from "../fn";
 import { createId } from "../id";
 import { ObjectKeys, Storage } from "../storage";
+import { Time } from "../time";
 import {
   CreateInput,
   EventInfo,
@@ -116,7 +118,12 @@ export namespace Video {
       : input.status
         ? await video.query.byStatus({ owner, status: input.status }).go(options)
         : await video.query.byOwner({ owner }).go(options);
-    const data = await Promise.all(page.data.map((item) => expireIfStale(item as VideoItem)));
+    const mine = exactly(
+      page.data as VideoItem[],
+      { owner, project: input.project, step: input.step },
+      "videos",
+    );
+    const data = await Promise.all(mine.map((item) => expireIfStale(item)));
     return {
       data: await Promise.all(data.map((item) => withPoster(serialize(item)))),
       cursor: Cursor.encode(scope, page.cursor),
@@ -129,7 +136,7 @@ export namespace Video {
     return data.map((e) => ({
       id: e.eventId,
       type: e.type,
-      at: new Date(e.at).toISOString(),
+      at: Time.isoOrEpoch(e.at),
       ...(e.detail === undefined ? {} : { detail: e.detail }),
     }));
   }
@@ -166,7 +173,8 @@ export namespace Video {
   }
 
   export function serialize(item: VideoItem): Info {
-    const iso = (ms: number) => new Date(ms).toISOString();
+    const recordedAt = Time.iso(item.recordedAt);
+    const endsAt = Time.iso(item.endsAt);
     return {
       id: item.videoId,
       status: item.status as Status,
@@ -193,19 +201,13 @@ export namespace Video {
       source: { key: item.sourceKey },
       renditions: item.renditions ?? [],
       thumbnails: item.thumbnails ?? [],
-      ...(item.cameraId && item.recordedAt !== undefined
-        ? {
-            camera: {
-              cameraId: item.cameraId,
-              recordedAt: iso(item.recordedAt),
-              ...(item.endsAt ? { endsAt: iso(item.endsAt) } : {}),
-            },
-          }
+      ...(item.cameraId && recordedAt
+        ? { camera: { cameraId: item.cameraId, recordedAt, ...(endsAt ? { endsAt } : {}) } }
         : {}),
       attempts: item.attempts ?? 0,
-      uploadExpiresAt: iso(item.uploadExpiresAt),
-      createdAt: iso(item.createdAt),
-      updatedAt: iso(item.updatedAt ?? item.createdAt),
+      uploadExpiresAt: Time.isoOrEpoch(item.uploadExpiresAt),
+      createdAt: Time.isoOrEpoch(item.createdAt),
+      updatedAt: Time.isoOrEpoch(item.updatedAt ?? item.createdAt),
     };
   }
 
