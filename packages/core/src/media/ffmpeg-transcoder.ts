@@ -7,7 +7,7 @@ import { Ffmpeg } from "./ffmpeg";
 import type { Plan } from "./plan";
 import type { Probe } from "./probe";
 import { Thumbnails } from "./thumbnails";
-import { contentTypes, type TranscodeJob, type Transcoder } from "./transcoder";
+import { contentTypes, freeBytes, type TranscodeJob, type Transcoder } from "./transcoder";
 
 /**
  * The default adapter: one ffmpeg run, one decode, every output. A `split` feeds each rendition
@@ -73,7 +73,12 @@ export namespace FfmpegTranscoder {
             return { width: t.width, height: t.height, key: t.key };
           }),
         );
-        return { kind: "complete", renditions, thumbnails };
+        return { kind: "complete", renditions, thumbnails, report: { transcoder: "ffmpeg" } };
+      },
+      // The source, two renditions and thumbnails must fit in /tmp (Lambda's is sized in infra).
+      async scratchShortage(dir, bytes) {
+        if (bytes * 2.2 <= (await freeBytes(dir))) return undefined;
+        return `Not enough temporary space for a ${bytes}-byte source`;
       },
     };
   }

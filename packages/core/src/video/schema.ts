@@ -21,6 +21,9 @@ export const Statuses = [
   "expired",
 ] as const;
 export type Status = (typeof Statuses)[number];
+
+/** Unfinished uploads become `expired` this long after the presigned POST stops working. */
+export const uploadGraceMs = 15 * 60 * 1000;
 export const Status = z.enum(Statuses);
 
 /**
