@@ -55,10 +55,9 @@ afterAll(async () => {
 const waitForJob = async (id: string) => {
   const { VideoState } = await import("@rushes/core/video");
   return waitUntil(
-    async () => (await VideoState.load(id))?.transcodeJobId,
     () => `no job recorded for ${id}`,
-    30_000,
-    100,
+    async () => (await VideoState.load(id))?.transcodeJobId,
+    { timeoutMs: 30_000, intervalMs: 100 },
   );
 };
 

@@ -26,9 +26,6 @@ export namespace Video {
   export const Schema = { Info, CreateInput, ListInput, VideoId, EventInfo };
   export type Info = import("./schema").Info;
 
-  /** Unfinished uploads become `expired` this long after the presigned POST stops working. */
-  const expiryGraceMs = 15 * 60 * 1000;
-
   export const create = fn(CreateInput, async (input) => {
     const owner = Actor.owner();
     const { RUSHES_MAX_UPLOAD_BYTES: max, RUSHES_UPLOAD_EXPIRES_SECONDS: expires } = Config.get();
@@ -161,7 +158,8 @@ export namespace Video {
   }
 
   async function expireIfStale(item: VideoItem): Promise<VideoItem> {
-    if (item.status !== "awaiting_upload" || Date.now() < item.uploadExpiresAt + expiryGraceMs) {
+    const graceMs = Config.get().RUSHES_UPLOAD_GRACE_SECONDS * 1000;
+    if (item.status !== "awaiting_upload" || Date.now() < item.uploadExpiresAt + graceMs) {
       return item;
     }
     const expired = await VideoState.transition(item, {
