@@ -13,6 +13,11 @@ const bool = (fallback: boolean) =>
 export const ConfigSchema = z.object({
   RUSHES_MAX_UPLOAD_BYTES: int(5 * GiB),
   RUSHES_UPLOAD_EXPIRES_SECONDS: int(3600),
+  /**
+   * An upload S3 accepted just before the presign expired may still be arriving: a video waits
+   * this long past the expiry before it reads `expired`.
+   */
+  RUSHES_UPLOAD_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(900),
   RUSHES_DOWNLOAD_EXPIRES_SECONDS: int(900),
   RUSHES_MAX_DURATION_SECONDS: int(3600),
   RUSHES_THUMBNAIL_WIDTHS: z

@@ -78,7 +78,7 @@ export namespace Sweep {
         log.info({ videoId: video.videoId }, "re-driving an upload whose event was lost");
         await redrive.video(video.videoId);
         report.redriven.push(video.videoId);
-      } else if (video.uploadExpiresAt + Lifecycle.uploadGraceMs <= now) {
+      } else if (video.uploadExpiresAt + Lifecycle.uploadGraceMs() <= now) {
         if (head) await Storage.remove(ObjectKeys.source(video.videoId));
         if (await Ingest.expire(video, "upload not received before the presign expired", now)) {
           report.expired.push(video.videoId);

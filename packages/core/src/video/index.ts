@@ -74,7 +74,7 @@ export namespace Video {
         createdAt: now,
         // The sweep settles it as `expired` if no upload arrives (core/src/sweep.ts).
         dueScope: "video/awaiting_upload",
-        dueAt: uploadExpiresAt + uploadGraceMs,
+        dueAt: uploadExpiresAt + uploadGraceMs(),
         ...(scope ? { projectScope: scope, projectSort: videoId } : {}),
         ...(scope && input.step ? { stepScope: `${scope}/${input.step}`, stepSort: videoId } : {}),
         ...(input.camera
@@ -171,7 +171,7 @@ export namespace Video {
     const recordedAt = Time.iso(item.recordedAt);
     const endsAt = Time.iso(item.endsAt);
     const expired =
-      item.status === "awaiting_upload" && now >= item.uploadExpiresAt + uploadGraceMs;
+      item.status === "awaiting_upload" && now >= item.uploadExpiresAt + uploadGraceMs();
     return {
       id: item.videoId,
       status: expired ? "expired" : (item.status as Status),

@@ -1,5 +1,6 @@
 import type { EntityItem } from "electrodb";
 import * as z from "zod";
+import { Config } from "../config";
 import { isId } from "../id";
 import {
   ErrorInfo,
@@ -23,7 +24,7 @@ export const Statuses = [
 export type Status = (typeof Statuses)[number];
 
 /** Unfinished uploads become `expired` this long after the presigned POST stops working. */
-export const uploadGraceMs = 15 * 60 * 1000;
+export const uploadGraceMs = () => Config.get().RUSHES_UPLOAD_GRACE_SECONDS * 1000;
 export const Status = z.enum(Statuses);
 
 /**
