@@ -41,13 +41,7 @@ export async function measureHls(sourcePath: string, rounds: number): Promise<Hl
 
   const mp4Plan = (workDir: string) => {
     const n = plan.renditions.length;
-    const thumbs = Thumbnails.graph(
-      "vt",
-      plan.thumbnails,
-      "t",
-      plan.thumbnailAtMs / 1000,
-      probe.fps,
-    );
+    const thumbs = Thumbnails.graph("vt", plan.thumbnails, "t", plan.thumbnailAtMs / 1000);
     const graph = [
       `[0:v:0]split=${n + 1}${plan.renditions.map((_, i) => `[v${i}]`).join("")}[vt]`,
       ...plan.renditions.map(
@@ -96,13 +90,7 @@ export async function measureHls(sourcePath: string, rounds: number): Promise<Hl
     };
   }
   only["only:thumbnails"] = async (workDir) => {
-    const thumbs = Thumbnails.graph(
-      "0:v:0",
-      plan.thumbnails,
-      "t",
-      plan.thumbnailAtMs / 1000,
-      probe.fps,
-    );
+    const thumbs = Thumbnails.graph("0:v:0", plan.thumbnails, "t", plan.thumbnailAtMs / 1000);
     return [
       ...input,
       ...["-filter_complex", thumbs.graph],

@@ -108,6 +108,8 @@ declare global {
       constructor(name: string, args: { properties: T });
       readonly name: Output<string>;
       readonly properties: T;
+      /** The `SST_RESOURCE_*` variables a link would deliver, without the link's permissions. */
+      static env(links: Input<unknown[]>): Output<Record<string, string>>;
     }
 
     class Secret {

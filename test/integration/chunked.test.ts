@@ -45,12 +45,12 @@ beforeAll(async () => {
       // The real worker, behind a test hook: "dup" uploads get every chunk message twice,
       // "fail" uploads lose chunk 1's copy before every attempt, so that chunk always fails.
       chunkWorker: async (event: SQSEvent) => {
-        const { VideoState } = await import("@rushes/core/video/state");
+        const { Lifecycle } = await import("@rushes/core/lifecycle");
         const { Aws } = await import("@rushes/core/aws");
         const { Resource } = await import("sst");
         for (const record of event.Records) {
           const body = JSON.parse(record.body);
-          const title = (await VideoState.load(body.videoId))?.title;
+          const title = (await Lifecycle.video.load(body.videoId))?.title;
           seen.set(body.videoId, (seen.get(body.videoId) ?? 0) + 1);
           if (title === "dup" && !body.copy) {
             await (await Aws.sqs()).send(
@@ -227,11 +227,11 @@ describe("faults", () => {
     const done = await h.waitForStatus(key, id, ["ready", "failed"], 300_000);
     expect(done.status).toBe("ready");
     // Let the copies drain, then count.
-    const { waitUntil } = await import("./harness");
+    const { waitUntil } = await import("../support/wait");
     await waitUntil(
-      async () => ((seen.get(id) ?? 0) >= 6 ? true : undefined),
       () => `only ${seen.get(id)} chunk deliveries`,
-      120_000,
+      () => (seen.get(id) ?? 0) >= 6,
+      { timeoutMs: 120_000 },
     );
     const history = await h.api(key, "GET", `/v1/videos/${id}/events`);
     expect(history.body.data.filter((e: { type: string }) => e.type === "ready")).toHaveLength(1);

@@ -50,7 +50,7 @@ export namespace ChunkTranscode {
     const chunks = job.chunks.map((c) => join(dir, `chunk-${c.index}.mkv`));
     const thumbnails = plan.thumbnails.map((t) => join(dir, `thumb-${t.width}.jpg`));
     const input = Ffmpeg.input(sourcePath, probe.formatName);
-    const thumbs = Thumbnails.graph("1:v:0", plan.thumbnails, "t", 0, probe.fps);
+    const thumbs = Thumbnails.graph("1:v:0", plan.thumbnails, "t", 0);
     await Ffmpeg.run("ffmpeg", [
       ...["-v", "error", "-y", "-skip_frame", "nokey", ...input],
       ...["-ss", (plan.thumbnailAtMs / 1000).toFixed(3), ...input],
@@ -88,8 +88,8 @@ export namespace ChunkTranscode {
   }
 
   /**
-   * One chunk to every rung of the ladder, with the single run's scaler, x264 settings and 2 s
-   * keyframe grid. The chunk is trimmed to [start, end) on the source's clock and re-timed from
+   * One chunk to every rung of the ladder, with the single run's scaler, x264 settings, frame
+   * timing and caps, and 2 s keyframe grid. The chunk is trimmed to [start, end) on the source's clock and re-timed from
    * zero, which keeps the init segment identical to every other chunk's; then each segment is
    * moved to the chunk's start (`Fmp4.shift`) and numbered on from the chunk before.
    */
@@ -111,20 +111,22 @@ export namespace ChunkTranscode {
     for (const r of rungs) await mkdir(join(dir, r.name), { recursive: true });
     const start = seconds(job.sourceStartMs + chunk.startMs);
     const end = job.last ? "" : `:end=${seconds(job.sourceStartMs + chunk.endMs)}`;
-    const fps = probe.fps && probe.fps > maxFps ? `fps=${maxFps},` : "";
     const branches = rungs.map((_, i) => `[v${i}]`).join("");
     const graph = [
-      `[0:v:0]trim=start=${start}${end},setpts=PTS-STARTPTS,${fps}split=${rungs.length}${branches}`,
+      `[0:v:0]trim=start=${start}${end},setpts=PTS-STARTPTS,split=${rungs.length}${branches}`,
       ...rungs.map((r, i) => `[v${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[r${i}]`),
     ];
     await Ffmpeg.run(
       "ffmpeg",
       [
         ...["-v", "error", "-y", "-copyts", ...Ffmpeg.input(job.chunkPath, "matroska")],
-        ...["-filter_complex", graph.join(";")],
+        ...["-filter_complex", graph.join(";"), ...FfmpegTranscoder.frameTiming],
         ...rungs.flatMap((r, i) => [
           ...["-map", `[r${i}]`, ...FfmpegTranscoder.ladderCodec],
           ...["-maxrate", String(r.maxBitrate), "-bufsize", String(r.maxBitrate * 2)],
+          // The single run's caps: no more frames than the stretch holds, at most maxFps.
+          ...["-frames:v", String(FfmpegTranscoder.maxFrames(chunk.endMs - chunk.startMs))],
+          ...(probe.fps && probe.fps > maxFps ? ["-r", String(maxFps)] : []),
           ...Hls.output(dir, r.name, plan.hls.segmentSeconds, chunk.firstSegment),
         ]),
       ],

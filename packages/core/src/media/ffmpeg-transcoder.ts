@@ -10,7 +10,7 @@ import type { Plan } from "./plan";
 import type { Probe } from "./probe";
 import { Storyboard } from "./storyboard";
 import { Thumbnails } from "./thumbnails";
-import { contentTypes, type TranscodeJob, type Transcoder } from "./transcoder";
+import { contentTypes, freeBytes, type TranscodeJob, type Transcoder } from "./transcoder";
 
 /**
  * The default adapter: one ffmpeg run, one decode, every output. A `split` feeds each HLS rung's
@@ -47,6 +47,24 @@ export namespace FfmpegTranscoder {
   /** Above this, frames are dropped: slow-motion phone footage is not worth 240 fps on the web. */
   const maxFps = 60;
   const uploadConcurrency = 16;
+
+  /**
+   * Frame timing. MP4 output defaults to constant frame rate, which fills every gap in the
+   * source's timestamps with duplicates: four frames and one at 3590 s became 215k encoded
+   * frames per rendition. `vfr` keeps each frame's own time and never duplicates; with `-r` (set
+   * only above `maxFps`) it drops frames closer than 1/60 s instead of resampling. `-vsync` is
+   * what ffmpeg 4 understands; ffmpeg 5 to 7 read it as `-fps_mode`.
+   */
+  export const frameTiming = ["-vsync", "vfr"];
+
+  /**
+   * Most frames a rendition may hold: the probed duration (plus a second for an under-reporting
+   * header) at `maxFps`. With `vfr` a rendition never has more frames than the source, so this
+   * binds only when a source packs more frames into its duration than any camera records.
+   */
+  export function maxFrames(durationMs: number): number {
+    return Math.ceil((durationMs / 1000 + 1) * maxFps);
+  }
 
   export function create(): Transcoder {
     return {
@@ -133,7 +151,14 @@ export namespace FfmpegTranscoder {
             tileHeight: plan.storyboard.tile.height,
             count: plan.storyboard.count,
           },
+          report: { transcoder: "ffmpeg", rungs: out.ladder.rungs.map((r) => r.name) },
         };
+      },
+      // The source, the ladder, the remuxed downloads (and their joined fragments while they are
+      // made) and the stills must fit in /tmp (Lambda's is sized in infra).
+      async scratchShortage(dir, bytes) {
+        if (bytes * 3.5 <= (await freeBytes(dir))) return undefined;
+        return `Not enough temporary space for a ${bytes}-byte source`;
       },
     };
   }
@@ -160,7 +185,7 @@ export namespace FfmpegTranscoder {
     for (const name of folders) await mkdir(join(outputs.hls, name), { recursive: true });
     await mkdir(outputs.storyboard, { recursive: true });
 
-    await Ffmpeg.run("ffmpeg", args(job, outputs), opts);
+    await Ffmpeg.run("ffmpeg", args(job, outputs), { permanentTimeout: true, ...opts });
 
     const ladder = await Hls.describe(outputs.hls, plan.hls);
     await writeFile(join(outputs.hls, Hls.masterName), ladder.master);
@@ -191,22 +216,25 @@ export namespace FfmpegTranscoder {
   ): string[] {
     const { plan, probe } = job;
     const rungs = plan.hls.rungs;
-    const fps = probe.fps && probe.fps > maxFps ? `fps=${maxFps},` : "";
     const branches = rungs.map((_, i) => `[v${i}]`).join("");
     const scaled = rungs.map(
       (r, i) => `[v${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[r${i}]`,
     );
-    const rate = probe.fps ? Math.min(probe.fps, maxFps) : undefined;
-    const thumbs = Thumbnails.graph("vt", plan.thumbnails, "t", plan.thumbnailAtMs / 1000, rate);
+    const thumbs = Thumbnails.graph("vt", plan.thumbnails, "t", plan.thumbnailAtMs / 1000);
     const graph = [
-      `[0:v:0]${fps}split=${rungs.length + 2}${branches}[vt][vs]`,
+      `[0:v:0]split=${rungs.length + 2}${branches}[vt][vs]`,
       ...scaled,
       thumbs.graph,
       Storyboard.graph("vs", plan.storyboard, "sb"),
     ];
 
-    // The output cap also bounds a file whose header under-reports its length.
-    const limit = ["-t", String(maxDurationSeconds)];
+    // The output caps also bound a file whose header under-reports its length.
+    const time = ["-t", String(maxDurationSeconds)];
+    const limit = [
+      ...time,
+      ...["-frames:v", String(maxFrames(probe.durationMs))],
+      ...(probe.fps && probe.fps > maxFps ? ["-r", String(maxFps)] : []),
+    ];
     const rungArgs = rungs.flatMap((r, i) => [
       ...["-map", `[r${i}]`],
       ...ladderCodec,
@@ -216,7 +244,7 @@ export namespace FfmpegTranscoder {
     ]);
     const audioArgs = plan.hls.audio
       ? [
-          ...["-map", "0:a:0", ...audioCodec, ...limit],
+          ...["-map", "0:a:0", ...audioCodec, ...time],
           ...Hls.output(outputs.hls, plan.hls.audio.name, plan.hls.segmentSeconds),
         ]
       : [];
@@ -225,7 +253,7 @@ export namespace FfmpegTranscoder {
     );
     return [
       ...["-v", "error", "-y", ...Ffmpeg.input(job.sourcePath, probe.formatName)],
-      ...["-filter_complex", graph.join(";")],
+      ...["-filter_complex", graph.join(";"), ...frameTiming],
       ...rungArgs,
       ...audioArgs,
       ...thumbArgs,

@@ -4,11 +4,17 @@ import { isId } from "../id";
  * Every object key rushes writes. Keys are built only here, from server-generated ids, so a
  * client can never choose where its bytes land. Uploads live under `uploads/` (the only prefix
  * that triggers ingest); outputs live under `media/` and `clips/`, so outputs never re-trigger it.
+ * Ingest moves a validated source to `sources/`, where no presigned POST reaches: a re-post to a
+ * still-valid presign cannot replace what was processed.
  */
 export namespace ObjectKeys {
   export const uploadsPrefix = "uploads/";
 
   export const source = (videoId: string) => `uploads/${videoId}/source`;
+  export const uploadPrefix = (videoId: string) => `uploads/${videoId}/`;
+  /** The validated source, moved here by ingest; downloads read it. */
+  export const original = (videoId: string) => `sources/${videoId}/source`;
+  export const originalPrefix = (videoId: string) => `sources/${videoId}/`;
 
   export const mediaPrefix = (videoId: string) => `media/${videoId}/`;
   export const rendition = (videoId: string, name: string) => `media/${videoId}/${name}.mp4`;
@@ -24,6 +30,12 @@ export namespace ObjectKeys {
   export const storyboard = (videoId: string) => `media/${videoId}/storyboard/storyboard.vtt`;
   export const storyboardSheet = (videoId: string, index: number) =>
     `media/${videoId}/storyboard/${index}.jpg`;
+  /** Every prefix that can hold a video's objects: what a delete must clear. */
+  export const videoPrefixes = (videoId: string) => [
+    uploadPrefix(videoId),
+    originalPrefix(videoId),
+    mediaPrefix(videoId),
+  ];
 
   /** Scratch for the chunked transcode; deleted after `ready`, expired by a bucket rule. */
   export const workPrefix = (videoId: string) => `work/${videoId}/`;

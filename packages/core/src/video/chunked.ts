@@ -7,6 +7,7 @@ import { Aws } from "../aws";
 import { conditional } from "../conditional";
 import { Config } from "../config";
 import { Dynamo } from "../dynamo";
+import { Lifecycle } from "../lifecycle";
 import { logger } from "../log";
 import {
   Chunks,
@@ -21,7 +22,6 @@ import { contentTypes } from "../media/transcoder";
 import { ObjectKeys, Storage } from "../storage";
 import { Ingest } from "./ingest";
 import type { VideoItem } from "./schema";
-import { VideoState } from "./state";
 
 /**
  * The chunked transcode of a long source: ingest splits it and fans the chunks out over the
@@ -127,10 +127,10 @@ export namespace Chunked {
       join(dir, "storyboard", "storyboard.vtt"),
       contentTypes.vtt,
     );
-    const recorded = await VideoState.transition(video, {
+    const recorded = await Lifecycle.transition(Lifecycle.video, video, {
       from: ["processing"],
       to: "processing",
-      set: { probe: Ingest.toProbe(probe), chunks: chunks.length, processingStartedAt: Date.now() },
+      set: { probe: Ingest.toProbe(probe), chunks: chunks.length },
       detail: {
         chunked: chunks.length,
         keyframeAligned: chunks.filter((c) => c.readFromMs === c.startMs).length,
@@ -167,7 +167,7 @@ export namespace Chunked {
    */
   export async function run(message: Message, lastAttempt: boolean) {
     const { videoId, chunk } = message;
-    const video = await VideoState.load(videoId);
+    const video = await Lifecycle.video.load(videoId);
     if (video?.status !== "processing" || !video.probe) return "settled" as const;
     try {
       if (!video.chunksDone?.includes(chunk.index)) await encode(video, message);
@@ -249,7 +249,7 @@ export namespace Chunked {
         // A heartbeat on the ingest lease: while chunks finish, no sweep or redelivery takes the
         // video over; once none has for RUSHES_PROCESSING_TIMEOUT_SECONDS, one may (re-split,
         // done chunks skipped), and attempts bound that like any other ingest.
-        .set({ processingStartedAt: now })
+        .set({ dueAt: Lifecycle.leaseEnd(now) })
         .composite({ owner: video.owner })
         .where((a, op) => op.eq(a.status, "processing"))
         .go({ response: "all_new" }),
@@ -338,6 +338,7 @@ export namespace Chunked {
     });
     const outcome = await Ingest.complete(video, {
       probe: video.probe!,
+      report: { transcoder: "ffmpeg", chunks: video.chunks },
       renditions: result.renditions,
       thumbnails: plan.thumbnails.map(({ width, height, key }) => ({ width, height, key })),
       hls: result.hls,
