@@ -142,6 +142,22 @@ describe("processing", () => {
     expect(worker.nodejs).toEqual(fn(ffmpeg, "Ingest").nodejs);
     expect(worker.environment.FFMPEG_PATH).toBe(fn(ffmpeg, "Ingest").environment.FFMPEG_PATH);
     expect(Number.parseInt(worker.storage, 10)).toBeGreaterThanOrEqual(2048);
+
+    // Not the bucket's s3:* link: its name, and object rights on work/ and media/ only.
+    const bucketArn = await ffmpeg.output("sst:aws:Bucket", "Media", "arn");
+    expect(worker.environment.SST_RESOURCE_Media).toBeDefined();
+    expect(await settle(worker.permissions)).toEqual([
+      {
+        actions: ["s3:GetObject", "s3:PutObject"],
+        resources: [`${bucketArn}/work/*`, `${bucketArn}/media/*`],
+      },
+      { actions: ["s3:DeleteObject"], resources: [`${bucketArn}/work/*`] },
+      {
+        actions: ["s3:ListBucket"],
+        resources: [bucketArn],
+        conditions: [{ test: "StringLike", variable: "s3:prefix", values: ["work/*"] }],
+      },
+    ]);
   });
 
   test("work/ objects that outlive their video expire after 2 days", async () => {

@@ -249,7 +249,8 @@ export namespace Chunked {
         // A heartbeat on the ingest lease: while chunks finish, no sweep or redelivery takes the
         // video over; once none has for RUSHES_PROCESSING_TIMEOUT_SECONDS, one may (re-split,
         // done chunks skipped), and attempts bound that like any other ingest.
-        .set({ dueAt: Lifecycle.leaseEnd(now) })
+        // (gsi6 needs both keys; the scope is the one the record already waits under.)
+        .set({ dueScope: video.dueScope ?? "video/processing", dueAt: Lifecycle.leaseEnd(now) })
         .composite({ owner: video.owner })
         .where((a, op) => op.eq(a.status, "processing"))
         .go({ response: "all_new" }),
