@@ -94,8 +94,9 @@ function createMediaConvertRole() {
       Statement: [
         {
           Effect: "Allow",
+          // Ingest moves the validated source here before it submits the job.
           Action: "s3:GetObject",
-          Resource: $interpolate`${bucket.arn}/uploads/*`,
+          Resource: $interpolate`${bucket.arn}/sources/*`,
         },
         { Effect: "Allow", Action: "s3:PutObject", Resource: $interpolate`${bucket.arn}/media/*` },
       ],
@@ -105,6 +106,15 @@ function createMediaConvertRole() {
 }
 
 const ingestSeconds = 900; // Lambda's maximum
+
+/**
+ * Where Lambda records an upload event ingest could not handle after its retries, or that
+ * waited too long in the async queue: nothing is dropped silently. The sweep re-drives the video
+ * itself (its record says what is unfinished); this queue is for operators and alarms.
+ */
+export const ingestFailures = new sst.aws.Queue("IngestFailures", {
+  transform: { queue: { messageRetentionSeconds: 14 * 24 * 3600 } },
+});
 const ingestRetries = 2; // Lambda's default for async invocations, spelled out: attempts = 3
 
 /*
@@ -127,6 +137,10 @@ export const ingest = new sst.aws.Function("Ingest", {
   timeout: `${ingestSeconds} seconds`,
   retries: ingestRetries,
   link: [table, bucket, events],
+  // The async invoke config SST makes for `retries` also names the on-failure destination.
+  transform: {
+    eventInvokeConfig: { destinationConfig: { onFailure: { destination: ingestFailures.arn } } },
+  },
   environment: {
     ...ffmpegEnvironment,
     ...timeouts(ingestSeconds),
@@ -137,13 +151,20 @@ export const ingest = new sst.aws.Function("Ingest", {
       ? { RUSHES_MEDIACONVERT_ROLE_ARN: mediaConvertRole.arn }
       : { RUSHES_MAX_DURATION_SECONDS: String(30 * 60) }),
   },
-  permissions: mediaConvertRole
-    ? [
+  permissions: [
+    // Lambda sends the failed event with the function's own role.
+    { actions: ["sqs:SendMessage"], resources: [ingestFailures.arn] },
+    ...(mediaConvertRole ? mediaConvertPermissions(mediaConvertRole) : []),
+  ],
+});
+
+function mediaConvertPermissions(role: aws.iam.Role) {
+  return [
         // MediaConvert supports resource-level permissions only in part; AWS's own policies use "*".
         { actions: ["mediaconvert:CreateJob"], resources: ["*"] },
         {
           actions: ["iam:PassRole"],
-          resources: [mediaConvertRole.arn],
+          resources: [role.arn],
           conditions: [
             {
               test: "StringEquals",
@@ -152,9 +173,8 @@ export const ingest = new sst.aws.Function("Ingest", {
             },
           ],
         },
-      ]
-    : [],
-});
+  ];
+}
 
 // Outputs go under media/ and clips/, so nothing ingest writes can trigger it again.
 bucket.notify({
@@ -204,6 +224,32 @@ export const clipWorker = new sst.aws.Function("ClipWorker", {
 // One clip per invocation: each gets a whole function, and Lambda scales out per message.
 clipQueue.subscribe(clipWorker.arn, { batch: { size: 1, partialResponses: true } });
 
+/**
+ * The sweep (packages/functions/src/sweep.ts → core/src/sweep.ts): publishes unsent outbox
+ * entries, re-drives processing leases that ran out (an async invoke of Ingest), expires uploads
+ * never made, and re-enqueues clips whose worker died. So no video stays `processing` longer
+ * than its lease plus one interval.
+ */
+const sweepSeconds = 300;
+
+export const sweep = new sst.aws.Function("Sweep", {
+  handler: "packages/functions/src/sweep.handler",
+  runtime: "nodejs22.x",
+  architecture: "arm64",
+  timeout: "2 minutes",
+  link: [table, bucket, events, clipQueue, ingest],
+  environment: {
+    RUSHES_SWEEP_INTERVAL_SECONDS: String(sweepSeconds),
+    // Leases store their own end; this only dates leases taken before they did.
+    RUSHES_PROCESSING_TIMEOUT_SECONDS: timeouts(ingestSeconds).RUSHES_PROCESSING_TIMEOUT_SECONDS,
+  },
+});
+
+new sst.aws.Cron("SweepSchedule", {
+  schedule: `rate(${sweepSeconds / 60} minutes)`,
+  function: sweep.arn,
+});
+
 export const mediaConvertComplete = mediaConvertRole ? createMediaConvertComplete() : undefined;
 
 function createMediaConvertComplete() {
@@ -224,7 +270,8 @@ function createMediaConvertComplete() {
       pattern: {
         source: ["aws.mediaconvert"],
         detailType: ["MediaConvert Job State Change"],
-        detail: { status: ["COMPLETE", "ERROR"] },
+        // Jobs carry their stage in UserMetadata: another stage's completions never arrive.
+        detail: { status: ["COMPLETE", "ERROR"], userMetadata: { stage: [$app.stage] } },
       },
     },
   );

@@ -146,6 +146,7 @@ export async function deploy(
       return out(options.dev ? this.record.args.dev?.url : "https://d111111abcdef8.cloudfront.net");
     }
   }
+  class Cron extends make("sst:aws:Cron") {}
   class Secret extends make("sst:sst:Secret") {
     get value() {
       return this.output("value");
@@ -189,6 +190,7 @@ export async function deploy(
         SnsTopic,
         StaticSite,
         Bus,
+        Cron,
       }),
       Secret,
     }),

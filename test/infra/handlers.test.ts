@@ -24,7 +24,7 @@ const notReadAtRunTime: Record<string, Record<string, string>> = {
 
 const handlerOf = (name: string) => handlerSource(all.one("sst:aws:Function", name).args.handler);
 
-describe.each(["Api", "Ingest", "ClipWorker", "MediaConvertComplete"])("%s", (name) => {
+describe.each(["Api", "Ingest", "ClipWorker", "MediaConvertComplete", "Sweep"])("%s", (name) => {
   test("its handler file exists and exports the handler", () => {
     const { file, name: exported } = handlerOf(name);
     expect(existsSync(file), `${path.relative(root, file)} is missing`).toBe(true);

@@ -12,6 +12,7 @@ const links: Record<string, string[]> = {
   Ingest: ["Events", "Media", "Table"],
   ClipWorker: ["ClipQueue", "Events", "Media", "Table"],
   MediaConvertComplete: ["Events", "Media", "Table"],
+  Sweep: ["ClipQueue", "Events", "Ingest", "Media", "Table"],
 };
 
 const kinds: Record<string, string> = {
@@ -20,6 +21,7 @@ const kinds: Record<string, string> = {
   Events: "sst:aws:SnsTopic",
   ClipQueue: "sst:aws:Queue",
   AdminKey: "sst:sst:Secret",
+  Ingest: "sst:aws:Function",
 };
 
 const seconds = (duration: string) => {
@@ -66,6 +68,21 @@ describe("storage", () => {
     expect(cors.allowMethods).toContain("POST");
     expect(cors.allowMethods!.every((m) => ["GET", "HEAD", "POST"].includes(m))).toBe(true);
     expect(cors.allowHeaders).not.toContain("*");
+  });
+
+  test("lifecycle rules: leftovers under uploads/ expire", async () => {
+    const rules = (await settle(ffmpeg.one("sst:aws:Bucket", "Media").args.lifecycle)) as {
+      id: string;
+      prefix?: string;
+      expiresIn?: string;
+    }[];
+    const uploads = rules.find((r) => r.prefix === "uploads/");
+    expect(uploads).toMatchObject({ id: "ExpireUploads", expiresIn: "2 days" });
+    // Every rule names a prefix: none may expire sources/ or media/.
+    for (const rule of rules) {
+      expect(rule.prefix, rule.id).toBeTruthy();
+      expect(["sources/", "media/", "clips/"]).not.toContain(rule.prefix);
+    }
   });
 
   test("the admin key is a secret with no default", () => {
@@ -143,10 +160,12 @@ describe("processing", () => {
     expect(ffmpeg.all("aws:iam/role:Role")).toHaveLength(0);
     expect(ffmpeg.all("sst:aws:BusSubscription")).toHaveLength(0);
     expect(ffmpeg.all("sst:aws:Function").map((f) => f.name)).not.toContain("MediaConvertComplete");
-    expect(fn(ffmpeg, "Ingest").permissions).toEqual([]);
+    expect(fn(ffmpeg, "Ingest").permissions.map((p: { actions: string[] }) => p.actions)).toEqual([
+      ["sqs:SendMessage"],
+    ]);
   });
 
-  test("mediaconvert mode: a role MediaConvert assumes, reading uploads/ and writing media/", async () => {
+  test("mediaconvert mode: a role MediaConvert assumes, reading sources/ and writing media/", async () => {
     const role = mediaconvert.one("aws:iam/role:Role", "MediaConvertRole");
     const trust = JSON.parse(role.args.assumeRolePolicy);
     expect(trust.Statement).toEqual([
@@ -161,7 +180,8 @@ describe("processing", () => {
     const bucketArn = await mediaconvert.output("sst:aws:Bucket", "Media", "arn");
     const statements = JSON.parse((await settle(policy.args.policy)) as string).Statement;
     expect(statements).toEqual([
-      { Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn}/uploads/*` },
+      // Ingest moves the validated source to sources/ before submitting: no presign reaches it.
+      { Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn}/sources/*` },
       { Effect: "Allow", Action: "s3:PutObject", Resource: `${bucketArn}/media/*` },
     ]);
   });
@@ -171,7 +191,9 @@ describe("processing", () => {
     const roleArn = await mediaconvert.output("aws:iam/role:Role", "MediaConvertRole", "arn");
     expect(ingest.environment.RUSHES_TRANSCODER).toBe("mediaconvert");
     expect(await settle(ingest.environment.RUSHES_MEDIACONVERT_ROLE_ARN)).toBe(roleArn);
+    const failures = await mediaconvert.output("sst:aws:Queue", "IngestFailures", "arn");
     expect(await settle(ingest.permissions)).toEqual([
+      { actions: ["sqs:SendMessage"], resources: [failures] },
       { actions: ["mediaconvert:CreateJob"], resources: ["*"] },
       {
         actions: ["iam:PassRole"],
@@ -200,8 +222,46 @@ describe("processing", () => {
     expect(args.pattern).toEqual({
       source: ["aws.mediaconvert"],
       detailType: ["MediaConvert Job State Change"],
-      detail: { status: ["COMPLETE", "ERROR"] },
+      // Only this stage's jobs (ingest puts the stage in each job's UserMetadata).
+      detail: { status: ["COMPLETE", "ERROR"], userMetadata: { stage: ["test"] } },
     });
+  });
+
+  test("ingest records an event it could not handle on IngestFailures, after its retries", async () => {
+    for (const d of [ffmpeg, mediaconvert]) {
+      const ingest = fn(d, "Ingest");
+      expect(ingest.retries).toBe(2);
+      const failures = await d.output("sst:aws:Queue", "IngestFailures", "arn");
+      const config = (await settle(ingest.transform.eventInvokeConfig)) as {
+        destinationConfig: { onFailure: { destination: string } };
+      };
+      expect(config.destinationConfig.onFailure.destination).toBe(failures);
+      // Lambda sends it with the function's role, which may send to that queue and no other.
+      const sends = (
+        (await settle(ingest.permissions)) as { actions: string[]; resources: string[] }[]
+      ).filter((p) => p.actions.some((a) => a.startsWith("sqs:")));
+      expect(sends).toEqual([{ actions: ["sqs:SendMessage"], resources: [failures] }]);
+      const retention = d.one("sst:aws:Queue", "IngestFailures").args.transform.queue;
+      expect(retention.messageRetentionSeconds).toBe(14 * 24 * 3600);
+    }
+  });
+
+  test("the sweep runs every 5 minutes and may invoke ingest, within a lease plus one interval", async () => {
+    const [cron, ...more] = ffmpeg.all("sst:aws:Cron");
+    expect(more).toHaveLength(0);
+    expect(cron!.args.schedule).toBe("rate(5 minutes)");
+    expect(await settle(cron!.args.function)).toBe(
+      await ffmpeg.output("sst:aws:Function", "Sweep", "arn"),
+    );
+    const sweep = fn(ffmpeg, "Sweep");
+    expect(sweep.handler).toBe("packages/functions/src/sweep.handler");
+    expect(sweep.environment.RUSHES_SWEEP_INTERVAL_SECONDS).toBe("300");
+    // The sweep dates legacy leases with ingest's clock; both must agree.
+    expect(sweep.environment.RUSHES_PROCESSING_TIMEOUT_SECONDS).toBe(
+      fn(ffmpeg, "Ingest").environment.RUSHES_PROCESSING_TIMEOUT_SECONDS,
+    );
+    // A pass must end well inside its interval, so passes never pile up.
+    expect(seconds(sweep.timeout)).toBeLessThan(300);
   });
 
   test("an unknown transcoder fails the deploy", async () => {

@@ -105,7 +105,7 @@ describe("local runtime", () => {
         },
       ]),
     );
-    expect(Object.keys(indexes).sort()).toEqual(["gsi1", "gsi2", "gsi3", "gsi4", "gsi5"]);
+    expect(Object.keys(indexes).sort()).toEqual(["gsi1", "gsi2", "gsi3", "gsi4", "gsi5", "gsi6"]);
     for (const [name, index] of Object.entries(definition.globalIndexes)) {
       expect(indexes[name]).toEqual({ ...index, projection: "ALL" });
     }
