@@ -160,19 +160,19 @@ export const ingest = new sst.aws.Function("Ingest", {
 
 function mediaConvertPermissions(role: aws.iam.Role) {
   return [
-        // MediaConvert supports resource-level permissions only in part; AWS's own policies use "*".
-        { actions: ["mediaconvert:CreateJob"], resources: ["*"] },
+    // MediaConvert supports resource-level permissions only in part; AWS's own policies use "*".
+    { actions: ["mediaconvert:CreateJob"], resources: ["*"] },
+    {
+      actions: ["iam:PassRole"],
+      resources: [role.arn],
+      conditions: [
         {
-          actions: ["iam:PassRole"],
-          resources: [role.arn],
-          conditions: [
-            {
-              test: "StringEquals",
-              variable: "iam:PassedToService",
-              values: ["mediaconvert.amazonaws.com"],
-            },
-          ],
+          test: "StringEquals",
+          variable: "iam:PassedToService",
+          values: ["mediaconvert.amazonaws.com"],
         },
+      ],
+    },
   ];
 }
 

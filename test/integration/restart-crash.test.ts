@@ -48,7 +48,7 @@ async function start(): Promise<{ child: ChildProcess; url: string }> {
     const timer = setTimeout(() => reject(new Error(`no URL after 60 s:\n${output}`)), 60_000);
     child.stdout!.on("data", (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /running at (?:\x1b\[1m)?(http:\/\/localhost:\d+)/.exec(output);
+      const match = /running at (http:\/\/localhost:\d+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);
