@@ -20,6 +20,9 @@ const notReadAtRunTime: Record<string, Record<string, string>> = {
   ClipWorker: {
     AdminKey: "core/cursor.ts reads it only to sign list cursors, which the worker never makes",
   },
+  Sweep: {
+    AdminKey: "core/cursor.ts reads it only to sign list cursors, which the sweep never makes",
+  },
 };
 
 const handlerOf = (name: string) => handlerSource(all.one("sst:aws:Function", name).args.handler);
