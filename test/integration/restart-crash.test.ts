@@ -125,7 +125,7 @@ it("finishes every in-flight video within 2 minutes of a restart after kill -9",
   );
   const recoveryMs = Date.now() - restartedAt;
   console.log(
-    `restart recovery: ${ids.length} in-flight videos ready ${recoveryMs} ms after restart`,
+    `restart recovery: up after ${upMs} ms; ${ids.length} in-flight videos ready after ${recoveryMs} ms`,
   );
   for (const video of finished) {
     expect(video.status, JSON.stringify(video.error)).toBe("ready");
