@@ -9,7 +9,8 @@ const WEB_URL = "https://d111111abcdef8.cloudfront.net";
 /** Each function and exactly the resources it links, by the name code reads as `Resource.X`. */
 const links: Record<string, string[]> = {
   Api: ["AdminKey", "ClipQueue", "Media", "Table"],
-  Ingest: ["Events", "Media", "Table"],
+  // The bucket's name only, through the environment: its link would grant s3:* (see below).
+  Ingest: ["Events", "Table"],
   ClipWorker: ["ClipQueue", "Events", "Media", "Table"],
   MediaConvertComplete: ["Events", "Media", "Table"],
   Sweep: ["ClipQueue", "Events", "Ingest", "Media", "Table"],
@@ -160,9 +161,70 @@ describe("processing", () => {
     expect(ffmpeg.all("aws:iam/role:Role")).toHaveLength(0);
     expect(ffmpeg.all("sst:aws:BusSubscription")).toHaveLength(0);
     expect(ffmpeg.all("sst:aws:Function").map((f) => f.name)).not.toContain("MediaConvertComplete");
-    expect(fn(ffmpeg, "Ingest").permissions.map((p: { actions: string[] }) => p.actions)).toEqual([
-      ["sqs:SendMessage"],
-    ]);
+    const actions = fn(ffmpeg, "Ingest").permissions.flatMap(
+      (p: { actions: string[] }) => p.actions,
+    );
+    // Besides S3: only sending a failed event to IngestFailures.
+    expect(actions.filter((a: string) => !a.startsWith("s3:"))).toEqual(["sqs:SendMessage"]);
+  });
+
+  test("ingest reads uploads/, moves them to sources/, writes media/ and work/, and nothing else", async () => {
+    for (const d of [ffmpeg, mediaconvert]) {
+      const bucketArn = await d.output("sst:aws:Bucket", "Media", "arn");
+      const ingest = fn(d, "Ingest");
+      const rights = ((await settle(ingest.permissions)) as { actions: string[] }[]).filter((p) =>
+        p.actions.some((a) => a.startsWith("s3:")),
+      );
+      expect(rights).toEqual([
+        // Read the upload; delete it once moved, or when it must be refused.
+        { actions: ["s3:GetObject", "s3:DeleteObject"], resources: [`${bucketArn}/uploads/*`] },
+        {
+          actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+          resources: [`${bucketArn}/sources/*`],
+        },
+        // Delete: what it wrote for a video whose delete won the race.
+        {
+          actions: ["s3:PutObject", "s3:DeleteObject"],
+          resources: [`${bucketArn}/media/*`, `${bucketArn}/work/*`],
+        },
+        // Listing only those prefixes, to find what it wrote for a deleted video.
+        {
+          actions: ["s3:ListBucket"],
+          resources: [bucketArn],
+          conditions: [
+            {
+              test: "StringLike",
+              variable: "s3:prefix",
+              values: ["uploads/*", "sources/*", "media/*"],
+            },
+          ],
+        },
+      ]);
+      // Nothing wider anywhere: no wildcard S3 action, no whole bucket, no link to the bucket
+      // (whose `include` would add s3:* on the bucket and every object).
+      const all = (await settle(ingest.permissions)) as {
+        actions: string[];
+        resources: string[];
+      }[];
+      expect(
+        all.flatMap((p) => p.actions).filter((a) => a === "*" || a.startsWith("s3:*")),
+      ).toEqual([]);
+      // The bucket itself only for the prefix-bound listing above.
+      expect(
+        all.filter((p) => p.resources.includes(bucketArn as string)).flatMap((p) => p.actions),
+      ).toEqual(["s3:ListBucket"]);
+      expect(all.flatMap((p) => p.resources)).not.toContain(`${bucketArn}/*`);
+      expect((ingest.link as unknown[]).map((r) => d.typeOf(r))).not.toContain("sst:aws:Bucket");
+    }
+  });
+
+  test("ingest still reads the bucket's name as Resource.Media, as a link delivers it", async () => {
+    const bucketName = await ffmpeg.output("sst:aws:Bucket", "Media", "name");
+    const env = (await settle(fn(ffmpeg, "Ingest").environment)) as Record<string, string>;
+    expect(JSON.parse(env.SST_RESOURCE_Media!)).toEqual({
+      name: bucketName,
+      type: "sst.aws.Bucket",
+    });
   });
 
   test("mediaconvert mode: a role MediaConvert assumes, reading sources/ and writing media/", async () => {
@@ -192,7 +254,8 @@ describe("processing", () => {
     expect(ingest.environment.RUSHES_TRANSCODER).toBe("mediaconvert");
     expect(await settle(ingest.environment.RUSHES_MEDIACONVERT_ROLE_ARN)).toBe(roleArn);
     const failures = await mediaconvert.output("sst:aws:Queue", "IngestFailures", "arn");
-    expect(await settle(ingest.permissions)).toEqual([
+    const permissions = (await settle(ingest.permissions)) as { actions: string[] }[];
+    expect(permissions.filter((p) => !p.actions.some((a) => a.startsWith("s3:")))).toEqual([
       { actions: ["sqs:SendMessage"], resources: [failures] },
       { actions: ["mediaconvert:CreateJob"], resources: ["*"] },
       {

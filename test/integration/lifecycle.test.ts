@@ -194,9 +194,9 @@ describe("nothing orphaned, no source swap", () => {
     expect((await postToPresigned(created.body.upload, bytes)).status).toBe(204);
     await h.runtime.idle();
     await waitUntil(
-      async () => ((await objectsOf(id)).length === 0 ? true : undefined),
       () => `objects left for deleted ${id}`,
-      10_000,
+      async () => ((await objectsOf(id)).length === 0 ? true : undefined),
+      { timeoutMs: 10_000 },
     );
   }, 60_000);
 });
@@ -212,7 +212,7 @@ describe("the sweep", () => {
     const { Lifecycle } = await import("@rushes/core/lifecycle");
     const { Video } = await import("@rushes/core/video");
     const stored = (await Lifecycle.video.load(id))!;
-    const later = stored.uploadExpiresAt + Lifecycle.uploadGraceMs + 1;
+    const later = stored.uploadExpiresAt + Lifecycle.uploadGraceMs() + 1;
     // A read past the expiry reports `expired` and leaves the record as it was.
     expect(Video.serialize(stored, later).status).toBe("expired");
     expect(Video.serialize(stored, stored.uploadExpiresAt).status).toBe("awaiting_upload");

@@ -55,10 +55,9 @@ afterAll(async () => {
 const waitForJob = async (id: string) => {
   const { Lifecycle } = await import("@rushes/core/lifecycle");
   return waitUntil(
-    async () => (await Lifecycle.video.load(id))?.transcodeJobId,
     () => `no job recorded for ${id}`,
-    30_000,
-    100,
+    async () => (await Lifecycle.video.load(id))?.transcodeJobId,
+    { timeoutMs: 30_000, intervalMs: 100 },
   );
 };
 

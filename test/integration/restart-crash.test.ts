@@ -91,14 +91,14 @@ it("finishes every in-flight video within 2 minutes of a restart after kill -9",
   }
   // Both leased (the runtime runs two ingests at once), then ffmpeg gets going.
   await waitUntil(
+    () => "the uploads never both reached processing",
     async () => {
       const statuses = await Promise.all(
         ids.map(async (id) => (await api(first.url, `/v1/videos/${id}`)).status),
       );
       return statuses.every((s) => s === "processing") ? true : undefined;
     },
-    () => "the uploads never both reached processing",
-    60_000,
+    { timeoutMs: 60_000 },
   );
   await new Promise((r) => setTimeout(r, 1500));
   const exited = new Promise((r) => first.child.on("exit", r));
@@ -113,15 +113,14 @@ it("finishes every in-flight video within 2 minutes of a restart after kill -9",
     expect(["processing", "ready"], `${id} after the restart`).toContain(video.status);
   }
   const finished = await waitUntil(
+    () => "in-flight videos did not settle within 2 minutes of the restart",
     async () => {
       const videos = await Promise.all(ids.map((id) => api(second.url, `/v1/videos/${id}`)));
       return videos.every((v) => ["ready", "failed", "rejected"].includes(v.status))
         ? videos
         : undefined;
     },
-    () => "in-flight videos did not settle within 2 minutes of the restart",
-    120_000,
-    250,
+    { timeoutMs: 120_000, intervalMs: 250 },
   );
   const recoveryMs = Date.now() - restartedAt;
   console.log(

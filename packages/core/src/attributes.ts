@@ -40,7 +40,8 @@ export const lifecycleAttributes = {
     },
   },
   /** What the record waits for (`video/processing`, `clip/outbox`, …); absent once settled. */
-  dueScope: { type: "string", hidden: true },
+  // Not hidden: ElectroDB rebuilds page cursors from returned items (see video/entity.ts).
+  dueScope: { type: "string" },
   /** When that wait is over (epoch ms, 13 digits, so the string sort key orders numerically). */
   dueAt: { type: "number" },
 } as const;

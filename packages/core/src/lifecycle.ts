@@ -251,7 +251,7 @@ export namespace Lifecycle {
         .patch({ videoId: item.videoId })
         .composite({ owner: item.owner }) as unknown as Patch,
     due: {
-      awaiting_upload: (item) => item.uploadExpiresAt + uploadGraceMs,
+      awaiting_upload: (item) => item.uploadExpiresAt + uploadGraceMs(),
       processing: (_, now) => leaseEnd(now),
     },
     events: { ready: "video.ready", failed: "video.failed", rejected: "video.rejected" },

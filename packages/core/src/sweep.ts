@@ -81,7 +81,7 @@ export namespace Sweep {
         log.info({ videoId: video.videoId }, "re-driving an upload whose event was lost");
         await redrive.video(video.videoId);
         report.redriven.push(video.videoId);
-      } else if (video.uploadExpiresAt + Lifecycle.uploadGraceMs <= now) {
+      } else if (video.uploadExpiresAt + Lifecycle.uploadGraceMs() <= now) {
         if (head) await Storage.remove(ObjectKeys.source(video.videoId));
         if (await Ingest.expire(video, "upload not received before the presign expired", now)) {
           report.expired.push(video.videoId);
@@ -138,7 +138,7 @@ export namespace Sweep {
     for (const video of videos.data as VideoItem[]) {
       const dueAt =
         video.status === "awaiting_upload"
-          ? video.uploadExpiresAt + Lifecycle.uploadGraceMs
+          ? video.uploadExpiresAt + Lifecycle.uploadGraceMs()
           : (video.processingStartedAt ?? 0) +
             (video.transcodeJobId
               ? Config.get().RUSHES_MEDIACONVERT_TIMEOUT_SECONDS * 1000

@@ -132,7 +132,7 @@ describe("per-status declarations", () => {
   it("dates each wait once: an upload's expiry plus grace, a lease's end", () => {
     const now = 1_795_000_000_000;
     expect(Lifecycle.video.due.awaiting_upload!(video, now)).toBe(
-      video.uploadExpiresAt + Lifecycle.uploadGraceMs,
+      video.uploadExpiresAt + Lifecycle.uploadGraceMs(),
     );
     expect(Lifecycle.video.due.processing!(video, now)).toBe(Lifecycle.leaseEnd(now));
     expect(Lifecycle.leaseEnd(now)).toBe(now + 900_000);

@@ -129,6 +129,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       for (const client of Object.values(clients)) client.destroy();
     });
     await ensureTable(clients.dynamo, tableDefinition(), log);
+    await migrateKeys(log);
     await ensureBucket(clients.s3);
     const maxReceiveCount = options.queue?.maxReceiveCount ?? 5;
     const provisioned = await ensureMessaging(clients.sqs, clients.sns, {
@@ -147,12 +148,24 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         options.handlers?.clipWorker ?? (await import("@rushes/functions/clip-worker")).handler,
     };
 
-    // S3 → ingest: asynchronous invocation, like a bucket notification.
+    // S3 → ingest: asynchronous invocation, like a bucket notification, with the two local
+    // slots shared fairly between the uploads' owners.
+    const [{ ObjectKeys }, { Dynamo }, { decodeKey }] = await Promise.all([
+      import("@rushes/core/storage"),
+      import("@rushes/core/dynamo"),
+      import("@rushes/functions/ingest"),
+    ]);
     const ingest = createAsyncInvoker<S3Event>({
       name: "ingest",
       handler: handlers.ingest,
       log,
       describe: (event) => event.Records[0]?.s3.object.key ?? "event",
+      group: async (event) => {
+        const videoId = ObjectKeys.parseSource(decodeKey(event.Records[0]?.s3.object.key ?? ""));
+        if (!videoId) return "";
+        const { data } = await Dynamo.entities.video.get({ videoId }).go();
+        return data?.owner ?? "";
+      },
     });
     standIns.onObjectEvent((event) => {
       const s3Event = toS3Event(event);
@@ -240,6 +253,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/**
+ * Data written before keys became case-exact has lower-cased keys that today's queries miss;
+ * rewrite it before anything reads the table. A no-op (one scan) once done.
+ */
+async function migrateKeys(log: Log) {
+  const { KeyMigration } = await import("@rushes/core/key-migration");
+  const { rewritten, skipped } = await KeyMigration.run();
+  if (rewritten) log.info(`rewrote ${rewritten} item(s) to case-exact keys`);
+  if (skipped) {
+    log.warn(`${skipped} item(s) could not be given case-exact keys and stay unreachable`);
   }
 }
 

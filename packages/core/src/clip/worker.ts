@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { Config } from "../config";
 import { Dynamo } from "../dynamo";
+import { exactly } from "../exact";
 import { Lifecycle } from "../lifecycle";
 import { logger } from "../log";
 import { Cut, MediaError, Segments, withWorkDir } from "../media";
@@ -104,7 +105,12 @@ export namespace ClipWorker {
       .between({ recordedAt: Math.max(0, clip.startAt - longest) }, { recordedAt: clip.endAt })
       .where((a, op) => `${op.eq(a.status, "ready")} AND ${op.gt(a.endsAt, clip.startAt)}`)
       .go({ pages: "all" });
-    return (data as VideoItem[]).filter((v) => v.renditions?.length && v.probe);
+    const recordings = exactly(
+      data as VideoItem[],
+      { owner: clip.owner, cameraId: clip.cameraId },
+      "recordings",
+    );
+    return recordings.filter((v) => v.renditions?.length && v.probe);
   }
 
   async function cut(clip: ClipItem, recordings: VideoItem[]) {

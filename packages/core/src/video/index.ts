@@ -3,9 +3,11 @@ import { Config } from "../config";
 import { Cursor } from "../cursor";
 import { Dynamo } from "../dynamo";
 import { notFound, VisibleError } from "../error";
+import { exactly } from "../exact";
 import { fn } from "../fn";
 import { createId } from "../id";
 import { ObjectKeys, Storage } from "../storage";
+import { Time } from "../time";
 import {
   CreateInput,
   EventInfo,
@@ -72,7 +74,7 @@ export namespace Video {
         createdAt: now,
         // The sweep settles it as `expired` if no upload arrives (core/src/sweep.ts).
         dueScope: "video/awaiting_upload",
-        dueAt: uploadExpiresAt + uploadGraceMs,
+        dueAt: uploadExpiresAt + uploadGraceMs(),
         ...(scope ? { projectScope: scope, projectSort: videoId } : {}),
         ...(scope && input.step ? { stepScope: `${scope}/${input.step}`, stepSort: videoId } : {}),
         ...(input.camera
@@ -120,8 +122,13 @@ export namespace Video {
       : input.status
         ? await video.query.byStatus({ owner, status: input.status }).go(options)
         : await video.query.byOwner({ owner }).go(options);
+    const mine = exactly(
+      page.data as VideoItem[],
+      { owner, project: input.project, step: input.step },
+      "videos",
+    );
     return {
-      data: await Promise.all(page.data.map((item) => withPoster(serialize(item as VideoItem)))),
+      data: await Promise.all(mine.map((item) => withPoster(serialize(item)))),
       cursor: Cursor.encode(scope, page.cursor),
     };
   });
@@ -132,7 +139,7 @@ export namespace Video {
     return data.map((e) => ({
       id: e.eventId,
       type: e.type,
-      at: new Date(e.at).toISOString(),
+      at: Time.isoOrEpoch(e.at),
       ...(e.detail === undefined ? {} : { detail: e.detail }),
     }));
   }
@@ -161,9 +168,10 @@ export namespace Video {
    * once, and the sweep settles it for real (core/src/sweep.ts).
    */
   export function serialize(item: VideoItem, now = Date.now()): Info {
-    const iso = (ms: number) => new Date(ms).toISOString();
+    const recordedAt = Time.iso(item.recordedAt);
+    const endsAt = Time.iso(item.endsAt);
     const expired =
-      item.status === "awaiting_upload" && now >= item.uploadExpiresAt + uploadGraceMs;
+      item.status === "awaiting_upload" && now >= item.uploadExpiresAt + uploadGraceMs();
     return {
       id: item.videoId,
       status: expired ? "expired" : (item.status as Status),
@@ -190,19 +198,13 @@ export namespace Video {
       source: { key: item.sourceKey },
       renditions: item.renditions ?? [],
       thumbnails: item.thumbnails ?? [],
-      ...(item.cameraId && item.recordedAt !== undefined
-        ? {
-            camera: {
-              cameraId: item.cameraId,
-              recordedAt: iso(item.recordedAt),
-              ...(item.endsAt ? { endsAt: iso(item.endsAt) } : {}),
-            },
-          }
+      ...(item.cameraId && recordedAt
+        ? { camera: { cameraId: item.cameraId, recordedAt, ...(endsAt ? { endsAt } : {}) } }
         : {}),
       attempts: item.attempts ?? 0,
-      uploadExpiresAt: iso(item.uploadExpiresAt),
-      createdAt: iso(item.createdAt),
-      updatedAt: iso(item.updatedAt ?? item.createdAt),
+      uploadExpiresAt: Time.isoOrEpoch(item.uploadExpiresAt),
+      createdAt: Time.isoOrEpoch(item.createdAt),
+      updatedAt: Time.isoOrEpoch(item.updatedAt ?? item.createdAt),
     };
   }
 
