@@ -101,7 +101,7 @@ export namespace MediaConvertCompletion {
   export async function finish(event: unknown, bucket: string): Promise<Completion> {
     const completion = parse(event);
     if (!completion.renditions) return completion;
-    const { HeadObjectCommand } = await import("@aws-sdk/client-s3");
+    const { HeadObjectCommand } = await import("../clients/s3");
     const s3 = await Aws.s3();
     const renditions = await Promise.all(
       completion.renditions.map(async (r) => {

@@ -18,8 +18,8 @@ export namespace MediaConvert {
     return {
       kind: "mediaconvert",
       async transcode(job) {
-        const { CreateJobCommand } = await import("@aws-sdk/client-mediaconvert");
-        const client = await Aws.mediaconvert();
+        const { CreateJobCommand } = await import("../clients/mediaconvert");
+        const client = await mediaconvertClient();
         const result = await client.send(new CreateJobCommand(buildJob(job)));
         const jobId = result.Job?.Id;
         if (!jobId)
@@ -163,3 +163,11 @@ export namespace MediaConvert {
   export const parseCompletion = MediaConvertCompletion.parse;
   export const finish = MediaConvertCompletion.finish;
 }
+
+/** Built on first use; kept out of the shared Aws namespace so the API bundle never carries it. */
+const mediaconvertClient = () =>
+  Aws.once("mediaconvert", async () => {
+    const { MediaConvertClient } = await import("../clients/mediaconvert");
+    const endpoint = Config.get().RUSHES_MEDIACONVERT_ENDPOINT;
+    return new MediaConvertClient(endpoint ? { endpoint } : {});
+  });

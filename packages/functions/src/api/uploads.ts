@@ -13,7 +13,7 @@ export const uploads = new Hono().post(
     response: {
       status: 201,
       description: "The video, awaiting its upload, and the presigned POST",
-      schema: (m, s) => s.z.object({ video: m.Video.Schema.Info, upload: s.Upload }),
+      schema: (m, s) => s.created(m.Video.Schema.Info),
     },
     errors: [404, 415],
     example: {
