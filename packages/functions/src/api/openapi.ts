@@ -24,6 +24,16 @@ const reasons: Record<ErrorStatus | 500, string> = {
   500: "Internal error; the body carries a `requestId` to quote",
 };
 
+/** One line per tag, shown as its section's introduction; a test fails on a tag without one. */
+const tagDescriptions: Record<string, string> = {
+  System: "Health and this document; no key needed.",
+  Uploads: "Create a video and upload its source straight to storage with a presigned POST.",
+  Videos: "Uploaded videos: status, renditions, thumbnails and history.",
+  Cameras: "Cameras whose recordings are uploaded as videos with `camera.recordedAt`.",
+  Clips: "Clips cut from a camera's recordings between two instants.",
+  "API keys": "Keys for owners; only the admin key may create them.",
+};
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 /** Turns zod schemas into JSON Schema, collecting every schema with a `.meta({id})` as a component. */
@@ -42,23 +52,22 @@ class Schemas {
       cycles: "ref",
       reused: "inline",
     }) as Json & { $defs?: Record<string, Json> };
+    // Name every definition first (refs between them must use the final names), then store them.
     const renames: Record<string, string> = {};
     for (const [name, def] of Object.entries($defs ?? {})) {
-      renames[name] = this.add(name, def, io);
+      renames[name] = this.nameFor(name, this.rewrite(def, {}) as Json, io);
+    }
+    for (const [name, def] of Object.entries($defs ?? {})) {
+      this.components[renames[name]!] = this.rewrite(def, renames) as Json;
     }
     return this.rewrite(out, renames) as Json;
   }
 
   /** One component per id; an input shape that differs from its output gets its own name. */
-  private add(name: string, def: Json, io: "input" | "output"): string {
+  private nameFor(name: string, def: Json, io: "input" | "output"): string {
     const existing = this.components[name];
-    if (!existing || JSON.stringify(existing) === JSON.stringify(def)) {
-      this.components[name] = def;
-      return name;
-    }
-    const alternative = io === "input" ? `${name}Input` : `${name}Output`;
-    this.components[alternative] = def;
-    return alternative;
+    if (!existing || JSON.stringify(existing) === JSON.stringify(def)) return name;
+    return io === "input" ? `${name}Input` : `${name}Output`;
   }
 
   private rewrite(value: unknown, renames: Record<string, string>): unknown {
@@ -215,7 +224,10 @@ export async function openapi(routes: RouterRoute[]): Promise<Document> {
         "Serverless video: presigned uploads, web renditions and thumbnails, camera clips. Send `Authorization: Bearer <key>` on every `/v1` route.",
       license: { name: "MIT", identifier: "MIT" },
     },
-    tags: [...tags].map((name) => ({ name })),
+    tags: [...tags].map((name) => ({
+      name,
+      ...(tagDescriptions[name] ? { description: tagDescriptions[name] } : {}),
+    })),
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
       schemas: schemas.components,

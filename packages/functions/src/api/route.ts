@@ -47,6 +47,8 @@ export type Described =
 const mark = <T extends MiddlewareHandler>(middleware: T, meta: Described) =>
   Object.assign(middleware, { [described]: meta });
 
+const jsonType = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+
 const check = <T extends z.ZodType, Target extends keyof ValidationTargets>(
   target: Target,
   schema: T,
@@ -66,6 +68,14 @@ export const validate = <T extends z.ZodType, Target extends keyof ValidationTar
 ): ReturnType<typeof check<T, Target>> => {
   let loaded: MiddlewareHandler | undefined;
   const lazy: MiddlewareHandler = async (c, next) => {
+    // Hono reads a body it does not recognise as `{}`; say what is wrong instead.
+    if (target === "json" && !jsonType.test(c.req.header("content-type") ?? "")) {
+      throw new VisibleError(
+        "unsupported",
+        "unsupported_media_type",
+        "Send the body as application/json",
+      );
+    }
     loaded ??= check(target, await schema()) as MiddlewareHandler;
     return loaded(c, next);
   };
