@@ -110,7 +110,7 @@ describe("the OpenAPI document", () => {
       const validator = app.routes
         .filter((r) => r.method.toLowerCase() === method)
         .filter((r) => r.path.replace(/:(\w+)/g, "{$1}") === path)
-        .map((r) => (r.handler as { [described]?: { kind: string } })[described])
+        .map((r) => (r.handler as unknown as { [described]?: { kind: string } })[described])
         .find((m): m is { kind: "input"; schema: () => Promise<any> } => m?.kind === "input");
       expect(validator, `${method} ${path}`).toBeDefined();
       const parsed = (await validator!.schema()).safeParse(example);
