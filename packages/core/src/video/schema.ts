@@ -32,7 +32,7 @@ export const Instant = z
   .transform((v) => (typeof v === "number" ? v : /^\d+$/.test(v) ? Number(v) : Date.parse(v)))
   .meta({ description: "ISO 8601 timestamp with offset, or epoch milliseconds" });
 
-export const Label = z.string().trim().min(1).max(200);
+const Label = z.string().trim().min(1).max(200);
 const Slug = z
   .string()
   .trim()

@@ -15,7 +15,7 @@ type Json = Record<string, unknown>;
 const reasons: Record<ErrorStatus | 500, string> = {
   400: "Bad input: malformed JSON, or a field that fails validation (see `issues`)",
   401: "No API key, or one that is not valid",
-  403: "The key may not do this",
+  403: "The API key may not do this",
   404: "Not found, or owned by someone else",
   409: "Conflicts with what exists",
   413: "Too large",
@@ -26,7 +26,7 @@ const reasons: Record<ErrorStatus | 500, string> = {
 
 /** One line per tag, shown as its section's introduction; a test fails on a tag without one. */
 const tagDescriptions: Record<string, string> = {
-  System: "Health and this document; no key needed.",
+  System: "Health and this document; no API key needed.",
   Uploads: "Create a video and upload its source straight to storage with a presigned POST.",
   Videos: "Uploaded videos: status, renditions, thumbnails and history.",
   Cameras: "Cameras whose recordings are uploaded as videos with `camera.recordedAt`.",
@@ -74,14 +74,14 @@ class Schemas {
     if (Array.isArray(value)) return value.map((v) => this.rewrite(v, renames));
     if (!value || typeof value !== "object") return value;
     const out: Json = {};
-    for (const [key, v] of Object.entries(value)) {
-      if (key === "$ref" && typeof v === "string" && v.startsWith("#/$defs/")) {
+    for (const [field, v] of Object.entries(value)) {
+      if (field === "$ref" && typeof v === "string" && v.startsWith("#/$defs/")) {
         const name = v.slice("#/$defs/".length);
         out.$ref = ref(renames[name] ?? name).$ref;
-      } else if (key === "id" && typeof v === "string") {
+      } else if (field === "id" && typeof v === "string") {
         // zod copies `.meta({id})` into the output; the component's name already says it.
       } else {
-        out[key] = this.rewrite(v, renames);
+        out[field] = this.rewrite(v, renames);
       }
     }
     return out;
@@ -108,9 +108,13 @@ function collect(routes: RouterRoute[]): Entry[] {
     if (route.method === "ALL") continue;
     const meta = (findTargetHandler(route.handler) as { [described]?: Described })[described];
     const path = route.path.replace(/:(\w+)/g, "{$1}");
-    const key = `${route.method} ${path}`;
-    const entry = entries.get(key) ?? { method: route.method.toLowerCase(), path, inputs: [] };
-    entries.set(key, entry);
+    const signature = `${route.method} ${path}`;
+    const entry = entries.get(signature) ?? {
+      method: route.method.toLowerCase(),
+      path,
+      inputs: [],
+    };
+    entries.set(signature, entry);
     if (meta?.kind === "operation") entry.operation = meta;
     if (meta?.kind === "input") entry.inputs.push(meta);
   }
@@ -221,7 +225,7 @@ export async function openapi(routes: RouterRoute[]): Promise<Document> {
       title: "rushes",
       version: "1.0.0",
       description:
-        "Serverless video: presigned uploads, web renditions and thumbnails, camera clips. Send `Authorization: Bearer <key>` on every `/v1` route.",
+        "Serverless video: presigned uploads, web renditions and thumbnails, camera clips. Send `Authorization: Bearer <API key>` on every `/v1` route.",
       license: { name: "MIT", identifier: "MIT" },
     },
     tags: [...tags].map((name) => ({

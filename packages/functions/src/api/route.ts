@@ -33,7 +33,7 @@ export interface Operation<M = unknown> {
   errors?: ErrorStatus[];
   /** A request body that the route accepts, shown in the docs; a test parses it with the validator. */
   example?: unknown;
-  /** False for the few routes served without a key. */
+  /** False for the few routes served without an API key. */
   auth?: false;
 }
 
