@@ -42,14 +42,18 @@ function record() {
       return { Attributes: after };
     },
   } as never);
-  vi.spyOn(Aws, "sns").mockResolvedValue({
-    send: async (command: Command) => {
-      published.push(JSON.parse(String(command.input.Message)));
-      return {};
-    },
-  } as never);
+  snsSend = async (command: Command) => {
+    published.push(JSON.parse(String(command.input.Message)));
+    return {};
+  };
+  const once = Aws.once;
+  vi.spyOn(Aws, "once").mockImplementation(async (name, build) =>
+    name === "sns" ? ({ send: (c: Command) => snsSend(c) } as never) : once(name, build),
+  );
   return { sent, published };
 }
+
+let snsSend: (command: Command) => Promise<unknown>;
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -102,7 +106,9 @@ describe("Lifecycle.transition", () => {
 
   it("keeps the change when publishing fails: the entry stays for the sweep", async () => {
     const { sent } = record();
-    vi.spyOn(Aws, "sns").mockRejectedValue(new Error("SNS is down"));
+    snsSend = async () => {
+      throw new Error("SNS is down");
+    };
     const failed = await Lifecycle.transition(Lifecycle.video, video, {
       from: ["processing"],
       to: "failed",
