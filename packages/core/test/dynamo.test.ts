@@ -101,9 +101,18 @@ describe("ElectroDB key shapes", () => {
   it("derives the physical table from the entities", () => {
     const table = tableDefinition();
     expect(table.primaryIndex).toEqual({ hashKey: "pk", rangeKey: "sk" });
-    expect(Object.keys(table.globalIndexes)).toEqual(["gsi1", "gsi2", "gsi3", "gsi4", "gsi5"]);
+    expect(Object.keys(table.globalIndexes)).toEqual([
+      "gsi1",
+      "gsi2",
+      "gsi3",
+      "gsi4",
+      "gsi5",
+      "gsi6",
+    ]);
     expect(table.globalIndexes.gsi5).toEqual({ hashKey: "gsi5pk", rangeKey: "gsi5sk" });
-    expect(Object.keys(table.fields)).toHaveLength(12);
+    // gsi6 is the lifecycle's `byDue` index, shared by videos and clips (the sweep's Queries).
+    expect(table.globalIndexes.gsi6).toEqual({ hashKey: "gsi6pk", rangeKey: "gsi6sk" });
+    expect(Object.keys(table.fields)).toHaveLength(14);
   });
 });
 

@@ -106,7 +106,7 @@ describe("local runtime", () => {
         },
       ]),
     );
-    expect(Object.keys(indexes).sort()).toEqual(["gsi1", "gsi2", "gsi3", "gsi4", "gsi5"]);
+    expect(Object.keys(indexes).sort()).toEqual(["gsi1", "gsi2", "gsi3", "gsi4", "gsi5", "gsi6"]);
     for (const [name, index] of Object.entries(definition.globalIndexes)) {
       expect(indexes[name]).toEqual({ ...index, projection: "ALL" });
     }
@@ -195,7 +195,8 @@ describe("local runtime", () => {
 
   it("keeps, logs and POSTs every SNS event to the webhooks", async () => {
     const { Events } = await import("@rushes/core/event");
-    await Events.publish("video.ready", "vid_01jabcdefghjkmnpqrstvwxyz0", {
+    const origin = { eventId: "evt_01jabcdefghjkmnpqrstvwxyz0", at: Date.now() };
+    await Events.publish("video.ready", origin, {
       videoId: "vid_01jabcdefghjkmnpqrstvwxyz0",
       owner: "alice",
       status: "ready",
@@ -206,6 +207,7 @@ describe("local runtime", () => {
       videoId: "vid_01jabcdefghjkmnpqrstvwxyz0",
       status: "ready",
     });
+    expect(event.id).toBe(origin.eventId);
     await runtime.idle();
     expect(hooks).toHaveLength(1);
     expect(hooks[0]!.headers["x-rushes-event"]).toBe("video.ready");

@@ -1,5 +1,11 @@
 import { Entity } from "electrodb";
-import { errorAttribute, service, thumbnailsAttribute } from "../attributes";
+import {
+  dueIndex,
+  errorAttribute,
+  lifecycleAttributes,
+  service,
+  thumbnailsAttribute,
+} from "../attributes";
 import { Statuses } from "./schema";
 
 export const ClipEntity = new Entity({
@@ -14,6 +20,7 @@ export const ClipEntity = new Entity({
     status: { type: Statuses, required: true },
     attempts: { type: "number", default: 0 },
     processingStartedAt: { type: "number" },
+    ...lifecycleAttributes,
     requestedAt: { type: "number", required: true, readOnly: true },
     output: {
       type: "map",
@@ -49,5 +56,6 @@ export const ClipEntity = new Entity({
       pk: { field: "gsi4pk", composite: ["status"], casing: "none" },
       sk: { field: "gsi4sk", composite: ["clipId"], casing: "none" },
     },
+    byDue: dueIndex,
   },
 });

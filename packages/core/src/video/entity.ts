@@ -1,5 +1,11 @@
 import { Entity } from "electrodb";
-import { errorAttribute, service, thumbnailsAttribute } from "../attributes";
+import {
+  dueIndex,
+  errorAttribute,
+  lifecycleAttributes,
+  service,
+  thumbnailsAttribute,
+} from "../attributes";
 import { Statuses } from "./schema";
 
 /*
@@ -19,12 +25,14 @@ export const VideoEntity = new Entity({
     contentType: { type: "string", required: true, readOnly: true },
     /** Declared by the client at presign time; ingest re-checks the real size against it. */
     bytes: { type: "number", required: true, readOnly: true },
-    sourceKey: { type: "string", required: true, readOnly: true },
+    /** `uploads/…` until ingest moves the validated source out of the presign's reach. */
+    sourceKey: { type: "string", required: true },
     status: { type: Statuses, required: true },
     error: errorAttribute,
     attempts: { type: "number", default: 0 },
     processingStartedAt: { type: "number" },
     transcodeJobId: { type: "string" },
+    ...lifecycleAttributes,
     probe: {
       type: "map",
       properties: {
@@ -108,6 +116,7 @@ export const VideoEntity = new Entity({
       pk: { field: "gsi5pk", composite: ["cameraScope"], casing: "none" },
       sk: { field: "gsi5sk", composite: ["recordedAt"], casing: "none" },
     },
+    byDue: dueIndex,
   },
 });
 

@@ -1,5 +1,6 @@
 import type { EntityItem } from "electrodb";
 import * as z from "zod";
+import { Config } from "../config";
 import { isId } from "../id";
 import {
   ErrorInfo,
@@ -21,6 +22,9 @@ export const Statuses = [
   "expired",
 ] as const;
 export type Status = (typeof Statuses)[number];
+
+/** Unfinished uploads become `expired` this long after the presigned POST stops working. */
+export const uploadGraceMs = () => Config.get().RUSHES_UPLOAD_GRACE_SECONDS * 1000;
 export const Status = z.enum(Statuses);
 
 /**
