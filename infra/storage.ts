@@ -21,6 +21,21 @@ export function setWebUrl(url: $util.Input<string>) {
   resolveWebUrl(url);
 }
 
+/**
+ * The bucket's lifecycle rules, in one list that each concern appends to before the bucket is
+ * made. What ingest leaves under `uploads/` (a rejected upload, a re-post it could not refuse, a
+ * POST whose event was lost for good) expires; ingest moves every accepted source to `sources/`
+ * within minutes, so two days never touch a live upload. The chunked transcode's scratch (`work/`)
+ * is deleted once a video is ready; what a failed or abandoned one leaves expires too.
+ */
+export const lifecycleRules: Array<{
+  id: string;
+  prefix?: string;
+  expiresIn?: `${number} ${"day" | "days"}`;
+}> = [
+  { id: "ExpireUploads", prefix: "uploads/", expiresIn: "2 days" },
+  { id: "ExpireWork", prefix: "work/", expiresIn: "2 days" },
+];
 let resolveMediaReader: (arn: $util.Input<string>) => void = () => {};
 
 /**
@@ -36,17 +51,6 @@ const mediaReader = $util.output(
 export function setMediaReader(distributionArn: $util.Input<string>) {
   resolveMediaReader(distributionArn);
 }
-
-/**
- * The bucket's lifecycle rules, in one list that each concern appends to before the bucket is
- * made. The chunked transcode's scratch (`work/`) is deleted once a video is ready; what a
- * failed or abandoned one leaves expires.
- */
-export const lifecycleRules: Array<{
-  id: string;
-  prefix?: string;
-  expiresIn?: `${number} ${"day" | "days"}`;
-}> = [{ id: "ExpireWork", prefix: "work/", expiresIn: "2 days" }];
 
 export const bucket = new sst.aws.Bucket("Media", {
   lifecycle: lifecycleRules,

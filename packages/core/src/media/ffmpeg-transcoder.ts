@@ -26,7 +26,8 @@ export namespace FfmpegTranscoder {
     renditions: string[];
     thumbnails: string[];
   };
-  export type Rendered = Outputs & { ladder: Hls.Written; sheets: string[]; vtt: string };
+  /** `vtt` and `sheets` are absent when ffmpeg wrote no complete storyboard (see `render`). */
+  export type Rendered = Outputs & { ladder: Hls.Written; sheets?: string[]; vtt?: string };
 
   /** x264 settings shared with clip cutting: web-safe High profile, 2 s keyframes. */
   export const videoCodec = [
@@ -96,9 +97,12 @@ export namespace FfmpegTranscoder {
             typeOf(file!),
           ),
         );
-        await inParallel(plan.storyboard.sheets, (key, i) =>
-          put(key, out.sheets[i]!, contentTypes.jpg),
-        );
+        const sheets = out.sheets;
+        if (sheets) {
+          await inParallel(plan.storyboard.sheets, (key, i) =>
+            put(key, sheets[i]!, contentTypes.jpg),
+          );
+        }
         const playlists = [
           ...out.ladder.rungs.map((r) => r.name),
           ...(out.ladder.audio ? ["audio"] : []),
@@ -111,7 +115,9 @@ export namespace FfmpegTranscoder {
           ),
         );
         await put(plan.hls.masterKey, join(out.hls, Hls.masterName), contentTypes.m3u8);
-        await put(plan.storyboard.key, join(out.storyboard, "storyboard.vtt"), contentTypes.vtt);
+        if (sheets) {
+          await put(plan.storyboard.key, join(out.storyboard, "storyboard.vtt"), contentTypes.vtt);
+        }
 
         const renditions = await Promise.all(
           plan.renditions.map(async (r, i) => ({
@@ -143,14 +149,7 @@ export namespace FfmpegTranscoder {
               codecs: audio ? `${r.codec},${audio.codec}` : r.codec,
             })),
           },
-          storyboard: {
-            key: plan.storyboard.key,
-            sheets: plan.storyboard.sheets,
-            intervalMs: plan.storyboard.intervalMs,
-            tileWidth: plan.storyboard.tile.width,
-            tileHeight: plan.storyboard.tile.height,
-            count: plan.storyboard.count,
-          },
+          ...(sheets ? { storyboard: storyboardInfo(plan) } : {}),
           report: { transcoder: "ffmpeg", rungs: out.ladder.rungs.map((r) => r.name) },
         };
       },
@@ -160,6 +159,17 @@ export namespace FfmpegTranscoder {
         if (bytes * 3.5 <= (await freeBytes(dir))) return undefined;
         return `Not enough temporary space for a ${bytes}-byte source`;
       },
+    };
+  }
+
+  function storyboardInfo(plan: Plan) {
+    return {
+      key: plan.storyboard.key,
+      sheets: plan.storyboard.sheets,
+      intervalMs: plan.storyboard.intervalMs,
+      tileWidth: plan.storyboard.tile.width,
+      tileHeight: plan.storyboard.tile.height,
+      count: plan.storyboard.count,
     };
   }
 
@@ -194,19 +204,21 @@ export namespace FfmpegTranscoder {
     const sheets = plan.storyboard.sheets.map((_, i) =>
       join(outputs.storyboard, Storyboard.sheetName(i)),
     );
+    // The storyboard is a scrubbing aid, not the video: a source whose frame size changes
+    // mid-stream makes ffmpeg rebuild the filter graph and the tiler loses its sheet. Such a
+    // video is still ready, without a storyboard.
+    const complete = (await Promise.all(sheets.map(nonEmpty))).every(Boolean);
     await Promise.all(
       plan.renditions.map((r, i) =>
         download(outputs.hls, ladder, r.name, outputs.renditions[i]!, opts),
       ),
     );
-    for (const path of [...outputs.renditions, ...outputs.thumbnails, ...sheets]) {
-      const size = await stat(path).then(
-        (s) => s.size,
-        () => 0,
-      );
-      if (size === 0) throw new MediaError("ffmpeg_failed", `ffmpeg wrote no ${path}`, false);
+    for (const path of [...outputs.renditions, ...outputs.thumbnails]) {
+      if (!(await nonEmpty(path))) {
+        throw new MediaError("ffmpeg_failed", `ffmpeg wrote no ${path}`, false);
+      }
     }
-    return { ...outputs, ladder, sheets, vtt };
+    return { ...outputs, ladder, ...(complete ? { sheets, vtt } : {}) };
   }
 
   export function args(
@@ -311,6 +323,12 @@ export namespace FfmpegTranscoder {
     }
     return path;
   }
+
+  const nonEmpty = (path: string) =>
+    stat(path).then(
+      (s) => s.size > 0,
+      () => false,
+    );
 
   function typeOf(file: string): string {
     const ext = extname(file).slice(1);

@@ -31,8 +31,8 @@ export namespace MediaConvert {
     return {
       kind: "mediaconvert",
       async transcode(job) {
-        const { CreateJobCommand } = await import("@aws-sdk/client-mediaconvert");
-        const client = await Aws.mediaconvert();
+        const { CreateJobCommand } = await import("../clients/mediaconvert");
+        const client = await mediaconvertClient();
         const result = await client.send(new CreateJobCommand(buildJob(job)));
         const jobId = result.Job?.Id;
         if (!jobId)
@@ -371,7 +371,7 @@ export namespace MediaConvert {
    */
   export async function withSizes(completion: Completion, bucket: string): Promise<Completion> {
     if (!completion.renditions) return completion;
-    const { GetObjectCommand, HeadObjectCommand } = await import("@aws-sdk/client-s3");
+    const { GetObjectCommand, HeadObjectCommand } = await import("../clients/s3");
     const s3 = await Aws.s3();
     const renditions = await Promise.all(
       completion.renditions.map(async (r) => {
@@ -389,3 +389,11 @@ export namespace MediaConvert {
     return { ...completion, renditions, hls: { ...completion.hls, rungs } };
   }
 }
+
+/** Built on first use; kept out of the shared Aws namespace so the API bundle never carries it. */
+const mediaconvertClient = () =>
+  Aws.once("mediaconvert", async () => {
+    const { MediaConvertClient } = await import("../clients/mediaconvert");
+    const endpoint = Config.get().RUSHES_MEDIACONVERT_ENDPOINT;
+    return new MediaConvertClient(endpoint ? { endpoint } : {});
+  });

@@ -153,7 +153,8 @@ describe("the arguments", () => {
   it("keep frame timing, cap frames per rendition at duration × 60, drop (never fill) above 60 fps", () => {
     const line = args(probe);
     expect(line).toContain("-vsync vfr");
-    expect(line).not.toMatch(/fps=/);
+    // No fps filter on the picture path (the storyboard's own sampling filter is its branch).
+    expect(line).not.toMatch(/\[0:v:0\]fps=/);
     // One per HLS rung (1080p, 720p, 480p, 360p).
     expect(line.match(/-frames:v 660 /g)).toHaveLength(4);
     expect(line.match(/-r 60 /g)).toHaveLength(4);
