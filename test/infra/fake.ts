@@ -165,6 +165,7 @@ export async function deploy(
       return out(options.dev ? this.record.args.dev?.url : "https://d111111abcdef8.cloudfront.net");
     }
   }
+  class Cron extends make("sst:aws:Cron") {}
   class Secret extends make("sst:sst:Secret") {
     get value() {
       // The CDN derives its public key from this one, so it must be a real PEM.
@@ -232,6 +233,7 @@ export async function deploy(
         SnsTopic,
         StaticSite,
         Bus,
+        Cron,
       }),
       Secret,
       Linkable: Object.assign(Linkable, {
