@@ -32,6 +32,8 @@ const tagDescriptions: Record<string, string> = {
   Cameras: "Cameras whose recordings are uploaded as videos with `camera.recordedAt`.",
   Clips: "Clips cut from a camera's recordings between two instants.",
   "API keys": "Keys for owners; only the admin key may create them.",
+  Playback:
+    "HLS playlists and the storyboard of a ready video, by the token in its `playback` links; no API key needed.",
 };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
