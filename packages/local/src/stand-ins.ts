@@ -3,9 +3,11 @@ import { join } from "node:path";
 import dynalite from "dynalite";
 import { buildApp } from "fauxqs";
 import S3rver, { type S3rverEvent } from "s3rver";
+import S3Error from "s3rver/lib/models/error";
 import { region } from "./lambda";
 import { closeServer, listen } from "./net";
 import { portError } from "./preflight";
+import { multipartMiddleware } from "./s3-multipart";
 
 export interface StandInPorts {
   dynamo: number;
@@ -74,6 +76,8 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       directory: join(dataDir, "s3"),
       configureBuckets: [{ name: options.bucket, configs: [cors] }],
     });
+    // Just before s3rver's router (its last middleware), after its XML and error handling.
+    s3.middleware.splice(s3.middleware.length - 1, 0, multipartMiddleware(S3Error));
     const s3Port = await s3
       .run()
       .then((address) => address.port)

@@ -5,7 +5,7 @@ import { Dynamo } from "../dynamo";
 import { notFound, VisibleError } from "../error";
 import { fn } from "../fn";
 import { createId } from "../id";
-import { ObjectKeys, Storage } from "../storage";
+import { Multipart, ObjectKeys, Storage } from "../storage";
 import {
   CreateInput,
   EventInfo,
@@ -46,6 +46,18 @@ export namespace Video {
     }
     const now = Date.now();
     const videoId = createId("video", now);
+    const sourceKey = ObjectKeys.source(videoId);
+    // Parts are created before the record, so a record with an uploadId always has its upload.
+    const multipart = Multipart.wanted(input.bytes, input.multipart)
+      ? {
+          uploadId: await Multipart.create({ key: sourceKey, contentType: input.contentType }),
+          ...Multipart.plan(input.bytes),
+        }
+      : undefined;
+    // A POST dies with its policy; parts stay usable until the lifecycle rule aborts them.
+    const uploadExpiresAt = multipart
+      ? now + Multipart.abortAfterDays * 24 * 3600 * 1000
+      : now + expires * 1000;
     const scope = input.project ? `${owner}/${input.project}` : undefined;
     const { data } = await Dynamo.entities.video
       .create({
@@ -58,9 +70,10 @@ export namespace Video {
         project: input.project,
         step: input.step,
         uploader: input.uploader,
-        sourceKey: ObjectKeys.source(videoId),
+        sourceKey,
         status: "awaiting_upload",
-        uploadExpiresAt: now + expires * 1000,
+        uploadExpiresAt,
+        ...(multipart ?? {}),
         createdAt: now,
         ...(scope ? { projectScope: scope, projectSort: videoId } : {}),
         ...(scope && input.step ? { stepScope: `${scope}/${input.step}`, stepSort: videoId } : {}),
@@ -76,15 +89,31 @@ export namespace Video {
     await VideoState.record(
       videoId,
       "created",
-      { bytes: input.bytes, contentType: input.contentType },
+      {
+        bytes: input.bytes,
+        contentType: input.contentType,
+        ...(multipart ? { multipart: { partSize: multipart.partSize } } : {}),
+      },
       now,
     );
+    const video = serialize(data as VideoItem);
+    if (multipart) {
+      const upload = {
+        method: "MULTIPART" as const,
+        uploadId: multipart.uploadId,
+        partSize: multipart.partSize,
+        partCount: multipart.partCount,
+        expiresAt: new Date(uploadExpiresAt).toISOString(),
+        maxBytes: input.bytes,
+      };
+      return { video, upload };
+    }
     const upload = await Storage.presignPost({
-      key: ObjectKeys.source(videoId),
+      key: sourceKey,
       contentType: input.contentType,
       bytes: input.bytes,
     });
-    return { video: serialize(data as VideoItem), upload };
+    return { video, upload };
   });
 
   /** The caller's video, or 404 — also for another owner's id, so ids leak nothing. */
@@ -145,7 +174,8 @@ export namespace Video {
     await Dynamo.entities.video.delete({ videoId: item.videoId }).go();
   }
 
-  async function owned(videoId: string): Promise<VideoItem> {
+  /** The caller's stored video, or 404 — also for another owner's id, so ids leak nothing. */
+  export async function owned(videoId: string): Promise<VideoItem> {
     const id = VideoId.safeParse(videoId);
     if (!id.success) throw notFound("Video");
     const item = await VideoState.load(id.data);
@@ -160,7 +190,11 @@ export namespace Video {
     const expired = await VideoState.transition(item, {
       from: ["awaiting_upload"],
       to: "expired",
-      detail: { reason: "upload not received before the presigned POST expired" },
+      detail: {
+        reason: item.uploadId
+          ? "multipart upload not completed before the bucket's lifecycle rule aborts it"
+          : "upload not received before the presigned POST expired",
+      },
     });
     return expired ?? (await VideoState.load(item.videoId)) ?? item;
   }
@@ -202,6 +236,9 @@ export namespace Video {
             },
           }
         : {}),
+      ...(item.uploadId && item.partSize && item.partCount
+        ? { multipart: { partSize: item.partSize, partCount: item.partCount } }
+        : {}),
       attempts: item.attempts ?? 0,
       uploadExpiresAt: iso(item.uploadExpiresAt),
       createdAt: iso(item.createdAt),
@@ -221,7 +258,7 @@ export namespace Video {
 
   async function withUrls(info: Info): Promise<Info> {
     const sign = (key: string) => Storage.presignGet(key);
-    const hasSource = info.status !== "awaiting_upload" && info.status !== "expired";
+    const hasSource = !["awaiting_upload", "expired", "cancelled"].includes(info.status);
     return {
       ...info,
       source: {

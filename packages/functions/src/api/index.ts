@@ -26,13 +26,16 @@ const limit = bodyLimit({
     c.json({ error: { code: "too_large", message: "Request body over 64 KiB" } }, 413),
 });
 
+/** Completing a multipart upload lists up to 10,000 parts; that route sets its own limit. */
+const completion = /^\/v1\/uploads\/[^/]+\/complete$/;
+
 export const app = new Hono()
   .use(requestId(), requestLog)
   .get("/health", (c) => c.json({ ok: true }, 200))
   // The document imports every domain module, so it loads on the first request for it.
   .get("/openapi.json", async (c) => c.json((await import("./openapi")).openapi(), 200))
   .get("/docs", async (c) => c.html((await import("./openapi")).docsPage))
-  .use("/v1/*", limit)
+  .use("/v1/*", (c, next) => (completion.test(c.req.path) ? next() : limit(c, next)))
   .route("/v1", v1)
   .notFound(notFound)
   .onError(onError);

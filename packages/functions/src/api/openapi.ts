@@ -2,6 +2,8 @@ import { ApiKey } from "@rushes/core/apikey";
 import { Camera } from "@rushes/core/camera";
 import { Clip } from "@rushes/core/clip";
 import { Video } from "@rushes/core/video";
+import { CompleteInput, SignedPart, UploadedPart } from "@rushes/core/video/schema";
+import { VideoUpload } from "@rushes/core/video/upload";
 import * as z from "zod";
 
 /**
@@ -29,13 +31,23 @@ const ErrorBody = z
   })
   .meta({ id: "Error" });
 
-const Upload = z.object({
-  method: z.literal("POST"),
-  url: z.string(),
-  fields: z.record(z.string(), z.string()),
-  expiresAt: z.string(),
-  maxBytes: z.number(),
-});
+const Upload = z.union([
+  z.object({
+    method: z.literal("POST"),
+    url: z.string(),
+    fields: z.record(z.string(), z.string()),
+    expiresAt: z.string(),
+    maxBytes: z.number(),
+  }),
+  z.object({
+    method: z.literal("MULTIPART"),
+    uploadId: z.string(),
+    partSize: z.number(),
+    partCount: z.number(),
+    expiresAt: z.string(),
+    maxBytes: z.number(),
+  }),
+]);
 
 const page = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), cursor: z.string().nullable() });
@@ -51,15 +63,51 @@ export const operations: Operation[] = [
   {
     method: "post",
     path: "/v1/uploads",
-    summary: "Create a video and a presigned POST to upload its source",
+    summary: "Create a video and a presigned POST (or a multipart upload) for its source",
     description:
-      "Send the returned fields, then the file last, as multipart/form-data to upload.url. The POST policy fixes the key, the exact Content-Type and 1..bytes.",
+      "Up to RUSHES_MULTIPART_THRESHOLD_BYTES: send the returned fields, then the file last, as multipart/form-data to upload.url; the POST policy fixes the key, the exact Content-Type and 1..bytes. Above it, or with multipart: true, upload.method is MULTIPART: cut the file into partCount parts of partSize bytes (the last one shorter), sign them with POST /v1/uploads/{id}/parts, PUT each, then POST /v1/uploads/{id}/complete with every part's ETag.",
     body: Video.create.schema,
     response: {
       status: 201,
       schema: z.object({ video: Video.Schema.Info, upload: Upload }),
       description: "Created",
     },
+  },
+  {
+    method: "post",
+    path: "/v1/uploads/{id}/parts",
+    summary: "Presigned UploadPart PUT URLs for up to 100 parts",
+    description:
+      "PUT each part's bytes to its url; keep the ETag response header. Part numbers run from 1 to the upload's partCount.",
+    body: VideoUpload.Schema.SignPartsInput,
+    response: {
+      status: 200,
+      schema: z.object({ parts: z.array(SignedPart) }),
+      description: "Signed parts",
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/uploads/{id}/parts",
+    summary: "The parts S3 already holds, to resume an upload",
+    response: {
+      status: 200,
+      schema: z.object({ parts: z.array(UploadedPart) }),
+      description: "Uploaded parts",
+    },
+  },
+  {
+    method: "post",
+    path: "/v1/uploads/{id}/complete",
+    summary: "Complete a multipart upload; ingest starts from the object it creates",
+    body: CompleteInput,
+    response: { status: 200, schema: Video.Schema.Info, description: "The video" },
+  },
+  {
+    method: "delete",
+    path: "/v1/uploads/{id}",
+    summary: "Abort a multipart upload: its parts are freed and the video ends cancelled",
+    response: { status: 200, schema: Video.Schema.Info, description: "The cancelled video" },
   },
   {
     method: "get",

@@ -63,6 +63,7 @@ async function presign(file: File): Promise<Presigned> {
       ? { camera: { cameraId: camera, recordedAt: new Date(at).toISOString() } }
       : {}),
   });
+  if (upload.method !== "POST") throw new Error("Multipart uploads need the multipart uploader");
   const entry = {
     videoId: video.id,
     url: upload.url,
