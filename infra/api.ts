@@ -2,13 +2,37 @@
 import { clipQueue } from "./processing";
 import { adminKey, bucket, maxUploadBytes, table, webUrl } from "./storage";
 
+const objects = (...prefixes: string[]) => prefixes.map((p) => $interpolate`${bucket.arn}/${p}*`);
+
+/**
+ * The API's rights on the bucket, and nothing wider (a link to the bucket would grant s3:*).
+ * PutObject signs presigned POSTs and multipart parts, and covers CreateMultipartUpload and
+ * CompleteMultipartUpload; ListMultipartUploadParts and AbortMultipartUpload resume and abort.
+ * GetObject signs downloads; DeleteObject and ListBucket delete a video's objects.
+ */
+export const apiBucketRights = [
+  {
+    actions: ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+    resources: objects("uploads/"),
+  },
+  { actions: ["s3:GetObject"], resources: objects("uploads/", "media/", "clips/") },
+  { actions: ["s3:DeleteObject"], resources: objects("uploads/", "media/") },
+  { actions: ["s3:ListBucket"], resources: [bucket.arn] },
+];
+
 export const api = new sst.aws.Function("Api", {
   handler: "packages/functions/src/api/index.handler",
   runtime: "nodejs22.x",
   architecture: "arm64",
   timeout: "30 seconds",
-  link: [table, bucket, clipQueue, adminKey],
-  environment: { RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes) },
+  // Not the bucket: its link grants s3:* on every object. The API gets its name the way a link
+  // would deliver it, and only the rights above.
+  link: [table, clipQueue, adminKey],
+  environment: {
+    SST_RESOURCE_Media: sst.Linkable.env([bucket]).apply((env) => env.SST_RESOURCE_Media!),
+    RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes),
+  },
+  permissions: apiBucketRights,
   url: {
     // Lambda answers preflights and adds the CORS headers itself, so the app must not.
     cors: {

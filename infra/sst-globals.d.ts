@@ -29,6 +29,15 @@ type S3Event =
   | "s3:ObjectRemoved:Delete"
   | "s3:ObjectRemoved:DeleteMarkerCreated";
 
+/** @pulumi/aws s3.BucketLifecycleConfiguration's rule, as far as rushes sets it. */
+interface BucketLifecycleRule {
+  id: string;
+  status: "Enabled" | "Disabled";
+  filter?: { prefix?: string };
+  expiration?: { days?: number; date?: string };
+  abortIncompleteMultipartUpload?: { daysAfterInitiation: number };
+}
+
 interface FunctionPermissionArgs {
   effect?: "allow" | "deny";
   actions: string[];
@@ -104,6 +113,12 @@ declare global {
   }): unknown;
 
   namespace sst {
+    // biome-ignore lint/complexity/noStaticOnlyClass: SST's class; only its static method is used
+    class Linkable {
+      /** The `SST_RESOURCE_*` variables a link would deliver, without the link's permissions. */
+      static env(links: Input<unknown[]>): Output<Record<string, string>>;
+    }
+
     class Secret {
       constructor(name: string, placeholder?: Input<string>);
       readonly name: Output<string>;
@@ -134,7 +149,17 @@ declare global {
                   maxAge?: Input<Duration>;
                 }
             >;
+            lifecycle?: Input<
+              Input<{
+                id?: Input<string>;
+                prefix?: Input<string>;
+                enabled?: Input<boolean>;
+                expiresIn?: Input<`${number} ${"day" | "days"}`>;
+              }>[]
+            >;
             transform?: {
+              /** SST calls it with the rules it built from `lifecycle` (as s3.BucketLifecycleConfiguration). */
+              lifecycle?: (args: { rules: BucketLifecycleRule[] }) => void;
               publicAccessBlock?:
                 | false
                 | {

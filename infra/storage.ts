@@ -1,7 +1,23 @@
 // Storage: the media bucket, the one DynamoDB table, and the admin key secret.
 
-/** The largest source the API will presign; ingest's /tmp is sized from it (infra/processing.ts). */
-export const maxUploadBytes = 5 * 1024 ** 3;
+/**
+ * The largest source the API takes: S3's own object limit, reached through multipart uploads.
+ * Ingest's /tmp is sized from it (infra/processing.ts).
+ */
+export const maxUploadBytes = 5 * 1024 ** 4;
+
+/** Days before S3 aborts an unfinished multipart upload; core's Multipart.abortAfterDays matches. */
+export const abortIncompleteUploadsAfterDays = 7;
+const abortRule = "abort-incomplete-multipart-uploads";
+
+/**
+ * Every lifecycle rule of the bucket, in one array: SST builds one lifecycle configuration from
+ * it, and a second configuration would replace the first.
+ */
+const lifecycle = [
+  // Parts of an upload never completed are billed until aborted; the video expires with them.
+  { id: abortRule, prefix: "uploads/" },
+];
 
 let resolveWebUrl: (url: $util.Input<string>) => void = () => {};
 
@@ -23,13 +39,15 @@ export function setWebUrl(url: $util.Input<string>) {
 
 export const bucket = new sst.aws.Bucket("Media", {
   // Browsers upload with the presigned POST and may fetch what the API presigns; nothing else.
+  // PUT is a multipart part, whose ETag the browser must read to complete the upload.
   cors: {
     allowOrigins: [webUrl],
-    allowMethods: ["GET", "HEAD", "POST"],
+    allowMethods: ["GET", "HEAD", "POST", "PUT"],
     allowHeaders: ["content-type"],
     exposeHeaders: ["ETag", "Location"],
     maxAge: "1 hour",
   },
+  lifecycle,
   // No `access`: every object is reached through a presigned URL. Spelled out rather than left to
   // SST's default so that nothing, not even a later `access: "public"`, can open the bucket.
   transform: {
@@ -38,6 +56,19 @@ export const bucket = new sst.aws.Bucket("Media", {
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
+    },
+    // SST's lifecycle rules have no AbortIncompleteMultipartUpload field, so it is added here.
+    lifecycle: (args) => {
+      args.rules = args.rules.map((rule) =>
+        rule.id === abortRule
+          ? {
+              ...rule,
+              abortIncompleteMultipartUpload: {
+                daysAfterInitiation: abortIncompleteUploadsAfterDays,
+              },
+            }
+          : rule,
+      );
     },
   },
 });

@@ -370,4 +370,21 @@ describe("aborting", () => {
     const listed = await call(alice, "GET", "/v1/videos?status=cancelled");
     expect(listed.body.data.map((v: { id: string }) => v.id)).toContain(video.id);
   });
+
+  it("deleting an unfinished multipart video aborts its upload too", async () => {
+    const { video, upload } = await create(12 * MiB, { multipart: true });
+    await put(video.id, [[1, Buffer.alloc(1000, 1)]]);
+    expect((await call(alice, "DELETE", `/v1/videos/${video.id}`)).status).toBe(204);
+    const { ListPartsCommand, S3Client } = await import("@aws-sdk/client-s3");
+    const s3 = new S3Client({ forcePathStyle: true });
+    const listing = s3.send(
+      new ListPartsCommand({
+        Bucket: runtime.resources.bucket,
+        Key: `uploads/${video.id}/source`,
+        UploadId: upload.uploadId,
+      }),
+    );
+    await expect(listing).rejects.toMatchObject({ name: "NoSuchUpload" });
+    s3.destroy();
+  });
 });

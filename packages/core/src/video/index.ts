@@ -166,6 +166,12 @@ export namespace Video {
   /** Deletes the source, every output and the record with its history. */
   export async function remove(videoId: string) {
     const item = await owned(videoId);
+    if (item.uploadId && item.uploadCompletedAt === undefined) {
+      // Unfinished parts are invisible to a listing; only an abort frees them.
+      await Multipart.abort({ key: item.sourceKey, uploadId: item.uploadId }).catch((error) => {
+        if (!(error instanceof VisibleError && error.code === "upload_not_found")) throw error;
+      });
+    }
     await Storage.removePrefixes([`uploads/${videoId}/`, ObjectKeys.mediaPrefix(videoId)]);
     const { data: events } = await Dynamo.entities.videoEvent.query
       .byId({ videoId })
