@@ -79,7 +79,7 @@ describe("storage", () => {
       enabled?: boolean;
     }[];
     // What SST 4.17 builds from `lifecycle` (createLifecycle in its bucket.ts), then the transform.
-    const built = {
+    const built: { rules: Record<string, unknown>[] } = {
       rules: rules.map((rule, index) => ({
         id: (rule.id ?? `MediaLifecycleRule${index}`).trim(),
         status: rule.enabled !== false ? "Enabled" : "Disabled",
@@ -88,9 +88,7 @@ describe("storage", () => {
     };
     expect(new Set(built.rules.map((r) => r.id)).size).toBe(built.rules.length);
     args.transform.lifecycle(built);
-    const aborting = built.rules.filter(
-      (r: { abortIncompleteMultipartUpload?: unknown }) => r.abortIncompleteMultipartUpload,
-    );
+    const aborting = built.rules.filter((r) => r.abortIncompleteMultipartUpload);
     expect(aborting).toEqual([
       {
         id: "abort-incomplete-multipart-uploads",
