@@ -3,8 +3,11 @@ import { Dynamo } from "../dynamo";
 import { VisibleError } from "../error";
 import { Multipart, Storage } from "../storage";
 import { Video } from "./index";
-import { CompleteInput, SignPartsInput, type VideoItem } from "./schema";
+import { CompleteInput, SignedPart, SignPartsInput, UploadedPart, type VideoItem } from "./schema";
 import { VideoState } from "./state";
+
+/** The video schemas too, for routes that answer with the video. */
+export { Video };
 
 /**
  * The multipart side of an upload: sign parts, list them to resume, complete, abort. Every
@@ -12,7 +15,7 @@ import { VideoState } from "./state";
  * can reach none of S3's errors as a 500.
  */
 export namespace VideoUpload {
-  export const Schema = { SignPartsInput, CompleteInput };
+  export const Schema = { SignPartsInput, CompleteInput, SignedPart, UploadedPart };
 
   type Multipart = VideoItem & { uploadId: string; partCount: number };
 
