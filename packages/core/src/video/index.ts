@@ -3,29 +3,27 @@ import { Config } from "../config";
 import { Cursor } from "../cursor";
 import { Dynamo } from "../dynamo";
 import { notFound, VisibleError } from "../error";
+import { exactly } from "../exact";
 import { fn } from "../fn";
 import { createId } from "../id";
 import { Multipart, ObjectKeys, Storage } from "../storage";
+import { Time } from "../time";
 import {
   CreateInput,
   EventInfo,
   Info,
   ListInput,
   type Status,
+  uploadGraceMs,
   VideoId,
   type VideoItem,
 } from "./schema";
-import { VideoState } from "./state";
 
 export type { VideoItem } from "./schema";
-export { VideoState } from "./state";
 
 export namespace Video {
   export const Schema = { Info, CreateInput, ListInput, VideoId, EventInfo };
   export type Info = import("./schema").Info;
-
-  /** Unfinished uploads become `expired` this long after the presigned POST stops working. */
-  const expiryGraceMs = 15 * 60 * 1000;
 
   export const create = fn(CreateInput, async (input) => {
     const owner = Actor.owner();
@@ -54,6 +52,21 @@ export namespace Video {
           ...Multipart.plan(input.bytes),
         }
       : undefined;
+    // The history line first: a crash before the record leaves a harmless orphan line, never a
+    // record without its first line. Later lines come with each status change (lifecycle.ts).
+    await Dynamo.entities.videoEvent
+      .put({
+        videoId,
+        eventId: createId("event", now),
+        type: "created",
+        at: now,
+        detail: {
+          bytes: input.bytes,
+          contentType: input.contentType,
+          ...(multipart ? { multipart: { partSize: multipart.partSize } } : {}),
+        },
+      })
+      .go();
     // A POST dies with its policy; parts stay usable until the lifecycle rule aborts them.
     const uploadExpiresAt = multipart
       ? now + Multipart.abortAfterDays * 24 * 3600 * 1000
@@ -75,6 +88,9 @@ export namespace Video {
         uploadExpiresAt,
         ...(multipart ?? {}),
         createdAt: now,
+        // The sweep settles it as `expired` if no upload arrives (core/src/sweep.ts).
+        dueScope: "video/awaiting_upload",
+        dueAt: uploadExpiresAt + uploadGraceMs(),
         ...(scope ? { projectScope: scope, projectSort: videoId } : {}),
         ...(scope && input.step ? { stepScope: `${scope}/${input.step}`, stepSort: videoId } : {}),
         ...(input.camera
@@ -86,16 +102,6 @@ export namespace Video {
           : {}),
       })
       .go();
-    await VideoState.record(
-      videoId,
-      "created",
-      {
-        bytes: input.bytes,
-        contentType: input.contentType,
-        ...(multipart ? { multipart: { partSize: multipart.partSize } } : {}),
-      },
-      now,
-    );
     const video = serialize(data as VideoItem);
     if (multipart) {
       const upload = {
@@ -119,8 +125,7 @@ export namespace Video {
   /** The caller's video, or 404 — also for another owner's id, so ids leak nothing. */
   export async function get(videoId: string, options: { urls?: boolean } = {}): Promise<Info> {
     const item = await owned(videoId);
-    const fresh = await expireIfStale(item);
-    return options.urls ? withUrls(serialize(fresh)) : serialize(fresh);
+    return options.urls ? withUrls(serialize(item)) : serialize(item);
   }
 
   export const list = fn(ListInput, async (input) => {
@@ -145,9 +150,13 @@ export namespace Video {
       : input.status
         ? await video.query.byStatus({ owner, status: input.status }).go(options)
         : await video.query.byOwner({ owner }).go(options);
-    const data = await Promise.all(page.data.map((item) => expireIfStale(item as VideoItem)));
+    const mine = exactly(
+      page.data as VideoItem[],
+      { owner, project: input.project, step: input.step },
+      "videos",
+    );
     return {
-      data: await Promise.all(data.map((item) => withPoster(serialize(item)))),
+      data: await Promise.all(mine.map((item) => withPoster(serialize(item)))),
       cursor: Cursor.encode(scope, page.cursor),
     };
   });
@@ -158,7 +167,7 @@ export namespace Video {
     return data.map((e) => ({
       id: e.eventId,
       type: e.type,
-      at: new Date(e.at).toISOString(),
+      at: Time.isoOrEpoch(e.at),
       ...(e.detail === undefined ? {} : { detail: e.detail }),
     }));
   }
@@ -172,7 +181,7 @@ export namespace Video {
         if (!(error instanceof VisibleError && error.code === "upload_not_found")) throw error;
       });
     }
-    await Storage.removePrefixes([`uploads/${videoId}/`, ObjectKeys.mediaPrefix(videoId)]);
+    await Storage.removePrefixes(ObjectKeys.videoPrefixes(videoId));
     const { data: events } = await Dynamo.entities.videoEvent.query
       .byId({ videoId })
       .go({ pages: "all", attributes: ["videoId", "eventId"] });
@@ -184,32 +193,23 @@ export namespace Video {
   export async function owned(videoId: string): Promise<VideoItem> {
     const id = VideoId.safeParse(videoId);
     if (!id.success) throw notFound("Video");
-    const item = await VideoState.load(id.data);
+    const { data: item } = await Dynamo.entities.video.get({ videoId: id.data }).go();
     if (!item || item.owner !== Actor.owner()) throw notFound("Video");
     return item;
   }
 
-  async function expireIfStale(item: VideoItem): Promise<VideoItem> {
-    if (item.status !== "awaiting_upload" || Date.now() < item.uploadExpiresAt + expiryGraceMs) {
-      return item;
-    }
-    const expired = await VideoState.transition(item, {
-      from: ["awaiting_upload"],
-      to: "expired",
-      detail: {
-        reason: item.uploadId
-          ? "multipart upload not completed before the bucket's lifecycle rule aborts it"
-          : "upload not received before the presigned POST expired",
-      },
-    });
-    return expired ?? (await VideoState.load(item.videoId)) ?? item;
-  }
-
-  export function serialize(item: VideoItem): Info {
-    const iso = (ms: number) => new Date(ms).toISOString();
+  /**
+   * Reads never write: an upload past its presign's expiry (plus a grace) reads as `expired` at
+   * once, and the sweep settles it for real (core/src/sweep.ts).
+   */
+  export function serialize(item: VideoItem, now = Date.now()): Info {
+    const recordedAt = Time.iso(item.recordedAt);
+    const endsAt = Time.iso(item.endsAt);
+    const expired =
+      item.status === "awaiting_upload" && now >= item.uploadExpiresAt + uploadGraceMs();
     return {
       id: item.videoId,
-      status: item.status as Status,
+      status: expired ? "expired" : (item.status as Status),
       filename: item.filename,
       contentType: item.contentType,
       bytes: item.bytes,
@@ -233,22 +233,16 @@ export namespace Video {
       source: { key: item.sourceKey },
       renditions: item.renditions ?? [],
       thumbnails: item.thumbnails ?? [],
-      ...(item.cameraId && item.recordedAt !== undefined
-        ? {
-            camera: {
-              cameraId: item.cameraId,
-              recordedAt: iso(item.recordedAt),
-              ...(item.endsAt ? { endsAt: iso(item.endsAt) } : {}),
-            },
-          }
+      ...(item.cameraId && recordedAt
+        ? { camera: { cameraId: item.cameraId, recordedAt, ...(endsAt ? { endsAt } : {}) } }
         : {}),
       ...(item.uploadId && item.partSize && item.partCount
         ? { multipart: { partSize: item.partSize, partCount: item.partCount } }
         : {}),
       attempts: item.attempts ?? 0,
-      uploadExpiresAt: iso(item.uploadExpiresAt),
-      createdAt: iso(item.createdAt),
-      updatedAt: iso(item.updatedAt ?? item.createdAt),
+      uploadExpiresAt: Time.isoOrEpoch(item.uploadExpiresAt),
+      createdAt: Time.isoOrEpoch(item.createdAt),
+      updatedAt: Time.isoOrEpoch(item.updatedAt ?? item.createdAt),
     };
   }
 

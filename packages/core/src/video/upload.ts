@@ -1,10 +1,11 @@
 import { conditional } from "../conditional";
 import { Dynamo } from "../dynamo";
 import { VisibleError } from "../error";
+import { createId } from "../id";
+import { Lifecycle } from "../lifecycle";
 import { Multipart, Storage } from "../storage";
 import { Video } from "./index";
 import { CompleteInput, SignedPart, SignPartsInput, UploadedPart, type VideoItem } from "./schema";
-import { VideoState } from "./state";
 
 /** The video schemas too, for routes that answer with the video. */
 export { Video };
@@ -112,7 +113,16 @@ export namespace VideoUpload {
         .where((attr, op) => op.notExists(attr.uploadCompletedAt))
         .go(),
     );
-    await VideoState.record(video.videoId, "upload_completed", { parts: parts.length }, at);
+    // A history line, not a status change: the video stays awaiting_upload until ingest leases it.
+    await Dynamo.entities.videoEvent
+      .put({
+        videoId: video.videoId,
+        eventId: createId("event", at),
+        type: "upload_completed",
+        at,
+        detail: { parts: parts.length },
+      })
+      .go();
     return Video.get(video.videoId);
   }
 
@@ -130,7 +140,7 @@ export namespace VideoUpload {
       // Already gone (a lifecycle abort, or a race with another abort): nothing left to free.
       if (!(error instanceof VisibleError && error.code === "upload_not_found")) throw error;
     }
-    const cancelled = await VideoState.transition(video, {
+    const cancelled = await Lifecycle.transition(Lifecycle.video, video, {
       from: ["awaiting_upload", "expired"],
       to: "cancelled",
       detail: { reason: "multipart upload aborted" },
