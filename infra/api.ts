@@ -8,15 +8,16 @@ const objects = (...prefixes: string[]) => prefixes.map((p) => $interpolate`${bu
  * The API's rights on the bucket, and nothing wider (a link to the bucket would grant s3:*).
  * PutObject signs presigned POSTs and multipart parts, and covers CreateMultipartUpload and
  * CompleteMultipartUpload; ListMultipartUploadParts and AbortMultipartUpload resume and abort.
- * GetObject signs downloads; DeleteObject and ListBucket delete a video's objects.
+ * GetObject signs downloads (the source under sources/ once ingest has filed it); DeleteObject and
+ * ListBucket delete a video's objects (ObjectKeys.videoPrefixes).
  */
 export const apiBucketRights = [
   {
     actions: ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
     resources: objects("uploads/"),
   },
-  { actions: ["s3:GetObject"], resources: objects("uploads/", "media/", "clips/") },
-  { actions: ["s3:DeleteObject"], resources: objects("uploads/", "media/") },
+  { actions: ["s3:GetObject"], resources: objects("uploads/", "sources/", "media/", "clips/") },
+  { actions: ["s3:DeleteObject"], resources: objects("uploads/", "sources/", "media/") },
   { actions: ["s3:ListBucket"], resources: [bucket.arn] },
 ];
 

@@ -321,14 +321,20 @@ describe("functions", () => {
       },
       {
         actions: ["s3:GetObject"],
-        resources: [`${bucketArn}/uploads/*`, `${bucketArn}/media/*`, `${bucketArn}/clips/*`],
+        resources: ["uploads", "sources", "media", "clips"].map((p) => `${bucketArn}/${p}/*`),
       },
       {
         actions: ["s3:DeleteObject"],
-        resources: [`${bucketArn}/uploads/*`, `${bucketArn}/media/*`],
+        resources: ["uploads", "sources", "media"].map((p) => `${bucketArn}/${p}/*`),
       },
       { actions: ["s3:ListBucket"], resources: [bucketArn] },
     ]);
+    // A delete reaches every prefix that can hold a video's objects (what Video.remove clears).
+    const { ObjectKeys } = await import("../../packages/core/src/storage/object-keys");
+    const cleared = ObjectKeys.videoPrefixes("vid_x").map(
+      (p) => `${bucketArn}/${p.split("/")[0]}/*`,
+    );
+    expect(rights.find((r) => r.actions.includes("s3:DeleteObject"))?.resources).toEqual(cleared);
     const actions = rights.flatMap((r) => r.actions);
     expect(actions.filter((a) => a === "*" || a.endsWith(":*"))).toEqual([]);
     expect(rights.flatMap((r) => r.resources)).not.toContain(`${bucketArn}/*`);
