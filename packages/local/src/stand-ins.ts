@@ -1,11 +1,13 @@
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { PutBucketCorsCommand, S3Client } from "@aws-sdk/client-s3";
 import dynalite from "dynalite";
 import { buildApp } from "fauxqs";
 import S3rver, { type S3rverEvent } from "s3rver";
 import S3Error from "s3rver/lib/models/error";
 import { region } from "./lambda";
 import { closeServer, listen } from "./net";
+import { createGuard } from "./origin-guard";
 import { portError } from "./preflight";
 import { multipartMiddleware } from "./s3-multipart";
 
@@ -19,6 +21,11 @@ export interface StandIns {
   ports: StandInPorts;
   endpoints: { dynamo: string; s3: string; sqs: string };
   onObjectEvent(listener: (event: S3rverEvent) => void): void;
+  /**
+   * The app's origins, once its server listens: the only ones the stand-ins answer (origin-guard.ts)
+   * and the only ones the bucket's CORS rule admits. Until then, no page may reach them.
+   */
+  allowOrigins(origins: readonly string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -31,20 +38,18 @@ export interface StandInOptions {
   bucket: string;
 }
 
-// Browsers upload straight to the bucket from the web client, whose origin varies locally.
-const cors = `<CORSConfiguration>
-  <CORSRule>
-    <AllowedOrigin>*</AllowedOrigin>
-    <AllowedMethod>GET</AllowedMethod>
-    <AllowedMethod>HEAD</AllowedMethod>
-    <AllowedMethod>PUT</AllowedMethod>
-    <AllowedMethod>POST</AllowedMethod>
-    <AllowedHeader>*</AllowedHeader>
-    <ExposeHeader>ETag</ExposeHeader>
-    <ExposeHeader>Location</ExposeHeader>
-    <MaxAgeSeconds>3000</MaxAgeSeconds>
-  </CORSRule>
-</CORSConfiguration>`;
+// Browsers upload straight to the bucket from the web client, and only from it.
+const cors = (origins: readonly string[]) => ({
+  CORSRules: [
+    {
+      AllowedOrigins: [...origins],
+      AllowedMethods: ["GET", "HEAD", "PUT", "POST"],
+      AllowedHeaders: ["*"],
+      ExposeHeaders: ["ETag", "Location"],
+      MaxAgeSeconds: 3000,
+    },
+  ],
+});
 
 /**
  * Starts the three stand-ins, each on loopback: dynalite (DynamoDB) and s3rver (S3), both
@@ -58,6 +63,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => {});
   };
   const url = (port: number) => `http://${host}:${port}`;
+  const guard = createGuard();
 
   try {
     const dynamo = dynalite({
@@ -66,6 +72,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       deleteTableMs: 0,
       updateTableMs: 0,
     });
+    guard.install(dynamo, { crossSiteReads: false });
     const dynamoPort = await listen(dynamo, options.ports.dynamo ?? 0, host, needed("DynamoDB"));
     stops.push(() => closeServer(dynamo));
 
@@ -74,7 +81,8 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       port: options.ports.s3 ?? 0,
       silent: true,
       directory: join(dataDir, "s3"),
-      configureBuckets: [{ name: options.bucket, configs: [cors] }],
+      // No CORS rule until the app's origin is known (allowOrigins).
+      configureBuckets: [{ name: options.bucket, configs: [] }],
     });
     // Just before s3rver's router (its last middleware), after its XML and error handling.
     s3.middleware.splice(s3.middleware.length - 1, 0, multipartMiddleware(S3Error));
@@ -84,6 +92,8 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       .catch((error: unknown) => {
         throw portError(options.ports.s3 ?? 0, error, needed("S3"));
       });
+    // Presigned GETs reach s3rver from the app's <video> and <img> tags, which send no Origin.
+    if (s3.httpServer) guard.install(s3.httpServer, { crossSiteReads: true });
     stops.push(async () => {
       s3.httpServer?.closeAllConnections();
       await s3.close();
@@ -91,6 +101,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
 
     // buildApp rather than startFauxqs: the same app, but bound to loopback only.
     const sqs = buildApp({ logger: false, defaultRegion: region });
+    guard.install(sqs.server, { crossSiteReads: false });
     const sqsPort = await sqs
       .listen({ port: options.ports.sqs ?? 0, host })
       .then(() => (sqs.server.address() as AddressInfo).port)
@@ -105,6 +116,22 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       ports: { dynamo: dynamoPort, s3: s3Port, sqs: sqsPort },
       endpoints: { dynamo: url(dynamoPort), s3: url(s3Port), sqs: url(sqsPort) },
       onObjectEvent: (listener) => s3.on("event", listener),
+      async allowOrigins(origins) {
+        guard.allow(origins);
+        const client = new S3Client({
+          endpoint: url(s3Port),
+          forcePathStyle: true,
+          region,
+          credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+        });
+        try {
+          await client.send(
+            new PutBucketCorsCommand({ Bucket: options.bucket, CORSConfiguration: cors(origins) }),
+          );
+        } finally {
+          client.destroy();
+        }
+      },
       stop: stopAll,
     };
   } catch (error) {

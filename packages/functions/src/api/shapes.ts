@@ -44,5 +44,11 @@ export const page = <T extends z.ZodType>(item: T) =>
 /** A whole list, unpaged. */
 export const list = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item) });
 
+/** Multipart parts, signed or uploaded. */
+export const parts = <T extends z.ZodType>(part: T) => z.object({ parts: z.array(part) });
+
 export const Health = z.object({ ok: z.boolean() });
-export { z };
+
+/** What POST /v1/uploads answers: the video, awaiting its upload, and how to upload it. */
+export const created = <T extends z.ZodType>(video: T) =>
+  z.object({ video, upload: z.union([Upload, MultipartUpload]) });

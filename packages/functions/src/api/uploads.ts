@@ -19,11 +19,7 @@ export const uploads = new Hono()
       response: {
         status: 201,
         description: "The video, awaiting its upload, and how to upload it",
-        schema: (m, s) =>
-          s.z.object({
-            video: m.Video.Schema.Info,
-            upload: s.z.union([s.Upload, s.MultipartUpload]),
-          }),
+        schema: (m, s) => s.created(m.Video.Schema.Info),
       },
       errors: [404, 415],
       example: {
@@ -51,7 +47,7 @@ export const uploads = new Hono()
       response: {
         status: 200,
         description: "The signed parts",
-        schema: (m, s) => s.z.object({ parts: s.z.array(m.VideoUpload.Schema.SignedPart) }),
+        schema: (m, s) => s.parts(m.VideoUpload.Schema.SignedPart),
       },
       errors: [404, 409],
       example: { partNumbers: [1, 2, 3] },
@@ -70,7 +66,7 @@ export const uploads = new Hono()
       response: {
         status: 200,
         description: "The uploaded parts, by part number",
-        schema: (m, s) => s.z.object({ parts: s.z.array(m.VideoUpload.Schema.UploadedPart) }),
+        schema: (m, s) => s.parts(m.VideoUpload.Schema.UploadedPart),
       },
       errors: [404, 409],
     }),
