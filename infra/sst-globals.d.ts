@@ -29,6 +29,15 @@ type S3Event =
   | "s3:ObjectRemoved:Delete"
   | "s3:ObjectRemoved:DeleteMarkerCreated";
 
+/** @pulumi/aws s3.BucketLifecycleConfiguration's rule, as far as rushes sets it. */
+interface BucketLifecycleRule {
+  id: string;
+  status: "Enabled" | "Disabled";
+  filter?: { prefix?: string };
+  expiration?: { days?: number; date?: string };
+  abortIncompleteMultipartUpload?: { daysAfterInitiation: number };
+}
+
 interface FunctionPermissionArgs {
   effect?: "allow" | "deny";
   actions: string[];
@@ -183,7 +192,17 @@ declare global {
                 >;
               }>[]
             >;
+            lifecycle?: Input<
+              Input<{
+                id?: Input<string>;
+                prefix?: Input<string>;
+                enabled?: Input<boolean>;
+                expiresIn?: Input<`${number} ${"day" | "days"}`>;
+              }>[]
+            >;
             transform?: {
+              /** SST calls it with the rules it built from `lifecycle` (as s3.BucketLifecycleConfiguration). */
+              lifecycle?: (args: { rules: BucketLifecycleRule[] }) => void;
               publicAccessBlock?:
                 | false
                 | {

@@ -30,6 +30,9 @@ const limit = bodyLimit({
     c.json({ error: { code: "too_large", message: "Request body over 64 KiB" } }, 413),
 });
 
+/** Completing a multipart upload lists up to 10,000 parts; that route sets its own limit. */
+const completion = /^\/v1\/uploads\/[^/]+\/complete$/;
+
 export const app = new Hono()
   .use(requestId(), requestLog)
   .get(
@@ -47,7 +50,7 @@ export const app = new Hono()
     "/",
     docs((): RouterRoute[] => app.routes),
   )
-  .use("/v1/*", limit)
+  .use("/v1/*", (c, next) => (completion.test(c.req.path) ? next() : limit(c, next)))
   // Before the authenticated routes: a playback token stands in for the key.
   .route("/v1/playback", playbackRoutes)
   .route("/v1", v1)
