@@ -11,6 +11,7 @@ import { keys } from "./keys";
 import { requestLog } from "./log";
 import { uploads } from "./uploads";
 import { videos } from "./videos";
+import { webhooks } from "./webhooks";
 
 const v1 = new Hono()
   .use(auth)
@@ -18,7 +19,8 @@ const v1 = new Hono()
   .route("/videos", videos)
   .route("/cameras", cameras)
   .route("/clips", clips)
-  .route("/keys", keys);
+  .route("/keys", keys)
+  .route("/webhooks", webhooks);
 
 const limit = bodyLimit({
   maxSize: 64 * 1024,

@@ -2,6 +2,7 @@ import { ApiKey } from "@rushes/core/apikey";
 import { Camera } from "@rushes/core/camera";
 import { Clip } from "@rushes/core/clip";
 import { Video } from "@rushes/core/video";
+import { Webhook } from "@rushes/core/webhook";
 import * as z from "zod";
 
 /**
@@ -132,7 +133,65 @@ export const operations: Operation[] = [
     body: ApiKey.create.schema,
     response: { status: 201, schema: ApiKey.Created, description: "Created" },
   },
+  ...webhookOperations(),
 ];
+
+function webhookOperations(): Operation[] {
+  const { Info, WithSecret, DeliveryInfo, DeliveriesInput } = Webhook.Schema;
+  const base = "/v1/webhooks";
+  return [
+    {
+      method: "post",
+      path: base,
+      summary: "Create a webhook endpoint; its whsec_ signing secret is shown once",
+      description:
+        "Deliveries follow the Standard Webhooks spec: headers webhook-id, webhook-timestamp and webhook-signature (v1,<base64 HMAC-SHA256>). At least once: dedupe by webhook-id.",
+      body: Webhook.create.schema,
+      response: { status: 201, schema: WithSecret, description: "Created" },
+    },
+    {
+      method: "get",
+      path: base,
+      summary: "List webhook endpoints",
+      response: {
+        status: 200,
+        schema: z.object({ data: z.array(Info) }),
+        description: "Endpoints",
+      },
+    },
+    {
+      method: "get",
+      path: `${base}/{id}`,
+      summary: "Get a webhook endpoint",
+      response: { status: 200, schema: Info, description: "The endpoint" },
+    },
+    {
+      method: "delete",
+      path: `${base}/{id}`,
+      summary: "Delete a webhook endpoint and its delivery log",
+      response: { status: 204, description: "Deleted" },
+    },
+    {
+      method: "post",
+      path: `${base}/{id}/rotate`,
+      summary: "Rotate the signing secret; the previous one keeps signing alongside for 24 h",
+      response: { status: 200, schema: WithSecret, description: "The new secret, shown once" },
+    },
+    {
+      method: "get",
+      path: `${base}/{id}/deliveries`,
+      summary: "The delivery log, newest first, with every attempt",
+      query: DeliveriesInput,
+      response: { status: 200, schema: page(DeliveryInfo), description: "A page of deliveries" },
+    },
+    {
+      method: "post",
+      path: `${base}/{id}/deliveries/{deliveryId}/retry`,
+      summary: "Redeliver at once, with the same webhook-id",
+      response: { status: 202, schema: DeliveryInfo, description: "Queued" },
+    },
+  ];
+}
 
 /** Lets other route files (clips) document themselves without editing this list. */
 export function document(...more: Operation[]) {
