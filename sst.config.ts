@@ -16,6 +16,7 @@ export default $config({
   async run() {
     const storage = await import("./infra/storage");
     await import("./infra/processing");
+    await import("./infra/webhooks");
     const { api } = await import("./infra/api");
     const { web } = await import("./infra/web");
     return {

@@ -1,7 +1,7 @@
 // SQS consumer subscribed to the Events topic: one webhook delivery per matching endpoint.
 
 import { logger } from "@rushes/core/log";
-import { WebhookDelivery } from "@rushes/core/webhook/delivery";
+import { WebhookDispatch } from "@rushes/core/webhook/dispatch";
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from "aws-lambda";
 
 /** The published message: the SNS notification's `Message`, or the body itself (raw delivery). */
@@ -20,7 +20,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   for (const record of event.Records) {
     const log = logger().child({ messageId: record.messageId });
     try {
-      const queued = await WebhookDelivery.dispatch(snsMessage(record.body));
+      const queued = await WebhookDispatch.dispatch(snsMessage(record.body));
       log.debug({ queued }, "event dispatched to webhooks");
     } catch (error) {
       log.error({ err: error, body: record.body.slice(0, 200) }, "webhook dispatch failed");

@@ -1,20 +1,18 @@
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { Resource } from "sst";
-import { Aws } from "../aws";
 import { conditional } from "../conditional";
 import { Config } from "../config";
 import { Dynamo } from "../dynamo";
-import { Events } from "../event";
 import { logger } from "../log";
+import { enqueue } from "./queue";
 import { disableAfterMs, Schedule } from "./schedule";
-import { type DeliveryItem, type EndpointItem, type Message, matches } from "./schema";
+import type { DeliveryItem, EndpointItem, Message } from "./schema";
 import { SecretBox } from "./secret-box";
 import { Signature } from "./signature";
+
 import { post } from "./transport";
 
 /**
- * The delivery side of webhooks: fan an event out to the owner's matching endpoints, then make
- * each attempt, on the schedule, until a 2xx, a 410 or the last attempt. At least once: a
+ * The delivery side of webhooks (dispatch.ts fans events out): make each attempt, on the
+ * schedule, until a 2xx, a 410 or the last attempt. At least once: a
  * receiver dedupes by `webhook-id`, which is the same for every attempt of one delivery.
  */
 export namespace WebhookDelivery {
@@ -23,64 +21,6 @@ export namespace WebhookDelivery {
   /** Slack for an attempt's lease beyond its timeout (DNS, connect, the writes around it). */
   const leaseSlackMs = 30_000;
 
-  export async function enqueue(message: Message, delaySeconds = 0) {
-    const sqs = await Aws.sqs();
-    await sqs.send(
-      new SendMessageCommand({
-        QueueUrl: Resource.WebhookDeliveryQueue.url,
-        MessageBody: JSON.stringify(message),
-        DelaySeconds: Schedule.queueDelaySeconds(Date.now() + delaySeconds * 1000, Date.now()),
-      }),
-    );
-  }
-
-  /**
-   * One published event (the SNS message, verbatim: it is the body every attempt signs) → one
-   * delivery per matching endpoint of the event's owner. Safe to repeat: the delivery id is a
-   * hash of the event and endpoint ids, so a duplicate event finds its delivery already there.
-   */
-  export async function dispatch(message: string, now = Date.now()): Promise<number> {
-    const envelope = Events.Envelope.parse(JSON.parse(message));
-    const owner = envelope.properties.owner;
-    if (typeof owner !== "string") {
-      logger().warn({ eventId: envelope.id }, "event without an owner; no webhooks");
-      return 0;
-    }
-    const { data: endpoints } = await Dynamo.entities.webhookEndpoint.query
-      .byOwner({ owner })
-      .go({ pages: "all" });
-    let queued = 0;
-    for (const endpoint of endpoints) {
-      if (endpoint.status !== "enabled" || !matches(endpoint.events, envelope.type)) continue;
-      const deliveryId = Signature.deliveryId(envelope.id, endpoint.endpointId);
-      const created = await conditional(
-        Dynamo.entities.webhookDelivery
-          .create({
-            deliveryId,
-            endpointId: endpoint.endpointId,
-            owner,
-            eventId: envelope.id,
-            eventType: envelope.type,
-            payload: message,
-            status: "pending",
-            attemptCount: 0,
-            attempts: [],
-            nextAttemptAt: now,
-            createdAt: now,
-          })
-          .go(),
-      );
-      // A duplicate event, or a retry after a crash between the write and the send: if the
-      // first attempt has not happened, send again (the attempt's lease dedupes the two).
-      const existing = created ? undefined : await load(deliveryId);
-      if (created || (existing?.status === "pending" && existing.attemptCount === 0)) {
-        await enqueue({ deliveryId, attempt: 0 });
-        queued++;
-      }
-    }
-    return queued;
-  }
-
   export async function load(deliveryId: string): Promise<DeliveryItem | undefined> {
     const { data } = await Dynamo.entities.webhookDelivery.get({ deliveryId }).go();
     return (data as DeliveryItem | null) ?? undefined;
@@ -88,11 +28,16 @@ export namespace WebhookDelivery {
 
   /** Makes the attempt a queue message asks for, if it is still due and still the next one. */
   export async function send(message: Message, now = Date.now()): Promise<Outcome> {
-    const delivery = await load(message.deliveryId);
+    let delivery = await load(message.deliveryId);
+    // The attempt before this one sends this message a moment before it records itself.
+    for (let i = 0; i < 5 && delivery && message.attempt > delivery.attemptCount; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      delivery = await load(message.deliveryId);
+    }
     if (!delivery || delivery.status !== "pending") return "skipped";
     // A stale duplicate: that attempt was made already (or a manual retry overtook it).
     if (message.attempt < delivery.attemptCount) return "skipped";
-    // The previous attempt enqueued this message just before recording itself: retry shortly.
+    // Still not recorded (or never will be): let SQS bring the message back later.
     if (message.attempt > delivery.attemptCount) {
       throw new Error(
         `delivery ${delivery.deliveryId} has not recorded attempt ${message.attempt - 1} yet`,

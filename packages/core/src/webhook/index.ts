@@ -9,6 +9,7 @@ import { fn } from "../fn";
 import { createId, isId } from "../id";
 import { Address } from "./address";
 import { WebhookDelivery } from "./delivery";
+import { enqueue } from "./queue";
 import {
   CreateInput,
   DeliveriesInput,
@@ -167,7 +168,7 @@ export namespace Webhook {
         "attempt_in_progress",
         "An attempt is being recorded; try again",
       );
-    await WebhookDelivery.enqueue({ deliveryId, attempt: delivery.attemptCount, manual: true });
+    await enqueue({ deliveryId, attempt: delivery.attemptCount, manual: true });
     return serializeDelivery(written.data as DeliveryItem);
   }
 
