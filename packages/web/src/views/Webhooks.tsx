@@ -178,6 +178,21 @@ function Deliveries(props: { endpointId: string }) {
     }
   };
   useEffect(() => void load(), [props.endpointId]);
+  // While an attempt is due, follow it: refresh the first page every 2 s.
+  const pending = items.some((d) => d.status === "pending");
+  useEffect(() => {
+    if (!pending) return;
+    const timer = setInterval(async () => {
+      const page = await webhooksApi.deliveries(props.endpointId).catch(() => undefined);
+      if (!page) return;
+      const fresh = new Map(page.data.map((d) => [d.id, d]));
+      setItems((old) => [
+        ...page.data.filter((d) => !old.some((o) => o.id === d.id)),
+        ...old.map((o) => fresh.get(o.id) ?? o),
+      ]);
+    }, 2000);
+    return () => clearInterval(timer);
+  }, [pending, props.endpointId]);
 
   return (
     <div class="deliveries">
