@@ -12,6 +12,7 @@ let dataDir: string;
 let alice: string;
 let bob: string;
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
 type Res = { status: number; body: any; text: string };
 
 const call = async (key: string, method: string, path: string, body?: unknown): Promise<Res> => {

@@ -34,7 +34,7 @@ export namespace WebhookDelivery {
       await new Promise((r) => setTimeout(r, 200));
       delivery = await load(message.deliveryId);
     }
-    if (!delivery || delivery.status !== "pending") return "skipped";
+    if (delivery?.status !== "pending") return "skipped";
     // A stale duplicate: that attempt was made already (or a manual retry overtook it).
     if (message.attempt < delivery.attemptCount) return "skipped";
     // Still not recorded (or never will be): let SQS bring the message back later.
