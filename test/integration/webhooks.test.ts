@@ -190,6 +190,36 @@ describe("webhooks", () => {
     expect((await h.api(hook.key, "GET", `/v1/webhooks/${hook.id}`)).body.status).toBe("enabled");
   });
 
+  it("an endpoint failing every delivery for 5 days is disabled", async () => {
+    answers.set("/dead", [500]);
+    const hook = await endpoint("dead", "/dead");
+    // Its failures began six days ago (set directly: the test cannot wait five days).
+    const { Dynamo } = await import("@rushes/core/dynamo");
+    await Dynamo.entities.webhookEndpoint
+      .patch({ owner: "dead", endpointId: hook.id })
+      .set({ failingSince: Date.now() - 6 * 24 * 3600_000 })
+      .go();
+    await publishVideo("dead", "vid_dead");
+    const shown = await waitUntil(
+      async () => {
+        const res = await h.api(hook.key, "GET", `/v1/webhooks/${hook.id}`);
+        return res.body.status === "disabled" ? res.body : undefined;
+      },
+      () => "the endpoint was not disabled",
+    );
+    expect(shown.disabledReason).toMatch(/5 days/);
+    // The delivery stops there: a disabled endpoint gets no more attempts.
+    const delivery = await waitUntil(
+      async () => {
+        const [d] = (await deliveriesOf(hook.key, hook.id)).data;
+        return d?.status === "failed" ? d : undefined;
+      },
+      () => "the delivery did not end",
+    );
+    expect(delivery.attempts).toHaveLength(1);
+    expect(at("/dead")).toHaveLength(1);
+  });
+
   it("a 410 disables the endpoint at once", async () => {
     answers.set("/gone", [410]);
     const hook = await endpoint("gone", "/gone");
