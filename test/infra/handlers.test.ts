@@ -27,8 +27,7 @@ const notReadAtRunTime: Record<string, Record<string, string>> = {
     Events: "core/event reads it only to publish; the dispatcher only parses envelopes",
   },
   WebhookSender: {
-    Events:
-      "core/event reads it only to publish; the sender reaches it through the dispatcher's module",
+    Events: "core/event reads it only to publish; the sender imports only its event type names",
   },
 };
 
