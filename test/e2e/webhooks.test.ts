@@ -74,12 +74,16 @@ describe.skipIf(skip)("the Webhooks page in Chromium", () => {
 
     // The dev key's owner is the admin; an event of theirs reaches the endpoint.
     const { Events } = await import("@rushes/core/event");
-    await Events.publish("video.ready", "vid_e2e", {
-      videoId: "vid_e2e",
-      owner: "admin",
-      status: "ready",
-      bucket: "rushes-local-media",
-    });
+    await Events.publish(
+      "video.ready",
+      { eventId: "evt_e2e", at: Date.now() },
+      {
+        videoId: "vid_e2e",
+        owner: "admin",
+        status: "ready",
+        bucket: "rushes-local-media",
+      },
+    );
     await expect.poll(() => received.length, { timeout: 20_000 }).toBe(1);
     expect(
       new Webhook(secret).verify(received[0]!.body, received[0]!.headers as never),

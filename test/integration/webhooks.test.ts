@@ -75,9 +75,9 @@ async function endpoint(owner: string, path: string, body: Record<string, unknow
 const at = (path: string) => received.filter((r) => r.path === path);
 const waitFor = (path: string, count: number, timeoutMs = 30_000) =>
   waitUntil(
-    async () => (at(path).length >= count ? at(path) : undefined),
     () => `${path} got ${at(path).length} of ${count} deliveries`,
-    timeoutMs,
+    async () => (at(path).length >= count ? at(path) : undefined),
+    { timeoutMs: timeoutMs },
   );
 
 async function publishVideo(
@@ -86,12 +86,16 @@ async function publishVideo(
   type: "video.ready" | "video.failed" = "video.ready",
 ) {
   const { Events } = await import("@rushes/core/event");
-  return Events.publish(type, videoId, {
-    videoId,
-    owner,
-    status: "ready",
-    bucket: "rushes-local-media",
-  });
+  return Events.publish(
+    type,
+    { eventId: `evt_${videoId}`, at: Date.now() },
+    {
+      videoId,
+      owner,
+      status: "ready",
+      bucket: "rushes-local-media",
+    },
+  );
 }
 
 const deliveriesOf = async (key: string, id: string) =>
@@ -136,11 +140,11 @@ describe("webhooks", () => {
     expect(new Set(got.map((r) => r.body)).size).toBe(1);
 
     const log = await waitUntil(
+      () => "the delivery never succeeded",
       async () => {
         const page = await deliveriesOf(hook.key, hook.id);
         return page.data[0]?.status === "succeeded" ? page : undefined;
       },
-      () => "the delivery never succeeded",
     );
     const [delivery] = log.data;
     expect(delivery.id).toBe(got[0]!.headers["webhook-id"]);
@@ -161,11 +165,11 @@ describe("webhooks", () => {
     expect(again[3]!.headers["webhook-id"]).toBe(delivery.id);
     expect(again[3]!.verifiedWith).toHaveLength(1);
     const after = await waitUntil(
+      () => "the redelivery was not logged",
       async () => {
         const page = await deliveriesOf(hook.key, hook.id);
         return page.data[0]?.attempts.length === 4 ? page.data[0] : undefined;
       },
-      () => "the redelivery was not logged",
     );
     expect(after.status).toBe("succeeded");
     expect(after.attempts[3]).toMatchObject({ statusCode: 200, manual: true });
@@ -177,11 +181,11 @@ describe("webhooks", () => {
     await publishVideo("down", "vid_down", "video.failed");
     await waitFor("/down", 4);
     const delivery = await waitUntil(
+      () => "the delivery never failed",
       async () => {
         const [d] = (await deliveriesOf(hook.key, hook.id)).data;
         return d?.status === "failed" ? d : undefined;
       },
-      () => "the delivery never failed",
     );
     expect(delivery.attempts).toHaveLength(4);
     expect(delivery.nextAttemptAt).toBeUndefined();
@@ -201,20 +205,20 @@ describe("webhooks", () => {
       .go();
     await publishVideo("dead", "vid_dead");
     const shown = await waitUntil(
+      () => "the endpoint was not disabled",
       async () => {
         const res = await h.api(hook.key, "GET", `/v1/webhooks/${hook.id}`);
         return res.body.status === "disabled" ? res.body : undefined;
       },
-      () => "the endpoint was not disabled",
     );
     expect(shown.disabledReason).toMatch(/5 days/);
     // The delivery stops there: a disabled endpoint gets no more attempts.
     const delivery = await waitUntil(
+      () => "the delivery did not end",
       async () => {
         const [d] = (await deliveriesOf(hook.key, hook.id)).data;
         return d?.status === "failed" ? d : undefined;
       },
-      () => "the delivery did not end",
     );
     expect(delivery.attempts).toHaveLength(1);
     expect(at("/dead")).toHaveLength(1);
@@ -226,11 +230,11 @@ describe("webhooks", () => {
     await publishVideo("gone", "vid_gone");
     await waitFor("/gone", 1);
     const shown = await waitUntil(
+      () => "the endpoint was not disabled",
       async () => {
         const res = await h.api(hook.key, "GET", `/v1/webhooks/${hook.id}`);
         return res.body.status === "disabled" ? res.body : undefined;
       },
-      () => "the endpoint was not disabled",
     );
     expect(shown.disabledReason).toMatch(/410/);
     await publishVideo("gone", "vid_gone_2");
@@ -249,15 +253,19 @@ describe("webhooks", () => {
     secrets.set("/clips", [clips.body.secret]);
     await publishVideo("filter", "vid_filter");
     const { Events } = await import("@rushes/core/event");
-    await Events.publish("clip.available", "clp_filter", {
-      clipId: "clp_filter",
-      owner: "filter",
-      cameraId: "cam",
-      startTimestampInMs: 0,
-      endTimestampInMs: 1000,
-      status: "available",
-      bucket: "rushes-local-media",
-    });
+    await Events.publish(
+      "clip.available",
+      { eventId: "evt_clp_filter", at: Date.now() },
+      {
+        clipId: "clp_filter",
+        owner: "filter",
+        cameraId: "cam",
+        startTimestampInMs: 0,
+        endTimestampInMs: 1000,
+        status: "available",
+        bucket: "rushes-local-media",
+      },
+    );
     await waitFor("/all", 2);
     await waitFor("/clips", 1);
     await h.runtime.idle();

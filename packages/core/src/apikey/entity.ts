@@ -10,6 +10,9 @@ export const ApiKeyEntity = new Entity({
     createdAt: { type: "number", required: true, readOnly: true },
   },
   indexes: {
-    byHash: { pk: { field: "pk", composite: ["keyHash"] }, sk: { field: "sk", composite: [] } },
+    byHash: {
+      pk: { field: "pk", composite: ["keyHash"], casing: "none" },
+      sk: { field: "sk", composite: [], casing: "none" },
+    },
   },
 });

@@ -27,7 +27,9 @@ export namespace ApiKey {
 
   export const create = fn(CreateInput, async ({ owner }) => {
     Actor.assertAdmin();
-    if (owner === adminOwner) {
+    // Keys are case-exact, so "ADMIN" would be a different owner; refuse it anyway, since a
+    // look-alike of the admin's owner name invites confusion in logs and events.
+    if (owner.toLowerCase() === adminOwner) {
       throw new VisibleError("conflict", "owner_reserved", `The owner "${adminOwner}" is reserved`);
     }
     const key = generate();

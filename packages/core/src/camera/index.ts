@@ -3,8 +3,10 @@ import { Actor } from "../actor";
 import { conditional } from "../conditional";
 import { Dynamo } from "../dynamo";
 import { notFound, VisibleError } from "../error";
+import { exactly } from "../exact";
 import { fn } from "../fn";
 import { createId } from "../id";
+import { Time } from "../time";
 
 export namespace Camera {
   export const CameraId = z
@@ -44,7 +46,11 @@ export namespace Camera {
     const { data } = await Dynamo.entities.camera
       .get({ owner: Actor.owner(), cameraId: parsed.data })
       .go();
-    if (!data) throw notFound("Camera");
+    if (
+      !data ||
+      exactly([data], { owner: Actor.owner(), cameraId: parsed.data }, "camera").length === 0
+    )
+      throw notFound("Camera");
     return serialize(data);
   }
 
@@ -52,7 +58,7 @@ export namespace Camera {
     return {
       id: item.cameraId,
       alias: item.alias,
-      createdAt: new Date(item.createdAt).toISOString(),
+      createdAt: Time.isoOrEpoch(item.createdAt),
     };
   }
 }

@@ -28,8 +28,8 @@ export const WebhookEndpointEntity = new Entity({
   },
   indexes: {
     byOwner: {
-      pk: { field: "pk", composite: ["owner"] },
-      sk: { field: "sk", composite: ["endpointId"] },
+      pk: { field: "pk", composite: ["owner"], casing: "none" },
+      sk: { field: "sk", composite: ["endpointId"], casing: "none" },
     },
   },
 });
@@ -69,18 +69,21 @@ export const WebhookDeliveryEntity = new Entity({
     updatedAt: { type: "number", watch: "*", default: () => Date.now(), set: () => Date.now() },
   },
   indexes: {
-    byId: { pk: { field: "pk", composite: ["deliveryId"] }, sk: { field: "sk", composite: [] } },
+    byId: {
+      pk: { field: "pk", composite: ["deliveryId"], casing: "none" },
+      sk: { field: "sk", composite: [], casing: "none" },
+    },
     // Epoch ms are 13 digits until 2286, so the string sort key orders by time: newest first.
     byEndpoint: {
       index: "gsi1",
-      pk: { field: "gsi1pk", composite: ["endpointId"] },
-      sk: { field: "gsi1sk", composite: ["createdAt", "deliveryId"] },
+      pk: { field: "gsi1pk", composite: ["endpointId"], casing: "none" },
+      sk: { field: "gsi1sk", composite: ["createdAt", "deliveryId"], casing: "none" },
     },
     // Lets the local runtime (and an operator) find deliveries still pending after a restart.
     byStatus: {
       index: "gsi4",
-      pk: { field: "gsi4pk", composite: ["status"] },
-      sk: { field: "gsi4sk", composite: ["deliveryId"] },
+      pk: { field: "gsi4pk", composite: ["status"], casing: "none" },
+      sk: { field: "gsi4sk", composite: ["deliveryId"], casing: "none" },
     },
   },
 });
