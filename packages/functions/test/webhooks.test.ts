@@ -187,6 +187,15 @@ describe("the other routes", () => {
     expect((await call(alice, "GET", `/v1/webhooks/${body.id}`)).status).toBe(200);
   });
 
+  it("keeps owners whose names differ only in case apart", async () => {
+    const upper = (await call(runtime.devKey, "POST", "/v1/keys", { owner: "Dana" })).body.key;
+    const lower = (await call(runtime.devKey, "POST", "/v1/keys", { owner: "dana" })).body.key;
+    const { body } = await create(upper, { url: "https://example.com/dana" });
+    expect((await call(lower, "GET", "/v1/webhooks")).body.data).toEqual([]);
+    expectError(await call(lower, "GET", `/v1/webhooks/${body.id}`), 404, "not_found");
+    expect((await call(upper, "GET", "/v1/webhooks")).body.data).toHaveLength(1);
+  });
+
   it("rotates: a new secret, shown once, with the old one signing for 24 more hours", async () => {
     const { body } = await create(alice, { url: "https://example.com/rotate" });
     const rotated = await call(alice, "POST", `/v1/webhooks/${body.id}/rotate`);
