@@ -9,11 +9,11 @@ export const uploads = new Hono().post(
     operationId: "createUpload",
     summary: "Create a video and a presigned POST to upload its source",
     description:
-      "Send the returned `upload.fields`, then the file last, as multipart/form-data to `upload.url`. The POST policy fixes the key, the exact Content-Type and a size of 1..`bytes`.",
+      "Send the returned `upload.fields`, then the file last, as multipart/form-data to `upload.url`. The POST policy fixes the object key, the exact Content-Type and a size of 1..`bytes`.",
     response: {
       status: 201,
       description: "The video, awaiting its upload, and the presigned POST",
-      schema: (m, s) => s.z.object({ video: m.Video.Schema.Info, upload: s.Upload }),
+      schema: (m, s) => s.created(m.Video.Schema.Info),
     },
     errors: [404, 415],
     example: {
