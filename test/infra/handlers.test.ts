@@ -20,14 +20,8 @@ const notReadAtRunTime: Record<string, Record<string, string>> = {
   ClipWorker: {
     AdminKey: "core/cursor.ts reads it only to sign list cursors, which the worker never makes",
   },
-  Api: {
-    Events: "core/webhook reads only the event type names from core/event, which publishes with it",
-  },
   WebhookDispatcher: {
     Events: "core/event reads it only to publish; the dispatcher only parses envelopes",
-  },
-  WebhookSender: {
-    Events: "core/event reads it only to publish; the sender imports only its event type names",
   },
 };
 

@@ -1,13 +1,24 @@
 import type { EntityItem } from "electrodb";
 import * as z from "zod";
-import { Events } from "../event";
+import type { Events } from "../event";
 import { PageInput } from "../video/schema";
 import type { WebhookDeliveryEntity, WebhookEndpointEntity } from "./entity";
 
 export type EndpointItem = EntityItem<typeof WebhookEndpointEntity>;
 export type DeliveryItem = EntityItem<typeof WebhookDeliveryEntity>;
 
-export const EventTypes = Object.keys(Events.Definitions) as Events.Type[];
+/**
+ * The event types, spelled out rather than read off core/event: that module carries the SNS
+ * client, which the API bundle must not (a test keeps the two lists equal).
+ */
+export const EventTypes: Events.Type[] = [
+  "video.ready",
+  "video.failed",
+  "video.rejected",
+  "clip.available",
+  "clip.not_available",
+  "clip.failed",
+];
 /** `*`, every known type, and `family.*` for each family (`video.*`, `clip.*`). */
 export const EventPatterns = [
   "*",

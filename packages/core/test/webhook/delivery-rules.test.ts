@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Config } from "../../src/config";
+import { Events } from "../../src/event";
 import { Address } from "../../src/webhook/address";
 import { Schedule } from "../../src/webhook/schedule";
-import { EventPatterns, matches } from "../../src/webhook/schema";
+import { EventPatterns, EventTypes, matches } from "../../src/webhook/schema";
 
 describe("Schedule", () => {
   afterEach(() => {
@@ -107,6 +108,7 @@ describe("event filters", () => {
   });
 
   it("lists exactly the known types and their families", () => {
+    expect(EventTypes).toEqual(Object.keys(Events.Definitions));
     expect(EventPatterns).toEqual([
       "*",
       "video.*",
