@@ -2,6 +2,7 @@
 import { cdn, cdnPrivateKey } from "./cdn";
 import { clipQueue } from "./processing";
 import { adminKey, bucket, maxUploadBytes, table, webUrl } from "./storage";
+import { webhookDeliveryQueue, webhookKey } from "./webhooks";
 
 const objects = (...prefixes: string[]) => prefixes.map((p) => $interpolate`${bucket.arn}/${p}*`);
 
@@ -29,8 +30,9 @@ export const api = new sst.aws.Function("Api", {
   timeout: "30 seconds",
   // Not the bucket: its link grants s3:* on every object. The API gets its name the way a link
   // would deliver it, and only the rights above. The playback routes sign CloudFront URLs with the
-  // CDN's key (packages/core/src/playback).
-  link: [table, clipQueue, adminKey, cdn, cdnPrivateKey],
+  // CDN's key (packages/core/src/playback); the webhook queue and key serve creating, rotating
+  // and redelivering webhooks.
+  link: [table, clipQueue, adminKey, cdn, cdnPrivateKey, webhookDeliveryQueue, webhookKey],
   environment: {
     SST_RESOURCE_Media: sst.Linkable.env([bucket]).apply((env) => env.SST_RESOURCE_Media!),
     RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes),

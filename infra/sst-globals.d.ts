@@ -281,6 +281,11 @@ declare global {
         constructor(name: string, args?: { fifo?: Input<boolean> });
         readonly arn: Output<string>;
         readonly name: Output<string>;
+        subscribeQueue(
+          name: string,
+          queue: Input<string>,
+          args?: { filter?: Input<Record<string, unknown>> },
+        ): unknown;
       }
 
       class StaticSite {

@@ -6,6 +6,7 @@ import { Aws } from "./aws";
 import { CameraEntity } from "./camera/entity";
 import { ClipEntity } from "./clip/entity";
 import { VideoEntity, VideoEventEntity } from "./video/entity";
+import { WebhookDeliveryEntity, WebhookEndpointEntity } from "./webhook/entity";
 
 /* One table, generic key fields (pk/sk, gsi1pk/gsi1sk, ...); each entity lives beside its domain. */
 
@@ -27,6 +28,8 @@ export const Dynamo = new Service(
     apiKey: ApiKeyEntity,
     camera: CameraEntity,
     clip: ClipEntity,
+    webhookEndpoint: WebhookEndpointEntity,
+    webhookDelivery: WebhookDeliveryEntity,
   },
   { table: Resource.Table.name, client },
 );
