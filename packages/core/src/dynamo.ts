@@ -5,6 +5,7 @@ import { ApiKeyEntity } from "./apikey/entity";
 import { Aws } from "./aws";
 import { CameraEntity } from "./camera/entity";
 import { ClipEntity } from "./clip/entity";
+import { IdempotencyEntity } from "./idempotency/entity";
 import { VideoEntity, VideoEventEntity } from "./video/entity";
 
 /* One table, generic key fields (pk/sk, gsi1pk/gsi1sk, ...); each entity lives beside its domain. */
@@ -27,6 +28,7 @@ export const Dynamo = new Service(
     apiKey: ApiKeyEntity,
     camera: CameraEntity,
     clip: ClipEntity,
+    idempotency: IdempotencyEntity,
   },
   { table: Resource.Table.name, client },
 );

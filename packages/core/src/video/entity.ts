@@ -56,7 +56,9 @@ export const VideoEntity = new Entity({
     projectSort: { type: "string", readOnly: true, hidden: true },
     stepScope: { type: "string", readOnly: true, hidden: true },
     stepSort: { type: "string", readOnly: true, hidden: true },
-    cameraScope: { type: "string", readOnly: true, hidden: true },
+    // Not hidden: ElectroDB builds a `count`-limited page's cursor from the items it read, and
+    // a hidden index attribute would leave that cursor's partition key empty.
+    cameraScope: { type: "string", readOnly: true },
     cameraId: { type: "string", readOnly: true },
     /** Epoch ms. Fixed-width (13 digits) so the string sort key orders numerically. */
     recordedAt: { type: "number", readOnly: true },

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { idempotent } from "./idempotency";
 import { validate } from "./validate";
 
 const core = () => import("@rushes/core/clip");
@@ -6,6 +7,7 @@ const core = () => import("@rushes/core/clip");
 export const clips = new Hono()
   .post(
     "/",
+    idempotent(),
     validate("json", async () => (await core()).Clip.create.schema),
     async (c) => {
       const { Clip } = await core();

@@ -1,5 +1,6 @@
 import { ApiKey } from "@rushes/core/apikey";
 import { Camera } from "@rushes/core/camera";
+import { Recordings } from "@rushes/core/camera/recordings";
 import { Clip } from "@rushes/core/clip";
 import { Video } from "@rushes/core/video";
 import * as z from "zod";
@@ -53,7 +54,7 @@ export const operations: Operation[] = [
     path: "/v1/uploads",
     summary: "Create a video and a presigned POST to upload its source",
     description:
-      "Send the returned fields, then the file last, as multipart/form-data to upload.url. The POST policy fixes the key, the exact Content-Type and 1..bytes.",
+      "Send the returned fields, then the file last, as multipart/form-data to upload.url. The POST policy fixes the key, the exact Content-Type and 1..bytes. A replay re-signs the POST for the time it had left. Honours an Idempotency-Key header (up to 255 characters, kept 24 h per owner): the same request again answers the first response (header Idempotent-Replayed: true), a different one 422 idempotency_mismatch, one still running 409 idempotency_in_progress.",
     body: Video.create.schema,
     response: {
       status: 201,
@@ -94,8 +95,17 @@ export const operations: Operation[] = [
     method: "post",
     path: "/v1/cameras",
     summary: "Create a camera",
+    description:
+      "Honours an Idempotency-Key header (up to 255 characters, kept 24 h per owner): the same request again answers the first response (header Idempotent-Replayed: true), a different one 422 idempotency_mismatch, one still running 409 idempotency_in_progress.",
     body: Camera.create.schema,
     response: { status: 201, schema: Camera.Info, description: "Created" },
+  },
+  {
+    method: "get",
+    path: "/v1/cameras",
+    summary: "List cameras, by id",
+    query: Camera.list.schema,
+    response: { status: 200, schema: page(Camera.Info), description: "A page of cameras" },
   },
   {
     method: "get",
@@ -104,11 +114,20 @@ export const operations: Operation[] = [
     response: { status: 200, schema: Camera.Info, description: "The camera" },
   },
   {
+    method: "get",
+    path: "/v1/cameras/{id}/recordings",
+    summary: "A camera's ready recordings in a window, oldest first, with its gaps",
+    description:
+      "start and end are ISO 8601 or epoch ms; the window defaults to the last 24 h and is at most 7 days (422 window_too_long). gaps lists the stretches of the window no recording covers, longer than 1 s: the rule the clip worker waits on.",
+    query: Recordings.ListInput.omit({ cameraId: true }),
+    response: { status: 200, schema: Recordings.Page, description: "A page of recordings" },
+  },
+  {
     method: "post",
     path: "/v1/clips",
     summary: "Request a clip of a camera between two instants",
     description:
-      "Answers 202 with the clip pending. It becomes available once the camera's recordings cover the window, or not_available after RUSHES_CLIP_RETRY_LIMIT_SECONDS. accuracy=fast stream-copies and may start up to one GOP early.",
+      "Answers 202 with the clip pending. It becomes available once the camera's recordings cover the window, or not_available after RUSHES_CLIP_RETRY_LIMIT_SECONDS. accuracy=fast stream-copies and may start up to one GOP early. Honours an Idempotency-Key header (up to 255 characters, kept 24 h per owner): the same request again answers the first response (header Idempotent-Replayed: true), a different one 422 idempotency_mismatch, one still running 409 idempotency_in_progress.",
     body: Clip.create.schema,
     response: { status: 202, schema: Clip.Schema.Info, description: "Accepted" },
   },
@@ -131,6 +150,23 @@ export const operations: Operation[] = [
     summary: "Create an API key for an owner (admin only); the key is shown once",
     body: ApiKey.create.schema,
     response: { status: 201, schema: ApiKey.Created, description: "Created" },
+  },
+  {
+    method: "get",
+    path: "/v1/keys",
+    summary: "List API keys: the admin's listing has every key, anyone else's their own",
+    description:
+      "Never shows a key, only its first characters (prefix). lastUsedAt is updated at most once a minute.",
+    query: ApiKey.list.schema,
+    response: { status: 200, schema: page(ApiKey.Info), description: "A page of keys" },
+  },
+  {
+    method: "delete",
+    path: "/v1/keys/{id}",
+    summary: "Revoke an API key: the next request made with it answers 401",
+    description:
+      "Owners may revoke their own keys, the admin any key. Another owner's key is a 404.",
+    response: { status: 204, description: "Revoked" },
   },
 ];
 
