@@ -117,11 +117,16 @@ export namespace ApiKey {
    * Records use at most once a minute per key: the in-process map spares the write on a warm
    * function, and the conditional write keeps concurrent functions from writing more than once.
    */
-  export async function touch(keyHash: string, lastUsedAt: number | undefined, now = Date.now()) {
-    const since = Math.max(lastUsedAt ?? 0, touched.get(keyHash) ?? 0);
+  export async function touch(
+    keyHash: string,
+    lastUsedAt: number | undefined,
+    now = Date.now(),
+    memory = touched,
+  ) {
+    const since = Math.max(lastUsedAt ?? 0, memory.get(keyHash) ?? 0);
     if (now - since < touchIntervalMs) return false;
-    touched.set(keyHash, now);
-    if (touched.size > 10_000) touched.delete(touched.keys().next().value as string);
+    memory.set(keyHash, now);
+    if (memory.size > 10_000) memory.delete(memory.keys().next().value as string);
     const written = await conditional(
       Dynamo.entities.apiKey
         .patch({ keyHash })
