@@ -9,6 +9,13 @@ export const api = new sst.aws.Function("Api", {
   timeout: "30 seconds",
   link: [table, bucket, clipQueue, adminKey],
   environment: { RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes) },
+  // The /docs page and its renderer are files read on request (packages/functions/src/api/docs.ts),
+  // so the 3 MB renderer never weighs on the handler's bundle or its cold start.
+  copyFiles: [
+    { from: "packages/functions/src/api/docs/index.html", to: "docs/index.html" },
+    { from: "packages/functions/src/api/docs/favicon.svg", to: "docs/favicon.svg" },
+    { from: "node_modules/@scalar/api-reference/dist/browser/standalone.js", to: "docs/scalar.js" },
+  ],
   url: {
     // Lambda answers preflights and adds the CORS headers itself, so the app must not.
     cors: {

@@ -1,4 +1,5 @@
 // Infra contract: sst.config.ts and infra/*.ts, run against a recording fake, wire what rushes needs.
+import { existsSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, test } from "vitest";
 import { tableDefinition } from "../../packages/core/src/dynamo";
 import { type Deployment, deploy, settle } from "./fake";
@@ -239,6 +240,17 @@ describe("functions", () => {
     expect((url.cors.allowMethods as string[]).sort()).toEqual(["DELETE", "GET", "POST"]);
     expect((url.cors.allowHeaders as string[]).sort()).toEqual(["authorization", "content-type"]);
     expect(url.cors.allowCredentials).toBeUndefined();
+  });
+
+  test("API docs: the page and everything it loads are copied beside the handler", async () => {
+    const copies = (await settle(fn(ffmpeg, "Api").copyFiles)) as { from: string; to: string }[];
+    const to = copies.map((c) => c.to).sort();
+    expect(to).toEqual(["docs/favicon.svg", "docs/index.html", "docs/scalar.js"]);
+    for (const { from } of copies) expect(existsSync(from), from).toBe(true);
+    // The page may only reference files that are copied (packages/functions/src/api/docs.ts).
+    const page = readFileSync("packages/functions/src/api/docs/index.html", "utf8");
+    const refs = [...page.matchAll(/(?:src|href)="\/docs\/([^"]+)"/g)].map((m) => `docs/${m[1]}`);
+    expect(refs.sort()).toEqual(["docs/favicon.svg", "docs/scalar.js"]);
   });
 
   test("sst dev: CORS admits the Vite dev server, and functions find ffmpeg themselves", async () => {

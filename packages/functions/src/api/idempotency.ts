@@ -1,5 +1,17 @@
 import { VisibleError } from "@rushes/core/error";
 import { createMiddleware } from "hono/factory";
+import { type Described, described } from "./route";
+
+/** The header as the OpenAPI document shows it; loaded with the document only. */
+const header = async () => {
+  const z = await import("zod");
+  return z.object({
+    "idempotency-key": z.string().max(255).optional().meta({
+      description:
+        "Makes the request safe to retry: the same key with the same body answers the first response again (header `Idempotent-Replayed: true`) for 24 h; with a different body, 422 `idempotency_mismatch`; while the first still runs, 409 `idempotency_in_progress`.",
+    }),
+  });
+};
 
 /**
  * Honours `Idempotency-Key` on a creating POST (core/idempotency says how). Only a success is
@@ -7,6 +19,11 @@ import { createMiddleware } from "hono/factory";
  * it. `replay` refreshes what must not be served stale, such as a presigned POST.
  */
 export const idempotent = (replay?: (first: unknown) => Promise<unknown>) =>
+  Object.assign(middleware(replay), {
+    [described]: { kind: "input", target: "header", schema: header } satisfies Described,
+  });
+
+const middleware = (replay?: (first: unknown) => Promise<unknown>) =>
   createMiddleware(async (c, next) => {
     const header = c.req.header("idempotency-key");
     if (header === undefined) return next();

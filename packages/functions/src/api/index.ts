@@ -3,12 +3,15 @@ import { Hono } from "hono";
 import { handle } from "hono/aws-lambda";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
+import type { RouterRoute } from "hono/types";
+import { apiKeys } from "./apikeys";
 import { auth } from "./auth";
 import { cameras } from "./cameras";
 import { clips } from "./clips";
+import { docs } from "./docs";
 import { notFound, onError } from "./error";
-import { keys } from "./keys";
 import { requestLog } from "./log";
+import { describe } from "./route";
 import { uploads } from "./uploads";
 import { videos } from "./videos";
 
@@ -18,7 +21,7 @@ const v1 = new Hono()
   .route("/videos", videos)
   .route("/cameras", cameras)
   .route("/clips", clips)
-  .route("/keys", keys);
+  .route("/keys", apiKeys);
 
 const limit = bodyLimit({
   maxSize: 64 * 1024,
@@ -28,10 +31,21 @@ const limit = bodyLimit({
 
 export const app = new Hono()
   .use(requestId(), requestLog)
-  .get("/health", (c) => c.json({ ok: true }, 200))
-  // The document imports every domain module, so it loads on the first request for it.
-  .get("/openapi.json", async (c) => c.json((await import("./openapi")).openapi(), 200))
-  .get("/docs", async (c) => c.html((await import("./openapi")).docsPage))
+  .get(
+    "/health",
+    describe("System", {
+      operationId: "health",
+      summary: "Health check",
+      auth: false,
+      response: { status: 200, description: "The API is up", schema: (_, s) => s.Health },
+    }),
+    (c) => c.json({ ok: true }, 200),
+  )
+  // The document lists the routes of this very app, read when it is first requested.
+  .route(
+    "/",
+    docs((): RouterRoute[] => app.routes),
+  )
   .use("/v1/*", limit)
   .route("/v1", v1)
   .notFound(notFound)

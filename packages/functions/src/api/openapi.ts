@@ -1,265 +1,226 @@
-import { ApiKey } from "@rushes/core/apikey";
-import { Camera } from "@rushes/core/camera";
-import { Recordings } from "@rushes/core/camera/recordings";
-import { Clip } from "@rushes/core/clip";
-import { Video } from "@rushes/core/video";
+import type { RouterRoute } from "hono/types";
+import { findTargetHandler } from "hono/utils/handler";
 import * as z from "zod";
+import { type Described, described, type ErrorStatus, type Operation } from "./route";
+import * as shapes from "./shapes";
 
 /**
- * The OpenAPI 3.1 document, built from the same zod schemas the routes validate with (zod's own
- * JSON Schema output). A test checks that every route the app serves is documented here.
+ * The OpenAPI 3.1 document, read off the routes the app serves: each route's `doc()` gives its
+ * operation, its validators give the parameters and body, and zod's own JSON Schema output gives
+ * the schemas. Loaded on the first request for `/openapi.json`, never at start-up.
  */
-export interface Operation {
-  method: "get" | "post" | "delete";
-  path: string;
-  summary: string;
-  description?: string;
-  query?: z.ZodType;
-  body?: z.ZodType;
-  response?: { status: number; schema?: z.ZodType; description: string };
-  auth?: boolean;
-}
 
-const ErrorBody = z
-  .object({
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-    }),
-  })
-  .meta({ id: "Error" });
+type Json = Record<string, unknown>;
 
-const Upload = z.object({
-  method: z.literal("POST"),
-  url: z.string(),
-  fields: z.record(z.string(), z.string()),
-  expiresAt: z.string(),
-  maxBytes: z.number(),
-});
-
-const page = <T extends z.ZodType>(item: T) =>
-  z.object({ data: z.array(item), cursor: z.string().nullable() });
-
-export const operations: Operation[] = [
-  {
-    method: "get",
-    path: "/health",
-    summary: "Health check",
-    auth: false,
-    response: { status: 200, description: "OK" },
-  },
-  {
-    method: "post",
-    path: "/v1/uploads",
-    summary: "Create a video and a presigned POST to upload its source",
-    description:
-      "Send the returned fields, then the file last, as multipart/form-data to upload.url. The POST policy fixes the key, the exact Content-Type and 1..bytes. A replay re-signs the POST for the time it had left. Honours an Idempotency-Key header (up to 255 characters, kept 24 h per owner): the same request again answers the first response (header Idempotent-Replayed: true), a different one 422 idempotency_mismatch, one still running 409 idempotency_in_progress.",
-    body: Video.create.schema,
-    response: {
-      status: 201,
-      schema: z.object({ video: Video.Schema.Info, upload: Upload }),
-      description: "Created",
-    },
-  },
-  {
-    method: "get",
-    path: "/v1/videos",
-    summary: "List videos, newest first",
-    query: Video.list.schema,
-    response: { status: 200, schema: page(Video.Schema.Info), description: "A page of videos" },
-  },
-  {
-    method: "get",
-    path: "/v1/videos/{id}",
-    summary: "Get a video with presigned download URLs",
-    response: { status: 200, schema: Video.Schema.Info, description: "The video" },
-  },
-  {
-    method: "get",
-    path: "/v1/videos/{id}/events",
-    summary: "The video's history",
-    response: {
-      status: 200,
-      schema: z.object({ data: z.array(Video.Schema.EventInfo) }),
-      description: "Events",
-    },
-  },
-  {
-    method: "delete",
-    path: "/v1/videos/{id}",
-    summary: "Delete a video, its source and its outputs",
-    response: { status: 204, description: "Deleted" },
-  },
-  {
-    method: "post",
-    path: "/v1/cameras",
-    summary: "Create a camera",
-    description:
-      "Honours an Idempotency-Key header (up to 255 characters, kept 24 h per owner): the same request again answers the first response (header Idempotent-Replayed: true), a different one 422 idempotency_mismatch, one still running 409 idempotency_in_progress.",
-    body: Camera.create.schema,
-    response: { status: 201, schema: Camera.Info, description: "Created" },
-  },
-  {
-    method: "get",
-    path: "/v1/cameras",
-    summary: "List cameras, by id",
-    query: Camera.list.schema,
-    response: { status: 200, schema: page(Camera.Info), description: "A page of cameras" },
-  },
-  {
-    method: "get",
-    path: "/v1/cameras/{id}",
-    summary: "Get a camera",
-    response: { status: 200, schema: Camera.Info, description: "The camera" },
-  },
-  {
-    method: "get",
-    path: "/v1/cameras/{id}/recordings",
-    summary: "A camera's ready recordings in a window, oldest first, with its gaps",
-    description:
-      "start and end are ISO 8601 or epoch ms; the window defaults to the last 24 h and is at most 7 days (422 window_too_long). gaps lists the stretches of the window no recording covers, longer than 1 s: the rule the clip worker waits on.",
-    query: Recordings.ListInput.omit({ cameraId: true }),
-    response: { status: 200, schema: Recordings.Page, description: "A page of recordings" },
-  },
-  {
-    method: "post",
-    path: "/v1/clips",
-    summary: "Request a clip of a camera between two instants",
-    description:
-      "Answers 202 with the clip pending. It becomes available once the camera's recordings cover the window, or not_available after RUSHES_CLIP_RETRY_LIMIT_SECONDS. accuracy=fast stream-copies and may start up to one GOP early. Honours an Idempotency-Key header (up to 255 characters, kept 24 h per owner): the same request again answers the first response (header Idempotent-Replayed: true), a different one 422 idempotency_mismatch, one still running 409 idempotency_in_progress.",
-    body: Clip.create.schema,
-    response: { status: 202, schema: Clip.Schema.Info, description: "Accepted" },
-  },
-  {
-    method: "get",
-    path: "/v1/clips",
-    summary: "List clips, newest first",
-    query: Clip.list.schema,
-    response: { status: 200, schema: page(Clip.Schema.Info), description: "A page of clips" },
-  },
-  {
-    method: "get",
-    path: "/v1/clips/{id}",
-    summary: "Get a clip with presigned URLs",
-    response: { status: 200, schema: Clip.Schema.Info, description: "The clip" },
-  },
-  {
-    method: "post",
-    path: "/v1/keys",
-    summary: "Create an API key for an owner (admin only); the key is shown once",
-    body: ApiKey.create.schema,
-    response: { status: 201, schema: ApiKey.Created, description: "Created" },
-  },
-  {
-    method: "get",
-    path: "/v1/keys",
-    summary: "List API keys: the admin's listing has every key, anyone else's their own",
-    description:
-      "Never shows a key, only its first characters (prefix). lastUsedAt is updated at most once a minute.",
-    query: ApiKey.list.schema,
-    response: { status: 200, schema: page(ApiKey.Info), description: "A page of keys" },
-  },
-  {
-    method: "delete",
-    path: "/v1/keys/{id}",
-    summary: "Revoke an API key: the next request made with it answers 401",
-    description:
-      "Owners may revoke their own keys, the admin any key. Another owner's key is a 404.",
-    response: { status: 204, description: "Revoked" },
-  },
-];
-
-/** Lets other route files (clips) document themselves without editing this list. */
-export function document(...more: Operation[]) {
-  operations.push(...more);
-}
-
-/** Inline JSON Schema (no $defs), so each operation reads on its own. */
-const json = (schema: z.ZodType, io: "input" | "output") => {
-  const { $schema: _, ...out } = z.toJSONSchema(schema, {
-    io,
-    unrepresentable: "any",
-    target: "draft-2020-12",
-    reused: "inline",
-    cycles: "throw",
-    override: (ctx) => {
-      delete (ctx.jsonSchema as { id?: string }).id;
-    },
-    metadata: z.globalRegistry,
-  }) as Record<string, unknown> & { $defs?: Record<string, object>; $ref?: string };
-  // A top-level schema with an id comes back as {$ref, $defs}: unwrap it.
-  if (out.$ref && out.$defs) {
-    const name = out.$ref.split("/").pop()!;
-    return { ...out.$defs[name], title: name };
-  }
-  return out;
+const reasons: Record<ErrorStatus | 500, string> = {
+  400: "Bad input: malformed JSON, or a field that fails validation (see `issues`)",
+  401: "No API key, or one that is not valid",
+  403: "The key may not do this",
+  404: "Not found, or owned by someone else",
+  409: "Conflicts with what exists",
+  413: "Too large",
+  415: "Unsupported media type",
+  422: "Well-formed but not possible",
+  500: "Internal error; the body carries a `requestId` to quote",
 };
 
-export function openapi() {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of operations) {
-    const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
-      name: m[1],
-      in: "path",
-      required: true,
-      schema: { type: "string" },
-    }));
-    const query = op.query ? json(op.query, "input") : undefined;
-    const queryParams = Object.entries((query?.properties ?? {}) as Record<string, object>).map(
-      ([name, schema]) => ({ name, in: "query", required: false, schema }),
-    );
-    paths[op.path] ??= {};
-    paths[op.path]![op.method] = {
-      summary: op.summary,
-      ...(op.description ? { description: op.description } : {}),
-      ...(op.auth === false ? { security: [] } : {}),
-      parameters: [...params, ...queryParams],
-      ...(op.body
-        ? {
-            requestBody: {
-              required: true,
-              content: { "application/json": { schema: json(op.body, "input") } },
-            },
-          }
-        : {}),
-      responses: {
-        ...(op.response
-          ? {
-              [op.response.status]: {
-                description: op.response.description,
-                ...(op.response.schema
-                  ? {
-                      content: {
-                        "application/json": { schema: json(op.response.schema, "output") },
-                      },
-                    }
-                  : {}),
-              },
-            }
-          : {}),
-        "4XX": {
-          description: "Client error",
-          content: { "application/json": { schema: json(ErrorBody, "output") } },
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** Turns zod schemas into JSON Schema, collecting every schema with a `.meta({id})` as a component. */
+class Schemas {
+  readonly components: Record<string, Json> = {};
+
+  convert(schema: z.ZodType, io: "input" | "output"): Json {
+    const {
+      $schema: _,
+      $defs,
+      ...out
+    } = z.toJSONSchema(schema, {
+      io,
+      target: "draft-2020-12",
+      unrepresentable: "any",
+      cycles: "ref",
+      reused: "inline",
+    }) as Json & { $defs?: Record<string, Json> };
+    const renames: Record<string, string> = {};
+    for (const [name, def] of Object.entries($defs ?? {})) {
+      renames[name] = this.add(name, def, io);
+    }
+    return this.rewrite(out, renames) as Json;
+  }
+
+  /** One component per id; an input shape that differs from its output gets its own name. */
+  private add(name: string, def: Json, io: "input" | "output"): string {
+    const existing = this.components[name];
+    if (!existing || JSON.stringify(existing) === JSON.stringify(def)) {
+      this.components[name] = def;
+      return name;
+    }
+    const alternative = io === "input" ? `${name}Input` : `${name}Output`;
+    this.components[alternative] = def;
+    return alternative;
+  }
+
+  private rewrite(value: unknown, renames: Record<string, string>): unknown {
+    if (Array.isArray(value)) return value.map((v) => this.rewrite(v, renames));
+    if (!value || typeof value !== "object") return value;
+    const out: Json = {};
+    for (const [key, v] of Object.entries(value)) {
+      if (key === "$ref" && typeof v === "string" && v.startsWith("#/$defs/")) {
+        const name = v.slice("#/$defs/".length);
+        out.$ref = ref(renames[name] ?? name).$ref;
+      } else if (key === "id" && typeof v === "string") {
+        // zod copies `.meta({id})` into the output; the component's name already says it.
+      } else {
+        out[key] = this.rewrite(v, renames);
+      }
+    }
+    return out;
+  }
+
+  /** A top-level `{$ref}` to its component, to read a query schema's properties. */
+  resolve(schema: Json): Json {
+    const target = typeof schema.$ref === "string" ? schema.$ref.split("/").pop() : undefined;
+    return target ? (this.components[target] ?? schema) : schema;
+  }
+}
+
+/** The docs and validators attached to one method and path, in the order they run. */
+interface Entry {
+  method: string;
+  path: string;
+  operation?: Extract<Described, { kind: "operation" }>;
+  inputs: Extract<Described, { kind: "input" }>[];
+}
+
+function collect(routes: RouterRoute[]): Entry[] {
+  const entries = new Map<string, Entry>();
+  for (const route of routes) {
+    if (route.method === "ALL") continue;
+    const meta = (findTargetHandler(route.handler) as { [described]?: Described })[described];
+    const path = route.path.replace(/:(\w+)/g, "{$1}");
+    const key = `${route.method} ${path}`;
+    const entry = entries.get(key) ?? { method: route.method.toLowerCase(), path, inputs: [] };
+    entries.set(key, entry);
+    if (meta?.kind === "operation") entry.operation = meta;
+    if (meta?.kind === "input") entry.inputs.push(meta);
+  }
+  return [...entries.values()];
+}
+
+async function operation(entry: Entry, schemas: Schemas): Promise<Json | undefined> {
+  if (!entry.operation) return undefined;
+  const {
+    tag,
+    operation: op,
+    load,
+  } = entry.operation as {
+    tag: string;
+    operation: Operation<unknown>;
+    load: () => Promise<unknown>;
+  };
+  const parameters: Json[] = [...entry.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    name: m[1],
+    in: "path",
+    required: true,
+    schema: { type: "string" },
+  }));
+  let requestBody: Json | undefined;
+  for (const input of entry.inputs) {
+    const schema = schemas.convert(await input.schema(), "input");
+    if (input.target === "json") {
+      requestBody = {
+        required: true,
+        content: {
+          "application/json": {
+            schema,
+            ...(op.example === undefined ? {} : { examples: { example: { value: op.example } } }),
+          },
         },
+      };
+    } else {
+      const object = schemas.resolve(schema);
+      const required = new Set((object.required as string[] | undefined) ?? []);
+      for (const [name, property] of Object.entries((object.properties ?? {}) as Json)) {
+        const { description, ...rest } = property as Json;
+        parameters.push({
+          name,
+          in: input.target === "param" ? "path" : input.target,
+          required: input.target === "param" || required.has(name),
+          ...(typeof description === "string" ? { description } : {}),
+          schema: rest,
+        });
+      }
+    }
+  }
+  const errors = new Set<ErrorStatus | 500>(op.errors ?? []);
+  if (op.auth !== false) errors.add(401);
+  if (entry.inputs.length) errors.add(400);
+  if (requestBody) for (const status of [400, 413, 415] as const) errors.add(status);
+  errors.add(500);
+  const body = op.response.schema
+    ? schemas.convert(op.response.schema(await load(), shapes), "output")
+    : undefined;
+  const errorBody = schemas.convert(shapes.ErrorBody, "output");
+  return {
+    operationId: op.operationId,
+    tags: [tag],
+    summary: op.summary,
+    ...(op.description ? { description: op.description } : {}),
+    ...(op.auth === false ? { security: [] } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    ...(requestBody ? { requestBody } : {}),
+    responses: {
+      [op.response.status]: {
+        description: op.response.description,
+        ...(body ? { content: { "application/json": { schema: body } } } : {}),
       },
-    };
+      ...Object.fromEntries(
+        [...errors].sort().map((status) => [
+          status,
+          {
+            description: reasons[status],
+            content: { "application/json": { schema: errorBody } },
+          },
+        ]),
+      ),
+    },
+  };
+}
+
+export interface Document {
+  openapi: "3.1.0";
+  paths: Record<string, Record<string, Json>>;
+  [key: string]: unknown;
+}
+
+/** Builds the document from the routes an app serves; the caller adds `servers`. */
+export async function openapi(routes: RouterRoute[]): Promise<Document> {
+  const schemas = new Schemas();
+  const paths: Document["paths"] = {};
+  const tags = new Set<string>();
+  for (const entry of collect(routes)) {
+    const op = await operation(entry, schemas);
+    if (!op) continue;
+    for (const tag of op.tags as string[]) tags.add(tag);
+    paths[entry.path] ??= {};
+    paths[entry.path]![entry.method] = op;
   }
   return {
     openapi: "3.1.0",
     info: {
       title: "rushes",
       version: "1.0.0",
-      description: "Serverless video: uploads, renditions, clips.",
+      description:
+        "Serverless video: presigned uploads, web renditions and thumbnails, camera clips. Send `Authorization: Bearer <key>` on every `/v1` route.",
+      license: { name: "MIT", identifier: "MIT" },
     },
-    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    tags: [...tags].map((name) => ({ name })),
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas: schemas.components,
+    },
     security: [{ bearer: [] }],
     paths,
   };
 }
-
-/** A dependency-free reference page: works offline, unlike CDN-hosted viewers. */
-export const docsPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>rushes API</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d1d1f}code,pre{font:13px ui-monospace,monospace}pre{background:#f4f4f6;padding:.75rem;overflow:auto;border-radius:6px}.op{border-top:1px solid #ddd;padding:1rem 0}.m{display:inline-block;min-width:4rem;font-weight:700;text-transform:uppercase}</style></head>
-<body><h1>rushes API</h1><p>Send <code>Authorization: Bearer &lt;key&gt;</code>. The raw document is at <a href="/openapi.json">/openapi.json</a>.</p><main id="ops">Loading…</main>
-<script>fetch("/openapi.json").then(r=>r.json()).then(doc=>{const m=document.getElementById("ops");m.textContent="";for(const[p,ops]of Object.entries(doc.paths))for(const[method,op]of Object.entries(ops)){const s=document.createElement("section");s.className="op";const h=document.createElement("h2");h.innerHTML='<span class="m"></span><code></code>';h.querySelector(".m").textContent=method;h.querySelector("code").textContent=p;s.append(h);const d=document.createElement("p");d.textContent=op.summary+(op.description?" — "+op.description:"");s.append(d);const pre=document.createElement("pre");pre.textContent=JSON.stringify({parameters:op.parameters,requestBody:op.requestBody,responses:op.responses},null,2);const det=document.createElement("details");const sum=document.createElement("summary");sum.textContent="Schema";det.append(sum,pre);s.append(det);m.append(s)}})</script></body></html>`;

@@ -1,0 +1,36 @@
+import * as z from "zod";
+
+/** The API's envelopes around domain schemas, for the OpenAPI document; loaded with it. */
+
+/** Every 4xx and 5xx body. */
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ example: "not_found" }),
+      message: z.string().meta({ example: "Video not found" }),
+      issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+      requestId: z.string().optional(),
+    }),
+  })
+  .meta({ id: "Error" });
+
+/** A presigned POST: send `fields`, then the file last, as multipart/form-data to `url`. */
+export const Upload = z
+  .object({
+    method: z.literal("POST"),
+    url: z.string(),
+    fields: z.record(z.string(), z.string()),
+    expiresAt: z.string(),
+    maxBytes: z.number(),
+  })
+  .meta({ id: "PresignedPost" });
+
+/** One page of a listing; `cursor` is null on the last page. */
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), cursor: z.string().nullable() });
+
+/** A whole list, unpaged. */
+export const list = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item) });
+
+export const Health = z.object({ ok: z.boolean() });
+export { z };
