@@ -1,5 +1,6 @@
 // The HTTP API: the Hono app behind a Lambda function URL.
 import { clipQueue } from "./processing";
+import { environment } from "./settings";
 import { adminKey, bucket, maxUploadBytes, table, webUrl } from "./storage";
 
 export const api = new sst.aws.Function("Api", {
@@ -8,7 +9,9 @@ export const api = new sst.aws.Function("Api", {
   architecture: "arm64",
   timeout: "30 seconds",
   link: [table, bucket, clipQueue, adminKey],
-  environment: { RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes) },
+  environment: environment("api", { RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes) }, [
+    "RUSHES_MAX_UPLOAD_BYTES",
+  ]),
   // The /docs page and its renderer are files read on request (packages/functions/src/api/docs.ts),
   // so the 3 MB renderer never weighs on the handler's bundle or its cold start.
   copyFiles: [
@@ -21,7 +24,7 @@ export const api = new sst.aws.Function("Api", {
     cors: {
       allowOrigins: [webUrl],
       allowMethods: ["GET", "POST", "DELETE"],
-      allowHeaders: ["authorization", "content-type"],
+      allowHeaders: ["authorization", "content-type", "idempotency-key"],
       maxAge: "1 day",
     },
   },
