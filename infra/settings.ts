@@ -60,12 +60,12 @@ function check(name: Setting, value: string) {
  * setting set when deploying. A numeric default named in `ceilings` is an upper bound the
  * infra was sized for (/tmp, the timeout), so a setting may lower it but not raise it.
  */
-export function environment(
+export function environment<V = string>(
   fn: FunctionName,
-  defaults: Record<string, $util.Input<string>> = {},
+  defaults: Record<string, V | string> = {},
   ceilings: Setting[] = [],
-): Record<string, $util.Input<string>> {
-  const out = { ...defaults };
+): Record<string, V | string> {
+  const out: Record<string, V | string> = { ...defaults };
   for (const [name, readers] of Object.entries(settings) as [Setting, readonly FunctionName[]][]) {
     const value = present(name);
     if (value === undefined || !readers.includes(fn)) continue;
