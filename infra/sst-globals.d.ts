@@ -178,6 +178,7 @@ declare global {
               >
             >;
             deletionProtection?: Input<boolean>;
+            ttl?: Input<string>;
           },
         );
         readonly name: Output<string>;

@@ -68,6 +68,8 @@ export const table = new sst.aws.Dynamo("Table", {
     gsi5: { hashKey: "gsi5pk", rangeKey: "gsi5sk" },
   },
   deletionProtection: $app.protect,
+  // Idempotency keys carry their own expiry (core/idempotency); DynamoDB deletes them after it.
+  ttl: "ttl",
 });
 
 // No placeholder: a stage cannot deploy until `sst secret set AdminKey` has given it a key.

@@ -96,6 +96,14 @@ describe("deploy-time settings", () => {
   });
 });
 
+test("the table expires idempotency keys by their own ttl attribute", async () => {
+  const { IdempotencyEntity } = await import("../../packages/core/src/idempotency/entity");
+  const d = await deploy({ env: blank });
+  const ttl = d.one("sst:aws:Dynamo", "Table").args.ttl;
+  expect(ttl).toBe("ttl");
+  expect(IdempotencyEntity.schema.attributes).toHaveProperty(ttl);
+});
+
 describe("the settings are documented", () => {
   const readme = readFileSync(path.join(root, "README.md"), "utf8");
   const table = readme.slice(
