@@ -115,7 +115,8 @@ function detailValue(key: string, value: unknown): string {
       .map(([k, inner]) => `${humanKey(k)} ${detailValue(k, inner)}`)
       .join(", ");
   }
-  return String(value);
+  // Status words and codes read as words: "awaiting_upload" → "awaiting upload".
+  return String(value).replace(/_/g, " ");
 }
 
 /** camelCase and snake_case keys as words: "contentType" → "content type". */
