@@ -23,6 +23,10 @@ declare module "sst" {
       "arn": string
       "type": "sst.aws.SnsTopic"
     }
+    "Ingest": {
+      "name": string
+      "type": "sst.aws.Function"
+    }
     "Media": {
       "name": string
       "type": "sst.aws.Bucket"

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { S3Event } from "aws-lambda";
 import { startHarness } from "../test/integration/harness";
+import { writeResolutionChange, writeTimestampGap } from "../test/support/media";
 import { bundle } from "./bundle";
 import { format, progress, quick, root, round, scratch } from "./lib";
 import { measureListing } from "./listing";
@@ -116,11 +117,12 @@ export async function measureSystem(sourcePath: string): Promise<SystemResult> {
     const list = await measureListing(h);
     const rps = await measureRps(h, list.key);
     const run = await measureIngest(h, sourcePath, runs);
+    const hostile = await measureHostile(h, runs);
     return {
       listing: { deepPageRatio: list.deepPageRatio, scanVsQuery: list.scanVsQuery },
       api: { presignRps: rps.presign.rps, listRps: rps.list.rps },
       ingest: { peakRssMB: run.peakRssMB },
-      detail: { listing: list.detail, rps, ingest: run.detail, staleIteratorReads },
+      detail: { listing: list.detail, rps, ingest: run.detail, hostile, staleIteratorReads },
     };
   } finally {
     await h.stop();
@@ -222,4 +224,51 @@ async function measureIngest(h: Harness, sourcePath: string, runs: IngestRun[]) 
       })),
     },
   };
+}
+
+/**
+ * The two uploads built to burn a 10 GB function (issue 16), at the default settings: how long
+ * each takes to settle and the peak RSS of the ffmpeg it ran. Recorded, not judged.
+ */
+async function measureHostile(h: Harness, runs: IngestRun[]) {
+  const key = await h.newKey("bench-hostile");
+  const dir = await scratch("hostile");
+  const inputs = [
+    {
+      name: "timestamp gap: 4 frames at 60 fps, one at 3590 s (MKV)",
+      contentType: "video/x-matroska",
+      path: await writeTimestampGap(join(dir, "gap.mkv")),
+    },
+    {
+      name: "resolution change: 1 s at 320x240, then 2 frames at 16000x16000 (MPEG-TS)",
+      contentType: "video/mp2t",
+      path: await writeResolutionChange(
+        join(dir, "grow.ts"),
+        { width: 320, height: 240 },
+        { width: 16000, height: 16000, seconds: 0.08 },
+      ),
+    },
+  ];
+  const results = [];
+  for (const input of inputs) {
+    progress(`hostile: ${input.name}`);
+    const before = runs.length;
+    const started = performance.now();
+    const id = await h.upload(key, input.path, { contentType: input.contentType });
+    const video = await h.waitForStatus(key, id, ["ready", "failed", "rejected"], 15 * 60_000);
+    const settleMs = performance.now() - started;
+    await h.runtime.idle(120_000);
+    const children = runs.slice(before).flatMap((r) => r.children);
+    const ffmpegPeakMB = round(Math.max(0, ...children.map((c) => c.hwmKiB)) / 1024, 1);
+    progress(`hostile: ${video.status} in ${format.ms(settleMs)}, ffmpeg peak ${ffmpegPeakMB} MB`);
+    results.push({
+      name: input.name,
+      status: video.status,
+      code: video.error?.code,
+      invocations: runs.length - before,
+      settleSeconds: round(settleMs / 1000, 2),
+      ffmpegPeakMB,
+    });
+  }
+  return results;
 }

@@ -1,5 +1,5 @@
 // Processing: ingest on upload, the clip queue and its worker, MediaConvert, and domain events.
-import { chmod } from "node:fs/promises";
+import { chmod, open } from "node:fs/promises";
 import path from "node:path";
 import { environment, memory } from "./settings";
 import { bucket, maxUploadBytes, table } from "./storage";
@@ -19,35 +19,50 @@ function readTranscoder() {
 }
 
 /*
- * ffmpeg and ffprobe come from @ffmpeg-installer/* and @ffprobe-installer/*, which publish static
- * builds (with libx264) for both linux-x64 and linux-arm64. The functions that run them are
- * x86_64: linux-x64 is the build that `npm start` and every integration test run, while the arm64
- * builds (a different ffmpeg snapshot) run nowhere before production. arm64 would cost 20% less
- * per GB-second and zip smaller; changing `ffmpegArchitecture` switches the binaries with it.
+ * ffmpeg and ffprobe for Lambda: one maintained release of both, as SST's own aws-ffmpeg example
+ * ships ffmpeg. `ffmpeg-static` and `@derhuerst/ffprobe-static` are published together from one
+ * repository and fetch their binaries, at install time, from the same GitHub release (b6.1.1:
+ * FFmpeg 6.1.1, John Van Sickle's static Linux builds, where ffmpeg and ffprobe come out of one
+ * tarball). They are installed only here, when deploying, never as a dependency: their install
+ * scripts download, and `npm start` keeps the @ffmpeg-installer packages (see README). Exact
+ * versions, because these packages move the ffmpeg release without a major version bump. Both
+ * publish linux-arm64 builds too: changing `ffmpegArchitecture` switches the binaries with it.
  * Functions without binaries run on arm64.
  */
+const ffmpegStatic = "5.3.0";
 const ffmpegArchitecture = "x86_64" as const;
-const npmCpu = { x86_64: "x64", arm64: "arm64" }[ffmpegArchitecture];
+const elfMachine = { x86_64: 0x3e, arm64: 0xb7 }[ffmpegArchitecture];
 const binaries = {
-  FFMPEG_PATH: `@ffmpeg-installer/linux-${npmCpu}/ffmpeg`,
-  FFPROBE_PATH: `@ffprobe-installer/linux-${npmCpu}/ffprobe`,
+  FFMPEG_PATH: "ffmpeg-static/ffmpeg",
+  FFPROBE_PATH: "@derhuerst/ffprobe-static/ffprobe",
 };
 
 const withFfmpeg = {
   architecture: ffmpegArchitecture,
   nodejs: {
-    // Installed into the package rather than bundled. SST runs npm with --os=linux and --cpu set
-    // from `architecture`, so the right binary lands whatever machine deploys. Same ranges as
-    // packages/core/package.json.
-    install: { "@ffmpeg-installer/ffmpeg": "^1.1.0", "@ffprobe-installer/ffprobe": "^2.1.2" },
+    // Installed into the package rather than bundled. SST runs npm with --arch from
+    // `architecture`, which the install scripts read to pick the binary.
+    install: { "ffmpeg-static": ffmpegStatic, "@derhuerst/ffprobe-static": ffmpegStatic },
   },
   hook: {
-    // The packages only `chmod u+x` (ffprobe ships 0644), and Lambda runs code as a user that does
-    // not own /var/task: make both world-executable before SST zips the package. Throws, and so
-    // fails the deploy, if npm did not install the binary for this architecture.
+    // The install scripts take the OS from the deploying machine unless npm_config_platform says
+    // linux (README, "Deploy to AWS"): refuse to ship anything but a Linux binary for the
+    // function's CPU. Lambda runs code as a user that does not own /var/task, so make both
+    // world-executable before SST zips the package. A missing binary throws ENOENT, and so
+    // fails the deploy.
     async postbuild(dir: string) {
       for (const binary of Object.values(binaries)) {
-        await chmod(path.join(dir, "node_modules", binary), 0o755);
+        const file = path.join(dir, "node_modules", binary);
+        const header = Buffer.alloc(20);
+        const handle = await open(file, "r");
+        await handle.read(header, 0, 20, 0).finally(() => handle.close());
+        const elf = header.readUInt32BE(0) === 0x7f454c46 && header.readUInt16LE(18) === elfMachine;
+        if (!elf) {
+          throw new Error(
+            `${binary} is not a Linux ${ffmpegArchitecture} executable: deploy with npm_config_platform=linux`,
+          );
+        }
+        await chmod(file, 0o755);
       }
     },
   },
@@ -111,9 +126,9 @@ const ingestRetries = 2; // Lambda's default for async invocations, spelled out:
 /*
  * Sized for 1080p sources. x264 uses every core it gets and Lambda's CPU grows with memory (1 vCPU
  * per 1,769 MB), so 10,240 MB (6 vCPU) costs about the same per minute of video as less memory
- * but finishes soonest, and the 15-minute cap is what binds. Measured with this ffmpeg: a 720p and
- * a 480p rendition from 1080p30 take 0.6 CPU-seconds per second of typical footage and up to 1.9
- * for very noisy footage. 840 s of ffmpeg on ~4.6 effective vCPU then covers ~35 minutes of the
+ * but finishes soonest, and the 15-minute cap is what binds. Measured with the local ffmpeg 4.x
+ * (6.1.1 not yet): a 720p and a 480p rendition from 1080p30 take 0.6 CPU-seconds per second of
+ * typical footage and up to 1.9 for very noisy footage. 840 s of ffmpeg on ~4.6 effective vCPU then covers ~35 minutes of the
  * worst case, hence a 30-minute duration cap with ffmpeg; MediaConvert keeps the default hour.
  * /tmp holds the source (at most `maxUploadBytes`, 5 GiB) and the renditions (about 1 GiB at the
  * cap): 10 GiB, Lambda's maximum. A larger upload limit would fill /tmp, ffmpeg would fail with
@@ -127,9 +142,12 @@ export const ingest = new sst.aws.Function("Ingest", {
   storage: "10240 MB",
   timeout: `${ingestSeconds} seconds`,
   retries: ingestRetries,
-  link: [table, bucket, events],
+  // Not the bucket: its link grants s3:* on every object. Ingest gets its name the way a link
+  // would deliver it, and only the object rights below.
+  link: [table, events],
   // Deploy-time settings (infra/settings.ts) may lower the upload and duration caps, not raise them.
   environment: {
+    SST_RESOURCE_Media: sst.Linkable.env([bucket]).apply((env) => env.SST_RESOURCE_Media!),
     ...ffmpegEnvironment,
     ...timeouts(ingestSeconds),
     ...environment(
@@ -144,24 +162,43 @@ export const ingest = new sst.aws.Function("Ingest", {
     RUSHES_MAX_ATTEMPTS: String(ingestRetries + 1),
     ...(mediaConvertRole ? { RUSHES_MEDIACONVERT_ROLE_ARN: mediaConvertRole.arn } : {}),
   },
-  permissions: mediaConvertRole
-    ? [
-        // MediaConvert supports resource-level permissions only in part; AWS's own policies use "*".
-        { actions: ["mediaconvert:CreateJob"], resources: ["*"] },
-        {
-          actions: ["iam:PassRole"],
-          resources: [mediaConvertRole.arn],
-          conditions: [
-            {
-              test: "StringEquals",
-              variable: "iam:PassedToService",
-              values: ["mediaconvert.amazonaws.com"],
-            },
-          ],
-        },
-      ]
-    : [],
+  permissions: [
+    ...ingestObjectRights(),
+    ...(mediaConvertRole
+      ? [
+          // MediaConvert supports resource-level permissions only in part; AWS's own policies use "*".
+          { actions: ["mediaconvert:CreateJob"], resources: ["*"] },
+          {
+            actions: ["iam:PassRole"],
+            resources: [mediaConvertRole.arn],
+            conditions: [
+              {
+                test: "StringEquals",
+                variable: "iam:PassedToService",
+                values: ["mediaconvert.amazonaws.com"],
+              },
+            ],
+          },
+        ]
+      : []),
+  ],
 });
+
+/**
+ * What ingest does to objects, and nothing more: it reads the upload (GET, and HEAD, which S3
+ * authorises as GET) and writes outputs under media/ and intermediates under work/. Without
+ * s3:ListBucket a HEAD on a vanished upload answers 403 rather than 404; ingest then fails the
+ * video after its retries instead of at once, which is rare enough to keep listing closed.
+ */
+function ingestObjectRights() {
+  return [
+    { actions: ["s3:GetObject"], resources: [$interpolate`${bucket.arn}/uploads/*`] },
+    {
+      actions: ["s3:PutObject"],
+      resources: [$interpolate`${bucket.arn}/media/*`, $interpolate`${bucket.arn}/work/*`],
+    },
+  ];
+}
 
 // Outputs go under media/ and clips/, so nothing ingest writes can trigger it again.
 bucket.notify({

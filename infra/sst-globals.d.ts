@@ -104,6 +104,12 @@ declare global {
   }): unknown;
 
   namespace sst {
+    // biome-ignore lint/complexity/noStaticOnlyClass: SST's class; only its static method is used
+    class Linkable {
+      /** The `SST_RESOURCE_*` variables a link would deliver, without the link's permissions. */
+      static env(links: Input<unknown[]>): Output<Record<string, string>>;
+    }
+
     class Secret {
       constructor(name: string, placeholder?: Input<string>);
       readonly name: Output<string>;

@@ -58,6 +58,8 @@ export const table = new sst.aws.Dynamo("Table", {
     gsi4sk: "string",
     gsi5pk: "string",
     gsi5sk: "string",
+    gsi6pk: "string",
+    gsi6sk: "string",
   },
   primaryIndex: { hashKey: "pk", rangeKey: "sk" },
   globalIndexes: {
@@ -66,6 +68,7 @@ export const table = new sst.aws.Dynamo("Table", {
     gsi3: { hashKey: "gsi3pk", rangeKey: "gsi3sk" },
     gsi4: { hashKey: "gsi4pk", rangeKey: "gsi4sk" },
     gsi5: { hashKey: "gsi5pk", rangeKey: "gsi5sk" },
+    gsi6: { hashKey: "gsi6pk", rangeKey: "gsi6sk" },
   },
   deletionProtection: $app.protect,
   // Idempotency keys carry their own expiry (core/idempotency); DynamoDB deletes them after it.

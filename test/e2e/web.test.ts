@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { generateVideo } from "../support/media";
+import { waitUntil } from "../support/wait";
 
 const exec = promisify(execFile);
 const root = resolve(import.meta.dirname, "../..");
@@ -155,19 +156,15 @@ describe.skipIf(skip)("web client in Chromium against npm start", () => {
     server.stderr?.on("data", (d) => {
       output += d;
     });
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      if (server.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-      if (
-        await fetch(`${base}/health`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        break;
-      if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const started = await waitUntil(
+      () => `npm start did not come up:\n${output}`,
+      async () => {
+        if (server?.exitCode !== null) return "exited";
+        return (await fetch(`${base}/health`)).ok && "up";
+      },
+      { timeoutMs: 90_000, intervalMs: 250 },
+    );
+    if (started === "exited") throw new Error(`npm start exited early:\n${output}`);
     browser = await chromium.launch({
       executablePath: chromiumPath,
       args: [

@@ -96,6 +96,10 @@ export async function deploy(
   }
   class Bucket extends make("sst:aws:Bucket") {
     private notified = false;
+    /** What SST's Bucket links: its name (its `include` grants s3:* on every object). */
+    linkProperties() {
+      return { name: this.name };
+    }
     get name() {
       return out(`rushes-${stage}-${this.record.name.toLowerCase()}-abc123`);
     }
@@ -191,6 +195,30 @@ export async function deploy(
         Bus,
       }),
       Secret,
+      Linkable: strict("sst.Linkable", {
+        // As SST's Linkable.env: each link's properties plus its type, as JSON, by logical name.
+        env: (links: FakeResource[]) =>
+          new FakeOutput(
+            settle(
+              Object.fromEntries(
+                links.map((link) => {
+                  const { type, name } = link.record;
+                  const properties = (link as unknown as { linkProperties?: () => unknown })
+                    .linkProperties;
+                  if (!properties) throw new Error(`the infra fake cannot link ${type} ${name}`);
+                  return [`SST_RESOURCE_${name}`, { ...(properties.call(link) as object), type }];
+                }),
+              ),
+            ).then((env) =>
+              Object.fromEntries(
+                Object.entries(env as Record<string, { type: string }>).map(([key, value]) => [
+                  key,
+                  JSON.stringify({ ...value, type: value.type.replaceAll(":", ".") }),
+                ]),
+              ),
+            ),
+          ),
+      }),
     }),
     aws: strict("aws", {
       iam: strict("aws.iam", { Role, RolePolicy }),

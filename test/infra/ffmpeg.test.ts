@@ -1,4 +1,4 @@
-// Infra contract: the ffmpeg functions ship the npm ffmpeg/ffprobe for their architecture, runnable.
+// Infra contract: the ffmpeg functions ship one pinned, maintained ffmpeg release, runnable in Lambda.
 
 import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
@@ -7,9 +7,8 @@ import path from "node:path";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { type Deployment, deploy, root } from "./fake";
 
-const cpu = { x86_64: "x64", arm64: "arm64" } as const;
-const packageJson = (name: string) =>
-  JSON.parse(readFileSync(path.join(root, name, "package.json"), "utf8"));
+const files = ["ffmpeg-static/ffmpeg", "@derhuerst/ffprobe-static/ffprobe"];
+const elfMachine = { x86_64: 0x3e, arm64: 0xb7 } as const;
 
 let d: Deployment;
 let dir: string | undefined;
@@ -23,54 +22,71 @@ afterEach(async () => {
   dir = undefined;
 });
 
+/** The first bytes of a static Linux executable for `machine` (an ELF header is all we check). */
+function elf(machine: number) {
+  const header = Buffer.alloc(64);
+  header.writeUInt32BE(0x7f454c46, 0);
+  header.writeUInt16LE(machine, 18);
+  return header;
+}
+
+async function bundle(contents: Buffer) {
+  dir = await mkdtemp(path.join(tmpdir(), "rushes-bundle-"));
+  for (const file of files) {
+    const full = path.join(dir, "node_modules", file);
+    await mkdir(path.dirname(full), { recursive: true });
+    await writeFile(full, contents, { mode: 0o644 });
+  }
+  return dir;
+}
+
 describe.each(["Ingest", "ClipWorker"])("%s", (name) => {
   const args = () => d.one("sst:aws:Function", name).args;
-  const platform = () => `linux-${cpu[args().architecture as keyof typeof cpu]}`;
+  const machine = () => elfMachine[args().architecture as keyof typeof elfMachine];
 
-  test("installs the installer packages at the versions core depends on", () => {
-    const core = packageJson("packages/core").dependencies;
+  test("installs ffmpeg and ffprobe from one release, pinned to an exact version", () => {
     expect(args().nodejs.install).toEqual({
-      "@ffmpeg-installer/ffmpeg": core["@ffmpeg-installer/ffmpeg"],
-      "@ffprobe-installer/ffprobe": core["@ffprobe-installer/ffprobe"],
+      "ffmpeg-static": "5.3.0",
+      "@derhuerst/ffprobe-static": "5.3.0",
     });
   });
 
-  test("the installer packages publish a binary for its architecture", () => {
-    for (const tool of ["ffmpeg", "ffprobe"]) {
-      const installer = packageJson(`node_modules/@${tool}-installer/${tool}`);
-      expect(Object.keys(installer.optionalDependencies)).toContain(
-        `@${tool}-installer/${platform()}`,
-      );
+  test("never ships the unmaintained @ffmpeg-installer builds, nor adds ffmpeg-static locally", () => {
+    const install = JSON.stringify(args().nodejs.install);
+    expect(install).not.toMatch(/installer/);
+    for (const pkg of ["package.json", "packages/core/package.json"]) {
+      const json = readFileSync(path.join(root, pkg), "utf8");
+      expect(json, pkg).not.toContain("ffmpeg-static");
     }
   });
 
   test("points FFMPEG_PATH/FFPROBE_PATH at those binaries in the package", () => {
-    expect(args().environment.FFMPEG_PATH).toBe(
-      `/var/task/node_modules/@ffmpeg-installer/${platform()}/ffmpeg`,
-    );
+    expect(args().environment.FFMPEG_PATH).toBe("/var/task/node_modules/ffmpeg-static/ffmpeg");
     expect(args().environment.FFPROBE_PATH).toBe(
-      `/var/task/node_modules/@ffprobe-installer/${platform()}/ffprobe`,
+      "/var/task/node_modules/@derhuerst/ffprobe-static/ffprobe",
     );
   });
 
   test("postbuild makes both binaries executable by Lambda's sandbox user", async () => {
-    dir = await mkdtemp(path.join(tmpdir(), "rushes-bundle-"));
-    const files = [
-      `@ffmpeg-installer/${platform()}/ffmpeg`,
-      `@ffprobe-installer/${platform()}/ffprobe`,
-    ];
+    const at = await bundle(elf(machine()));
+    await args().hook.postbuild(at);
     for (const file of files) {
-      const full = path.join(dir, "node_modules", file);
-      await mkdir(path.dirname(full), { recursive: true });
-      await writeFile(full, "", { mode: 0o644 }); // as ffprobe ships
-    }
-    await args().hook.postbuild(dir);
-    for (const file of files) {
-      expect((await stat(path.join(dir, "node_modules", file))).mode & 0o777).toBe(0o755);
+      expect((await stat(path.join(at, "node_modules", file))).mode & 0o777).toBe(0o755);
     }
   });
 
-  test("postbuild fails the deploy when npm installed no binary for its architecture", async () => {
+  test("postbuild fails the deploy for a binary of another OS or CPU", async () => {
+    const other = machine() === elfMachine.x86_64 ? elfMachine.arm64 : elfMachine.x86_64;
+    await expect(args().hook.postbuild(await bundle(elf(other)))).rejects.toThrow(
+      /not a Linux .* executable: deploy with npm_config_platform=linux/,
+    );
+    await rm(dir!, { recursive: true, force: true });
+    // A Mach-O binary, as the install scripts fetch on macOS unless told the platform.
+    const macho = Buffer.from([0xcf, 0xfa, 0xed, 0xfe, 0x07, 0x00, 0x00, 0x01]);
+    await expect(args().hook.postbuild(await bundle(macho))).rejects.toThrow(/not a Linux/);
+  });
+
+  test("postbuild fails the deploy when npm installed no binary", async () => {
     dir = await mkdtemp(path.join(tmpdir(), "rushes-bundle-"));
     await expect(args().hook.postbuild(dir)).rejects.toThrow(/ENOENT/);
   });

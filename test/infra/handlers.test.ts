@@ -35,11 +35,15 @@ describe.each(["Api", "Ingest", "ClipWorker", "MediaConvertComplete"])("%s", (na
 
   test("it links exactly the resources its code reads as Resource.X", () => {
     const { file } = handlerOf(name);
-    const linked = (all.one("sst:aws:Function", name).args.link as unknown[]).map((r) =>
-      all.nameOf(r),
+    const args = all.one("sst:aws:Function", name).args;
+    // A resource may also come as its SST_RESOURCE_ variable alone, without the link's rights.
+    const delivered = Object.keys(args.environment ?? {}).flatMap(
+      (key) => /^SST_RESOURCE_(\w+)$/.exec(key)?.[1] ?? [],
     );
+    const linked = [...(args.link as unknown[]).map((r) => all.nameOf(r)), ...delivered];
     const { resources, via } = reachableResources(file);
-    const read = resources.filter((r) => !(r in (notReadAtRunTime[name] ?? {})));
+    // SST puts `Resource.App` (name, stage) into every function without a link.
+    const read = resources.filter((r) => r !== "App" && !(r in (notReadAtRunTime[name] ?? {})));
     expect(
       read,
       `Resource.X reached from the handler, by import chain: ${JSON.stringify(via, null, 2)}`,

@@ -9,7 +9,8 @@ const WEB_URL = "https://d111111abcdef8.cloudfront.net";
 /** Each function and exactly the resources it links, by the name code reads as `Resource.X`. */
 const links: Record<string, string[]> = {
   Api: ["AdminKey", "ClipQueue", "Media", "Table"],
-  Ingest: ["Events", "Media", "Table"],
+  // The bucket's name only, through the environment: its link would grant s3:* (see below).
+  Ingest: ["Events", "Table"],
   ClipWorker: ["ClipQueue", "Events", "Media", "Table"],
   MediaConvertComplete: ["Events", "Media", "Table"],
 };
@@ -143,7 +144,45 @@ describe("processing", () => {
     expect(ffmpeg.all("aws:iam/role:Role")).toHaveLength(0);
     expect(ffmpeg.all("sst:aws:BusSubscription")).toHaveLength(0);
     expect(ffmpeg.all("sst:aws:Function").map((f) => f.name)).not.toContain("MediaConvertComplete");
-    expect(fn(ffmpeg, "Ingest").permissions).toEqual([]);
+    const actions = fn(ffmpeg, "Ingest").permissions.flatMap(
+      (p: { actions: string[] }) => p.actions,
+    );
+    expect(actions.filter((a: string) => !a.startsWith("s3:"))).toEqual([]);
+  });
+
+  test("ingest reads uploads/ and writes media/ and work/, and may do nothing else to the bucket", async () => {
+    for (const d of [ffmpeg, mediaconvert]) {
+      const bucketArn = await d.output("sst:aws:Bucket", "Media", "arn");
+      const ingest = fn(d, "Ingest");
+      const rights = ((await settle(ingest.permissions)) as { actions: string[] }[]).filter((p) =>
+        p.actions.some((a) => a.startsWith("s3:")),
+      );
+      expect(rights).toEqual([
+        { actions: ["s3:GetObject"], resources: [`${bucketArn}/uploads/*`] },
+        { actions: ["s3:PutObject"], resources: [`${bucketArn}/media/*`, `${bucketArn}/work/*`] },
+      ]);
+      // Nothing wider anywhere: no wildcard S3 action, no whole bucket, no link to the bucket
+      // (whose `include` would add s3:* on the bucket and every object).
+      const all = (await settle(ingest.permissions)) as {
+        actions: string[];
+        resources: string[];
+      }[];
+      expect(
+        all.flatMap((p) => p.actions).filter((a) => a === "*" || a.startsWith("s3:*")),
+      ).toEqual([]);
+      expect(all.flatMap((p) => p.resources)).not.toContain(bucketArn);
+      expect(all.flatMap((p) => p.resources)).not.toContain(`${bucketArn}/*`);
+      expect((ingest.link as unknown[]).map((r) => d.typeOf(r))).not.toContain("sst:aws:Bucket");
+    }
+  });
+
+  test("ingest still reads the bucket's name as Resource.Media, as a link delivers it", async () => {
+    const bucketName = await ffmpeg.output("sst:aws:Bucket", "Media", "name");
+    const env = (await settle(fn(ffmpeg, "Ingest").environment)) as Record<string, string>;
+    expect(JSON.parse(env.SST_RESOURCE_Media!)).toEqual({
+      name: bucketName,
+      type: "sst.aws.Bucket",
+    });
   });
 
   test("mediaconvert mode: a role MediaConvert assumes, reading uploads/ and writing media/", async () => {
@@ -171,7 +210,8 @@ describe("processing", () => {
     const roleArn = await mediaconvert.output("aws:iam/role:Role", "MediaConvertRole", "arn");
     expect(ingest.environment.RUSHES_TRANSCODER).toBe("mediaconvert");
     expect(await settle(ingest.environment.RUSHES_MEDIACONVERT_ROLE_ARN)).toBe(roleArn);
-    expect(await settle(ingest.permissions)).toEqual([
+    const permissions = (await settle(ingest.permissions)) as { actions: string[] }[];
+    expect(permissions.filter((p) => !p.actions.some((a) => a.startsWith("s3:")))).toEqual([
       { actions: ["mediaconvert:CreateJob"], resources: ["*"] },
       {
         actions: ["iam:PassRole"],

@@ -57,13 +57,13 @@ afterAll(async () => {
 const waitForClip = async (id: string, statuses: string[], timeoutMs = 60_000) => {
   const seen: string[] = [];
   return waitUntil(
+    () => `clip ${id} stuck in ${seen.at(-1)}`,
     async () => {
       const { body } = await h.api(key, "GET", `/v1/clips/${id}`);
       if (seen.at(-1) !== body.status) seen.push(body.status);
       return statuses.includes(body.status) ? { clip: body, seen } : undefined;
     },
-    () => `clip ${id} stuck in ${seen.at(-1)}`,
-    timeoutMs,
+    { timeoutMs },
   );
 };
 
@@ -165,7 +165,8 @@ describe("queue semantics", () => {
       }),
     );
     await waitForClip(id, ["available"]);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Both deliveries worked to their end, whichever came second.
+    await h.clipQueueDrained();
     const events = h.runtime.events.filter(
       (e) => e.type === "clip.available" && e.properties.clipId === id,
     );

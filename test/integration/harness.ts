@@ -1,26 +1,12 @@
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Runtime, RuntimeOptions } from "@rushes/local/runtime";
+import { type Api, apiClient, type Reply } from "../support/api";
+import { waitUntil } from "../support/wait";
 
-/**
- * Calls `probe` every `intervalMs` until it returns a value other than undefined; throws
- * `describe(last)` after `timeoutMs`. The one polling loop every integration test uses.
- */
-export async function waitUntil<T>(
-  probe: () => Promise<T | undefined>,
-  describe: () => string,
-  timeoutMs = 60_000,
-  intervalMs = 150,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(describe());
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+export { waitUntil } from "../support/wait";
 
 /** POSTs the presigned fields, then the file last, as multipart/form-data, like a browser. */
 export async function postToPresigned(
@@ -45,20 +31,12 @@ export async function startHarness(options: Partial<RuntimeOptions> = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), "rushes-it-"));
   const { startRuntime } = await import("@rushes/local/runtime");
   const runtime: Runtime = await startRuntime({ dataDir, port: 0, quiet: true, ...options });
-  const api = async (key: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${runtime.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  const api: Api = apiClient(runtime.url);
+  const newKey = async (owner: string): Promise<string> => {
+    const res = await api(runtime.devKey, "POST", "/v1/keys", { owner });
+    if (res.status !== 201) throw new Error(`key for ${owner}: ${res.status} ${res.text}`);
+    return res.body.key;
   };
-  const newKey = async (owner: string): Promise<string> =>
-    (await api(runtime.devKey, "POST", "/v1/keys", { owner })).body.key;
 
   /** Presigns, then POSTs the fields and the file as multipart/form-data, like a browser. */
   const upload = async (
@@ -91,22 +69,51 @@ export async function startHarness(options: Partial<RuntimeOptions> = {}) {
   };
 
   const waitForStatus = async (key: string, id: string, statuses: string[], timeoutMs = 60_000) => {
-    let last: Awaited<ReturnType<typeof api>>["body"];
+    let last: Reply["body"];
     return waitUntil(
+      () => `video ${id} stuck in ${last?.status}`,
       async () => {
         last = (await api(key, "GET", `/v1/videos/${id}`)).body;
         return last?.status && statuses.includes(last.status) ? last : undefined;
       },
-      () => `video ${id} stuck in ${last?.status}`,
-      timeoutMs,
+      { timeoutMs },
     );
   };
 
+  let sqs: SQSClient | undefined;
+  /**
+   * Resolves once the clip queue holds no visible, in-flight or delayed message, and the events
+   * that handling them published have been seen: every delivery has been worked to its end.
+   */
+  const clipQueueDrained = async (timeoutMs = 30_000) => {
+    sqs ??= new SQSClient({ endpoint: runtime.endpoints.sqs, useQueueUrlAsEndpoint: false });
+    const client = sqs;
+    await waitUntil(
+      "the clip queue to drain",
+      async () => {
+        const { Attributes = {} } = await client.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: runtime.resources.queueUrl,
+            AttributeNames: [
+              "ApproximateNumberOfMessages",
+              "ApproximateNumberOfMessagesNotVisible",
+              "ApproximateNumberOfMessagesDelayed",
+            ],
+          }),
+        );
+        return Object.values(Attributes).every((n) => n === "0");
+      },
+      { timeoutMs },
+    );
+    await runtime.idle();
+  };
+
   const stop = async () => {
+    sqs?.destroy();
     await runtime.stop();
     await rm(dataDir, { recursive: true, force: true });
   };
-  return { runtime, dataDir, api, newKey, upload, waitForStatus, stop };
+  return { runtime, dataDir, api, newKey, upload, waitForStatus, clipQueueDrained, stop };
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;

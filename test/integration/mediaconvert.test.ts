@@ -53,12 +53,11 @@ afterAll(async () => {
 
 /** Waits until ingest has recorded the submitted job on the video. */
 const waitForJob = async (id: string) => {
-  const { VideoState } = await import("@rushes/core/video");
+  const { Lifecycle } = await import("@rushes/core/lifecycle");
   return waitUntil(
-    async () => (await VideoState.load(id))?.transcodeJobId,
     () => `no job recorded for ${id}`,
-    30_000,
-    100,
+    async () => (await Lifecycle.video.load(id))?.transcodeJobId,
+    { timeoutMs: 30_000, intervalMs: 100 },
   );
 };
 
@@ -85,9 +84,11 @@ it("submits a job for a probed upload and finishes the video from the COMPLETE e
   const jobId = await waitForJob(id);
   const job = jobs.find((j) => j.videoId === id)!;
   expect(job.body.role).toBe("arn:aws:iam::111122223333:role/rushes-mediaconvert");
+  // Ingest moved the validated source out of the presign's reach before submitting.
   expect(job.body.settings.inputs[0].fileInput).toBe(
-    `s3://rushes-local-media/uploads/${id}/source`,
+    `s3://rushes-local-media/sources/${id}/source`,
   );
+  expect(job.body.userMetadata).toEqual({ videoId: id, stage: "local" });
   const submitted = (await h.api(key, "GET", `/v1/videos/${id}`)).body;
   expect(submitted.status).toBe("processing");
   expect(submitted.probe).toMatchObject({ width: 1920, height: 1080 });

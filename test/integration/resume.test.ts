@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Runtime } from "@rushes/local/runtime";
 import { afterAll, expect, it } from "vitest";
+import { apiClient } from "../support/api";
 import { generateVideo } from "../support/media";
 import { postToPresigned, waitUntil } from "./harness";
 
@@ -25,11 +26,9 @@ it("redelivers the event of an upload that never finished ingest when the runtim
     quiet: true,
     handlers: { ingest: async () => {} },
   });
-  const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${runtime!.url}${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${runtime!.devKey}`, "content-type": "application/json" },
-    }).then((r) => r.json());
+  const call = apiClient(() => runtime!.url);
+  const api = async (path: string, init: { method?: string; body?: string } = {}) =>
+    (await call(runtime!.devKey, init.method ?? "GET", path, undefined, { raw: init.body })).body;
   const file = await generateVideo({ path: join(dir, "lost.mp4"), seconds: 1, fps: 10 });
   const { readFile } = await import("node:fs/promises");
   const bytes = await readFile(file);
@@ -51,11 +50,11 @@ it("redelivers the event of an upload that never finished ingest when the runtim
   });
   let status = "";
   await waitUntil(
+    () => `video ${created.video.id} stuck in ${status}`,
     async () => {
       status = (await api(`/v1/videos/${created.video.id}`)).status;
       return ["ready", "failed", "rejected"].includes(status) ? status : undefined;
     },
-    () => `video ${created.video.id} stuck in ${status}`,
   );
   expect(status).toBe("ready");
 });

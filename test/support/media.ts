@@ -321,6 +321,53 @@ export async function canary(dir: string): Promise<Canary> {
   };
 }
 
+/**
+ * A Matroska file with `frames` frames at `fps` and one more at `lastAtSeconds`: tiny on disk and
+ * within the duration cap, but a constant-frame-rate encoder fills the gap with duplicates
+ * (lastAtSeconds × fps of them per output). Each frame keeps its own timestamp in the file.
+ */
+export async function writeTimestampGap(
+  path: string,
+  options: { frames?: number; fps?: number; lastAtSeconds?: number } = {},
+): Promise<string> {
+  const { frames = 4, fps = 60, lastAtSeconds = 3590 } = options;
+  await ffmpeg([
+    ...["-f", "lavfi", "-i", `testsrc2=size=320x240:rate=${fps}`, "-frames:v", String(frames + 1)],
+    ...["-vf", `setpts='if(eq(N,${frames}),${lastAtSeconds}/TB,PTS)'`, "-vsync", "vfr"],
+    ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-f", "matroska", path],
+  ]);
+  return path;
+}
+
+/**
+ * An MPEG-TS stream whose frames grow mid-way: `first` for the first second, then `second`. Probes
+ * (which read the first frame's size) see only `first`. H.264 carries the size in each sequence
+ * header, so two elementary streams simply concatenated make one stream that changes size.
+ */
+export async function writeResolutionChange(
+  path: string,
+  first: { width: number; height: number },
+  second: { width: number; height: number; seconds?: number },
+): Promise<string> {
+  const part = async (size: { width: number; height: number }, seconds: number, name: string) => {
+    const out = `${path}.${name}.h264`;
+    await ffmpeg([
+      ...["-f", "lavfi", "-i", `testsrc2=size=${size.width}x${size.height}:rate=25`],
+      ...["-t", String(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-g", "25"],
+      ...["-pix_fmt", "yuv420p", "-f", "h264", out],
+    ]);
+    return readFile(out).finally(() => rm(out, { force: true }));
+  };
+  const joined = `${path}.h264`;
+  await writeFile(
+    joined,
+    Buffer.concat([await part(first, 1, "a"), await part(second, second.seconds ?? 1, "b")]),
+  );
+  await ffmpeg(["-r", "25", "-f", "h264", "-i", joined, "-c", "copy", "-f", "mpegts", path]);
+  await rm(joined, { force: true });
+  return path;
+}
+
 /** Copies a file under a new name (e.g. the extension-less `source` ingest downloads to). */
 export async function copyAs(source: string, path: string): Promise<string> {
   await copyFile(source, path);

@@ -13,6 +13,11 @@ const bool = (fallback: boolean) =>
 export const ConfigSchema = z.object({
   RUSHES_MAX_UPLOAD_BYTES: int(5 * GiB),
   RUSHES_UPLOAD_EXPIRES_SECONDS: int(3600),
+  /**
+   * An upload S3 accepted just before the presign expired may still be arriving: a video waits
+   * this long past the expiry before it reads `expired`.
+   */
+  RUSHES_UPLOAD_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(900),
   RUSHES_DOWNLOAD_EXPIRES_SECONDS: int(900),
   RUSHES_MAX_DURATION_SECONDS: int(3600),
   RUSHES_THUMBNAIL_WIDTHS: z
@@ -24,8 +29,14 @@ export const ConfigSchema = z.object({
   /** How long a `processing` lease holds before a redelivery may take the video over. */
   RUSHES_PROCESSING_TIMEOUT_SECONDS: int(900),
   RUSHES_MAX_ATTEMPTS: int(3),
+  /** How often the sweep runs (a cron in AWS, a timer locally): re-drives, expiries, outbox. */
+  RUSHES_SWEEP_INTERVAL_SECONDS: int(300),
+  /** How long a submitted MediaConvert job may take before the sweep re-drives the video. */
+  RUSHES_MEDIACONVERT_TIMEOUT_SECONDS: int(4 * 3600),
   /** Hard wall-clock limit on any single ffmpeg/ffprobe run. */
   RUSHES_FFMPEG_TIMEOUT_SECONDS: int(840),
+  /** Largest frame (width × height) any decoder may produce: 8192², the probe's old side cap. */
+  RUSHES_MAX_FRAME_PIXELS: int(8192 * 8192),
   RUSHES_MEDIACONVERT_ROLE_ARN: z.string().optional(),
   RUSHES_MEDIACONVERT_ENDPOINT: z.string().url().optional(),
   RUSHES_MEDIACONVERT_QUEUE_ARN: z.string().optional(),

@@ -32,10 +32,22 @@ export class VisibleError extends Error {
     this.name = "VisibleError";
   }
 
+  /**
+   * A schema may name a sharper code than `invalid_input` for one of its rules, through the
+   * issue's `params.code` (e.g. `instant_out_of_range`); the first such issue decides.
+   */
   static fromZod(
-    error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> },
-    code = "invalid_input",
+    error: {
+      issues: ReadonlyArray<{
+        path: ReadonlyArray<PropertyKey>;
+        message: string;
+        params?: { code?: unknown };
+      }>;
+    },
+    fallback = "invalid_input",
   ) {
+    const named = error.issues.find((issue) => typeof issue.params?.code === "string");
+    const code = (named?.params?.code as string | undefined) ?? fallback;
     const issues = error.issues.map((issue) => ({
       path: issue.path.map(String).join("."),
       message: issue.message,

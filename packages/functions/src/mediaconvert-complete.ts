@@ -1,6 +1,8 @@
 // EventBridge "MediaConvert Job State Change" (COMPLETE / ERROR): finishes the video.
-import { MediaConvertCompletion } from "@rushes/core/video/mediaconvert";
+import type { MediaConvert } from "@rushes/core/media";
+import { Ingest } from "@rushes/core/video/ingest";
 
-export const handler = async (event: Parameters<typeof MediaConvertCompletion.handle>[0]) => {
-  await MediaConvertCompletion.handle(event);
+/** The rule filters on this stage's jobs; anything else that arrives is logged and ignored. */
+export const handler = async (event: MediaConvert.JobStateChange) => {
+  await Ingest.completeJob(event);
 };

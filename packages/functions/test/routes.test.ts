@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Runtime } from "@rushes/local/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Api, apiClient, type Reply, walkPages } from "../../../test/support/api";
 
 // Routes in-process with app.request(), over real dynalite/s3rver/fauxqs from the local runtime.
 // Event handlers are replaced by no-ops: these tests are about the HTTP contract only.
@@ -12,28 +13,7 @@ let dataDir: string;
 let alice: string;
 let bob: string;
 
-const call = async (
-  key: string | undefined,
-  method: string,
-  path: string,
-  body?: unknown,
-  raw?: string,
-) => {
-  const headers: Record<string, string> = {};
-  if (key) headers.authorization = `Bearer ${key}`;
-  if (body !== undefined || raw !== undefined) headers["content-type"] = "application/json";
-  const res = await app.request(path, {
-    method,
-    headers,
-    ...(raw !== undefined
-      ? { body: raw }
-      : body !== undefined
-        ? { body: JSON.stringify(body) }
-        : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
-};
+const call: Api = apiClient(() => app);
 
 const upload = (key: string, extra: Record<string, unknown> = {}) =>
   call(key, "POST", "/v1/uploads", {
@@ -63,11 +43,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-const expectError = (
-  res: { status: number; body: any; text: string },
-  status: number,
-  code: string,
-) => {
+const expectError = (res: Reply, status: number, code: string) => {
   expect(res.status, res.text).toBe(status);
   expect(res.body.error.code).toBe(code);
   expect(typeof res.body.error.message).toBe("string");
@@ -201,7 +177,7 @@ describe("POST /v1/uploads", () => {
       "not_found",
     ],
   ])("answers %s with a clean error", async (_name, body, raw, status, code) => {
-    expectError(await call(alice, "POST", "/v1/uploads", body, raw), status, code);
+    expectError(await call(alice, "POST", "/v1/uploads", body, { raw }), status, code);
   });
 });
 
@@ -216,7 +192,12 @@ describe("videos", () => {
     expect(foreign.body).toEqual(missing.body);
     expectError(await call(bob, "GET", `/v1/videos/${id}/events`), 404, "not_found");
     expectError(await call(bob, "DELETE", `/v1/videos/${id}`), 404, "not_found");
-    expectError(await call(bob, "GET", "/v1/videos/../../etc/passwd"), 404, "not_found");
+    // Encoded, so the URL parser keeps it as one path segment and the route's id check sees it.
+    const traversal = await call(bob, "GET", "/v1/videos/..%2F..%2Fetc%2Fpasswd");
+    expect(traversal.body).toEqual({ error: { code: "not_found", message: "Video not found" } });
+    expect(traversal.status).toBe(404);
+    const dotted = await call(alice, "GET", `/v1/videos/${id}%2F..`);
+    expect(dotted.body).toEqual({ error: { code: "not_found", message: "Video not found" } });
     const bobs = await call(bob, "GET", "/v1/videos?limit=100");
     expect(bobs.body.data.map((v: { id: string }) => v.id)).not.toContain(id);
   });
@@ -226,22 +207,9 @@ describe("videos", () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++)
       ids.push((await upload(key, { project: i % 2 ? "odd" : "even" })).body.video.id);
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const res = await call(
-        key,
-        "GET",
-        `/v1/videos?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-      );
-      expect(res.status).toBe(200);
-      seen.push(...res.body.data.map((v: { id: string }) => v.id));
-      cursor = res.body.cursor;
-      pages++;
-    } while (cursor && pages < 10);
+    const { ids: seen, pages } = await walkPages(call, key, "/v1/videos?limit=2");
     expect(seen).toEqual([...ids].reverse());
-    expect(pages).toBeGreaterThanOrEqual(3);
+    expect(pages.length).toBeGreaterThanOrEqual(3);
 
     const first = await call(key, "GET", "/v1/videos?limit=2");
     const good: string = first.body.cursor;
@@ -359,6 +327,23 @@ describe("errors and docs", () => {
         Object.keys(ops as object).map((m) => `${m} ${path}`),
       ),
     );
+    // The comparison below proves nothing over an empty or partial list: pin routes it must see.
+    for (const known of [
+      "post /v1/uploads",
+      "get /v1/videos",
+      "get /v1/videos/{id}",
+      "get /v1/videos/{id}/events",
+      "delete /v1/videos/{id}",
+      "post /v1/cameras",
+      "get /v1/cameras/{id}",
+      "post /v1/clips",
+      "get /v1/clips",
+      "get /v1/clips/{id}",
+      "post /v1/keys",
+      "get /health",
+    ]) {
+      expect(served, known).toContain(known);
+    }
     // An empty list on either side would make the comparison vacuous.
     expect(served.size).toBeGreaterThanOrEqual(12);
     expect([...documented].sort()).toEqual([...served].sort());

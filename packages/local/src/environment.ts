@@ -45,6 +45,8 @@ export function applyEnvironment(input: {
   env.AWS_ENDPOINT_URL_SQS = input.endpoints.sqs;
   env.AWS_ENDPOINT_URL_SNS = input.endpoints.sqs;
   env.RUSHES_S3_FORCE_PATH_STYLE = "true";
+  // The sweep's timer: shorter than AWS's 5-minute cron, since a laptop has no Lambda retries.
+  env.RUSHES_SWEEP_INTERVAL_SECONDS ??= "30";
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   if (input.quiet) env.RUSHES_LOG_LEVEL ??= "warn";
   else env.RUSHES_LOG_FORMAT ??= "pretty";

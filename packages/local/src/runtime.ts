@@ -14,10 +14,11 @@ import type { Log } from "./log";
 import { closeServer, listen } from "./net";
 import { checkDataDir, checkPort, lockDataDir } from "./preflight";
 import { ensureBucket, ensureMessaging, ensureTable, names, type Provisioned } from "./provision";
-import { encodeEventKey, toS3Event } from "./s3-events";
+import { toS3Event } from "./s3-events";
 import { createEventLog, createSnsTap, type Envelope } from "./sns-tap";
 import { type SqsHandler, type SqsPoller, startSqsPoller, watchDeadLetters } from "./sqs-poller";
 import { type StandInPorts, startStandIns } from "./stand-ins";
+import { type SweepReport, startSweep } from "./sweep";
 
 export { StartupError } from "./preflight";
 export type { Envelope } from "./sns-tap";
@@ -58,6 +59,8 @@ export interface Runtime {
   events: Envelope[];
   /** The first event (seen or future) matching the predicate; rejects after `timeoutMs`. */
   waitFor(predicate: (event: Envelope) => boolean, timeoutMs?: number): Promise<Envelope>;
+  /** Runs one sweep pass now (core/src/sweep.ts), as the timer does every interval. */
+  sweep(): Promise<SweepReport>;
   /** Resolves when no S3 notification is queued or running and no webhook is in flight. */
   idle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -126,6 +129,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       for (const client of Object.values(clients)) client.destroy();
     });
     await ensureTable(clients.dynamo, tableDefinition(), log);
+    await migrateKeys(log);
     await ensureBucket(clients.s3);
     const maxReceiveCount = options.queue?.maxReceiveCount ?? 5;
     const provisioned = await ensureMessaging(clients.sqs, clients.sns, {
@@ -137,18 +141,31 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
     await assertResources(devKey, queueUrl);
 
+    const { redeliveryEvent } = await import("@rushes/functions/ingest");
     const handlers = {
       ingest: options.handlers?.ingest ?? (await import("@rushes/functions/ingest")).handler,
       clipWorker:
         options.handlers?.clipWorker ?? (await import("@rushes/functions/clip-worker")).handler,
     };
 
-    // S3 → ingest: asynchronous invocation, like a bucket notification.
+    // S3 → ingest: asynchronous invocation, like a bucket notification, with the two local
+    // slots shared fairly between the uploads' owners.
+    const [{ ObjectKeys }, { Dynamo }, { decodeKey }] = await Promise.all([
+      import("@rushes/core/storage"),
+      import("@rushes/core/dynamo"),
+      import("@rushes/functions/ingest"),
+    ]);
     const ingest = createAsyncInvoker<S3Event>({
       name: "ingest",
       handler: handlers.ingest,
       log,
       describe: (event) => event.Records[0]?.s3.object.key ?? "event",
+      group: async (event) => {
+        const videoId = ObjectKeys.parseSource(decodeKey(event.Records[0]?.s3.object.key ?? ""));
+        if (!videoId) return "";
+        const { data } = await Dynamo.entities.video.get({ videoId }).go();
+        return data?.owner ?? "";
+      },
     });
     standIns.onObjectEvent((event) => {
       const s3Event = toS3Event(event);
@@ -191,12 +208,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     const requeued = await requeuePendingClips();
     if (requeued) log.info(`requeued ${requeued} pending clip(s)`);
-    // S3 events are not kept across restarts: redeliver for uploads whose ingest never finished.
-    const { Ingest } = await import("@rushes/core/video/ingest");
-    for (const videoId of await Ingest.unfinished()) {
-      log.info(`redelivering the upload event of unfinished video ${videoId}`);
-      ingest.push(redelivery(names.bucket, `uploads/${videoId}/source`));
-    }
+    // The sweep: at start-up it reclaims every lease at once (nothing else can hold one here,
+    // and S3 events are not kept across restarts), then runs on a timer as the cron does in AWS.
+    const sweep = await startSweep({
+      intervalSeconds: Config.get().RUSHES_SWEEP_INTERVAL_SECONDS,
+      redrive: (videoId) => ingest.push(redeliveryEvent(names.bucket, videoId)),
+      log,
+    });
+    cleanup.push(() => sweep.stop());
 
     const { app } = await import("@rushes/functions/api");
     const front = createFront({
@@ -221,6 +240,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       resources: { ...provisioned, table: names.table, bucket: names.bucket },
       events: eventLog.events,
       waitFor: eventLog.waitFor,
+      sweep: () => sweep.run(),
       async idle(timeoutMs) {
         await ingest.idle(timeoutMs);
         await tap.idle();
@@ -236,34 +256,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
 }
 
-/** Hook: clips still `pending` go back on the in-memory queue after a restart. */
-function redelivery(bucket: string, key: string): S3Event {
-  return {
-    Records: [
-      {
-        eventVersion: "2.1",
-        eventSource: "aws:s3",
-        awsRegion: region,
-        eventTime: new Date().toISOString(),
-        eventName: "ObjectCreated:Post",
-        userIdentity: { principalId: "AWS:LOCAL" },
-        requestParameters: { sourceIPAddress: "127.0.0.1" },
-        responseElements: { "x-amz-request-id": "LOCALREDELIVERY", "x-amz-id-2": "local" },
-        s3: {
-          s3SchemaVersion: "1.0",
-          configurationId: "rushes-local-ingest",
-          bucket: {
-            name: bucket,
-            ownerIdentity: { principalId: "LOCAL" },
-            arn: `arn:aws:s3:::${bucket}`,
-          },
-          object: { key: encodeEventKey(key), size: 0, eTag: "", sequencer: "0" },
-        },
-      },
-    ],
-  };
+/**
+ * Data written before keys became case-exact has lower-cased keys that today's queries miss;
+ * rewrite it before anything reads the table. A no-op (one scan) once done.
+ */
+async function migrateKeys(log: Log) {
+  const { KeyMigration } = await import("@rushes/core/key-migration");
+  const { rewritten, skipped } = await KeyMigration.run();
+  if (rewritten) log.info(`rewrote ${rewritten} item(s) to case-exact keys`);
+  if (skipped) {
+    log.warn(`${skipped} item(s) could not be given case-exact keys and stay unreachable`);
+  }
 }
 
+/** Clips still `pending` go back on the in-memory queue after a restart. */
 async function requeuePendingClips(): Promise<number> {
   const { Clip } = await import("@rushes/core/clip");
   return Clip.requeuePending();

@@ -1,8 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Api, apiClient, walkPages } from "../../../test/support/api";
+import { waitUntil } from "../../../test/support/wait";
 import { type Runtime, type RuntimeOptions, startRuntime } from "../src/runtime";
-import { tempDir, until } from "./helpers";
+import { tempDir } from "./helpers";
 
 // The foundation end to end over the real handlers: presign, a real multipart POST of a
 // generated MP4 to s3rver, the ObjectCreated event through ingest (real ffprobe/ffmpeg),
@@ -14,18 +16,7 @@ let mp4: Uint8Array<ArrayBuffer>;
 let alice: string;
 let bob: string;
 
-async function api(key: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${runtime.apiUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body ? { "content-type": "application/json" } : {}),
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
-}
+const api: Api = apiClient(() => runtime.apiUrl);
 
 const presign = (
   key: string,
@@ -97,13 +88,13 @@ describe("foundation, end to end", () => {
 
     // Ingest leases the video (awaiting_upload to processing), carries it to an outcome and
     // announces that on the topic.
-    const done = await until(
+    const done = await waitUntil(
       "ingest to finish",
       async () => {
         const got = await api(alice, "GET", `/v1/videos/${videoId}`);
         return ["ready", "failed", "rejected"].includes(got.body.status) && got.body;
       },
-      90_000,
+      { timeoutMs: 90_000 },
     );
     const history = (await api(alice, "GET", `/v1/videos/${videoId}/events`)).body.data as Array<{
       type: string;
@@ -133,19 +124,8 @@ describe("foundation, end to end", () => {
     const more = [];
     for (const name of ["b.mp4", "c.mp4", "d.mp4"])
       more.push((await presign(alice, name, 1000)).body.video.id);
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
-      const page = await api(alice, "GET", `/v1/videos?limit=2${query}`);
-      expect(page.status, page.text).toBe(200);
-      expect(page.body.data.length).toBeLessThanOrEqual(2);
-      seen.push(...page.body.data.map((v: { id: string }) => v.id));
-      cursor = page.body.cursor;
-      pages++;
-    } while (cursor && pages < 10);
-    expect(pages).toBeGreaterThanOrEqual(2);
+    const { ids: seen, pages } = await walkPages(api, alice, "/v1/videos?limit=2");
+    expect(pages.length).toBeGreaterThanOrEqual(2);
     expect(seen).toEqual([...more.reverse(), videoId]);
   });
 
@@ -177,7 +157,7 @@ describe("foundation, end to end", () => {
     const download = await fetch(video.source.url);
     expect(download.status).toBe(200);
     expect(new Uint8Array(await download.arrayBuffer())).toEqual(mp4);
-    await until(
+    await waitUntil(
       "bob's key to still work",
       async () => (await api(bob, "GET", "/v1/videos")).status === 200,
     );

@@ -15,8 +15,9 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { S3Event, SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitUntil } from "../../../test/support/wait";
 import { type Runtime, type RuntimeOptions, startRuntime } from "../src/runtime";
-import { tempDir, until } from "./helpers";
+import { tempDir } from "./helpers";
 
 // The runtime in-process with recording handlers: provisioning, the three event mappings,
 // and a restart on the same ports. The real handlers run in e2e.test.ts.
@@ -105,7 +106,7 @@ describe("local runtime", () => {
         },
       ]),
     );
-    expect(Object.keys(indexes).sort()).toEqual(["gsi1", "gsi2", "gsi3", "gsi4", "gsi5"]);
+    expect(Object.keys(indexes).sort()).toEqual(["gsi1", "gsi2", "gsi3", "gsi4", "gsi5", "gsi6"]);
     for (const [name, index] of Object.entries(definition.globalIndexes)) {
       expect(indexes[name]).toEqual({ ...index, projection: "ALL" });
     }
@@ -126,11 +127,11 @@ describe("local runtime", () => {
 
     const { queueUrl, dlqUrl } = runtime.resources;
     await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: "poison" }));
-    const dead = await until(
+    const dead = await waitUntil(
       "the poison message in the DLQ",
       async () =>
         (await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl }))).Messages?.[0],
-      10_000,
+      { timeoutMs: 10_000 },
     );
     expect(dead.Body).toBe("poison");
     expect(clipRecords.filter((r) => r.body === "poison")).toHaveLength(2);
@@ -156,7 +157,7 @@ describe("local runtime", () => {
     await clients.s3.send(
       new PutObjectCommand({ Bucket: "rushes-local-media", Key: "media/vid_1/web.mp4", Body: "x" }),
     );
-    await until("both deliveries", () => ingested.length >= 3, 10_000);
+    await waitUntil("both deliveries", () => ingested.length >= 3, { timeoutMs: 10_000 });
     await runtime.idle();
 
     const keys = ingested.map((e) => e.Records[0]!.s3.object.key);
@@ -183,10 +184,10 @@ describe("local runtime", () => {
   it("lets core reach the clip queue through Resource.ClipQueue.url and polls it to the worker", async () => {
     const { Clip } = await import("@rushes/core/clip");
     await Clip.enqueue("clp_01jabcdefghjkmnpqrstvwxyz0");
-    const record = await until(
+    const record = await waitUntil(
       "the clip message",
       () => clipRecords.find((r) => r.body.includes("clp_")),
-      10_000,
+      { timeoutMs: 10_000 },
     );
     expect(JSON.parse(record.body)).toEqual({ clipId: "clp_01jabcdefghjkmnpqrstvwxyz0" });
     expect(record.eventSourceARN).toBe(runtime.resources.queueArn);
@@ -194,7 +195,8 @@ describe("local runtime", () => {
 
   it("keeps, logs and POSTs every SNS event to the webhooks", async () => {
     const { Events } = await import("@rushes/core/event");
-    await Events.publish("video.ready", "vid_01jabcdefghjkmnpqrstvwxyz0", {
+    const origin = { eventId: "evt_01jabcdefghjkmnpqrstvwxyz0", at: Date.now() };
+    await Events.publish("video.ready", origin, {
       videoId: "vid_01jabcdefghjkmnpqrstvwxyz0",
       owner: "alice",
       status: "ready",
@@ -205,6 +207,7 @@ describe("local runtime", () => {
       videoId: "vid_01jabcdefghjkmnpqrstvwxyz0",
       status: "ready",
     });
+    expect(event.id).toBe(origin.eventId);
     await runtime.idle();
     expect(hooks).toHaveLength(1);
     expect(hooks[0]!.headers["x-rushes-event"]).toBe("video.ready");
@@ -269,6 +272,8 @@ describe("local runtime", () => {
     expect(await object.Body!.transformToString()).toBe("kept");
     // The queue lives in memory, so the restart emptied it; the pending clip is back on it.
     const requeued = JSON.stringify({ clipId: pending });
-    await until("the requeued clip", () => clipRecords.some((r) => r.body === requeued), 10_000);
+    await waitUntil("the requeued clip", () => clipRecords.some((r) => r.body === requeued), {
+      timeoutMs: 10_000,
+    });
   });
 });

@@ -10,9 +10,9 @@ import {
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import { buildApp } from "fauxqs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { waitUntil } from "../../../test/support/wait";
 import { silentLog } from "../src/log";
 import { type SqsHandler, type SqsPoller, startSqsPoller } from "../src/sqs-poller";
-import { until } from "./helpers";
 
 // The receive loop against a real fauxqs queue, with tiny fake handlers.
 const fauxqs = buildApp({ logger: false });
@@ -134,8 +134,10 @@ describe("SQS poller (Lambda event source mapping semantics)", () => {
       (record) => record.body === "b" && record.attributes.ApproximateReceiveCount === "1",
     );
 
-    await until("b to come back", () => of("b").length === 2, 5000);
-    await until("the queue to drain", async () => (await depth(q.url)) === 0, 3000);
+    await waitUntil("b to come back", () => of("b").length === 2, { timeoutMs: 5000 });
+    await waitUntil("the queue to drain", async () => (await depth(q.url)) === 0, {
+      timeoutMs: 3000,
+    });
     expect(of("a")).toHaveLength(1);
     expect(of("c")).toHaveLength(1);
     const [first, second] = of("b");
@@ -165,8 +167,12 @@ describe("SQS poller (Lambda event source mapping semantics)", () => {
     // One at a time, so each failure mode alone decides its batch.
     for (const body of ["throws", "bogus"]) {
       await sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: body }));
-      await until(`${body} to be redelivered`, () => of(body).length === 2, 5000);
-      await until("the queue to drain", async () => (await depth(q.url)) === 0, 3000);
+      await waitUntil(`${body} to be redelivered`, () => of(body).length === 2, {
+        timeoutMs: 5000,
+      });
+      await waitUntil("the queue to drain", async () => (await depth(q.url)) === 0, {
+        timeoutMs: 3000,
+      });
       expect(of(body)[1]!.record.attributes.ApproximateReceiveCount).toBe("2");
     }
   });
@@ -185,12 +191,12 @@ describe("SQS poller (Lambda event source mapping semantics)", () => {
     );
     const { of } = poll(q, (record) => record.body === "poison");
 
-    const dead = await until(
+    const dead = await waitUntil(
       "the poison message in the DLQ",
       async () =>
         (await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq.url, WaitTimeSeconds: 0 })))
           .Messages?.[0],
-      8000,
+      { timeoutMs: 8000 },
     );
     expect(dead.Body).toBe("poison");
     expect(of("poison")).toHaveLength(2);
@@ -206,7 +212,7 @@ describe("SQS poller (Lambda event source mapping semantics)", () => {
     );
     await sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: "now" }));
     const { of } = poll(q, () => false);
-    await until("the delayed message", () => of("later").length === 1, 6000);
+    await waitUntil("the delayed message", () => of("later").length === 1, { timeoutMs: 6000 });
     expect(of("now")[0]!.at - sentAt).toBeLessThan(1500);
     expect(of("later")[0]!.at - sentAt).toBeGreaterThanOrEqual(1900);
   });
@@ -215,7 +221,7 @@ describe("SQS poller (Lambda event source mapping semantics)", () => {
     const q = await queue({ VisibilityTimeout: "2" });
     await sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: "retry" }));
     const { of } = poll(q, (record) => record.attributes.ApproximateReceiveCount === "1");
-    await until("the redelivery", () => of("retry").length === 2, 6000);
+    await waitUntil("the redelivery", () => of("retry").length === 2, { timeoutMs: 6000 });
     const [first, second] = of("retry");
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(1900);
     expect(second!.at - first!.at).toBeLessThan(4000);

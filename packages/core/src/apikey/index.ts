@@ -55,7 +55,9 @@ export namespace ApiKey {
 
   export const create = fn(CreateInput, async ({ owner }) => {
     Actor.assertAdmin();
-    if (owner === adminOwner) {
+    // Keys are case-exact, so "ADMIN" would be a different owner; refuse it anyway, since a
+    // look-alike of the admin's owner name invites confusion in logs and events.
+    if (owner.toLowerCase() === adminOwner) {
       throw new VisibleError("conflict", "owner_reserved", `The owner "${adminOwner}" is reserved`);
     }
     const key = generate();
@@ -81,7 +83,11 @@ export namespace ApiKey {
     const page = owner
       ? await Dynamo.entities.apiKey.query.byOwner({ owner }).go(options)
       : await Dynamo.entities.apiKey.query.all({}).go(options);
-    return { data: page.data.map(serialize), cursor: Cursor.encode(scope, page.cursor) };
+    // Only keys with an id are in these indexes; listing never meets one without.
+    return {
+      data: page.data.flatMap((k) => (k.keyId ? [serialize({ ...k, keyId: k.keyId })] : [])),
+      cursor: Cursor.encode(scope, page.cursor),
+    };
   });
 
   /** Deletes the key: the next request made with it is refused. Another owner's key is a 404. */
@@ -97,14 +103,14 @@ export namespace ApiKey {
   function serialize(item: {
     keyId: string;
     owner: string;
-    prefix: string;
+    prefix?: string;
     createdAt: number;
     lastUsedAt?: number;
   }): Info {
     return {
       id: item.keyId,
       owner: item.owner,
-      prefix: item.prefix,
+      prefix: item.prefix ?? "",
       createdAt: new Date(item.createdAt).toISOString(),
       lastUsedAt: item.lastUsedAt ? new Date(item.lastUsedAt).toISOString() : null,
     };

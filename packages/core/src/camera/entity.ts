@@ -12,13 +12,13 @@ export const CameraEntity = new Entity({
   indexes: {
     // Client-chosen camera ids are only unique per owner.
     byId: {
-      pk: { field: "pk", composite: ["owner", "cameraId"] },
-      sk: { field: "sk", composite: [] },
+      pk: { field: "pk", composite: ["owner", "cameraId"], casing: "none" },
+      sk: { field: "sk", composite: [], casing: "none" },
     },
     byOwner: {
       index: "gsi1",
-      pk: { field: "gsi1pk", composite: ["owner"] },
-      sk: { field: "gsi1sk", composite: ["cameraId"] },
+      pk: { field: "gsi1pk", composite: ["owner"], casing: "none" },
+      sk: { field: "gsi1sk", composite: ["cameraId"], casing: "none" },
     },
   },
 });

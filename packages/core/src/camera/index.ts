@@ -4,8 +4,10 @@ import { conditional } from "../conditional";
 import { Cursor } from "../cursor";
 import { Dynamo } from "../dynamo";
 import { notFound, VisibleError } from "../error";
+import { exactly } from "../exact";
 import { fn } from "../fn";
 import { createId } from "../id";
+import { Time } from "../time";
 import { PageInput } from "../video/schema";
 
 export namespace Camera {
@@ -58,7 +60,11 @@ export namespace Camera {
     const { data } = await Dynamo.entities.camera
       .get({ owner: Actor.owner(), cameraId: parsed.data })
       .go();
-    if (!data) throw notFound("Camera");
+    if (
+      !data ||
+      exactly([data], { owner: Actor.owner(), cameraId: parsed.data }, "camera").length === 0
+    )
+      throw notFound("Camera");
     return serialize(data);
   }
 
@@ -66,7 +72,7 @@ export namespace Camera {
     return {
       id: item.cameraId,
       alias: item.alias,
-      createdAt: new Date(item.createdAt).toISOString(),
+      createdAt: Time.isoOrEpoch(item.createdAt),
     };
   }
 }

@@ -1,5 +1,11 @@
 import { Entity } from "electrodb";
-import { errorAttribute, service, thumbnailsAttribute } from "../attributes";
+import {
+  dueIndex,
+  errorAttribute,
+  lifecycleAttributes,
+  service,
+  thumbnailsAttribute,
+} from "../attributes";
 import { Statuses } from "./schema";
 
 export const ClipEntity = new Entity({
@@ -14,6 +20,7 @@ export const ClipEntity = new Entity({
     status: { type: Statuses, required: true },
     attempts: { type: "number", default: 0 },
     processingStartedAt: { type: "number" },
+    ...lifecycleAttributes,
     requestedAt: { type: "number", required: true, readOnly: true },
     output: {
       type: "map",
@@ -29,22 +36,26 @@ export const ClipEntity = new Entity({
     updatedAt: { type: "number", watch: "*", default: () => Date.now(), set: () => Date.now() },
   },
   indexes: {
-    byId: { pk: { field: "pk", composite: ["clipId"] }, sk: { field: "sk", composite: [] } },
+    byId: {
+      pk: { field: "pk", composite: ["clipId"], casing: "none" },
+      sk: { field: "sk", composite: [], casing: "none" },
+    },
     byOwner: {
       index: "gsi1",
-      pk: { field: "gsi1pk", composite: ["owner"] },
-      sk: { field: "gsi1sk", composite: ["clipId"] },
+      pk: { field: "gsi1pk", composite: ["owner"], casing: "none" },
+      sk: { field: "gsi1sk", composite: ["clipId"], casing: "none" },
     },
     byCamera: {
       index: "gsi2",
-      pk: { field: "gsi2pk", composite: ["owner", "cameraId"] },
-      sk: { field: "gsi2sk", composite: ["clipId"] },
+      pk: { field: "gsi2pk", composite: ["owner", "cameraId"], casing: "none" },
+      sk: { field: "gsi2sk", composite: ["clipId"], casing: "none" },
     },
     // Lets the local runtime (and an operator) find clips still pending after a restart.
     byStatus: {
       index: "gsi4",
-      pk: { field: "gsi4pk", composite: ["status"] },
-      sk: { field: "gsi4sk", composite: ["clipId"] },
+      pk: { field: "gsi4pk", composite: ["status"], casing: "none" },
+      sk: { field: "gsi4sk", composite: ["clipId"], casing: "none" },
     },
+    byDue: dueIndex,
   },
 });

@@ -7,9 +7,11 @@ import { Config } from "../config";
 import { Cursor } from "../cursor";
 import { Dynamo } from "../dynamo";
 import { notFound, VisibleError } from "../error";
+import { exactly } from "../exact";
 import { fn } from "../fn";
 import { createId, isId } from "../id";
 import { Storage } from "../storage";
+import { Time } from "../time";
 import { type ClipItem, CreateInput, Info, ListInput } from "./schema";
 
 export type { ClipItem } from "./schema";
@@ -82,7 +84,9 @@ export namespace Clip {
       ? await Dynamo.entities.clip.query.byCamera({ owner, cameraId: input.cameraId }).go(options)
       : await Dynamo.entities.clip.query.byOwner({ owner }).go(options);
     return {
-      data: page.data.map((c) => serialize(c as ClipItem)),
+      data: exactly(page.data as ClipItem[], { owner, cameraId: input.cameraId }, "clips").map(
+        serialize,
+      ),
       cursor: Cursor.encode(scope, page.cursor),
     };
   });
@@ -115,7 +119,7 @@ export namespace Clip {
   }
 
   export function serialize(item: ClipItem): Info {
-    const iso = (ms: number) => new Date(ms).toISOString();
+    const iso = Time.isoOrEpoch;
     return {
       id: item.clipId,
       cameraId: item.cameraId,

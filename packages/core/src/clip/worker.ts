@@ -1,8 +1,8 @@
 import { join } from "node:path";
-import { conditional } from "../conditional";
 import { Config } from "../config";
 import { Dynamo } from "../dynamo";
-import { Events } from "../event";
+import { exactly } from "../exact";
+import { Lifecycle } from "../lifecycle";
 import { logger } from "../log";
 import { Cut, MediaError, Segments, withWorkDir } from "../media";
 import { ObjectKeys, Storage } from "../storage";
@@ -12,7 +12,8 @@ import type { ClipItem, Status } from "./schema";
 
 /**
  * Works one clip request: decide (wait, give up, cut), then cut once. Safe under duplicate and
- * concurrent deliveries: only the worker that wins the pending → processing write cuts.
+ * concurrent deliveries: only the worker that wins the pending → processing write cuts. Every
+ * status change goes through core/src/lifecycle.ts.
  */
 export namespace ClipWorker {
   export type Outcome =
@@ -31,8 +32,7 @@ export namespace ClipWorker {
       return "skipped";
     }
     const config = Config.get();
-    const staleBefore = now - config.RUSHES_PROCESSING_TIMEOUT_SECONDS * 1000;
-    const takeover = clip.status === "processing" && (clip.processingStartedAt ?? 0) < staleBefore;
+    const takeover = Lifecycle.leaseExpired(clip, now);
     if (clip.status !== "pending" && !takeover) return "skipped";
 
     if (now - clip.startAt > config.RUSHES_CLIP_OUT_OF_RANGE_SECONDS * 1000) {
@@ -68,7 +68,13 @@ export namespace ClipWorker {
         message: "The camera's recordings do not cover the requested window",
       });
     }
-    const leased = await lease(clip, now, staleBefore);
+    const leased = await Lifecycle.transition(Lifecycle.clip, clip, {
+      from: ["pending", "processing"],
+      to: "processing",
+      staleOnly: true,
+      lease: {},
+      now,
+    });
     if (!leased) return "skipped";
     try {
       await cut(leased, picked);
@@ -86,7 +92,7 @@ export namespace ClipWorker {
         );
       }
       // Transient: release the lease and try again after the retry delay. Attempts bound this.
-      await transition(leased, ["processing"], "pending");
+      await Lifecycle.transition(Lifecycle.clip, leased, { from: ["processing"], to: "pending" });
       await Clip.enqueue(leased.clipId, config.RUSHES_CLIP_RETRY_DELAY_SECONDS);
       return "waiting";
     }
@@ -99,7 +105,12 @@ export namespace ClipWorker {
       .between({ recordedAt: Math.max(0, clip.startAt - longest) }, { recordedAt: clip.endAt })
       .where((a, op) => `${op.eq(a.status, "ready")} AND ${op.gt(a.endsAt, clip.startAt)}`)
       .go({ pages: "all" });
-    return (data as VideoItem[]).filter((v) => v.renditions?.length && v.probe);
+    const recordings = exactly(
+      data as VideoItem[],
+      { owner: clip.owner, cameraId: clip.cameraId },
+      "recordings",
+    );
+    return recordings.filter((v) => v.renditions?.length && v.probe);
   }
 
   async function cut(clip: ClipItem, recordings: VideoItem[]) {
@@ -135,47 +146,16 @@ export namespace ClipWorker {
         await Storage.upload(thumbKey, t.path, "image/jpeg");
         thumbnails.push({ width: t.width, height: t.height, key: thumbKey });
       }
-      const done = await transition(clip, ["processing"], "available", {
-        output: { key, bytes: result.bytes, durationMs: result.durationMs },
-        thumbnails,
-        sources: recordings.map((r) => r.videoId),
+      await Lifecycle.transition(Lifecycle.clip, clip, {
+        from: ["processing"],
+        to: "available",
+        set: {
+          output: { key, bytes: result.bytes, durationMs: result.durationMs },
+          thumbnails,
+          sources: recordings.map((r) => r.videoId),
+        },
       });
-      if (done) await publish(done);
     });
-  }
-
-  async function lease(clip: ClipItem, now: number, staleBefore: number) {
-    const written = await conditional(
-      Dynamo.entities.clip
-        .patch({ clipId: clip.clipId })
-        .set({ status: "processing", processingStartedAt: now })
-        .add({ attempts: 1 })
-        .where(
-          (a, op) =>
-            `${op.eq(a.status, "pending")} OR (${op.eq(a.status, "processing")} AND ${op.lt(
-              a.processingStartedAt,
-              staleBefore,
-            )})`,
-        )
-        .go({ response: "all_new" }),
-    );
-    return written?.data as ClipItem | undefined;
-  }
-
-  async function transition(
-    clip: ClipItem,
-    from: Status[],
-    to: Status,
-    set: Partial<Pick<ClipItem, "output" | "thumbnails" | "error" | "sources">> = {},
-  ): Promise<ClipItem | undefined> {
-    const written = await conditional(
-      Dynamo.entities.clip
-        .patch({ clipId: clip.clipId })
-        .set({ status: to, ...set })
-        .where((a, op) => from.map((s) => op.eq(a.status, s)).join(" OR "))
-        .go({ response: "all_new" }),
-    );
-    return written?.data as ClipItem | undefined;
   }
 
   async function settle(
@@ -184,34 +164,7 @@ export namespace ClipWorker {
     error: { code: string; message: string },
     from: Status[] = ["pending", "processing"],
   ): Promise<Outcome> {
-    const done = await transition(clip, from, to, { error });
-    if (done) await publish(done);
+    const done = await Lifecycle.transition(Lifecycle.clip, clip, { from, to, set: { error } });
     return done ? to : "skipped";
-  }
-
-  async function publish(clip: ClipItem) {
-    const type =
-      clip.status === "available"
-        ? "clip.available"
-        : clip.status === "failed"
-          ? "clip.failed"
-          : "clip.not_available";
-    const widths = (clip.thumbnails ?? []).map((t) => t.width);
-    await Events.publish(type, clip.clipId, {
-      clipId: clip.clipId,
-      owner: clip.owner,
-      cameraId: clip.cameraId,
-      startTimestampInMs: clip.startAt,
-      endTimestampInMs: clip.endAt,
-      status: clip.status,
-      bucket: Storage.bucket(),
-      ...(clip.output
-        ? { clip: { key: clip.output.key, url: await Storage.presignGet(clip.output.key) } }
-        : {}),
-      ...(widths.length
-        ? { thumbnail: { key: ObjectKeys.clipThumbnailPattern(clip.clipId), sizes: widths } }
-        : {}),
-      ...(clip.error ? { error: clip.error } : {}),
-    });
   }
 }

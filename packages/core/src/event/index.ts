@@ -55,19 +55,19 @@ export namespace Events {
   export type Envelope = z.infer<typeof Envelope>;
 
   /**
-   * Publishes one event. The id is derived from the subject and type, so a redelivered
-   * handler that publishes again sends an identical message that consumers can dedupe.
+   * Publishes one event under its outbox id (core/src/lifecycle.ts). A crash can make the same
+   * event go out twice, always with the same `id` and `at`: consumers dedupe by `id`.
    */
   export async function publish<T extends Type>(
     type: T,
-    subjectId: string,
+    origin: { eventId: string; at: number },
     properties: Properties<T>,
   ) {
     const parsed = Definitions[type].parse(properties);
     const envelope: Envelope = {
       type,
-      id: `${subjectId}:${type}`,
-      at: new Date().toISOString(),
+      id: origin.eventId,
+      at: new Date(origin.at).toISOString(),
       properties: parsed,
     };
     const sns = await Aws.sns();
@@ -78,7 +78,7 @@ export namespace Events {
         MessageAttributes: { type: { DataType: "String", StringValue: type } },
       }),
     );
-    logger().info({ event: type, subjectId }, "event published");
+    logger().info({ event: type, id: envelope.id }, "event published");
     return envelope;
   }
 }

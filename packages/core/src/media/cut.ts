@@ -144,7 +144,7 @@ export namespace Cut {
   async function stills(clip: string, probe: Probe.Info, widths: number[], workDir: string) {
     const sizes = Plan.thumbnailSizes(probe, widths);
     const at = (Plan.thumbnailAt(probe.durationMs) / 1000).toFixed(3);
-    const { graph, labels } = Thumbnails.graph("0:v:0", sizes, "t", 0, probe.fps);
+    const { graph, labels } = Thumbnails.graph("0:v:0", sizes, "t", 0);
     const paths = sizes.map((s) => join(workDir, `thumb-${s.width}.jpg`));
     await Ffmpeg.run("ffmpeg", [
       ...["-v", "error", "-y", "-ss", at, ...Ffmpeg.input(clip, probe.formatName)],

@@ -7,7 +7,7 @@ import { Ffmpeg } from "./ffmpeg";
 import type { Plan } from "./plan";
 import type { Probe } from "./probe";
 import { Thumbnails } from "./thumbnails";
-import { contentTypes, type TranscodeJob, type Transcoder } from "./transcoder";
+import { contentTypes, freeBytes, type TranscodeJob, type Transcoder } from "./transcoder";
 
 /**
  * The default adapter: one ffmpeg run, one decode, every output. A `split` feeds each rendition
@@ -29,6 +29,24 @@ export namespace FfmpegTranscoder {
   ];
   /** Above this, frames are dropped: slow-motion phone footage is not worth 240 fps on the web. */
   const maxFps = 60;
+
+  /**
+   * Frame timing. MP4 output defaults to constant frame rate, which fills every gap in the
+   * source's timestamps with duplicates: four frames and one at 3590 s became 215k encoded
+   * frames per rendition. `vfr` keeps each frame's own time and never duplicates; with `-r` (set
+   * only above `maxFps`) it drops frames closer than 1/60 s instead of resampling. `-vsync` is
+   * what ffmpeg 4 understands; ffmpeg 5 to 7 read it as `-fps_mode`.
+   */
+  export const frameTiming = ["-vsync", "vfr"];
+
+  /**
+   * Most frames a rendition may hold: the probed duration (plus a second for an under-reporting
+   * header) at `maxFps`. With `vfr` a rendition never has more frames than the source, so this
+   * binds only when a source packs more frames into its duration than any camera records.
+   */
+  export function maxFrames(durationMs: number): number {
+    return Math.ceil((durationMs / 1000 + 1) * maxFps);
+  }
 
   export function create(): Transcoder {
     return {
@@ -55,7 +73,12 @@ export namespace FfmpegTranscoder {
             return { width: t.width, height: t.height, key: t.key };
           }),
         );
-        return { kind: "complete", renditions, thumbnails };
+        return { kind: "complete", renditions, thumbnails, report: { transcoder: "ffmpeg" } };
+      },
+      // The source, two renditions and thumbnails must fit in /tmp (Lambda's is sized in infra).
+      async scratchShortage(dir, bytes) {
+        if (bytes * 2.2 <= (await freeBytes(dir))) return undefined;
+        return `Not enough temporary space for a ${bytes}-byte source`;
       },
     };
   }
@@ -71,7 +94,7 @@ export namespace FfmpegTranscoder {
       renditions: job.plan.renditions.map((r) => join(dir, `${r.name}.mp4`)),
       thumbnails: job.plan.thumbnails.map((t) => join(dir, `thumb-${t.width}.jpg`)),
     };
-    await Ffmpeg.run("ffmpeg", args(job, outputs), opts);
+    await Ffmpeg.run("ffmpeg", args(job, outputs), { permanentTimeout: true, ...opts });
     for (const path of [...outputs.renditions, ...outputs.thumbnails]) {
       const size = await stat(path).then(
         (s) => s.size,
@@ -89,17 +112,18 @@ export namespace FfmpegTranscoder {
   ): string[] {
     const { plan, probe } = job;
     const n = plan.renditions.length;
-    const fps = probe.fps && probe.fps > maxFps ? `fps=${maxFps},` : "";
     const branches = plan.renditions.map((_, i) => `[v${i}]`).join("");
     const scaled = plan.renditions.map(
       (r, i) => `[v${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[r${i}]`,
     );
-    const rate = probe.fps ? Math.min(probe.fps, maxFps) : undefined;
-    const thumbs = Thumbnails.graph("vt", plan.thumbnails, "t", plan.thumbnailAtMs / 1000, rate);
-    const graph = [`[0:v:0]${fps}split=${n + 1}${branches}[vt]`, ...scaled, thumbs.graph];
+    const thumbs = Thumbnails.graph("vt", plan.thumbnails, "t", plan.thumbnailAtMs / 1000);
+    const graph = [`[0:v:0]split=${n + 1}${branches}[vt]`, ...scaled, thumbs.graph];
 
-    // The output cap also bounds a file whose header under-reports its length.
-    const limit = ["-t", String(maxDurationSeconds)];
+    // The output caps also bound a file whose header under-reports its length.
+    const limit = [
+      ...["-t", String(maxDurationSeconds), "-frames:v", String(maxFrames(probe.durationMs))],
+      ...(probe.fps && probe.fps > maxFps ? ["-r", String(maxFps)] : []),
+    ];
     const renditionArgs = plan.renditions.flatMap((r, i) => [
       ...["-map", `[r${i}]`, ...(plan.audio ? ["-map", "0:a:0"] : [])],
       ...videoCodec,
@@ -114,7 +138,7 @@ export namespace FfmpegTranscoder {
     );
     return [
       ...["-v", "error", "-y", ...Ffmpeg.input(job.sourcePath, probe.formatName)],
-      ...["-filter_complex", graph.join(";")],
+      ...["-filter_complex", graph.join(";"), ...frameTiming],
       ...renditionArgs,
       ...thumbArgs,
     ];

@@ -1,7 +1,8 @@
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { createRequire } from "node:module";
 import { delimiter, join } from "node:path";
+import { promisify } from "node:util";
 import { Config } from "../config";
 import { logger } from "../log";
 import { MediaError } from "./error";
@@ -43,15 +44,22 @@ export namespace Ffmpeg {
 
   /**
    * Input options for one untrusted file: local files only, the demuxer forced from the probe
-   * (no content sniffing at transcode time) and no nested demuxer outside the allow-list.
+   * (no content sniffing at transcode time), no nested demuxer outside the allow-list, and a
+   * pixel cap every decoded frame must meet. The probe sees only the first frame's size; a stream
+   * may grow mid-way (320x240, then 16000x16000), and the decoder is the one place that sees
+   * every frame. `run` turns the first refused frame into a permanent `frame_too_large`.
    */
   export function input(path: string, formatName: string): string[] {
     const format = demuxer(formatName);
     return [
       ...["-protocol_whitelist", "file", "-format_whitelist", format],
+      ...["-max_pixels", String(Config.get().RUSHES_MAX_FRAME_PIXELS)],
       ...["-f", format, "-i", `file:${path}`],
     ];
   }
+
+  /** libavutil's words when a decoder refuses a frame over `-max_pixels` (ffmpeg 4 to 7). */
+  const oversized = /exceeds specified max pixel count/;
 
   let resolved: { ffmpeg: string; ffprobe: string } | undefined;
 
@@ -63,7 +71,30 @@ export namespace Ffmpeg {
       ffmpeg: config.FFMPEG_PATH ?? onPath("ffmpeg") ?? shipped("@ffmpeg-installer/ffmpeg"),
       ffprobe: config.FFPROBE_PATH ?? onPath("ffprobe") ?? shipped("@ffprobe-installer/ffprobe"),
     };
+    logVersions(resolved);
     return resolved;
+  }
+
+  /** The first line of `-version`, e.g. "ffmpeg version 6.1.1-static https://…". */
+  export async function version(bin: Bin): Promise<string> {
+    const { stdout } = await promisify(execFile)(paths()[bin], ["-version"], {
+      env,
+      timeout: 10_000,
+    });
+    return stdout.split("\n")[0]!.trim();
+  }
+
+  /**
+   * Once per process (a cold start in Lambda): which builds decode untrusted uploads here. Never
+   * awaited and never fatal; a broken binary fails the first real run with a clearer error.
+   */
+  function logVersions(where: { ffmpeg: string; ffprobe: string }) {
+    Promise.all([version("ffmpeg"), version("ffprobe")]).then(
+      ([ffmpeg, ffprobe]) =>
+        logger().info({ ffmpeg, ffprobe, paths: where }, "media: ffmpeg builds"),
+      (err: unknown) =>
+        logger().warn({ err, paths: where }, "media: could not read the ffmpeg versions"),
+    );
   }
 
   /** Forgets the resolved paths (tests, or the local runtime after changing settings). */
@@ -94,6 +125,12 @@ export namespace Ffmpeg {
   export interface RunOptions {
     timeoutMs?: number;
     signal?: AbortSignal;
+    /**
+     * The run's cost is set by an upload (probe, transcode). Its work is bounded by the content
+     * (pixel cap, frame cap, no duplicate-frame fill), so a timeout means this input costs more
+     * than a function has: retrying would burn the same time again, so it is permanent at once.
+     */
+    permanentTimeout?: boolean;
   }
 
   const tailBytes = 4096;
@@ -131,7 +168,14 @@ export namespace Ffmpeg {
         child.kill("SIGKILL");
       };
       const timer = setTimeout(
-        () => kill(new MediaError("timeout", `${bin} ran longer than ${timeoutMs} ms`, false)),
+        () =>
+          kill(
+            new MediaError(
+              "timeout",
+              `${bin} ran longer than ${timeoutMs} ms`,
+              opts.permanentTimeout ?? false,
+            ),
+          ),
         timeoutMs,
       );
       const onAbort = () => kill(new MediaError("aborted", `${bin} was aborted`, false));
@@ -141,6 +185,11 @@ export namespace Ffmpeg {
       // Only the tail matters for diagnosis; a hostile file can make ffmpeg log without end.
       child.stderr.on("data", (chunk: Buffer) => {
         stderr = (stderr + chunk.toString("utf8")).slice(-tailBytes);
+        // ffmpeg only logs a refused frame and goes on (exit 0, frames missing): stop it here.
+        if (oversized.test(stderr)) {
+          const max = Config.get().RUSHES_MAX_FRAME_PIXELS;
+          kill(new MediaError("frame_too_large", `A frame has more than ${max} pixels`, true));
+        }
       });
 
       const finish = (error?: MediaError) => {

@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import * as z from "zod";
 import { Config } from "../config";
 import { ProbeInfo } from "../shapes";
+import { Codecs } from "./codecs";
 import { MediaError } from "./error";
 import { Ffmpeg } from "./ffmpeg";
 
@@ -45,12 +46,17 @@ export namespace Probe {
     if (!video.codec_name || !video.width || !video.height) {
       throw new MediaError("undecodable", "The video stream has no codec or frame size", true);
     }
+    if (!opts.trusted) Codecs.check(raw.streams);
     if (video.width > maxSide || video.height > maxSide) {
       throw new MediaError(
         "unsupported_format",
         `Frames over ${maxSide} px are not accepted`,
         true,
       );
+    }
+    const maxPixels = Config.get().RUSHES_MAX_FRAME_PIXELS;
+    if (video.width * video.height > maxPixels) {
+      throw new MediaError("frame_too_large", `A frame has more than ${maxPixels} pixels`, true);
     }
 
     const rotation = rotationOf(video);
@@ -187,7 +193,11 @@ export namespace Probe {
 
   function run(opts: Options): Ffmpeg.RunOptions {
     const limit = Math.min(probeTimeoutMs, Config.get().RUSHES_FFMPEG_TIMEOUT_SECONDS * 1000);
-    return { timeoutMs: limit, ...(opts.signal ? { signal: opts.signal } : {}) };
+    return {
+      timeoutMs: limit,
+      permanentTimeout: !opts.trusted,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    };
   }
 
   function parseSeconds(value: string | undefined): number | undefined {

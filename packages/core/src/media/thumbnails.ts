@@ -9,20 +9,15 @@ export namespace Thumbnails {
   const window = 6;
 
   /**
-   * From `[input]`: a trim to a short window starting at `atSeconds`, the pick, then one scaled
-   * branch per size, labelled `[${prefix}N]`. The trim's end matters: ffmpeg keeps running a
-   * finished output's filters, so an open-ended branch would analyse every remaining frame of a
-   * long video (it cost a third of the CPU of a 10 s 1080p transcode); ended, it closes at once.
+   * From `[input]`: the first frames from `atSeconds` on, the pick, then one scaled branch per
+   * size, labelled `[${prefix}N]`. The window is counted in frames, not seconds: a sparse
+   * variable-rate source may have no frame in any short span, and a span would then need the
+   * duplicate-frame fill that rushes turns off. Its end matters: ffmpeg keeps running a finished
+   * output's filters, so an open-ended branch would analyse every remaining frame of a long video
+   * (it cost a third of the CPU of a 10 s 1080p transcode); ended, it closes at once.
    */
-  export function graph(
-    input: string,
-    sizes: Plan.Size[],
-    prefix: string,
-    atSeconds = 0,
-    fps?: number,
-  ) {
-    const span = fps ? (window + 1) / fps : 1;
-    const trim = `trim=start=${atSeconds.toFixed(3)}:duration=${span.toFixed(3)}`;
+  export function graph(input: string, sizes: Plan.Size[], prefix: string, atSeconds = 0) {
+    const trim = `trim=start=${atSeconds.toFixed(3)},trim=end_frame=${window + 1}`;
     const branches = sizes.map((_, i) => `[${prefix}s${i}]`).join("");
     const head = `[${input}]${trim},thumbnail=n=${window},split=${sizes.length}${branches}`;
     const scaled = sizes.map(

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, statfs } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Config } from "../config";
@@ -9,6 +9,11 @@ import type { Probe } from "./probe";
 export interface Transcoder {
   readonly kind: "ffmpeg" | "mediaconvert";
   transcode(job: TranscodeJob): Promise<TranscodeOutcome>;
+  /**
+   * Why `dir` cannot hold what this adapter writes for a source of `bytes`, or undefined when
+   * it can. Ingest asks before downloading, and fails the video (never retries) on a shortage.
+   */
+  scratchShortage(dir: string, bytes: number): Promise<string | undefined>;
 }
 
 export type TranscodeJob = {
@@ -26,10 +31,24 @@ export type { Rendition, Thumbnail } from "../shapes";
 
 import type { Rendition, Thumbnail } from "../shapes";
 
-/** ffmpeg finishes in-process; MediaConvert finishes later, through its completion event. */
+/**
+ * ffmpeg finishes in-process; MediaConvert finishes later, through its completion event. `report`
+ * says what the adapter did, for the video's history.
+ */
 export type TranscodeOutcome =
-  | { kind: "complete"; renditions: Rendition[]; thumbnails: Thumbnail[] }
-  | { kind: "submitted"; jobId: string };
+  | {
+      kind: "complete";
+      renditions: Rendition[];
+      thumbnails: Thumbnail[];
+      report: Record<string, unknown>;
+    }
+  | { kind: "submitted"; jobId: string; report: Record<string, unknown> };
+
+/** Free bytes in the filesystem that holds `dir`. */
+export async function freeBytes(dir: string) {
+  const { bavail, bsize } = await statfs(dir);
+  return bavail * bsize;
+}
 
 export const contentTypes = { mp4: "video/mp4", jpg: "image/jpeg" } as const;
 

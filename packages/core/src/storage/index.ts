@@ -2,6 +2,8 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -76,7 +78,12 @@ export namespace Storage {
     const s3 = await Aws.s3();
     try {
       const out = await s3.send(new HeadObjectCommand({ Bucket: bucket(), Key: key }));
-      return { bytes: out.ContentLength ?? 0, contentType: out.ContentType ?? "", etag: out.ETag };
+      return {
+        bytes: out.ContentLength ?? 0,
+        contentType: out.ContentType ?? "",
+        etag: out.ETag,
+        lastModified: out.LastModified?.getTime(),
+      };
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
         ?.httpStatusCode;
@@ -104,6 +111,28 @@ export namespace Storage {
       }),
     );
     return size;
+  }
+
+  /**
+   * Copies an object to `to` (type and metadata kept), then deletes `from`. The copy is
+   * conditional on the ETag that was validated, so a re-post in between cannot slip through.
+   * Single-request copies stop at 5 GiB; larger sources need a multipart copy.
+   */
+  export async function move(from: string, to: string, etag?: string) {
+    const s3 = await Aws.s3();
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket: bucket(),
+        Key: to,
+        CopySource: `${bucket()}/${from.split("/").map(encodeURIComponent).join("/")}`,
+        ...(etag ? { CopySourceIfMatch: etag } : {}),
+      }),
+    );
+    await remove(from);
+  }
+
+  export async function remove(key: string) {
+    await (await Aws.s3()).send(new DeleteObjectCommand({ Bucket: bucket(), Key: key }));
   }
 
   /** Deletes every object under the prefixes (outputs are many; sources are one). */

@@ -4,16 +4,29 @@ import { isId } from "../id";
  * Every object key rushes writes. Keys are built only here, from server-generated ids, so a
  * client can never choose where its bytes land. Uploads live under `uploads/` (the only prefix
  * that triggers ingest); outputs live under `media/` and `clips/`, so outputs never re-trigger it.
+ * Ingest moves a validated source to `sources/`, where no presigned POST reaches: a re-post to a
+ * still-valid presign cannot replace what was processed.
  */
 export namespace ObjectKeys {
   export const uploadsPrefix = "uploads/";
 
   export const source = (videoId: string) => `uploads/${videoId}/source`;
+  export const uploadPrefix = (videoId: string) => `uploads/${videoId}/`;
+  /** The validated source, moved here by ingest; downloads read it. */
+  export const original = (videoId: string) => `sources/${videoId}/source`;
+  export const originalPrefix = (videoId: string) => `sources/${videoId}/`;
 
   export const mediaPrefix = (videoId: string) => `media/${videoId}/`;
   export const rendition = (videoId: string, name: string) => `media/${videoId}/${name}.mp4`;
   export const thumbnail = (videoId: string, width: number) =>
     `media/${videoId}/thumbnails/${width}.jpg`;
+
+  /** Every prefix that can hold a video's objects: what a delete must clear. */
+  export const videoPrefixes = (videoId: string) => [
+    uploadPrefix(videoId),
+    originalPrefix(videoId),
+    mediaPrefix(videoId),
+  ];
 
   export const clipPrefix = (clipId: string) => `clips/${clipId}/`;
   export const clip = (clipId: string) => `clips/${clipId}/clip.mp4`;

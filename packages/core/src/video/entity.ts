@@ -1,5 +1,11 @@
 import { Entity } from "electrodb";
-import { errorAttribute, service, thumbnailsAttribute } from "../attributes";
+import {
+  dueIndex,
+  errorAttribute,
+  lifecycleAttributes,
+  service,
+  thumbnailsAttribute,
+} from "../attributes";
 import { Statuses } from "./schema";
 
 /*
@@ -19,12 +25,14 @@ export const VideoEntity = new Entity({
     contentType: { type: "string", required: true, readOnly: true },
     /** Declared by the client at presign time; ingest re-checks the real size against it. */
     bytes: { type: "number", required: true, readOnly: true },
-    sourceKey: { type: "string", required: true, readOnly: true },
+    /** `uploads/…` until ingest moves the validated source out of the presign's reach. */
+    sourceKey: { type: "string", required: true },
     status: { type: Statuses, required: true },
     error: errorAttribute,
     attempts: { type: "number", default: 0 },
     processingStartedAt: { type: "number" },
     transcodeJobId: { type: "string" },
+    ...lifecycleAttributes,
     probe: {
       type: "map",
       properties: {
@@ -52,12 +60,13 @@ export const VideoEntity = new Entity({
       },
     },
     thumbnails: thumbnailsAttribute,
-    projectScope: { type: "string", readOnly: true, hidden: true },
-    projectSort: { type: "string", readOnly: true, hidden: true },
-    stepScope: { type: "string", readOnly: true, hidden: true },
-    stepSort: { type: "string", readOnly: true, hidden: true },
-    // Not hidden: ElectroDB builds a `count`-limited page's cursor from the items it read, and
-    // a hidden index attribute would leave that cursor's partition key empty.
+    // Index composites, never `hidden`: ElectroDB rebuilds a page's cursor from the last item it
+    // returns, and a hidden composite is missing there, so the next page started in another
+    // partition (dynalite: "The query can return at most one row and cannot be restarted").
+    projectScope: { type: "string", readOnly: true },
+    projectSort: { type: "string", readOnly: true },
+    stepScope: { type: "string", readOnly: true },
+    stepSort: { type: "string", readOnly: true },
     cameraScope: { type: "string", readOnly: true },
     cameraId: { type: "string", readOnly: true },
     /** Epoch ms. Fixed-width (13 digits) so the string sort key orders numerically. */
@@ -71,14 +80,14 @@ export const VideoEntity = new Entity({
     // The video and its events share a partition: one query returns the record and its history.
     byId: {
       collection: "history",
-      pk: { field: "pk", composite: ["videoId"] },
-      sk: { field: "sk", composite: [] },
+      pk: { field: "pk", composite: ["videoId"], casing: "none" },
+      sk: { field: "sk", composite: [], casing: "none" },
     },
     // ULIDs sort by creation time, so descending videoId is newest first.
     byOwner: {
       index: "gsi1",
-      pk: { field: "gsi1pk", composite: ["owner"] },
-      sk: { field: "gsi1sk", composite: ["videoId"] },
+      pk: { field: "gsi1pk", composite: ["owner"], casing: "none" },
+      sk: { field: "gsi1sk", composite: ["videoId"], casing: "none" },
     },
     // Sparse: only videos with a project (and step) are here. ElectroDB refuses a key whose
     // composites are only partly present, so each sparse index has its own pair of attributes,
@@ -86,27 +95,28 @@ export const VideoEntity = new Entity({
     byProject: {
       index: "gsi2",
       condition: (attr) => attr.projectScope !== undefined,
-      pk: { field: "gsi2pk", composite: ["projectScope"] },
-      sk: { field: "gsi2sk", composite: ["projectSort"] },
+      pk: { field: "gsi2pk", composite: ["projectScope"], casing: "none" },
+      sk: { field: "gsi2sk", composite: ["projectSort"], casing: "none" },
     },
     byStep: {
       index: "gsi3",
       condition: (attr) => attr.stepScope !== undefined,
-      pk: { field: "gsi3pk", composite: ["stepScope"] },
-      sk: { field: "gsi3sk", composite: ["stepSort"] },
+      pk: { field: "gsi3pk", composite: ["stepScope"], casing: "none" },
+      sk: { field: "gsi3sk", composite: ["stepSort"], casing: "none" },
     },
     byStatus: {
       index: "gsi4",
-      pk: { field: "gsi4pk", composite: ["owner", "status"] },
-      sk: { field: "gsi4sk", composite: ["videoId"] },
+      pk: { field: "gsi4pk", composite: ["owner", "status"], casing: "none" },
+      sk: { field: "gsi4sk", composite: ["videoId"], casing: "none" },
     },
     // Recordings: a camera's footage ordered by when it was recorded, for clip cutting.
     byCamera: {
       index: "gsi5",
       condition: (attr) => attr.cameraScope !== undefined,
-      pk: { field: "gsi5pk", composite: ["cameraScope"] },
-      sk: { field: "gsi5sk", composite: ["recordedAt"] },
+      pk: { field: "gsi5pk", composite: ["cameraScope"], casing: "none" },
+      sk: { field: "gsi5sk", composite: ["recordedAt"], casing: "none" },
     },
+    byDue: dueIndex,
   },
 });
 
@@ -122,8 +132,8 @@ export const VideoEventEntity = new Entity({
   indexes: {
     byId: {
       collection: "history",
-      pk: { field: "pk", composite: ["videoId"] },
-      sk: { field: "sk", composite: ["eventId"] },
+      pk: { field: "pk", composite: ["videoId"], casing: "none" },
+      sk: { field: "sk", composite: ["eventId"], casing: "none" },
     },
   },
 });

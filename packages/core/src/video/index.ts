@@ -3,29 +3,27 @@ import { Config } from "../config";
 import { Cursor } from "../cursor";
 import { Dynamo } from "../dynamo";
 import { notFound, VisibleError } from "../error";
+import { exactly } from "../exact";
 import { fn } from "../fn";
 import { createId } from "../id";
 import { ObjectKeys, Storage } from "../storage";
+import { Time } from "../time";
 import {
   CreateInput,
   EventInfo,
   Info,
   ListInput,
   type Status,
+  uploadGraceMs,
   VideoId,
   type VideoItem,
 } from "./schema";
-import { VideoState } from "./state";
 
 export type { VideoItem } from "./schema";
-export { VideoState } from "./state";
 
 export namespace Video {
   export const Schema = { Info, CreateInput, ListInput, VideoId, EventInfo };
   export type Info = import("./schema").Info;
-
-  /** Unfinished uploads become `expired` this long after the presigned POST stops working. */
-  const expiryGraceMs = 15 * 60 * 1000;
 
   export const create = fn(CreateInput, async (input) => {
     const owner = Actor.owner();
@@ -46,6 +44,18 @@ export namespace Video {
     }
     const now = Date.now();
     const videoId = createId("video", now);
+    // The history line first: a crash before the record leaves a harmless orphan line, never a
+    // record without its first line. Later lines come with each status change (lifecycle.ts).
+    await Dynamo.entities.videoEvent
+      .put({
+        videoId,
+        eventId: createId("event", now),
+        type: "created",
+        at: now,
+        detail: { bytes: input.bytes, contentType: input.contentType },
+      })
+      .go();
+    const uploadExpiresAt = now + expires * 1000;
     const scope = input.project ? `${owner}/${input.project}` : undefined;
     const { data } = await Dynamo.entities.video
       .create({
@@ -60,8 +70,11 @@ export namespace Video {
         uploader: input.uploader,
         sourceKey: ObjectKeys.source(videoId),
         status: "awaiting_upload",
-        uploadExpiresAt: now + expires * 1000,
+        uploadExpiresAt,
         createdAt: now,
+        // The sweep settles it as `expired` if no upload arrives (core/src/sweep.ts).
+        dueScope: "video/awaiting_upload",
+        dueAt: uploadExpiresAt + uploadGraceMs(),
         ...(scope ? { projectScope: scope, projectSort: videoId } : {}),
         ...(scope && input.step ? { stepScope: `${scope}/${input.step}`, stepSort: videoId } : {}),
         ...(input.camera
@@ -73,12 +86,6 @@ export namespace Video {
           : {}),
       })
       .go();
-    await VideoState.record(
-      videoId,
-      "created",
-      { bytes: input.bytes, contentType: input.contentType },
-      now,
-    );
     const upload = await Storage.presignPost({
       key: ObjectKeys.source(videoId),
       contentType: input.contentType,
@@ -114,8 +121,7 @@ export namespace Video {
   /** The caller's video, or 404 — also for another owner's id, so ids leak nothing. */
   export async function get(videoId: string, options: { urls?: boolean } = {}): Promise<Info> {
     const item = await owned(videoId);
-    const fresh = await expireIfStale(item);
-    return options.urls ? withUrls(serialize(fresh)) : serialize(fresh);
+    return options.urls ? withUrls(serialize(item)) : serialize(item);
   }
 
   export const list = fn(ListInput, async (input) => {
@@ -140,9 +146,13 @@ export namespace Video {
       : input.status
         ? await video.query.byStatus({ owner, status: input.status }).go(options)
         : await video.query.byOwner({ owner }).go(options);
-    const data = await Promise.all(page.data.map((item) => expireIfStale(item as VideoItem)));
+    const mine = exactly(
+      page.data as VideoItem[],
+      { owner, project: input.project, step: input.step },
+      "videos",
+    );
     return {
-      data: await Promise.all(data.map((item) => withPoster(serialize(item)))),
+      data: await Promise.all(mine.map((item) => withPoster(serialize(item)))),
       cursor: Cursor.encode(scope, page.cursor),
     };
   });
@@ -153,7 +163,7 @@ export namespace Video {
     return data.map((e) => ({
       id: e.eventId,
       type: e.type,
-      at: new Date(e.at).toISOString(),
+      at: Time.isoOrEpoch(e.at),
       ...(e.detail === undefined ? {} : { detail: e.detail }),
     }));
   }
@@ -161,7 +171,7 @@ export namespace Video {
   /** Deletes the source, every output and the record with its history. */
   export async function remove(videoId: string) {
     const item = await owned(videoId);
-    await Storage.removePrefixes([`uploads/${videoId}/`, ObjectKeys.mediaPrefix(videoId)]);
+    await Storage.removePrefixes(ObjectKeys.videoPrefixes(videoId));
     const { data: events } = await Dynamo.entities.videoEvent.query
       .byId({ videoId })
       .go({ pages: "all", attributes: ["videoId", "eventId"] });
@@ -172,28 +182,23 @@ export namespace Video {
   async function owned(videoId: string): Promise<VideoItem> {
     const id = VideoId.safeParse(videoId);
     if (!id.success) throw notFound("Video");
-    const item = await VideoState.load(id.data);
+    const { data: item } = await Dynamo.entities.video.get({ videoId: id.data }).go();
     if (!item || item.owner !== Actor.owner()) throw notFound("Video");
     return item;
   }
 
-  async function expireIfStale(item: VideoItem): Promise<VideoItem> {
-    if (item.status !== "awaiting_upload" || Date.now() < item.uploadExpiresAt + expiryGraceMs) {
-      return item;
-    }
-    const expired = await VideoState.transition(item, {
-      from: ["awaiting_upload"],
-      to: "expired",
-      detail: { reason: "upload not received before the presigned POST expired" },
-    });
-    return expired ?? (await VideoState.load(item.videoId)) ?? item;
-  }
-
-  export function serialize(item: VideoItem): Info {
-    const iso = (ms: number) => new Date(ms).toISOString();
+  /**
+   * Reads never write: an upload past its presign's expiry (plus a grace) reads as `expired` at
+   * once, and the sweep settles it for real (core/src/sweep.ts).
+   */
+  export function serialize(item: VideoItem, now = Date.now()): Info {
+    const recordedAt = Time.iso(item.recordedAt);
+    const endsAt = Time.iso(item.endsAt);
+    const expired =
+      item.status === "awaiting_upload" && now >= item.uploadExpiresAt + uploadGraceMs();
     return {
       id: item.videoId,
-      status: item.status as Status,
+      status: expired ? "expired" : (item.status as Status),
       filename: item.filename,
       contentType: item.contentType,
       bytes: item.bytes,
@@ -217,19 +222,13 @@ export namespace Video {
       source: { key: item.sourceKey },
       renditions: item.renditions ?? [],
       thumbnails: item.thumbnails ?? [],
-      ...(item.cameraId && item.recordedAt !== undefined
-        ? {
-            camera: {
-              cameraId: item.cameraId,
-              recordedAt: iso(item.recordedAt),
-              ...(item.endsAt ? { endsAt: iso(item.endsAt) } : {}),
-            },
-          }
+      ...(item.cameraId && recordedAt
+        ? { camera: { cameraId: item.cameraId, recordedAt, ...(endsAt ? { endsAt } : {}) } }
         : {}),
       attempts: item.attempts ?? 0,
-      uploadExpiresAt: iso(item.uploadExpiresAt),
-      createdAt: iso(item.createdAt),
-      updatedAt: iso(item.updatedAt ?? item.createdAt),
+      uploadExpiresAt: Time.isoOrEpoch(item.uploadExpiresAt),
+      createdAt: Time.isoOrEpoch(item.createdAt),
+      updatedAt: Time.isoOrEpoch(item.updatedAt ?? item.createdAt),
     };
   }
 

@@ -1,10 +1,11 @@
-import { statfs } from "node:fs/promises";
 import { join } from "node:path";
+import { conditional } from "../conditional";
 import { Config } from "../config";
 import { Dynamo } from "../dynamo";
-import { Events } from "../event";
+import { Lifecycle } from "../lifecycle";
 import { logger } from "../log";
 import {
+  MediaConvert,
   MediaError,
   Plan,
   Probe,
@@ -13,19 +14,53 @@ import {
   transcoder,
   withWorkDir,
 } from "../media";
-import { Storage } from "../storage";
+import { ObjectKeys, Storage } from "../storage";
 import type { VideoItem } from "./schema";
-import { VideoState } from "./state";
 
 /**
- * The ingest pipeline for one uploaded source: lease, re-check, probe, transcode, finish.
- * Input problems end as `rejected`, processing problems as `failed` once attempts run out;
- * neither ever retries forever.
+ * The ingest pipeline for one uploaded source: refuse what must not be processed, lease,
+ * re-check, move the source out of the presign's reach, probe, transcode, finish. Input problems
+ * end as `rejected`, processing problems as `failed` once attempts run out; neither ever retries
+ * forever. Every status change goes through core/src/lifecycle.ts.
  */
 export namespace Ingest {
-  export async function run(videoId: string) {
+  const kind = Lifecycle.video;
+
+  export type Outcome =
+    | "ready"
+    | "submitted"
+    | "rejected"
+    | "failed"
+    | "expired"
+    | "lost"
+    | "busy"
+    | "settled"
+    | "missing";
+
+  export async function run(videoId: string, now = Date.now()): Promise<Outcome> {
     const log = logger().child({ videoId });
-    const lease = await VideoState.lease(videoId);
+    const found = await kind.load(videoId);
+    const uploadKey = ObjectKeys.source(videoId);
+    if (!found) {
+      // A deleted or unknown video: its upload must not linger.
+      log.info("upload for no video; deleting it");
+      await Storage.remove(uploadKey);
+      return "missing";
+    }
+    if (found.status === "awaiting_upload" || found.status === "expired") {
+      const head = await Storage.head(uploadKey);
+      // S3 refuses a POST after the policy expires; the local stand-in does not, so refuse here.
+      if (head?.lastModified !== undefined && head.lastModified > found.uploadExpiresAt) {
+        log.info(
+          { at: head.lastModified },
+          "upload arrived after the presign expired; deleting it",
+        );
+        await Storage.remove(uploadKey);
+        if (found.status === "awaiting_upload") await expire(found, "upload arrived too late", now);
+        return "expired";
+      }
+    }
+    const lease = await takeLease(found, now);
     if (lease.outcome === "exhausted") {
       return fail(
         lease.video,
@@ -35,6 +70,8 @@ export namespace Ingest {
     }
     if (lease.outcome !== "leased") {
       log.info({ outcome: lease.outcome }, "nothing to do for this event");
+      // A re-post to a settled video's presign must not stay; a live lease owns its upload.
+      if (lease.outcome !== "busy") await Storage.remove(uploadKey);
       return lease.outcome;
     }
     const video = lease.video;
@@ -53,41 +90,102 @@ export namespace Ingest {
           e.message.slice(0, 500),
         );
       }
-      // Expire our own lease so the retried event can take the video over at once.
-      await VideoState.transition(video, {
+      // Expire our own lease so the retried event (or the sweep) can take the video over at once.
+      await Lifecycle.transition(kind, video, {
         from: ["processing"],
         to: "processing",
-        set: { processingStartedAt: 0 },
+        dueAt: Date.now(),
         detail: { retry: true, reason: (error as Error).message.slice(0, 200) },
       });
       throw error;
     }
   }
 
+  type Lease =
+    | { outcome: "leased"; video: VideoItem }
+    | { outcome: "missing" | "busy" | "settled" }
+    | { outcome: "exhausted"; video: VideoItem };
+
   /**
-   * Videos whose ingest never finished: a `processing` lease left by a dead worker, or an
-   * upload whose event was never delivered. A full scan, so for the local runtime's start and
-   * for operators, never for a request path.
+   * Takes the processing lease: from awaiting_upload (or expired: S3 checked the policy when
+   * the bytes arrived, so a late event still counts), or from a processing lease that ran out
+   * because its worker died. Attempts are bounded.
    */
-  export async function unfinished(now = Date.now()): Promise<string[]> {
-    const staleBefore = now - Config.get().RUSHES_PROCESSING_TIMEOUT_SECONDS * 1000;
-    const { data } = await Dynamo.entities.video.scan
-      .where((a, op) => `${op.eq(a.status, "processing")} OR ${op.eq(a.status, "awaiting_upload")}`)
-      .go({ pages: "all" });
-    const ids: string[] = [];
-    for (const video of data) {
-      if (video.status === "processing") {
-        if (!video.transcodeJobId && (video.processingStartedAt ?? 0) < staleBefore)
-          ids.push(video.videoId);
-      } else if (await Storage.head(video.sourceKey)) {
-        ids.push(video.videoId);
-      }
+  async function takeLease(video: VideoItem, now: number): Promise<Lease> {
+    const max = Config.get().RUSHES_MAX_ATTEMPTS;
+    if ((video.attempts ?? 0) >= max) {
+      if (Lifecycle.leaseExpired(video, now)) return { outcome: "exhausted", video };
+      return { outcome: video.status === "processing" ? "busy" : "settled" };
     }
-    return ids;
+    const leased = await Lifecycle.transition(kind, video, {
+      from: ["awaiting_upload", "expired", "processing"],
+      to: "processing",
+      staleOnly: true,
+      lease: { maxAttempts: max },
+      detail: { attempt: (video.attempts ?? 0) + 1, previous: video.status },
+      now,
+    });
+    if (leased) return { outcome: "leased", video: leased };
+    const current = await kind.load(video.videoId);
+    logger().info({ videoId: video.videoId, status: current?.status }, "lease not taken");
+    if (!current) return { outcome: "missing" };
+    return { outcome: current.status === "processing" ? "busy" : "settled" };
   }
 
-  async function process(video: VideoItem) {
-    const { RUSHES_MAX_UPLOAD_BYTES: max, RUSHES_THUMBNAIL_WIDTHS: widths } = Config.get();
+  async function process(video: VideoItem): Promise<Outcome> {
+    const source = await validatedSource(video);
+    if (typeof source === "string") return source;
+    const { RUSHES_THUMBNAIL_WIDTHS: widths } = Config.get();
+    return withWorkDir(async (dir) => {
+      const adapter = transcoder();
+      // What the transcode needs in /tmp is the adapter's business (ffmpeg needs far more).
+      const shortage = await adapter.scratchShortage(dir, source.bytes);
+      if (shortage) return fail(video, "insufficient_storage", shortage);
+      const sourcePath = join(dir, "source");
+      await Storage.download(source.key, sourcePath);
+      const probe = await Probe.file(sourcePath);
+      const plan = Plan.forVideo(video.videoId, probe, widths);
+      const outcome = await adapter.transcode({
+        videoId: video.videoId,
+        bucket: Storage.bucket(),
+        sourceKey: source.key,
+        sourcePath,
+        workDir: dir,
+        probe,
+        plan,
+      });
+      if (outcome.kind === "submitted") {
+        const waiting = await Lifecycle.transition(kind, video, {
+          from: ["processing"],
+          to: "processing",
+          set: { transcodeJobId: outcome.jobId, probe: toProbe(probe) },
+          // The job runs elsewhere: the lease lasts as long as the job may.
+          dueAt: Date.now() + Config.get().RUSHES_MEDIACONVERT_TIMEOUT_SECONDS * 1000,
+          detail: outcome.report,
+        });
+        if (!waiting) await removeIfDeleted(video.videoId);
+        return "submitted";
+      }
+      return complete(video, {
+        probe: toProbe(probe),
+        renditions: outcome.renditions,
+        thumbnails: outcome.thumbnails,
+        report: outcome.report,
+      });
+    });
+  }
+
+  /**
+   * Re-checks size and type (the local stand-in does not enforce the POST policy), then moves
+   * the upload to `sources/`. A retry finds it there already.
+   */
+  async function validatedSource(
+    video: VideoItem,
+  ): Promise<{ key: string; bytes: number } | Outcome> {
+    const { RUSHES_MAX_UPLOAD_BYTES: max } = Config.get();
+    const original = ObjectKeys.original(video.videoId);
+    const moved = await Storage.head(original);
+    if (moved) return { key: original, bytes: moved.bytes };
     const head = await Storage.head(video.sourceKey);
     if (!head) return fail(video, "source_missing", "The uploaded object is gone");
     if (head.bytes === 0) return reject(video, "empty", "The upload is empty");
@@ -105,44 +203,21 @@ export namespace Ingest {
         `Uploaded as ${head.contentType}, declared ${video.contentType}`,
       );
     }
-    return withWorkDir(async (dir) => {
-      // The source, two renditions and thumbnails must fit in /tmp (Lambda's is sized in infra).
-      const { bavail, bsize } = await statfs(dir);
-      if (head.bytes * 2.2 > bavail * bsize) {
-        return fail(
-          video,
-          "insufficient_storage",
-          `Not enough temporary space for a ${head.bytes}-byte source`,
-        );
-      }
-      const sourcePath = join(dir, "source");
-      await Storage.download(video.sourceKey, sourcePath);
-      const probe = await Probe.file(sourcePath);
-      const plan = Plan.forVideo(video.videoId, probe, widths);
-      const outcome = await transcoder().transcode({
-        videoId: video.videoId,
-        bucket: Storage.bucket(),
-        sourceKey: video.sourceKey,
-        sourcePath,
-        workDir: dir,
-        probe,
-        plan,
-      });
-      if (outcome.kind === "submitted") {
-        await VideoState.transition(video, {
-          from: ["processing"],
-          to: "processing",
-          set: { transcodeJobId: outcome.jobId, probe: toProbe(probe) },
-          detail: { transcoder: "mediaconvert", jobId: outcome.jobId },
-        });
-        return "submitted" as const;
-      }
-      return complete(video, {
-        probe: toProbe(probe),
-        renditions: outcome.renditions,
-        thumbnails: outcome.thumbnails,
-      });
-    });
+    await Storage.move(video.sourceKey, original, head.etag);
+    // Not a status change: where the source now lives, while our lease holds.
+    const pointed = await conditional(
+      Dynamo.entities.video
+        .patch({ videoId: video.videoId })
+        .set({ sourceKey: original })
+        .composite({ owner: video.owner })
+        .where((a, op) => op.eq(a.status, "processing"))
+        .go(),
+    );
+    if (!pointed) {
+      await removeIfDeleted(video.videoId);
+      return "lost";
+    }
+    return { key: original, bytes: head.bytes };
   }
 
   type ProbeAttr = NonNullable<VideoItem["probe"]>;
@@ -159,12 +234,17 @@ export namespace Ingest {
     };
   }
 
-  /** processing → ready, shared by the ffmpeg path and the MediaConvert completion. */
-  export async function complete(
+  /** processing → ready, for the ffmpeg path and the MediaConvert completion alike. */
+  async function complete(
     video: VideoItem,
-    result: { probe: ProbeAttr; renditions: Rendition[]; thumbnails: Thumbnail[] },
-  ) {
-    const ready = await VideoState.transition(video, {
+    result: {
+      probe: ProbeAttr;
+      renditions: Rendition[];
+      thumbnails: Thumbnail[];
+      report: Record<string, unknown>;
+    },
+  ): Promise<Outcome> {
+    const ready = await Lifecycle.transition(kind, video, {
       from: ["processing"],
       to: "ready",
       set: {
@@ -175,31 +255,53 @@ export namespace Ingest {
           ? { endsAt: video.recordedAt + result.probe.durationMs }
           : {}),
       },
-      detail: { renditions: result.renditions.map((r) => r.name) },
+      detail: { ...result.report, renditions: result.renditions.map((r) => r.name) },
     });
-    if (!ready) return "lost" as const;
-    await Events.publish("video.ready", ready.videoId, {
-      videoId: ready.videoId,
-      owner: ready.owner,
-      status: "ready",
-      bucket: Storage.bucket(),
-      renditions: result.renditions.map(({ name, width, height, key }) => ({
-        name,
-        width,
-        height,
-        key,
-      })),
-      thumbnails: result.thumbnails,
-      durationMs: result.probe.durationMs,
-    });
-    return "ready" as const;
+    if (!ready) {
+      await removeIfDeleted(video.videoId);
+      return "lost";
+    }
+    return "ready";
   }
 
-  export async function reject(video: VideoItem, code: string, message: string) {
+  /**
+   * Finishes a video whose transcode ran on MediaConvert, from its EventBridge state change.
+   * Foreign (another stage's or account's), stale and duplicate completions change nothing.
+   */
+  export async function completeJob(event: MediaConvert.JobStateChange) {
+    const result = await MediaConvert.finish(event, Storage.bucket());
+    if (!result) return "ignored" as const;
+    const log = logger().child({ videoId: result.videoId, jobId: result.jobId });
+    const video = await kind.load(result.videoId);
+    if (!video) {
+      log.info("completion for a deleted video; removing its outputs");
+      await removeIfDeleted(result.videoId);
+      return "ignored" as const;
+    }
+    if (video.status !== "processing" || video.transcodeJobId !== result.jobId) {
+      log.info({ status: video.status }, "ignoring completion for a video not waiting on this job");
+      return "ignored" as const;
+    }
+    if (result.status === "ERROR" || !video.probe) {
+      const error = result.error ?? {
+        code: "mediaconvert_error",
+        message: "MediaConvert reported no outputs",
+      };
+      return fail(video, error.code, error.message);
+    }
+    return complete(video, {
+      probe: video.probe,
+      renditions: result.renditions ?? [],
+      thumbnails: result.thumbnails ?? [],
+      report: { transcoder: "mediaconvert", jobId: result.jobId },
+    });
+  }
+
+  export function reject(video: VideoItem, code: string, message: string) {
     return settle(video, "rejected", code, message);
   }
 
-  export async function fail(video: VideoItem, code: string, message: string) {
+  export function fail(video: VideoItem, code: string, message: string) {
     return settle(video, "failed", code, message);
   }
 
@@ -208,22 +310,38 @@ export namespace Ingest {
     to: "rejected" | "failed",
     code: string,
     message: string,
-  ) {
+  ): Promise<Outcome> {
     logger().warn({ videoId: video.videoId, code, message }, `video ${to}`);
-    const done = await VideoState.transition(video, {
+    const done = await Lifecycle.transition(kind, video, {
       from: ["processing"],
       to,
       set: { error: { code, message } },
       detail: { code, message },
     });
-    if (!done) return "lost" as const;
-    await Events.publish(to === "rejected" ? "video.rejected" : "video.failed", video.videoId, {
-      videoId: video.videoId,
-      owner: video.owner,
-      status: to,
-      bucket: Storage.bucket(),
-      error: { code, message },
-    });
+    if (!done) {
+      await removeIfDeleted(video.videoId);
+      return "lost";
+    }
     return to;
+  }
+
+  /** An upload never made (or made too late) is settled as `expired`. */
+  export async function expire(video: VideoItem, reason: string, now = Date.now()) {
+    return Lifecycle.transition(kind, video, {
+      from: ["awaiting_upload"],
+      to: "expired",
+      detail: { reason },
+      now,
+    });
+  }
+
+  /**
+   * A delete that won the race against this worker leaves no record: whatever the worker wrote
+   * after it (the moved source, outputs) is removed here, so nothing outlives the video.
+   */
+  async function removeIfDeleted(videoId: string) {
+    if (await kind.load(videoId)) return;
+    logger().info({ videoId }, "video deleted while processing; removing what was written");
+    await Storage.removePrefixes(ObjectKeys.videoPrefixes(videoId));
   }
 }

@@ -1,5 +1,6 @@
 import type { EntityItem } from "electrodb";
 import * as z from "zod";
+import { Config } from "../config";
 import { isId } from "../id";
 import {
   ErrorInfo,
@@ -7,6 +8,7 @@ import {
   Rendition as StoredRendition,
   Thumbnail as StoredThumbnail,
 } from "../shapes";
+import { Time } from "../time";
 import type { VideoEntity } from "./entity";
 
 export type VideoItem = EntityItem<typeof VideoEntity>;
@@ -20,9 +22,16 @@ export const Statuses = [
   "expired",
 ] as const;
 export type Status = (typeof Statuses)[number];
+
+/** Unfinished uploads become `expired` this long after the presigned POST stops working. */
+export const uploadGraceMs = () => Config.get().RUSHES_UPLOAD_GRACE_SECONDS * 1000;
 export const Status = z.enum(Statuses);
 
-/** ISO 8601 with an offset, or epoch milliseconds. Always becomes epoch ms. */
+/**
+ * ISO 8601 with an offset, or epoch milliseconds. Always becomes epoch ms, between 2000-01-01 and
+ * a day from now: anything else is a client bug, and stored it would break arithmetic (endsAt)
+ * and formatting downstream. Out of bounds is a 400 with code `instant_out_of_range`.
+ */
 export const Instant = z
   .union([
     z.number().int().nonnegative().max(8.64e15),
@@ -30,7 +39,14 @@ export const Instant = z
     z.string().regex(/^\d{10,16}$/),
   ])
   .transform((v) => (typeof v === "number" ? v : /^\d+$/.test(v) ? Number(v) : Date.parse(v)))
-  .meta({ description: "ISO 8601 timestamp with offset, or epoch milliseconds" });
+  .refine((ms) => Time.inBounds(ms), {
+    message: "must be between 2000-01-01T00:00:00Z and one day from now",
+    params: { code: "instant_out_of_range" },
+  })
+  .meta({
+    description:
+      "ISO 8601 timestamp with offset, or epoch milliseconds, from 2000-01-01 to one day from now",
+  });
 
 export const Label = z.string().trim().min(1).max(200);
 const Slug = z

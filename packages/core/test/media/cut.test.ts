@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -100,6 +100,8 @@ describe("Cut.clip", () => {
 
   it("refuses a window the recordings do not cover, and cleans nothing it did not make", async () => {
     const workDir = await mkdtemp(join(dir, "work-gap-"));
+    // Things the cutter did not make: a file already in its work dir, and the recordings.
+    await writeFile(join(workDir, "theirs.txt"), "keep me");
     const late = { ...b, recordedAt: b.recordedAt + 1500 };
     const error = await Cut.clip({
       recordings: [a, late],
@@ -111,7 +113,8 @@ describe("Cut.clip", () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MediaError);
     expect(error).toMatchObject({ code: "not_covered", permanent: false });
-    expect(await readdir(workDir)).toEqual([]);
-    await mkdir(join(workDir, "unused"));
+    expect(await readdir(workDir)).toEqual(["theirs.txt"]);
+    expect(await readFile(join(workDir, "theirs.txt"), "utf8")).toBe("keep me");
+    for (const recording of [a, b]) expect((await stat(recording.path)).size).toBeGreaterThan(0);
   });
 });

@@ -59,7 +59,7 @@ describe("MediaConvert.buildJob", () => {
     const input = MediaConvert.buildJob(job());
     expect(input.Role).toBe(role);
     expect(input.Queue).toBe(queue);
-    expect(input.UserMetadata).toEqual({ videoId });
+    expect(input.UserMetadata).toEqual({ videoId, stage: "local" });
     expect(input.ClientRequestToken).toBe(videoId);
 
     const [source] = input.Settings!.Inputs!;
@@ -166,12 +166,17 @@ describe("MediaConvert.create().transcode", () => {
       });
       Aws.reset();
       const outcome = await MediaConvert.create().transcode(job());
-      expect(outcome).toEqual({ kind: "submitted", jobId: "1741083601234-abc123" });
+      expect(outcome).toEqual({
+        kind: "submitted",
+        jobId: "1741083601234-abc123",
+        report: { transcoder: "mediaconvert", jobId: "1741083601234-abc123" },
+      });
       expect(requests).toHaveLength(1);
       expect(requests[0]).toMatchObject({ method: "POST", url: "/2017-08-29/jobs" });
       const sent = JSON.parse(requests[0]!.body);
       expect(sent.role).toBe(role);
-      expect(sent.userMetadata).toEqual({ videoId });
+      // The stage lets the completion rule (and handler) tell this stage's jobs from others'.
+      expect(sent.userMetadata).toEqual({ videoId, stage: "local" });
       expect(sent.settings.outputGroups[0].outputGroupSettings.fileGroupSettings.destination).toBe(
         `s3://rushes-prod-media/media/${videoId}/720p`,
       );
@@ -260,9 +265,21 @@ describe("MediaConvert.finish", () => {
       );
     }
     const result = await MediaConvert.finish(fixture("mediaconvert-complete"), "rushes-prod-media");
-    expect(result.renditions!.map((r) => [r.name, r.bytes])).toEqual([
+    expect(result!.renditions!.map((r) => [r.name, r.bytes])).toEqual([
       ["720p", 2048],
       ["480p", 1024],
     ]);
+  });
+
+  it("ignores, without throwing, another stage's job and events that are not job changes", async () => {
+    const foreign = fixture("mediaconvert-complete");
+    foreign.detail.userMetadata.stage = "prod";
+    expect(await MediaConvert.finish(foreign, "rushes-prod-media")).toBeUndefined();
+    const anonymous = fixture("mediaconvert-complete");
+    anonymous.detail.userMetadata = {};
+    expect(await MediaConvert.finish(anonymous, "rushes-prod-media")).toBeUndefined();
+    expect(
+      await MediaConvert.finish({ source: "aws.s3" } as never, "rushes-prod-media"),
+    ).toBeUndefined();
   });
 });

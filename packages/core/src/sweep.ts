@@ -1,0 +1,151 @@
+import type { ClipItem } from "./clip/schema";
+import { Dynamo } from "./dynamo";
+import { Lifecycle } from "./lifecycle";
+import { logger } from "./log";
+import { ObjectKeys, Storage } from "./storage";
+import { Ingest } from "./video/ingest";
+import type { VideoItem } from "./video/schema";
+
+/**
+ * The scheduled sweep (a cron Lambda in AWS, a timer locally), so that no crash leaves anything
+ * half done for ever. Each run, through the lifecycle's `byDue` index (Queries, never a Scan):
+ * 1. publishes outbox entries a crashed publisher left unsent;
+ * 2. re-drives `processing` leases that ran out (a dead worker's), including a MediaConvert job
+ *    past its own deadline: the caller hands the video back to ingest, which takes the lease
+ *    over, or fails it with `attempts_exhausted` once attempts run out;
+ * 3. settles uploads never made as `expired` (or re-drives one whose event was lost);
+ * 4. re-enqueues clips whose lease ran out.
+ * How a re-drive reaches ingest or the clip queue is the caller's business (transport).
+ */
+export namespace Sweep {
+  export interface Redrive {
+    /** Delivers the video's upload to ingest again (in AWS: an async invoke of Ingest). */
+    video(videoId: string): Promise<void>;
+    /** Puts the clip back on its queue. */
+    clip(clipId: string): Promise<void>;
+  }
+
+  export type Report = {
+    published: number;
+    redriven: string[];
+    expired: string[];
+    clips: string[];
+  };
+
+  /** A publisher this young may still be running: leave its entries to it. */
+  const outboxQuietMs = 30_000;
+
+  /**
+   * One pass. `reclaimAll` is for a local start-up: nothing else can hold a lease there, so every
+   * lease counts as run out, every unsent entry is sent, and every waiting upload is looked at.
+   */
+  export async function run(
+    redrive: Redrive,
+    options: { now?: number; reclaimAll?: boolean } = {},
+  ): Promise<Report> {
+    const now = options.now ?? Date.now();
+    const all = options.reclaimAll ?? false;
+    const log = logger().child({ sweep: true });
+    const report: Report = { published: 0, redriven: [], expired: [], clips: [] };
+
+    // 1. The outbox first: a record goes back to waiting on its own status once it is flushed.
+    for (const kind of [Lifecycle.video, Lifecycle.clip] as const) {
+      for (const item of await due(kind.name, "outbox")) {
+        const newest = Math.max(0, ...(item.outbox ?? []).map((e) => e.at));
+        if (!all && newest > now - outboxQuietMs) continue;
+        try {
+          report.published += await Lifecycle.publish(kind as never, item as never);
+        } catch (error) {
+          log.warn({ err: error, id: kind.id(item as never) }, "outbox entry still unsent");
+        }
+      }
+    }
+
+    // 2. Leases that ran out (all of them locally at start-up, except jobs MediaConvert holds).
+    for (const video of (await due("video", "processing", all ? undefined : now)) as VideoItem[]) {
+      if (all && video.transcodeJobId) continue;
+      if (all && !Lifecycle.leaseExpired(video, now)) await release(video, now);
+      log.info({ videoId: video.videoId }, "re-driving a processing lease that ran out");
+      await redrive.video(video.videoId);
+      report.redriven.push(video.videoId);
+    }
+
+    // 3. Uploads never made. One whose bytes did arrive in time lost its event: re-drive it.
+    const waiting = (await due("video", "awaiting_upload", all ? undefined : now)) as VideoItem[];
+    for (const video of waiting) {
+      const head = await Storage.head(ObjectKeys.source(video.videoId));
+      if (head && (head.lastModified ?? 0) <= video.uploadExpiresAt) {
+        log.info({ videoId: video.videoId }, "re-driving an upload whose event was lost");
+        await redrive.video(video.videoId);
+        report.redriven.push(video.videoId);
+      } else if (video.uploadExpiresAt + Lifecycle.uploadGraceMs() <= now) {
+        if (head) await Storage.remove(ObjectKeys.source(video.videoId));
+        if (await Ingest.expire(video, "upload not received before the presign expired", now)) {
+          report.expired.push(video.videoId);
+        }
+      }
+    }
+
+    // 4. Clips whose worker died: the queue hands them to a worker, which takes the lease over.
+    for (const clip of (await due("clip", "processing", all ? undefined : now)) as ClipItem[]) {
+      if (all && !Lifecycle.leaseExpired(clip, now)) {
+        await Lifecycle.transition(Lifecycle.clip, clip, {
+          from: ["processing"],
+          to: "processing",
+          dueAt: now - 1,
+          detail: { reclaimed: true },
+        });
+      }
+      await redrive.clip(clip.clipId);
+      report.clips.push(clip.clipId);
+    }
+
+    if (
+      report.published ||
+      report.redriven.length ||
+      report.expired.length ||
+      report.clips.length
+    ) {
+      log.info(
+        {
+          published: report.published,
+          redriven: report.redriven.length,
+          expired: report.expired.length,
+          clips: report.clips.length,
+        },
+        "sweep done",
+      );
+    }
+    return report;
+  }
+
+  /** Ends a lease nobody can hold any more (a local restart), so the re-drive may take it. */
+  async function release(video: VideoItem, now: number) {
+    await Lifecycle.transition(Lifecycle.video, video, {
+      from: ["processing"],
+      to: "processing",
+      dueAt: now - 1,
+      detail: { reclaimed: true, reason: "the runtime restarted" },
+    });
+  }
+
+  /** Records waiting in `scope`, whose wait ended before `before` (all of them if unset). */
+  async function due(
+    kind: "video" | "clip",
+    status: string,
+    before?: number,
+  ): Promise<Array<VideoItem | ClipItem>> {
+    const dueScope = `${kind}/${status}`;
+    const options = { pages: "all" } as const;
+    if (kind === "video") {
+      const query = Dynamo.entities.video.query.byDue({ dueScope });
+      const { data } = await (before === undefined ? query : query.lt({ dueAt: before })).go(
+        options,
+      );
+      return data as VideoItem[];
+    }
+    const query = Dynamo.entities.clip.query.byDue({ dueScope });
+    const { data } = await (before === undefined ? query : query.lt({ dueAt: before })).go(options);
+    return data as ClipItem[];
+  }
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { createAsyncInvoker } from "../src/invoker";
+import type { Log } from "../src/log";
+
+// The local ingest slots: two, shared fairly between owners, as Lambda would give each its own.
+const noop = () => {};
+const silentLog: Log = { debug: noop, info: noop, warn: noop, error: noop };
+
+/** Events are "owner:n"; each holds a slot until released, so the test decides what finishes. */
+function harness(options: { group?: boolean; lookupMs?: (owner: string) => number } = {}) {
+  const started: string[] = [];
+  const release = new Map<string, () => void>();
+  const invoker = createAsyncInvoker<string>({
+    name: "test",
+    log: silentLog,
+    concurrency: 2,
+    handler: (event) =>
+      new Promise<void>((resolve) => {
+        started.push(event);
+        release.set(event, resolve);
+      }),
+    ...(options.group === false
+      ? {}
+      : {
+          group: async (event: string) => {
+            const owner = event.split(":")[0]!;
+            await new Promise((r) => setTimeout(r, options.lookupMs?.(owner) ?? 0));
+            return owner;
+          },
+        }),
+  });
+  const settle = () => new Promise((r) => setTimeout(r, 30));
+  const finish = async (event: string) => {
+    release.get(event)!();
+    await settle();
+  };
+  return { invoker, started, finish, settle };
+}
+
+describe("fair ingest slots", () => {
+  it("gives a second owner the next free slot, however long the first owner's backlog", async () => {
+    const { invoker, started, finish, settle } = harness();
+    for (let i = 1; i <= 6; i++) invoker.push(`hostile:${i}`);
+    await settle();
+    invoker.push("victim:1");
+    await settle();
+    expect(started).toEqual(["hostile:1", "hostile:2"]);
+    // One hostile upload finishes: the victim goes next, ahead of four older hostile ones.
+    await finish("hostile:1");
+    expect(started).toEqual(["hostile:1", "hostile:2", "victim:1"]);
+    await finish("hostile:2");
+    await finish("victim:1");
+    expect(started.slice(3)).toEqual(["hostile:3", "hostile:4"]);
+    for (const e of ["hostile:3", "hostile:4", "hostile:5", "hostile:6"]) await finish(e);
+    await invoker.idle(1000);
+  });
+
+  it("takes turns between owners with backlogs, and never holds both slots for one of them", async () => {
+    const { invoker, started, finish, settle } = harness();
+    for (let i = 1; i <= 3; i++) invoker.push(`a:${i}`);
+    for (let i = 1; i <= 3; i++) invoker.push(`b:${i}`);
+    await settle();
+    expect(started).toEqual(["a:1", "b:1"]);
+    await finish("a:1");
+    await finish("b:1");
+    await finish("a:2");
+    await finish("b:2");
+    expect(started).toEqual(["a:1", "b:1", "a:2", "b:2", "a:3", "b:3"]);
+    await finish("a:3");
+    await finish("b:3");
+    await invoker.idle(1000);
+  });
+
+  it("without groups, stays first in, first out", async () => {
+    const { invoker, started, finish, settle } = harness({ group: false });
+    for (const e of ["x:1", "y:1", "x:2", "y:2"]) invoker.push(e);
+    await settle();
+    await finish("x:1");
+    await finish("y:1");
+    expect(started).toEqual(["x:1", "y:1", "x:2", "y:2"]);
+    await finish("x:2");
+    await finish("y:2");
+    await invoker.idle(1000);
+  });
+
+  it("counts events whose group is still being looked up as busy, and stops cleanly", async () => {
+    const { invoker, started, settle } = harness({ lookupMs: () => 50 });
+    invoker.push("slow:1");
+    let idle = false;
+    void invoker.idle(1000).then(() => (idle = true));
+    await settle();
+    expect(idle).toBe(false);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(started).toEqual(["slow:1"]);
+    invoker.push("slow:2");
+    const stopped = invoker.stop(200);
+    await stopped;
+    expect(started).toEqual(["slow:1"]);
+  });
+});

@@ -1,0 +1,117 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { watchTree } from "../../bench/procs";
+import { generateVideo, writeResolutionChange, writeTimestampGap } from "../support/media";
+import { type Harness, startHarness } from "./harness";
+
+// Uploads that are tiny on disk but were built to make ingest burn its function: each must
+// settle quickly, in little memory, and once (no retries of the same doomed work).
+const exec = promisify(execFile);
+const settled = ["ready", "failed", "rejected"];
+/** Below what any of these could reach by their old cost; generous for a loaded machine. */
+const settleLimitMs = 45_000;
+const maxFramePixels = 640 * 480;
+
+let h: Harness;
+let key: string;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "rushes-hostile-"));
+  // A low pixel cap, so a small second size proves it (the default is 8192²).
+  h = await startHarness({
+    env: { RUSHES_THUMBNAIL_WIDTHS: "300", RUSHES_MAX_FRAME_PIXELS: String(maxFramePixels) },
+  });
+  key = await h.newKey("hostile");
+});
+
+afterAll(async () => {
+  await h?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function uploadAndSettle(file: string, contentType: string) {
+  const watch = watchTree(process.pid, 20);
+  const started = Date.now();
+  const id = await h.upload(key, file, { contentType });
+  const video = await h.waitForStatus(key, id, settled, settleLimitMs);
+  const ms = Date.now() - started;
+  watch.sample();
+  const ffmpeg = [...watch.stop().byPid.values()].filter((p) => p.name === "ffmpeg");
+  const peakMB = Math.max(0, ...ffmpeg.map((p) => p.hwmKiB)) / 1024;
+  const history = (await h.api(key, "GET", `/v1/videos/${id}/events`)).body.data.map(
+    (e: { type: string }) => e.type,
+  );
+  return { id, video, ms, peakMB, history };
+}
+
+describe("hostile uploads settle within bounds", () => {
+  it("a Matroska with 4 frames at 60 fps and one at 3590 s is ready at once, 5 frames a rendition", async () => {
+    const file = await writeTimestampGap(join(dir, "gap.mkv"));
+    const { video, ms, peakMB, history } = await uploadAndSettle(file, "video/x-matroska");
+    console.info(
+      `timestamp gap: settled ${video.status} in ${ms} ms, ffmpeg peak ${peakMB.toFixed(0)} MB`,
+    );
+    expect(video.status, JSON.stringify(video.error)).toBe("ready");
+    expect(video.probe.durationMs).toBeGreaterThan(3_589_000);
+    expect(ms).toBeLessThan(settleLimitMs);
+    expect(history).toEqual(["created", "processing", "ready"]);
+
+    const path = join(dir, "gap-rendition.mp4");
+    await writeFile(path, Buffer.from(await (await fetch(video.renditions[0].url)).arrayBuffer()));
+    const { stdout } = await exec(
+      (await import("@rushes/core/media")).Ffmpeg.paths().ffprobe,
+      [...["-v", "error", "-count_packets", "-select_streams", "v:0"], "-of", "csv=p=0"].concat([
+        "-show_entries",
+        "stream=nb_read_packets",
+        path,
+      ]),
+    );
+    expect(Number(stdout.trim())).toBe(5);
+  });
+
+  it("a stream that grows from 320x240 to 2048x2048 is rejected at its first large frame", async () => {
+    const file = await writeResolutionChange(
+      join(dir, "grow.ts"),
+      { width: 320, height: 240 },
+      { width: 2048, height: 2048, seconds: 1 },
+    );
+    const { video, ms, peakMB, history } = await uploadAndSettle(file, "video/mp2t");
+    console.info(
+      `resolution change: settled ${video.status} in ${ms} ms, ffmpeg peak ${peakMB.toFixed(0)} MB`,
+    );
+    expect(video.status).toBe("rejected");
+    expect(video.error.code).toBe("frame_too_large");
+    expect(history).toEqual(["created", "processing", "rejected"]);
+    expect(ms).toBeLessThan(settleLimitMs);
+    // Decoding the 2048² frames took ~150 MB in ffmpeg; refused, ffmpeg stays near its baseline.
+    expect(peakMB).toBeGreaterThan(0);
+    expect(peakMB).toBeLessThan(80);
+  });
+
+  it("a transcode that times out is rejected once, not retried", async () => {
+    const { Config } = await import("@rushes/core/config");
+    const file = await generateVideo({
+      path: join(dir, "slow.mp4"),
+      width: 640,
+      height: 480,
+      seconds: 20,
+      fps: 30,
+    });
+    process.env.RUSHES_FFMPEG_TIMEOUT_SECONDS = "1";
+    Config.reset();
+    try {
+      const { video, history } = await uploadAndSettle(file, "video/mp4");
+      expect(video.status).toBe("rejected");
+      expect(video.error.code).toBe("timeout");
+      expect(history).toEqual(["created", "processing", "rejected"]);
+    } finally {
+      delete process.env.RUSHES_FFMPEG_TIMEOUT_SECONDS;
+      Config.reset();
+    }
+  });
+});
