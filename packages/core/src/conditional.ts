@@ -1,5 +1,5 @@
 /** True when DynamoDB refused a write because its condition did not hold. */
-export function isConditionalFailure(error: unknown): boolean {
+function isConditionalFailure(error: unknown): boolean {
   for (let e = error as { name?: string; cause?: unknown; message?: string } | undefined; e; ) {
     if (e.name === "ConditionalCheckFailedException") return true;
     if (typeof e.message === "string" && e.message.includes("conditional request failed"))

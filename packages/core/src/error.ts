@@ -2,7 +2,7 @@
  * What went wrong, in domain words. The API maps each kind to one HTTP status
  * (packages/functions/src/api/error.ts); core never speaks HTTP.
  */
-export const ErrorKinds = [
+const ErrorKinds = [
   "input",
   "auth",
   "forbidden",

@@ -2,7 +2,7 @@ import { monotonicFactory } from "ulid";
 
 const ulid = monotonicFactory();
 
-export const Prefixes = {
+const Prefixes = {
   video: "vid",
   clip: "clp",
   camera: "cam",

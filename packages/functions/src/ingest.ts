@@ -5,7 +5,7 @@ import { ObjectKeys } from "@rushes/core/storage";
 import { Ingest } from "@rushes/core/video/ingest";
 import type { S3Event } from "aws-lambda";
 
-/** S3 form-encodes keys in events: `+` for spaces, `%XX` for the rest. */
+/** S3 form-encodes object keys in events: `+` for spaces, `%XX` for the rest. */
 export const decodeKey = (key: string) => decodeURIComponent(key.replace(/\+/g, " "));
 
 export const handler = async (event: S3Event | { Event?: string; Records?: unknown }) => {

@@ -13,7 +13,15 @@ let dataDir: string;
 let alice: string;
 let bob: string;
 
-const call: Api = apiClient(() => app);
+/** Every status a route answered in this file; the docs test checks each one is documented. */
+const observed: { method: string; path: string; status: number }[] = [];
+
+const api: Api = apiClient(() => app);
+const call: Api = async (key, method, path, body, init) => {
+  const reply = await api(key, method, path, body, init);
+  observed.push({ method: method.toLowerCase(), path, status: reply.status });
+  return reply;
+};
 
 const upload = (key: string, extra: Record<string, unknown> = {}) =>
   call(key, "POST", "/v1/uploads", {
@@ -178,6 +186,16 @@ describe("POST /v1/uploads", () => {
     ],
   ])("answers %s with a clean error", async (_name, body, raw, status, code) => {
     expectError(await call(alice, "POST", "/v1/uploads", body, { raw }), status, code);
+  });
+
+  it("answers a body that is not JSON with 415", async () => {
+    const res = await app.request("/v1/uploads", {
+      method: "POST",
+      headers: { authorization: `Bearer ${alice}`, "content-type": "text/plain" },
+      body: JSON.stringify({ filename: "a.mp4", contentType: "video/mp4", bytes: 1 }),
+    });
+    expect(res.status).toBe(415);
+    expect((await res.json()).error.code).toBe("unsupported_media_type");
   });
 });
 
@@ -347,6 +365,21 @@ describe("errors and docs", () => {
     // An empty list on either side would make the comparison vacuous.
     expect(served.size).toBeGreaterThanOrEqual(12);
     expect([...documented].sort()).toEqual([...served].sort());
+    // Every status this file saw a documented route answer is among that operation's responses.
+    const templates = Object.entries(doc.paths).map(([path, ops]) => ({
+      pattern: new RegExp(`^${path.replace(/\{\w+\}/g, "[^/]+")}$`),
+      ops: ops as Record<string, { responses: Record<string, unknown> }>,
+    }));
+    let checked = 0;
+    for (const { method, path, status } of observed) {
+      const op = templates.find((t) => t.pattern.test(path.split("?")[0]!))?.ops[method];
+      if (!op) continue;
+      checked++;
+      expect(Object.keys(op.responses), `${method} ${path} answered ${status}`).toContain(
+        String(status),
+      );
+    }
+    expect(checked).toBeGreaterThan(50);
     const body = doc.paths["/v1/uploads"].post.requestBody.content["application/json"].schema;
     const name = body.$ref.replace("#/components/schemas/", "");
     expect(doc.components.schemas[name].properties.bytes).toBeDefined();

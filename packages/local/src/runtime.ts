@@ -229,6 +229,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     cleanup.push(() => closeServer(server));
 
     const url = `http://localhost:${httpPort}`;
+    // Only the app's own pages may reach the stand-ins, under either loopback name.
+    await standIns.allowOrigins([url, `http://127.0.0.1:${httpPort}`]);
     let stopping: Promise<void> | undefined;
     return {
       url,

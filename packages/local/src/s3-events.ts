@@ -4,7 +4,7 @@ import type { S3rverEvent } from "s3rver";
 import { region } from "./lambda";
 
 /** The bucket notification `infra/` configures: ObjectCreated under `uploads/` only. */
-export const ingestFilter = { events: "ObjectCreated:", prefix: "uploads/" };
+const ingestFilter = { events: "ObjectCreated:", prefix: "uploads/" };
 
 /**
  * Turns an s3rver notification into the event S3 sends Lambda, or undefined when the bucket

@@ -142,7 +142,7 @@ export function batchItemFailures(response: unknown, batch: Set<string>): Set<st
 }
 
 /** An SQS message as Lambda hands it over: camel-cased attributes, binaries in base64. */
-export function toRecord(message: Message, queueArn: string): SQSRecord {
+function toRecord(message: Message, queueArn: string): SQSRecord {
   const base64 = (value: Uint8Array) => Buffer.from(value).toString("base64");
   const messageAttributes: SQSRecord["messageAttributes"] = {};
   for (const [key, value] of Object.entries(message.MessageAttributes ?? {})) {

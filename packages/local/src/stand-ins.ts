@@ -1,10 +1,12 @@
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { PutBucketCorsCommand, S3Client } from "@aws-sdk/client-s3";
 import dynalite from "dynalite";
 import { buildApp } from "fauxqs";
 import S3rver, { type S3rverEvent } from "s3rver";
 import { region } from "./lambda";
 import { closeServer, listen } from "./net";
+import { createGuard } from "./origin-guard";
 import { portError } from "./preflight";
 
 export interface StandInPorts {
@@ -17,6 +19,11 @@ export interface StandIns {
   ports: StandInPorts;
   endpoints: { dynamo: string; s3: string; sqs: string };
   onObjectEvent(listener: (event: S3rverEvent) => void): void;
+  /**
+   * The app's origins, once its server listens: the only ones the stand-ins answer (origin-guard.ts)
+   * and the only ones the bucket's CORS rule admits. Until then, no page may reach them.
+   */
+  allowOrigins(origins: readonly string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -29,20 +36,18 @@ export interface StandInOptions {
   bucket: string;
 }
 
-// Browsers upload straight to the bucket from the web client, whose origin varies locally.
-const cors = `<CORSConfiguration>
-  <CORSRule>
-    <AllowedOrigin>*</AllowedOrigin>
-    <AllowedMethod>GET</AllowedMethod>
-    <AllowedMethod>HEAD</AllowedMethod>
-    <AllowedMethod>PUT</AllowedMethod>
-    <AllowedMethod>POST</AllowedMethod>
-    <AllowedHeader>*</AllowedHeader>
-    <ExposeHeader>ETag</ExposeHeader>
-    <ExposeHeader>Location</ExposeHeader>
-    <MaxAgeSeconds>3000</MaxAgeSeconds>
-  </CORSRule>
-</CORSConfiguration>`;
+// Browsers upload straight to the bucket from the web client, and only from it.
+const cors = (origins: readonly string[]) => ({
+  CORSRules: [
+    {
+      AllowedOrigins: [...origins],
+      AllowedMethods: ["GET", "HEAD", "PUT", "POST"],
+      AllowedHeaders: ["*"],
+      ExposeHeaders: ["ETag", "Location"],
+      MaxAgeSeconds: 3000,
+    },
+  ],
+});
 
 /**
  * Starts the three stand-ins, each on loopback: dynalite (DynamoDB) and s3rver (S3), both
@@ -56,6 +61,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => {});
   };
   const url = (port: number) => `http://${host}:${port}`;
+  const guard = createGuard();
 
   try {
     const dynamo = dynalite({
@@ -64,6 +70,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       deleteTableMs: 0,
       updateTableMs: 0,
     });
+    guard.install(dynamo, { crossSiteReads: false });
     const dynamoPort = await listen(dynamo, options.ports.dynamo ?? 0, host, needed("DynamoDB"));
     stops.push(() => closeServer(dynamo));
 
@@ -72,7 +79,8 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       port: options.ports.s3 ?? 0,
       silent: true,
       directory: join(dataDir, "s3"),
-      configureBuckets: [{ name: options.bucket, configs: [cors] }],
+      // No CORS rule until the app's origin is known (allowOrigins).
+      configureBuckets: [{ name: options.bucket, configs: [] }],
     });
     const s3Port = await s3
       .run()
@@ -80,6 +88,8 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       .catch((error: unknown) => {
         throw portError(options.ports.s3 ?? 0, error, needed("S3"));
       });
+    // Presigned GETs reach s3rver from the app's <video> and <img> tags, which send no Origin.
+    if (s3.httpServer) guard.install(s3.httpServer, { crossSiteReads: true });
     stops.push(async () => {
       s3.httpServer?.closeAllConnections();
       await s3.close();
@@ -87,6 +97,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
 
     // buildApp rather than startFauxqs: the same app, but bound to loopback only.
     const sqs = buildApp({ logger: false, defaultRegion: region });
+    guard.install(sqs.server, { crossSiteReads: false });
     const sqsPort = await sqs
       .listen({ port: options.ports.sqs ?? 0, host })
       .then(() => (sqs.server.address() as AddressInfo).port)
@@ -101,6 +112,22 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       ports: { dynamo: dynamoPort, s3: s3Port, sqs: sqsPort },
       endpoints: { dynamo: url(dynamoPort), s3: url(s3Port), sqs: url(sqsPort) },
       onObjectEvent: (listener) => s3.on("event", listener),
+      async allowOrigins(origins) {
+        guard.allow(origins);
+        const client = new S3Client({
+          endpoint: url(s3Port),
+          forcePathStyle: true,
+          region,
+          credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+        });
+        try {
+          await client.send(
+            new PutBucketCorsCommand({ Bucket: options.bucket, CORSConfiguration: cors(origins) }),
+          );
+        } finally {
+          client.destroy();
+        }
+      },
       stop: stopAll,
     };
   } catch (error) {

@@ -70,7 +70,10 @@ export namespace Events {
       at: new Date(origin.at).toISOString(),
       properties: parsed,
     };
-    const sns = await Aws.sns();
+    const sns = await Aws.once("sns", async () => {
+      const { SNSClient } = await import("../clients/sns");
+      return new SNSClient({});
+    });
     await sns.send(
       new PublishCommand({
         TopicArn: Resource.Events.arn,

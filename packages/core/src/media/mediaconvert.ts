@@ -29,8 +29,8 @@ export namespace MediaConvert {
     return {
       kind: "mediaconvert",
       async transcode(job) {
-        const { CreateJobCommand } = await import("@aws-sdk/client-mediaconvert");
-        const client = await Aws.mediaconvert();
+        const { CreateJobCommand } = await import("../clients/mediaconvert");
+        const client = await mediaconvertClient();
         const result = await client.send(new CreateJobCommand(buildJob(job)));
         const jobId = result.Job?.Id;
         if (!jobId)
@@ -283,7 +283,7 @@ export namespace MediaConvert {
   /** Each rendition's size from a HeadObject: the event carries none. */
   export async function withSizes(completion: Completion, bucket: string): Promise<Completion> {
     if (!completion.renditions) return completion;
-    const { HeadObjectCommand } = await import("@aws-sdk/client-s3");
+    const { HeadObjectCommand } = await import("../clients/s3");
     const s3 = await Aws.s3();
     const renditions = await Promise.all(
       completion.renditions.map(async (r) => {
@@ -294,3 +294,11 @@ export namespace MediaConvert {
     return { ...completion, renditions };
   }
 }
+
+/** Built on first use; kept out of the shared Aws namespace so the API bundle never carries it. */
+const mediaconvertClient = () =>
+  Aws.once("mediaconvert", async () => {
+    const { MediaConvertClient } = await import("../clients/mediaconvert");
+    const endpoint = Config.get().RUSHES_MEDIACONVERT_ENDPOINT;
+    return new MediaConvertClient(endpoint ? { endpoint } : {});
+  });

@@ -48,7 +48,7 @@ export const Instant = z
       "ISO 8601 timestamp with offset, or epoch milliseconds, from 2000-01-01 to one day from now",
   });
 
-export const Label = z.string().trim().min(1).max(200);
+const Label = z.string().trim().min(1).max(200);
 const Slug = z
   .string()
   .trim()

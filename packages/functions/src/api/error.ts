@@ -4,7 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 /** The one place a domain error kind becomes an HTTP status. */
-export const statusOf = {
+const statusOf = {
   input: 400,
   auth: 401,
   forbidden: 403,

@@ -15,13 +15,23 @@ type Json = Record<string, unknown>;
 const reasons: Record<ErrorStatus | 500, string> = {
   400: "Bad input: malformed JSON, or a field that fails validation (see `issues`)",
   401: "No API key, or one that is not valid",
-  403: "The key may not do this",
+  403: "The API key may not do this",
   404: "Not found, or owned by someone else",
   409: "Conflicts with what exists",
   413: "Too large",
   415: "Unsupported media type",
   422: "Well-formed but not possible",
   500: "Internal error; the body carries a `requestId` to quote",
+};
+
+/** One line per tag, shown as its section's introduction; a test fails on a tag without one. */
+const tagDescriptions: Record<string, string> = {
+  System: "Health and this document; no API key needed.",
+  Uploads: "Create a video and upload its source straight to storage with a presigned POST.",
+  Videos: "Uploaded videos: status, renditions, thumbnails and history.",
+  Cameras: "Cameras whose recordings are uploaded as videos with `camera.recordedAt`.",
+  Clips: "Clips cut from a camera's recordings between two instants.",
+  "API keys": "Keys for owners; only the admin key may create them.",
 };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -42,37 +52,36 @@ class Schemas {
       cycles: "ref",
       reused: "inline",
     }) as Json & { $defs?: Record<string, Json> };
+    // Name every definition first (refs between them must use the final names), then store them.
     const renames: Record<string, string> = {};
     for (const [name, def] of Object.entries($defs ?? {})) {
-      renames[name] = this.add(name, def, io);
+      renames[name] = this.nameFor(name, this.rewrite(def, {}) as Json, io);
+    }
+    for (const [name, def] of Object.entries($defs ?? {})) {
+      this.components[renames[name]!] = this.rewrite(def, renames) as Json;
     }
     return this.rewrite(out, renames) as Json;
   }
 
   /** One component per id; an input shape that differs from its output gets its own name. */
-  private add(name: string, def: Json, io: "input" | "output"): string {
+  private nameFor(name: string, def: Json, io: "input" | "output"): string {
     const existing = this.components[name];
-    if (!existing || JSON.stringify(existing) === JSON.stringify(def)) {
-      this.components[name] = def;
-      return name;
-    }
-    const alternative = io === "input" ? `${name}Input` : `${name}Output`;
-    this.components[alternative] = def;
-    return alternative;
+    if (!existing || JSON.stringify(existing) === JSON.stringify(def)) return name;
+    return io === "input" ? `${name}Input` : `${name}Output`;
   }
 
   private rewrite(value: unknown, renames: Record<string, string>): unknown {
     if (Array.isArray(value)) return value.map((v) => this.rewrite(v, renames));
     if (!value || typeof value !== "object") return value;
     const out: Json = {};
-    for (const [key, v] of Object.entries(value)) {
-      if (key === "$ref" && typeof v === "string" && v.startsWith("#/$defs/")) {
+    for (const [field, v] of Object.entries(value)) {
+      if (field === "$ref" && typeof v === "string" && v.startsWith("#/$defs/")) {
         const name = v.slice("#/$defs/".length);
         out.$ref = ref(renames[name] ?? name).$ref;
-      } else if (key === "id" && typeof v === "string") {
+      } else if (field === "id" && typeof v === "string") {
         // zod copies `.meta({id})` into the output; the component's name already says it.
       } else {
-        out[key] = this.rewrite(v, renames);
+        out[field] = this.rewrite(v, renames);
       }
     }
     return out;
@@ -99,9 +108,13 @@ function collect(routes: RouterRoute[]): Entry[] {
     if (route.method === "ALL") continue;
     const meta = (findTargetHandler(route.handler) as { [described]?: Described })[described];
     const path = route.path.replace(/:(\w+)/g, "{$1}");
-    const key = `${route.method} ${path}`;
-    const entry = entries.get(key) ?? { method: route.method.toLowerCase(), path, inputs: [] };
-    entries.set(key, entry);
+    const signature = `${route.method} ${path}`;
+    const entry = entries.get(signature) ?? {
+      method: route.method.toLowerCase(),
+      path,
+      inputs: [],
+    };
+    entries.set(signature, entry);
     if (meta?.kind === "operation") entry.operation = meta;
     if (meta?.kind === "input") entry.inputs.push(meta);
   }
@@ -212,10 +225,13 @@ export async function openapi(routes: RouterRoute[]): Promise<Document> {
       title: "rushes",
       version: "1.0.0",
       description:
-        "Serverless video: presigned uploads, web renditions and thumbnails, camera clips. Send `Authorization: Bearer <key>` on every `/v1` route.",
+        "Serverless video: presigned uploads, web renditions and thumbnails, camera clips. Send `Authorization: Bearer <API key>` on every `/v1` route.",
       license: { name: "MIT", identifier: "MIT" },
     },
-    tags: [...tags].map((name) => ({ name })),
+    tags: [...tags].map((name) => ({
+      name,
+      ...(tagDescriptions[name] ? { description: tagDescriptions[name] } : {}),
+    })),
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
       schemas: schemas.components,

@@ -9,8 +9,10 @@ import type * as z from "zod";
  * request and document the operation, so `/openapi.json` cannot drift from what is served.
  *
  *   const video = domain("Videos", () => import("@rushes/core/video"));
- *   .get("/", video.doc({ ... }), video.validate("query", (m) => m.Video.list.schema),
- *     async (c) => c.json(await (await video.load()).Video.list(c.req.valid("query")), 200))
+ *   .get("/", video.doc({ ... }), video.validate("query", (m) => m.Video.list.schema), async (c) => {
+ *     const { Video } = await video.load();
+ *     return c.json(await Video.list(c.req.valid("query")), 200);
+ *   })
  */
 
 /** The statuses an operation may answer besides its success (see error.ts for the kinds). */
@@ -29,11 +31,14 @@ export interface Operation<M = unknown> {
   description?: string;
   /** The success status, its description, and the schema of its body when it has one. */
   response: { status: 200 | 201 | 202 | 204; description: string; schema?: Pick<M> };
-  /** The error statuses this operation answers besides 401 (every /v1 route), and 400/413 (any validated input or JSON body). */
+  /**
+   * The error statuses this operation answers besides those added for it: 401 on every keyed
+   * route, 400 with any validator, 413 and 415 with a JSON body, 500 always.
+   */
   errors?: ErrorStatus[];
   /** A request body that the route accepts, shown in the docs; a test parses it with the validator. */
   example?: unknown;
-  /** False for the few routes served without a key. */
+  /** False for the few routes served without an API key. */
   auth?: false;
 }
 
@@ -46,6 +51,8 @@ export type Described =
 
 const mark = <T extends MiddlewareHandler>(middleware: T, meta: Described) =>
   Object.assign(middleware, { [described]: meta });
+
+const jsonType = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 
 const check = <T extends z.ZodType, Target extends keyof ValidationTargets>(
   target: Target,
@@ -66,6 +73,14 @@ export const validate = <T extends z.ZodType, Target extends keyof ValidationTar
 ): ReturnType<typeof check<T, Target>> => {
   let loaded: MiddlewareHandler | undefined;
   const lazy: MiddlewareHandler = async (c, next) => {
+    // Hono reads a body it does not recognise as `{}`; say what is wrong instead.
+    if (target === "json" && !jsonType.test(c.req.header("content-type") ?? "")) {
+      throw new VisibleError(
+        "unsupported",
+        "unsupported_media_type",
+        "Send the body as application/json",
+      );
+    }
     loaded ??= check(target, await schema()) as MiddlewareHandler;
     return loaded(c, next);
   };

@@ -33,4 +33,6 @@ export const page = <T extends z.ZodType>(item: T) =>
 export const list = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item) });
 
 export const Health = z.object({ ok: z.boolean() });
-export { z };
+
+/** What POST /v1/uploads answers: the video, awaiting its upload, and how to upload it. */
+export const created = <T extends z.ZodType>(video: T) => z.object({ video, upload: Upload });

@@ -10,11 +10,11 @@ export const uploads = new Hono().post(
     operationId: "createUpload",
     summary: "Create a video and a presigned POST to upload its source",
     description:
-      'Send the returned `upload.fields`, then the file last, as multipart/form-data to `upload.url`. The POST policy fixes the key, the exact Content-Type and a size of 1..`bytes`. `step` may be a slug or a non-negative integer and is always stored and returned as a string, so `?step=0` finds both `0` and `"0"`. With an `Idempotency-Key`, a replay answers the first video with its presigned POST signed again for the time it had left.',
+      'Send the returned `upload.fields`, then the file last, as multipart/form-data to `upload.url`. The POST policy fixes the object key, the exact Content-Type and a size of 1..`bytes`. `step` may be a slug or a non-negative integer and is always stored and returned as a string, so `?step=0` finds both `0` and `"0"`. With an `Idempotency-Key`, a replay answers the first video with its presigned POST signed again for the time it had left.',
     response: {
       status: 201,
       description: "The video, awaiting its upload, and the presigned POST",
-      schema: (m, s) => s.z.object({ video: m.Video.Schema.Info, upload: s.Upload }),
+      schema: (m, s) => s.created(m.Video.Schema.Info),
     },
     errors: [404, 409, 415, 422],
     example: {

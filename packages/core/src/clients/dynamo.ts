@@ -1,0 +1,2 @@
+// Named re-export: a dynamic import of this file brings only the client class, not every command.
+export { DynamoDBClient } from "@aws-sdk/client-dynamodb";

@@ -1,0 +1,76 @@
+// The /docs page in Debian's Chromium, offline: Scalar's renderer and the document, all served by
+// the API itself. Any request beyond the runtime's own origin is blocked and counted.
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Runtime } from "@rushes/local/runtime";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const chromiumPath = "/usr/bin/chromium";
+const missing = !existsSync(chromiumPath);
+const skip = missing && !process.env.CI;
+
+describe.skipIf(skip)("/docs in Chromium", () => {
+  let runtime: Runtime;
+  let browser: Browser;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    if (missing) throw new Error(`CI is set but ${chromiumPath} is missing`);
+    dataDir = await mkdtemp(join(tmpdir(), "rushes-docs-"));
+    const { startRuntime } = await import("@rushes/local/runtime");
+    runtime = await startRuntime({
+      dataDir,
+      port: 0,
+      quiet: true,
+      handlers: { ingest: async () => {}, clipWorker: async () => ({ batchItemFailures: [] }) },
+    });
+    browser = await chromium.launch({ executablePath: chromiumPath });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await runtime?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("renders every operation with nothing fetched from elsewhere and no failed request", async () => {
+    const page = await browser.newPage();
+    const origin = new URL(runtime.url).origin;
+    const elsewhere: string[] = [];
+    const failed: string[] = [];
+    await page.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url.startsWith(`${origin}/`) || url.startsWith("data:")) return route.continue();
+      elsewhere.push(url);
+      return route.abort();
+    });
+    page.on("response", (res) => {
+      if (res.status() >= 400) failed.push(`${res.status()} ${res.url()}`);
+    });
+    page.on("requestfailed", (req) => {
+      if (req.url().startsWith(`${origin}/`)) failed.push(`failed ${req.url()}`);
+    });
+
+    await page.goto(`${runtime.url}/docs`);
+    const doc = await (await fetch(`${runtime.url}/openapi.json`)).json();
+    const summaries = Object.values(
+      doc.paths as Record<string, Record<string, { summary: string }>>,
+    )
+      .flatMap((ops) => Object.values(ops))
+      .map((op) => op.summary);
+    expect(summaries.length).toBeGreaterThanOrEqual(12);
+    // Scalar lists each operation by its summary once the document has loaded.
+    for (const summary of summaries) {
+      await expect
+        .poll(() => page.getByText(summary, { exact: true }).count(), { timeout: 60_000 })
+        .toBeGreaterThan(0);
+    }
+    expect(await page.title()).toBe("rushes API reference");
+    expect(failed).toEqual([]);
+    expect(elsewhere).toEqual([]);
+    await page.close();
+  }, 120_000);
+});
