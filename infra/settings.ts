@@ -2,9 +2,15 @@
 // SST loads) reach which function, validated before anything deploys.
 import { ConfigSchema } from "../packages/core/src/config";
 
-export type FunctionName = "api" | "ingest" | "clipWorker" | "mediaConvertComplete";
+export type FunctionName = "api" | "ingest" | "clipWorker" | "mediaConvertComplete" | "sweep";
 
-const everyFunction: FunctionName[] = ["api", "ingest", "clipWorker", "mediaConvertComplete"];
+const everyFunction: FunctionName[] = [
+  "api",
+  "ingest",
+  "clipWorker",
+  "mediaConvertComplete",
+  "sweep",
+];
 /** Functions that sign GET URLs: the API's replies and the events the workers publish. */
 const signers: FunctionName[] = everyFunction;
 
@@ -17,13 +23,13 @@ const signers: FunctionName[] = everyFunction;
 export const settings = {
   RUSHES_MAX_UPLOAD_BYTES: ["api", "ingest"],
   RUSHES_UPLOAD_EXPIRES_SECONDS: ["api"],
-  RUSHES_UPLOAD_GRACE_SECONDS: ["api", "ingest"],
+  RUSHES_UPLOAD_GRACE_SECONDS: ["api", "ingest", "sweep"],
   RUSHES_DOWNLOAD_EXPIRES_SECONDS: signers,
   RUSHES_MAX_DURATION_SECONDS: ["ingest", "clipWorker"],
   RUSHES_THUMBNAIL_WIDTHS: ["ingest", "clipWorker", "mediaConvertComplete"],
   RUSHES_MAX_FRAME_PIXELS: ["ingest", "clipWorker"],
   RUSHES_TRANSCODER: ["ingest", "mediaConvertComplete"],
-  RUSHES_MEDIACONVERT_TIMEOUT_SECONDS: ["ingest", "mediaConvertComplete"],
+  RUSHES_MEDIACONVERT_TIMEOUT_SECONDS: ["ingest", "mediaConvertComplete", "sweep"],
   RUSHES_MEDIACONVERT_ENDPOINT: ["ingest", "mediaConvertComplete"],
   RUSHES_MEDIACONVERT_QUEUE_ARN: ["ingest"],
   RUSHES_CLIP_OUT_OF_RANGE_SECONDS: ["api", "clipWorker"],

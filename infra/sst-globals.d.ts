@@ -71,6 +71,16 @@ interface FunctionArgs {
   nodejs?: Input<{ install?: Input<string[] | Record<string, string>> }>;
   copyFiles?: Input<{ from: Input<string>; to?: Input<string> }[]>;
   hook?: { postbuild(dir: string): Promise<void> };
+  transform?: {
+    /** The async invoke config SST creates when `retries` is set (pulumi's FunctionEventInvokeConfig). */
+    eventInvokeConfig?: {
+      maximumEventAgeInSeconds?: Input<number>;
+      destinationConfig?: Input<{
+        onFailure?: Input<{ destination: Input<string> }>;
+        onSuccess?: Input<{ destination: Input<string> }>;
+      }>;
+    };
+  };
 }
 
 declare global {
@@ -129,6 +139,15 @@ declare global {
         constructor(
           name: string,
           args?: {
+            lifecycle?: Input<
+              Input<{
+                id?: Input<string>;
+                prefix?: Input<string>;
+                enabled?: Input<boolean>;
+                expiresIn?: Input<`${number} ${"day" | "days"}`>;
+                expiresAt?: Input<string>;
+              }>[]
+            >;
             access?: Input<"public" | "cloudfront">;
             cors?: Input<
               | false
@@ -235,6 +254,17 @@ declare global {
           },
         );
         readonly url: Output<string>;
+      }
+
+      class Cron {
+        constructor(
+          name: string,
+          args: {
+            schedule: Input<`rate(${string})` | `cron(${string})`>;
+            function?: Input<string | Function | FunctionArgs | FunctionArn>;
+            enabled?: Input<boolean>;
+          },
+        );
       }
 
       // biome-ignore lint/complexity/noStaticOnlyClass: SST's class; only its static method is used

@@ -21,7 +21,20 @@ export function setWebUrl(url: $util.Input<string>) {
   resolveWebUrl(url);
 }
 
+/**
+ * The bucket's lifecycle rules, in one list that each concern appends to before the bucket is
+ * made. What ingest leaves under `uploads/` (a rejected upload, a re-post it could not refuse, a
+ * POST whose event was lost for good) expires; ingest moves every accepted source to `sources/`
+ * within minutes, so two days never touch a live upload.
+ */
+export const lifecycleRules: Array<{
+  id: string;
+  prefix?: string;
+  expiresIn?: `${number} ${"day" | "days"}`;
+}> = [{ id: "ExpireUploads", prefix: "uploads/", expiresIn: "2 days" }];
+
 export const bucket = new sst.aws.Bucket("Media", {
+  lifecycle: lifecycleRules,
   // Browsers upload with the presigned POST and may fetch what the API presigns; nothing else.
   cors: {
     allowOrigins: [webUrl],

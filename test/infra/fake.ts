@@ -150,6 +150,7 @@ export async function deploy(
       return out(options.dev ? this.record.args.dev?.url : "https://d111111abcdef8.cloudfront.net");
     }
   }
+  class Cron extends make("sst:aws:Cron") {}
   class Secret extends make("sst:sst:Secret") {
     get value() {
       return this.output("value");
@@ -193,6 +194,7 @@ export async function deploy(
         SnsTopic,
         StaticSite,
         Bus,
+        Cron,
       }),
       Secret,
       Linkable: strict("sst.Linkable", {

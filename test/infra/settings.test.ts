@@ -12,6 +12,7 @@ const functions = {
   ingest: "Ingest",
   clipWorker: "ClipWorker",
   mediaConvertComplete: "MediaConvertComplete",
+  sweep: "Sweep",
 } as const;
 
 /** Every deploy setting unset, whatever the shell running the tests has (test/setup.ts sets some). */
