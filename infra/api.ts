@@ -1,6 +1,7 @@
 // The HTTP API: the Hono app behind a Lambda function URL.
 import { cdn, cdnPrivateKey } from "./cdn";
 import { clipQueue } from "./processing";
+import { environment } from "./settings";
 import { adminKey, bucket, maxUploadBytes, table, webUrl } from "./storage";
 import { webhookDeliveryQueue, webhookKey } from "./webhooks";
 
@@ -35,7 +36,9 @@ export const api = new sst.aws.Function("Api", {
   link: [table, clipQueue, adminKey, cdn, cdnPrivateKey, webhookDeliveryQueue, webhookKey],
   environment: {
     SST_RESOURCE_Media: sst.Linkable.env([bucket]).apply((env) => env.SST_RESOURCE_Media!),
-    RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes),
+    ...environment("api", { RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes) }, [
+      "RUSHES_MAX_UPLOAD_BYTES",
+    ]),
   },
   permissions: apiBucketRights,
   // The /docs page and its renderer are files read on request (packages/functions/src/api/docs.ts),
@@ -50,7 +53,7 @@ export const api = new sst.aws.Function("Api", {
     cors: {
       allowOrigins: [webUrl],
       allowMethods: ["GET", "POST", "DELETE"],
-      allowHeaders: ["authorization", "content-type"],
+      allowHeaders: ["authorization", "content-type", "idempotency-key"],
       maxAge: "1 day",
     },
   },

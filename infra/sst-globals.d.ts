@@ -247,6 +247,7 @@ declare global {
               >
             >;
             deletionProtection?: Input<boolean>;
+            ttl?: Input<string>;
           },
         );
         readonly name: Output<string>;

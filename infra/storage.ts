@@ -138,6 +138,8 @@ export const table = new sst.aws.Dynamo("Table", {
     gsi6: { hashKey: "gsi6pk", rangeKey: "gsi6sk" },
   },
   deletionProtection: $app.protect,
+  // Idempotency keys carry their own expiry (core/idempotency); DynamoDB deletes them after it.
+  ttl: "ttl",
 });
 
 // No placeholder: a stage cannot deploy until `sst secret set AdminKey` has given it a key.

@@ -1,5 +1,7 @@
 // Webhooks: the Events topic → dispatch queue → WebhookDispatcher → delivery queue → WebhookSender.
+
 import { events } from "./processing";
+import { environment } from "./settings";
 import { table } from "./storage";
 
 /**
@@ -45,6 +47,7 @@ export const webhookDispatcher = new sst.aws.Function("WebhookDispatcher", {
   architecture: "arm64",
   timeout: `${dispatcherSeconds} seconds`,
   link: [table, webhookDeliveryQueue],
+  environment: environment("webhookDispatcher"),
 });
 webhookDispatchQueue.subscribe(webhookDispatcher.arn, {
   batch: { size: 10, partialResponses: true },
@@ -57,7 +60,7 @@ export const webhookSender = new sst.aws.Function("WebhookSender", {
   architecture: "arm64",
   timeout: `${senderSeconds} seconds`,
   link: [table, webhookDeliveryQueue, webhookKey],
-  environment: { RUSHES_WEBHOOK_TIMEOUT_SECONDS: "10" },
+  environment: environment("webhookSender", { RUSHES_WEBHOOK_TIMEOUT_SECONDS: "10" }),
 });
 webhookDeliveryQueue.subscribe(webhookSender.arn, {
   batch: { size: 10, partialResponses: true },

@@ -498,7 +498,12 @@ describe("functions", () => {
     const url = (await settle(fn(ffmpeg, "Api").url)) as { cors: Record<string, unknown> };
     expect(url.cors.allowOrigins).toEqual([WEB_URL]);
     expect((url.cors.allowMethods as string[]).sort()).toEqual(["DELETE", "GET", "POST"]);
-    expect((url.cors.allowHeaders as string[]).sort()).toEqual(["authorization", "content-type"]);
+    expect((url.cors.allowHeaders as string[]).sort()).toEqual([
+      "authorization",
+      "content-type",
+      // The web client makes its creating POSTs idempotent.
+      "idempotency-key",
+    ]);
     expect(url.cors.allowCredentials).toBeUndefined();
   });
 

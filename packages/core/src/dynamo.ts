@@ -5,6 +5,7 @@ import { ApiKeyEntity } from "./apikey/entity";
 import { Aws } from "./aws";
 import { CameraEntity } from "./camera/entity";
 import { ClipEntity } from "./clip/entity";
+import { IdempotencyEntity } from "./idempotency/entity";
 import { VideoEntity, VideoEventEntity } from "./video/entity";
 import { WebhookDeliveryEntity, WebhookEndpointEntity } from "./webhook/entity";
 
@@ -30,6 +31,7 @@ export const Dynamo = new Service(
     clip: ClipEntity,
     webhookEndpoint: WebhookEndpointEntity,
     webhookDelivery: WebhookDeliveryEntity,
+    idempotency: IdempotencyEntity,
   },
   { table: Resource.Table.name, client },
 );
