@@ -1,6 +1,7 @@
 // Processing: ingest on upload, the clip queue and its worker, MediaConvert, and domain events.
 import { chmod, open } from "node:fs/promises";
 import path from "node:path";
+import { environment, memory } from "./settings";
 import { bucket, maxUploadBytes, table } from "./storage";
 
 export const events = new sst.aws.SnsTopic("Events");
@@ -12,7 +13,7 @@ export const events = new sst.aws.SnsTopic("Events");
 export const transcoder = readTranscoder();
 
 function readTranscoder() {
-  const value = process.env.RUSHES_TRANSCODER ?? "ffmpeg";
+  const value = process.env.RUSHES_TRANSCODER || "ffmpeg";
   if (value === "ffmpeg" || value === "mediaconvert") return value;
   throw new Error(`RUSHES_TRANSCODER must be "ffmpeg" or "mediaconvert", not "${value}"`);
 }
@@ -160,15 +161,15 @@ const ingestRetries = 2; // Lambda's default for async invocations, spelled out:
  * then covers ~35 minutes of the worst case in one run. Longer sources never run whole here:
  * ingest splits them and fans the chunks out to ChunkWorker (below), so both modes take
  * RUSHES_MAX_DURATION_SECONDS' 6 h default.
- * /tmp holds the source (at most `maxUploadBytes`, 5 GiB) and the renditions (about 1 GiB at the
- * cap): 10 GiB, Lambda's maximum. A larger upload limit would fill /tmp, ffmpeg would fail with
- * ENOSPC and the video would end `failed`.
+ * /tmp holds the source and the renditions (about 1 GiB at the cap): 10 GiB, Lambda's maximum.
+ * Uploads go up to `maxUploadBytes` (5 TiB, through multipart); a source too large for /tmp with
+ * its renditions ends `failed` with `insufficient_storage` before any download, never ENOSPC.
  */
 export const ingest = new sst.aws.Function("Ingest", {
   handler: "packages/functions/src/ingest.handler",
   runtime: "nodejs22.x",
   ...withFfmpeg,
-  memory: "10240 MB",
+  memory: memory("RUSHES_INGEST_MEMORY_MB"),
   storage: "10240 MB",
   timeout: `${ingestSeconds} seconds`,
   retries: ingestRetries,
@@ -179,12 +180,20 @@ export const ingest = new sst.aws.Function("Ingest", {
   transform: {
     eventInvokeConfig: { destinationConfig: { onFailure: { destination: ingestFailures.arn } } },
   },
+  // Deploy-time settings (infra/settings.ts) may lower the upload cap, not raise it. Long sources
+  // are split into chunks (ChunkWorker), so the duration cap is the same 6 h in both modes.
   environment: {
     SST_RESOURCE_Media: sst.Linkable.env([bucket]).apply((env) => env.SST_RESOURCE_Media!),
     ...ffmpegEnvironment,
     ...timeouts(ingestSeconds),
-    RUSHES_TRANSCODER: transcoder,
-    RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes),
+    ...environment(
+      "ingest",
+      {
+        RUSHES_TRANSCODER: transcoder,
+        RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes),
+      },
+      ["RUSHES_MAX_UPLOAD_BYTES"],
+    ),
     RUSHES_MAX_ATTEMPTS: String(ingestRetries + 1),
     ...(mediaConvertRole ? { RUSHES_MEDIACONVERT_ROLE_ARN: mediaConvertRole.arn } : {}),
   },
@@ -281,13 +290,14 @@ export const clipWorker = new sst.aws.Function("ClipWorker", {
   handler: "packages/functions/src/clip-worker.handler",
   runtime: "nodejs22.x",
   ...withFfmpeg,
-  memory: "10240 MB",
+  memory: memory("RUSHES_CLIP_WORKER_MEMORY_MB"),
   storage: "10240 MB",
   timeout: `${clipWorkerSeconds} seconds`,
   link: [table, bucket, events, clipQueue],
   environment: {
     ...ffmpegEnvironment,
     ...timeouts(clipWorkerSeconds),
+    ...environment("clipWorker"),
     RUSHES_MAX_ATTEMPTS: String(clipAttempts),
   },
 });
@@ -301,7 +311,7 @@ export const chunkWorker = new sst.aws.Function("ChunkWorker", {
   handler: "packages/functions/src/chunk-worker.handler",
   runtime: "nodejs22.x",
   ...withFfmpeg,
-  memory: "10240 MB",
+  memory: memory("RUSHES_CHUNK_WORKER_MEMORY_MB"),
   // A chunk and its ladder are small; the stitcher holds the two MP4 downloads' segments twice.
   storage: "10240 MB",
   timeout: `${chunkWorkerSeconds} seconds`,
@@ -311,6 +321,7 @@ export const chunkWorker = new sst.aws.Function("ChunkWorker", {
     SST_RESOURCE_Media: sst.Linkable.env([bucket]).apply((env) => env.SST_RESOURCE_Media!),
     ...ffmpegEnvironment,
     ...timeouts(chunkWorkerSeconds),
+    ...environment("chunkWorker"),
     RUSHES_CHUNK_MAX_RECEIVES: String(chunkReceives),
   },
   permissions: chunkObjectRights(),
@@ -352,6 +363,7 @@ export const sweep = new sst.aws.Function("Sweep", {
   timeout: "2 minutes",
   link: [table, bucket, events, clipQueue, ingest],
   environment: {
+    ...environment("sweep"),
     RUSHES_SWEEP_INTERVAL_SECONDS: String(sweepSeconds),
     // Leases store their own end; this only dates leases taken before they did.
     RUSHES_PROCESSING_TIMEOUT_SECONDS: timeouts(ingestSeconds).RUSHES_PROCESSING_TIMEOUT_SECONDS,
@@ -372,7 +384,7 @@ function createMediaConvertComplete() {
     architecture: "arm64",
     timeout: "1 minute",
     link: [table, bucket, events],
-    environment: { RUSHES_TRANSCODER: transcoder },
+    environment: environment("mediaConvertComplete", { RUSHES_TRANSCODER: transcoder }),
   });
   // MediaConvert reports to the account's default event bus.
   sst.aws.Bus.subscribe(

@@ -16,6 +16,7 @@ import { Resource } from "sst";
 import { Aws } from "../aws";
 import { Config } from "../config";
 
+export { Multipart } from "./multipart";
 export { ObjectKeys } from "./object-keys";
 
 export namespace Storage {
@@ -37,8 +38,10 @@ export namespace Storage {
     key: string;
     contentType: string;
     bytes: number;
+    /** Defaults to RUSHES_UPLOAD_EXPIRES_SECONDS; a re-signed POST keeps its first expiry. */
+    expiresInSeconds?: number;
   }): Promise<PresignedPost> {
-    const expires = Config.get().RUSHES_UPLOAD_EXPIRES_SECONDS;
+    const expires = input.expiresInSeconds ?? Config.get().RUSHES_UPLOAD_EXPIRES_SECONDS;
     const { url, fields } = await createPresignedPost(await Aws.s3(), {
       Bucket: bucket(),
       Key: input.key,

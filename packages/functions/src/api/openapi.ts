@@ -34,6 +34,8 @@ const tagDescriptions: Record<string, string> = {
   "API keys": "Keys for owners; only the admin key may create them.",
   Playback:
     "HLS playlists and the storyboard of a ready video, by the token in its `playback` links; no API key needed.",
+  Webhooks:
+    "Endpoints that receive the owner's events, signed to the Standard Webhooks spec, with a delivery log and redelivery.",
 };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
