@@ -16,12 +16,14 @@ export default $config({
   async run() {
     const storage = await import("./infra/storage");
     await import("./infra/processing");
+    const { distribution } = await import("./infra/cdn");
     const { api } = await import("./infra/api");
     const { web } = await import("./infra/web");
     return {
       api: api.url,
       web: web.url,
       bucket: storage.bucket.name,
+      cdn: distribution.domainName,
     };
   },
 });

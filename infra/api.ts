@@ -1,4 +1,5 @@
 // The HTTP API: the Hono app behind a Lambda function URL.
+import { cdn, cdnPrivateKey } from "./cdn";
 import { clipQueue } from "./processing";
 import { adminKey, bucket, maxUploadBytes, table, webUrl } from "./storage";
 
@@ -27,8 +28,9 @@ export const api = new sst.aws.Function("Api", {
   architecture: "arm64",
   timeout: "30 seconds",
   // Not the bucket: its link grants s3:* on every object. The API gets its name the way a link
-  // would deliver it, and only the rights above.
-  link: [table, clipQueue, adminKey],
+  // would deliver it, and only the rights above. The playback routes sign CloudFront URLs with
+  // the CDN's key (packages/core/src/playback).
+  link: [table, clipQueue, adminKey, cdn, cdnPrivateKey],
   environment: {
     SST_RESOURCE_Media: sst.Linkable.env([bucket]).apply((env) => env.SST_RESOURCE_Media!),
     RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes),

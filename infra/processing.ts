@@ -109,8 +109,9 @@ function createMediaConvertRole() {
       Statement: [
         {
           Effect: "Allow",
+          // Ingest moves the validated source here before it submits the job.
           Action: "s3:GetObject",
-          Resource: $interpolate`${bucket.arn}/uploads/*`,
+          Resource: $interpolate`${bucket.arn}/sources/*`,
         },
         { Effect: "Allow", Action: "s3:PutObject", Resource: $interpolate`${bucket.arn}/media/*` },
       ],
@@ -120,6 +121,15 @@ function createMediaConvertRole() {
 }
 
 const ingestSeconds = 900; // Lambda's maximum
+
+/**
+ * Where Lambda records an upload event ingest could not handle after its retries, or that
+ * waited too long in the async queue: nothing is dropped silently. The sweep re-drives the video
+ * itself (its record says what is unfinished); this queue is for operators and alarms.
+ */
+export const ingestFailures = new sst.aws.Queue("IngestFailures", {
+  transform: { queue: { messageRetentionSeconds: 14 * 24 * 3600 } },
+});
 const ingestRetries = 2; // Lambda's default for async invocations, spelled out: attempts = 3
 
 /*
@@ -144,6 +154,10 @@ export const ingest = new sst.aws.Function("Ingest", {
   // Not the bucket: its link grants s3:* on every object. Ingest gets its name the way a link
   // would deliver it, and only the object rights below.
   link: [table, events],
+  // The async invoke config SST makes for `retries` also names the on-failure destination.
+  transform: {
+    eventInvokeConfig: { destinationConfig: { onFailure: { destination: ingestFailures.arn } } },
+  },
   environment: {
     SST_RESOURCE_Media: sst.Linkable.env([bucket]).apply((env) => env.SST_RESOURCE_Media!),
     ...ffmpegEnvironment,
@@ -156,39 +170,60 @@ export const ingest = new sst.aws.Function("Ingest", {
       : { RUSHES_MAX_DURATION_SECONDS: String(30 * 60) }),
   },
   permissions: [
+    // Lambda sends the failed event with the function's own role.
+    { actions: ["sqs:SendMessage"], resources: [ingestFailures.arn] },
     ...ingestObjectRights(),
-    ...(mediaConvertRole
-      ? [
-          // MediaConvert supports resource-level permissions only in part; AWS's own policies use "*".
-          { actions: ["mediaconvert:CreateJob"], resources: ["*"] },
-          {
-            actions: ["iam:PassRole"],
-            resources: [mediaConvertRole.arn],
-            conditions: [
-              {
-                test: "StringEquals",
-                variable: "iam:PassedToService",
-                values: ["mediaconvert.amazonaws.com"],
-              },
-            ],
-          },
-        ]
-      : []),
+    ...(mediaConvertRole ? mediaConvertPermissions(mediaConvertRole) : []),
   ],
 });
 
+function mediaConvertPermissions(role: aws.iam.Role) {
+  return [
+    // MediaConvert supports resource-level permissions only in part; AWS's own policies use "*".
+    { actions: ["mediaconvert:CreateJob"], resources: ["*"] },
+    {
+      actions: ["iam:PassRole"],
+      resources: [role.arn],
+      conditions: [
+        {
+          test: "StringEquals",
+          variable: "iam:PassedToService",
+          values: ["mediaconvert.amazonaws.com"],
+        },
+      ],
+    },
+  ];
+}
+
 /**
  * What ingest does to objects, and nothing more: it reads the upload (GET, and HEAD, which S3
- * authorises as GET) and writes outputs under media/ and intermediates under work/. Without
- * s3:ListBucket a HEAD on a vanished upload answers 403 rather than 404; ingest then fails the
- * video after its retries instead of at once, which is rare enough to keep listing closed.
+ * authorises as GET), moves it to sources/ (copy, then delete) or deletes it when it must refuse
+ * it, and writes outputs under media/ and intermediates under work/. When a delete won the race
+ * against it, it lists and deletes what it wrote for that video, so it may list those prefixes
+ * (and only those: HEAD is not a listing, so a vanished object still answers 403, not 404).
  */
 function ingestObjectRights() {
+  const objects = (prefix: string) => $interpolate`${bucket.arn}/${prefix}*`;
   return [
-    { actions: ["s3:GetObject"], resources: [$interpolate`${bucket.arn}/uploads/*`] },
+    { actions: ["s3:GetObject", "s3:DeleteObject"], resources: [objects("uploads/")] },
     {
-      actions: ["s3:PutObject"],
-      resources: [$interpolate`${bucket.arn}/media/*`, $interpolate`${bucket.arn}/work/*`],
+      actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      resources: [objects("sources/")],
+    },
+    {
+      actions: ["s3:PutObject", "s3:DeleteObject"],
+      resources: [objects("media/"), objects("work/")],
+    },
+    {
+      actions: ["s3:ListBucket"],
+      resources: [bucket.arn],
+      conditions: [
+        {
+          test: "StringLike",
+          variable: "s3:prefix",
+          values: ["uploads/*", "sources/*", "media/*"],
+        },
+      ],
     },
   ];
 }
@@ -241,6 +276,32 @@ export const clipWorker = new sst.aws.Function("ClipWorker", {
 // One clip per invocation: each gets a whole function, and Lambda scales out per message.
 clipQueue.subscribe(clipWorker.arn, { batch: { size: 1, partialResponses: true } });
 
+/**
+ * The sweep (packages/functions/src/sweep.ts → core/src/sweep.ts): publishes unsent outbox
+ * entries, re-drives processing leases that ran out (an async invoke of Ingest), expires uploads
+ * never made, and re-enqueues clips whose worker died. So no video stays `processing` longer
+ * than its lease plus one interval.
+ */
+const sweepSeconds = 300;
+
+export const sweep = new sst.aws.Function("Sweep", {
+  handler: "packages/functions/src/sweep.handler",
+  runtime: "nodejs22.x",
+  architecture: "arm64",
+  timeout: "2 minutes",
+  link: [table, bucket, events, clipQueue, ingest],
+  environment: {
+    RUSHES_SWEEP_INTERVAL_SECONDS: String(sweepSeconds),
+    // Leases store their own end; this only dates leases taken before they did.
+    RUSHES_PROCESSING_TIMEOUT_SECONDS: timeouts(ingestSeconds).RUSHES_PROCESSING_TIMEOUT_SECONDS,
+  },
+});
+
+new sst.aws.Cron("SweepSchedule", {
+  schedule: `rate(${sweepSeconds / 60} minutes)`,
+  function: sweep.arn,
+});
+
 export const mediaConvertComplete = mediaConvertRole ? createMediaConvertComplete() : undefined;
 
 function createMediaConvertComplete() {
@@ -261,7 +322,8 @@ function createMediaConvertComplete() {
       pattern: {
         source: ["aws.mediaconvert"],
         detailType: ["MediaConvert Job State Change"],
-        detail: { status: ["COMPLETE", "ERROR"] },
+        // Jobs carry their stage in UserMetadata: another stage's completions never arrive.
+        detail: { status: ["COMPLETE", "ERROR"], userMetadata: { stage: [$app.stage] } },
       },
     },
   );

@@ -10,15 +10,6 @@ export const maxUploadBytes = 5 * 1024 ** 4;
 export const abortIncompleteUploadsAfterDays = 7;
 const abortRule = "abort-incomplete-multipart-uploads";
 
-/**
- * Every lifecycle rule of the bucket, in one array: SST builds one lifecycle configuration from
- * it, and a second configuration would replace the first.
- */
-const lifecycle = [
-  // Parts of an upload never completed are billed until aborted; the video expires with them.
-  { id: abortRule, prefix: "uploads/" },
-];
-
 let resolveWebUrl: (url: $util.Input<string>) => void = () => {};
 
 /**
@@ -37,7 +28,40 @@ export function setWebUrl(url: $util.Input<string>) {
   resolveWebUrl(url);
 }
 
+/**
+ * The bucket's lifecycle rules, in one list that each concern appends to before the bucket is
+ * made. What ingest leaves under `uploads/` (a rejected upload, a re-post it could not refuse, a
+ * POST whose event was lost for good) expires; ingest moves every accepted source to `sources/`
+ * within minutes, so two days never touch a live upload.
+ */
+export const lifecycleRules: Array<{
+  id: string;
+  prefix?: string;
+  expiresIn?: `${number} ${"day" | "days"}`;
+}> = [
+  { id: "ExpireUploads", prefix: "uploads/", expiresIn: "2 days" },
+  // Parts of a multipart upload never completed are billed until aborted; the video expires with
+  // them. SST's rules have no such action: the bucket's `transform.lifecycle` below adds it.
+  { id: abortRule, prefix: "uploads/" },
+];
+let resolveMediaReader: (arn: $util.Input<string>) => void = () => {};
+
+/**
+ * The CloudFront distribution that serves playback (infra/cdn.ts). Like the web URL it is made
+ * after the bucket, which must already name it in its policy; cdn.ts settles it.
+ */
+const mediaReader = $util.output(
+  new Promise<$util.Input<string>>((resolve) => {
+    resolveMediaReader = resolve;
+  }),
+);
+
+export function setMediaReader(distributionArn: $util.Input<string>) {
+  resolveMediaReader(distributionArn);
+}
+
 export const bucket = new sst.aws.Bucket("Media", {
+  lifecycle: lifecycleRules,
   // Browsers upload with the presigned POST and may fetch what the API presigns; nothing else.
   // PUT is a multipart part, whose ETag the browser must read to complete the upload.
   cors: {
@@ -47,8 +71,17 @@ export const bucket = new sst.aws.Bucket("Media", {
     exposeHeaders: ["ETag", "Location"],
     maxAge: "1 hour",
   },
-  lifecycle,
-  // No `access`: every object is reached through a presigned URL. Spelled out rather than left to
+  // One reader besides presigned URLs: the playback CDN, through its origin access control, for
+  // media/ only. Viewers still need a URL it signed (infra/cdn.ts).
+  policy: [
+    {
+      actions: ["s3:GetObject"],
+      principals: [{ type: "service", identifiers: ["cloudfront.amazonaws.com"] }],
+      paths: ["media/*"],
+      conditions: [{ test: "StringEquals", variable: "AWS:SourceArn", values: [mediaReader] }],
+    },
+  ],
+  // No `access`: every object is reached through a presigned URL or the signed CDN. Spelled out rather than left to
   // SST's default so that nothing, not even a later `access: "public"`, can open the bucket.
   transform: {
     publicAccessBlock: {

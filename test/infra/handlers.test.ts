@@ -24,11 +24,14 @@ const notReadAtRunTime: Record<string, Record<string, string>> = {
   ClipWorker: {
     AdminKey: "core/cursor.ts reads it only to sign list cursors, which the worker never makes",
   },
+  Sweep: {
+    AdminKey: "core/cursor.ts reads it only to sign list cursors, which the sweep never makes",
+  },
 };
 
 const handlerOf = (name: string) => handlerSource(all.one("sst:aws:Function", name).args.handler);
 
-describe.each(["Api", "Ingest", "ClipWorker", "MediaConvertComplete"])("%s", (name) => {
+describe.each(["Api", "Ingest", "ClipWorker", "MediaConvertComplete", "Sweep"])("%s", (name) => {
   test("its handler file exists and exports the handler", () => {
     const { file, name: exported } = handlerOf(name);
     expect(existsSync(file), `${path.relative(root, file)} is missing`).toBe(true);

@@ -9,10 +9,11 @@ const WEB_URL = "https://d111111abcdef8.cloudfront.net";
 /** Each function and exactly the resources it links, by the name code reads as `Resource.X`. */
 const links: Record<string, string[]> = {
   // The bucket's name only, through the environment: its link would grant s3:* (see below).
-  Api: ["AdminKey", "ClipQueue", "Table"],
+  Api: ["AdminKey", "Cdn", "CdnPrivateKey", "ClipQueue", "Table"],
   Ingest: ["Events", "Table"],
   ClipWorker: ["ClipQueue", "Events", "Media", "Table"],
   MediaConvertComplete: ["Events", "Media", "Table"],
+  Sweep: ["ClipQueue", "Events", "Ingest", "Media", "Table"],
 };
 
 const kinds: Record<string, string> = {
@@ -21,6 +22,9 @@ const kinds: Record<string, string> = {
   Events: "sst:aws:SnsTopic",
   ClipQueue: "sst:aws:Queue",
   AdminKey: "sst:sst:Secret",
+  Ingest: "sst:aws:Function",
+  Cdn: "sst:sst:Linkable",
+  CdnPrivateKey: "sst:sst:Secret",
 };
 
 const seconds = (duration: string) => {
@@ -49,7 +53,6 @@ describe("storage", () => {
     const args = ffmpeg.one("sst:aws:Bucket", "Media").args;
     expect(args.access).toBeUndefined();
     expect(args.public).toBeUndefined();
-    expect(args.policy).toBeUndefined();
     expect(args.transform.publicAccessBlock).toEqual({
       blockPublicAcls: true,
       blockPublicPolicy: true,
@@ -101,6 +104,21 @@ describe("storage", () => {
     // The API's multipart expiry is the same 7 days, so a video expires when its parts go.
     const { Multipart } = await import("../../packages/core/src/storage/multipart");
     expect(Multipart.abortAfterDays).toBe(7);
+  });
+
+  test("lifecycle rules: leftovers under uploads/ expire", async () => {
+    const rules = (await settle(ffmpeg.one("sst:aws:Bucket", "Media").args.lifecycle)) as {
+      id: string;
+      prefix?: string;
+      expiresIn?: string;
+    }[];
+    const uploads = rules.find((r) => r.prefix === "uploads/");
+    expect(uploads).toMatchObject({ id: "ExpireUploads", expiresIn: "2 days" });
+    // Every rule names a prefix: none may expire sources/ or media/.
+    for (const rule of rules) {
+      expect(rule.prefix, rule.id).toBeTruthy();
+      expect(["sources/", "media/", "clips/"]).not.toContain(rule.prefix);
+    }
   });
 
   test("the admin key is a secret with no default", () => {
@@ -183,10 +201,11 @@ describe("processing", () => {
     const actions = fn(ffmpeg, "Ingest").permissions.flatMap(
       (p: { actions: string[] }) => p.actions,
     );
-    expect(actions.filter((a: string) => !a.startsWith("s3:"))).toEqual([]);
+    // Besides S3: only sending a failed event to IngestFailures.
+    expect(actions.filter((a: string) => !a.startsWith("s3:"))).toEqual(["sqs:SendMessage"]);
   });
 
-  test("ingest reads uploads/ and writes media/ and work/, and may do nothing else to the bucket", async () => {
+  test("ingest reads uploads/, moves them to sources/, writes media/ and work/, and nothing else", async () => {
     for (const d of [ffmpeg, mediaconvert]) {
       const bucketArn = await d.output("sst:aws:Bucket", "Media", "arn");
       const ingest = fn(d, "Ingest");
@@ -194,8 +213,29 @@ describe("processing", () => {
         p.actions.some((a) => a.startsWith("s3:")),
       );
       expect(rights).toEqual([
-        { actions: ["s3:GetObject"], resources: [`${bucketArn}/uploads/*`] },
-        { actions: ["s3:PutObject"], resources: [`${bucketArn}/media/*`, `${bucketArn}/work/*`] },
+        // Read the upload; delete it once moved, or when it must be refused.
+        { actions: ["s3:GetObject", "s3:DeleteObject"], resources: [`${bucketArn}/uploads/*`] },
+        {
+          actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+          resources: [`${bucketArn}/sources/*`],
+        },
+        // Delete: what it wrote for a video whose delete won the race.
+        {
+          actions: ["s3:PutObject", "s3:DeleteObject"],
+          resources: [`${bucketArn}/media/*`, `${bucketArn}/work/*`],
+        },
+        // Listing only those prefixes, to find what it wrote for a deleted video.
+        {
+          actions: ["s3:ListBucket"],
+          resources: [bucketArn],
+          conditions: [
+            {
+              test: "StringLike",
+              variable: "s3:prefix",
+              values: ["uploads/*", "sources/*", "media/*"],
+            },
+          ],
+        },
       ]);
       // Nothing wider anywhere: no wildcard S3 action, no whole bucket, no link to the bucket
       // (whose `include` would add s3:* on the bucket and every object).
@@ -206,7 +246,10 @@ describe("processing", () => {
       expect(
         all.flatMap((p) => p.actions).filter((a) => a === "*" || a.startsWith("s3:*")),
       ).toEqual([]);
-      expect(all.flatMap((p) => p.resources)).not.toContain(bucketArn);
+      // The bucket itself only for the prefix-bound listing above.
+      expect(
+        all.filter((p) => p.resources.includes(bucketArn as string)).flatMap((p) => p.actions),
+      ).toEqual(["s3:ListBucket"]);
       expect(all.flatMap((p) => p.resources)).not.toContain(`${bucketArn}/*`);
       expect((ingest.link as unknown[]).map((r) => d.typeOf(r))).not.toContain("sst:aws:Bucket");
     }
@@ -221,7 +264,7 @@ describe("processing", () => {
     });
   });
 
-  test("mediaconvert mode: a role MediaConvert assumes, reading uploads/ and writing media/", async () => {
+  test("mediaconvert mode: a role MediaConvert assumes, reading sources/ and writing media/", async () => {
     const role = mediaconvert.one("aws:iam/role:Role", "MediaConvertRole");
     const trust = JSON.parse(role.args.assumeRolePolicy);
     expect(trust.Statement).toEqual([
@@ -236,7 +279,8 @@ describe("processing", () => {
     const bucketArn = await mediaconvert.output("sst:aws:Bucket", "Media", "arn");
     const statements = JSON.parse((await settle(policy.args.policy)) as string).Statement;
     expect(statements).toEqual([
-      { Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn}/uploads/*` },
+      // Ingest moves the validated source to sources/ before submitting: no presign reaches it.
+      { Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn}/sources/*` },
       { Effect: "Allow", Action: "s3:PutObject", Resource: `${bucketArn}/media/*` },
     ]);
   });
@@ -246,8 +290,10 @@ describe("processing", () => {
     const roleArn = await mediaconvert.output("aws:iam/role:Role", "MediaConvertRole", "arn");
     expect(ingest.environment.RUSHES_TRANSCODER).toBe("mediaconvert");
     expect(await settle(ingest.environment.RUSHES_MEDIACONVERT_ROLE_ARN)).toBe(roleArn);
+    const failures = await mediaconvert.output("sst:aws:Queue", "IngestFailures", "arn");
     const permissions = (await settle(ingest.permissions)) as { actions: string[] }[];
     expect(permissions.filter((p) => !p.actions.some((a) => a.startsWith("s3:")))).toEqual([
+      { actions: ["sqs:SendMessage"], resources: [failures] },
       { actions: ["mediaconvert:CreateJob"], resources: ["*"] },
       {
         actions: ["iam:PassRole"],
@@ -276,8 +322,46 @@ describe("processing", () => {
     expect(args.pattern).toEqual({
       source: ["aws.mediaconvert"],
       detailType: ["MediaConvert Job State Change"],
-      detail: { status: ["COMPLETE", "ERROR"] },
+      // Only this stage's jobs (ingest puts the stage in each job's UserMetadata).
+      detail: { status: ["COMPLETE", "ERROR"], userMetadata: { stage: ["test"] } },
     });
+  });
+
+  test("ingest records an event it could not handle on IngestFailures, after its retries", async () => {
+    for (const d of [ffmpeg, mediaconvert]) {
+      const ingest = fn(d, "Ingest");
+      expect(ingest.retries).toBe(2);
+      const failures = await d.output("sst:aws:Queue", "IngestFailures", "arn");
+      const config = (await settle(ingest.transform.eventInvokeConfig)) as {
+        destinationConfig: { onFailure: { destination: string } };
+      };
+      expect(config.destinationConfig.onFailure.destination).toBe(failures);
+      // Lambda sends it with the function's role, which may send to that queue and no other.
+      const sends = (
+        (await settle(ingest.permissions)) as { actions: string[]; resources: string[] }[]
+      ).filter((p) => p.actions.some((a) => a.startsWith("sqs:")));
+      expect(sends).toEqual([{ actions: ["sqs:SendMessage"], resources: [failures] }]);
+      const retention = d.one("sst:aws:Queue", "IngestFailures").args.transform.queue;
+      expect(retention.messageRetentionSeconds).toBe(14 * 24 * 3600);
+    }
+  });
+
+  test("the sweep runs every 5 minutes and may invoke ingest, within a lease plus one interval", async () => {
+    const [cron, ...more] = ffmpeg.all("sst:aws:Cron");
+    expect(more).toHaveLength(0);
+    expect(cron!.args.schedule).toBe("rate(5 minutes)");
+    expect(await settle(cron!.args.function)).toBe(
+      await ffmpeg.output("sst:aws:Function", "Sweep", "arn"),
+    );
+    const sweep = fn(ffmpeg, "Sweep");
+    expect(sweep.handler).toBe("packages/functions/src/sweep.handler");
+    expect(sweep.environment.RUSHES_SWEEP_INTERVAL_SECONDS).toBe("300");
+    // The sweep dates legacy leases with ingest's clock; both must agree.
+    expect(sweep.environment.RUSHES_PROCESSING_TIMEOUT_SECONDS).toBe(
+      fn(ffmpeg, "Ingest").environment.RUSHES_PROCESSING_TIMEOUT_SECONDS,
+    );
+    // A pass must end well inside its interval, so passes never pile up.
+    expect(seconds(sweep.timeout)).toBeLessThan(300);
   });
 
   test("an unknown transcoder fails the deploy", async () => {
@@ -394,6 +478,7 @@ describe("web and app", () => {
       api: await ffmpeg.output("sst:aws:Function", "Api", "url"),
       web: WEB_URL,
       bucket: await ffmpeg.output("sst:aws:Bucket", "Media", "name"),
+      cdn: "d2222222abcdef8.cloudfront.net",
     });
   });
 

@@ -34,7 +34,12 @@ const invokeInChild = (event: S3Event) =>
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "rushes-crash-"));
   h = await startHarness({
-    env: { RUSHES_PROCESSING_TIMEOUT_SECONDS: "3", RUSHES_THUMBNAIL_WIDTHS: "300" },
+    env: {
+      RUSHES_PROCESSING_TIMEOUT_SECONDS: "3",
+      RUSHES_THUMBNAIL_WIDTHS: "300",
+      // This pins the redelivery path; the sweep's own take-overs are pinned in restart-crash.
+      RUSHES_SWEEP_INTERVAL_SECONDS: "3600",
+    },
     handlers: { ingest: (event: S3Event) => invokeInChild(event) },
   });
 });

@@ -47,10 +47,11 @@ export namespace Lifecycle {
 
   /** Where a fault is injected in tests: after the status write, the history put, the publish. */
   export type FaultPoint = "status" | "history" | "publish";
-  let fault: ((point: FaultPoint) => void) | undefined;
+  type FaultHook = (point: FaultPoint, at: { id: string; entry: OutboxEntry }) => void;
+  let fault: FaultHook | undefined;
 
-  /** Test-only: `hook` runs after each write and may throw to simulate a crash there. */
-  export function injectFault(hook: ((point: FaultPoint) => void) | undefined) {
+  /** Test-only: `hook` runs after each write and may throw to simulate a crash right there. */
+  export function injectFault(hook: FaultHook | undefined) {
     fault = hook;
   }
 
@@ -166,8 +167,8 @@ export namespace Lifecycle {
         .go({ response: "all_new" }),
     );
     if (!written) return undefined;
-    fault?.("status");
     const after = written.data as I;
+    if (entry) fault?.("status", { id: kind.id(after), entry });
     await publish(kind, after).catch((error: unknown) => {
       // The change is durable and its entry stays on the record: the sweep publishes it.
       logger().warn(
@@ -209,11 +210,11 @@ export namespace Lifecycle {
     const id = kind.id(item);
     for (const entry of entries) {
       await kind.history?.put(id, entry);
-      fault?.("history");
+      fault?.("history", { id, entry });
       if (entry.event) {
         const properties = (await kind.properties(item)) as Events.Properties<Events.Type>;
         await Events.publish(entry.event as Events.Type, entry, properties);
-        fault?.("publish");
+        fault?.("publish", { id, entry });
       }
     }
     // Back to waiting for what the status waits for, or off the index once settled.
@@ -271,6 +272,16 @@ export namespace Lifecycle {
               })),
               thumbnails: item.thumbnails ?? [],
               ...(item.probe ? { durationMs: item.probe.durationMs } : {}),
+              // The HLS ladder's keys and rungs, for subscribers that serve playback themselves.
+              ...(item.hls
+                ? {
+                    playback: {
+                      hls: item.hls.masterKey,
+                      rungs: item.hls.rungs,
+                      ...(item.storyboard ? { storyboard: item.storyboard.key } : {}),
+                    },
+                  }
+                : {}),
             }
           : {}),
       };

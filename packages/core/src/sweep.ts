@@ -1,4 +1,6 @@
 import type { ClipItem } from "./clip/schema";
+import { conditional } from "./conditional";
+import { Config } from "./config";
 import { Dynamo } from "./dynamo";
 import { Lifecycle } from "./lifecycle";
 import { logger } from "./log";
@@ -47,6 +49,7 @@ export namespace Sweep {
     const all = options.reclaimAll ?? false;
     const log = logger().child({ sweep: true });
     const report: Report = { published: 0, redriven: [], expired: [], clips: [] };
+    if (all) await adoptLegacy(now);
 
     // 1. The outbox first: a record goes back to waiting on its own status once it is flushed.
     for (const kind of [Lifecycle.video, Lifecycle.clip] as const) {
@@ -118,6 +121,53 @@ export namespace Sweep {
     }
     return report;
   }
+
+  /**
+   * Records written before the `byDue` index existed are not on it: put the unfinished ones
+   * there. A Scan, so only at a local start-up (an operator can run `Sweep.run` with
+   * `reclaimAll` once after upgrading a deployed stage); it finds nothing on a second run.
+   */
+  async function adoptLegacy(now: number) {
+    const timeout = Lifecycle.leaseEnd(0);
+    const unfinished = (a: { status: unknown; dueScope: unknown }, op: Scanned) =>
+      `${op.notExists(a.dueScope)} AND (${op.eq(a.status, "processing")} OR ${op.eq(
+        a.status,
+        "awaiting_upload",
+      )})`;
+    const videos = await Dynamo.entities.video.scan.where(unfinished as never).go({ pages: "all" });
+    for (const video of videos.data as VideoItem[]) {
+      const dueAt =
+        video.status === "awaiting_upload"
+          ? video.uploadExpiresAt + Lifecycle.uploadGraceMs()
+          : (video.processingStartedAt ?? 0) +
+            (video.transcodeJobId
+              ? Config.get().RUSHES_MEDIACONVERT_TIMEOUT_SECONDS * 1000
+              : timeout);
+      await conditional(
+        Dynamo.entities.video
+          .patch({ videoId: video.videoId })
+          .set({ dueScope: `video/${video.status}`, dueAt })
+          .composite({ owner: video.owner })
+          .where((a, op) => op.eq(a.status, video.status))
+          .go(),
+      );
+    }
+    const clips = await Dynamo.entities.clip.scan.where(unfinished as never).go({ pages: "all" });
+    for (const clip of clips.data as ClipItem[]) {
+      if (clip.status !== "processing") continue;
+      await conditional(
+        Dynamo.entities.clip
+          .patch({ clipId: clip.clipId })
+          .set({ dueScope: "clip/processing", dueAt: (clip.processingStartedAt ?? 0) + timeout })
+          .where((a, op) => op.eq(a.status, "processing"))
+          .go(),
+      );
+    }
+    const adopted = videos.data.length + clips.data.length;
+    if (adopted) logger().info({ adopted, now }, "put records from before the due index on it");
+  }
+
+  type Scanned = { notExists(a: unknown): string; eq(a: unknown, v: unknown): string };
 
   /** Ends a lease nobody can hold any more (a local restart), so the re-drive may take it. */
   async function release(video: VideoItem, now: number) {

@@ -113,11 +113,11 @@ export namespace Storage {
   }
 
   /**
-   * Copies an object to `to` (type and metadata kept), then deletes `from`. The copy is
-   * conditional on the ETag that was validated, so a re-post in between cannot slip through.
-   * Single-request copies stop at 5 GiB; larger sources need a multipart copy.
+   * Copies an object to `to`, type and metadata kept. The copy is conditional on the ETag that
+   * was validated, so a re-post in between cannot slip through. Single-request copies stop at
+   * 5 GiB; larger sources need a multipart copy (UploadPartCopy).
    */
-  export async function move(from: string, to: string, etag?: string) {
+  export async function copy(from: string, to: string, etag?: string) {
     const s3 = await Aws.s3();
     await s3.send(
       new CopyObjectCommand({
@@ -127,7 +127,6 @@ export namespace Storage {
         ...(etag ? { CopySourceIfMatch: etag } : {}),
       }),
     );
-    await remove(from);
   }
 
   export async function remove(key: string) {

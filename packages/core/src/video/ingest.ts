@@ -5,11 +5,13 @@ import { Dynamo } from "../dynamo";
 import { Lifecycle } from "../lifecycle";
 import { logger } from "../log";
 import {
+  type HlsInfo,
   MediaConvert,
   MediaError,
   Plan,
   Probe,
   type Rendition,
+  type StoryboardInfo,
   type Thumbnail,
   transcoder,
   withWorkDir,
@@ -170,6 +172,8 @@ export namespace Ingest {
         probe: toProbe(probe),
         renditions: outcome.renditions,
         thumbnails: outcome.thumbnails,
+        hls: outcome.hls,
+        storyboard: outcome.storyboard,
         report: outcome.report,
       });
     });
@@ -177,16 +181,22 @@ export namespace Ingest {
 
   /**
    * Re-checks size and type (the local stand-in does not enforce the POST policy), then moves
-   * the upload to `sources/`. A retry finds it there already.
+   * the upload to `sources/`: copy, point the record at the copy, delete the upload. A retry
+   * after a crash anywhere in that finds either the upload or the record pointing at the copy.
    */
   async function validatedSource(
     video: VideoItem,
   ): Promise<{ key: string; bytes: number } | Outcome> {
     const { RUSHES_MAX_UPLOAD_BYTES: max } = Config.get();
     const original = ObjectKeys.original(video.videoId);
-    const moved = await Storage.head(original);
-    if (moved) return { key: original, bytes: moved.bytes };
-    const head = await Storage.head(video.sourceKey);
+    const upload = ObjectKeys.source(video.videoId);
+    if (video.sourceKey === original) {
+      const moved = await Storage.head(original);
+      if (!moved) return fail(video, "source_missing", "The uploaded object is gone");
+      await Storage.remove(upload);
+      return { key: original, bytes: moved.bytes };
+    }
+    const head = await Storage.head(upload);
     if (!head) return fail(video, "source_missing", "The uploaded object is gone");
     if (head.bytes === 0) return reject(video, "empty", "The upload is empty");
     if (head.bytes > video.bytes || head.bytes > max) {
@@ -203,7 +213,7 @@ export namespace Ingest {
         `Uploaded as ${head.contentType}, declared ${video.contentType}`,
       );
     }
-    await Storage.move(video.sourceKey, original, head.etag);
+    await Storage.copy(upload, original, head.etag);
     // Not a status change: where the source now lives, while our lease holds.
     const pointed = await conditional(
       Dynamo.entities.video
@@ -217,6 +227,7 @@ export namespace Ingest {
       await removeIfDeleted(video.videoId);
       return "lost";
     }
+    await Storage.remove(upload);
     return { key: original, bytes: head.bytes };
   }
 
@@ -241,6 +252,8 @@ export namespace Ingest {
       probe: ProbeAttr;
       renditions: Rendition[];
       thumbnails: Thumbnail[];
+      hls?: HlsInfo;
+      storyboard?: StoryboardInfo;
       report: Record<string, unknown>;
     },
   ): Promise<Outcome> {
@@ -251,11 +264,17 @@ export namespace Ingest {
         probe: result.probe,
         renditions: result.renditions,
         thumbnails: result.thumbnails,
+        ...(result.hls ? { hls: result.hls } : {}),
+        ...(result.storyboard ? { storyboard: result.storyboard } : {}),
         ...(video.recordedAt !== undefined
           ? { endsAt: video.recordedAt + result.probe.durationMs }
           : {}),
       },
-      detail: { ...result.report, renditions: result.renditions.map((r) => r.name) },
+      detail: {
+        ...result.report,
+        renditions: result.renditions.map((r) => r.name),
+        ...(result.hls ? { rungs: result.hls.rungs.map((r) => r.name) } : {}),
+      },
     });
     if (!ready) {
       await removeIfDeleted(video.videoId);
@@ -293,6 +312,7 @@ export namespace Ingest {
       probe: video.probe,
       renditions: result.renditions ?? [],
       thumbnails: result.thumbnails ?? [],
+      ...(result.hls ? { hls: result.hls } : {}),
       report: { transcoder: "mediaconvert", jobId: result.jobId },
     });
   }
