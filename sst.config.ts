@@ -14,9 +14,12 @@ export default $config({
     };
   },
   async run() {
+    // A bad RUSHES_* value stops the deploy here, before any resource changes.
+    (await import("./infra/settings")).validateAll();
     const storage = await import("./infra/storage");
     await import("./infra/processing");
     const { distribution } = await import("./infra/cdn");
+    await import("./infra/webhooks");
     const { api } = await import("./infra/api");
     const { web } = await import("./infra/web");
     return {

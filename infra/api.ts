@@ -1,7 +1,9 @@
 // The HTTP API: the Hono app behind a Lambda function URL.
 import { cdn, cdnPrivateKey } from "./cdn";
 import { clipQueue } from "./processing";
+import { environment } from "./settings";
 import { adminKey, bucket, maxUploadBytes, table, webUrl } from "./storage";
+import { webhookDeliveryQueue, webhookKey } from "./webhooks";
 
 const objects = (...prefixes: string[]) => prefixes.map((p) => $interpolate`${bucket.arn}/${p}*`);
 
@@ -28,12 +30,15 @@ export const api = new sst.aws.Function("Api", {
   architecture: "arm64",
   timeout: "30 seconds",
   // Not the bucket: its link grants s3:* on every object. The API gets its name the way a link
-  // would deliver it, and only the rights above. The playback routes sign CloudFront URLs with
-  // the CDN's key (packages/core/src/playback).
-  link: [table, clipQueue, adminKey, cdn, cdnPrivateKey],
+  // would deliver it, and only the rights above. The playback routes sign CloudFront URLs with the
+  // CDN's key (packages/core/src/playback); the webhook queue and key serve creating, rotating
+  // and redelivering webhooks.
+  link: [table, clipQueue, adminKey, cdn, cdnPrivateKey, webhookDeliveryQueue, webhookKey],
   environment: {
     SST_RESOURCE_Media: sst.Linkable.env([bucket]).apply((env) => env.SST_RESOURCE_Media!),
-    RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes),
+    ...environment("api", { RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes) }, [
+      "RUSHES_MAX_UPLOAD_BYTES",
+    ]),
   },
   permissions: apiBucketRights,
   // The /docs page and its renderer are files read on request (packages/functions/src/api/docs.ts),
@@ -48,7 +53,7 @@ export const api = new sst.aws.Function("Api", {
     cors: {
       allowOrigins: [webUrl],
       allowMethods: ["GET", "POST", "DELETE"],
-      allowHeaders: ["authorization", "content-type"],
+      allowHeaders: ["authorization", "content-type", "idempotency-key"],
       maxAge: "1 day",
     },
   },

@@ -1,6 +1,7 @@
 // Processing: ingest on upload, the clip queue and its worker, MediaConvert, and domain events.
 import { chmod, open } from "node:fs/promises";
 import path from "node:path";
+import { environment, memory } from "./settings";
 import { bucket, maxUploadBytes, table } from "./storage";
 
 export const events = new sst.aws.SnsTopic("Events");
@@ -12,7 +13,7 @@ export const events = new sst.aws.SnsTopic("Events");
 export const transcoder = readTranscoder();
 
 function readTranscoder() {
-  const value = process.env.RUSHES_TRANSCODER ?? "ffmpeg";
+  const value = process.env.RUSHES_TRANSCODER || "ffmpeg";
   if (value === "ffmpeg" || value === "mediaconvert") return value;
   throw new Error(`RUSHES_TRANSCODER must be "ffmpeg" or "mediaconvert", not "${value}"`);
 }
@@ -147,7 +148,7 @@ export const ingest = new sst.aws.Function("Ingest", {
   handler: "packages/functions/src/ingest.handler",
   runtime: "nodejs22.x",
   ...withFfmpeg,
-  memory: "10240 MB",
+  memory: memory("RUSHES_INGEST_MEMORY_MB"),
   storage: "10240 MB",
   timeout: `${ingestSeconds} seconds`,
   retries: ingestRetries,
@@ -158,16 +159,22 @@ export const ingest = new sst.aws.Function("Ingest", {
   transform: {
     eventInvokeConfig: { destinationConfig: { onFailure: { destination: ingestFailures.arn } } },
   },
+  // Deploy-time settings (infra/settings.ts) may lower the upload and duration caps, not raise them.
   environment: {
     SST_RESOURCE_Media: sst.Linkable.env([bucket]).apply((env) => env.SST_RESOURCE_Media!),
     ...ffmpegEnvironment,
     ...timeouts(ingestSeconds),
-    RUSHES_TRANSCODER: transcoder,
-    RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes),
+    ...environment(
+      "ingest",
+      {
+        RUSHES_TRANSCODER: transcoder,
+        RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes),
+        ...(mediaConvertRole ? {} : { RUSHES_MAX_DURATION_SECONDS: String(30 * 60) }),
+      },
+      ["RUSHES_MAX_UPLOAD_BYTES", "RUSHES_MAX_DURATION_SECONDS"],
+    ),
     RUSHES_MAX_ATTEMPTS: String(ingestRetries + 1),
-    ...(mediaConvertRole
-      ? { RUSHES_MEDIACONVERT_ROLE_ARN: mediaConvertRole.arn }
-      : { RUSHES_MAX_DURATION_SECONDS: String(30 * 60) }),
+    ...(mediaConvertRole ? { RUSHES_MEDIACONVERT_ROLE_ARN: mediaConvertRole.arn } : {}),
   },
   permissions: [
     // Lambda sends the failed event with the function's own role.
@@ -262,13 +269,14 @@ export const clipWorker = new sst.aws.Function("ClipWorker", {
   handler: "packages/functions/src/clip-worker.handler",
   runtime: "nodejs22.x",
   ...withFfmpeg,
-  memory: "10240 MB",
+  memory: memory("RUSHES_CLIP_WORKER_MEMORY_MB"),
   storage: "10240 MB",
   timeout: `${clipWorkerSeconds} seconds`,
   link: [table, bucket, events, clipQueue],
   environment: {
     ...ffmpegEnvironment,
     ...timeouts(clipWorkerSeconds),
+    ...environment("clipWorker"),
     RUSHES_MAX_ATTEMPTS: String(clipAttempts),
   },
 });
@@ -291,6 +299,7 @@ export const sweep = new sst.aws.Function("Sweep", {
   timeout: "2 minutes",
   link: [table, bucket, events, clipQueue, ingest],
   environment: {
+    ...environment("sweep"),
     RUSHES_SWEEP_INTERVAL_SECONDS: String(sweepSeconds),
     // Leases store their own end; this only dates leases taken before they did.
     RUSHES_PROCESSING_TIMEOUT_SECONDS: timeouts(ingestSeconds).RUSHES_PROCESSING_TIMEOUT_SECONDS,
@@ -311,7 +320,7 @@ function createMediaConvertComplete() {
     architecture: "arm64",
     timeout: "1 minute",
     link: [table, bucket, events],
-    environment: { RUSHES_TRANSCODER: transcoder },
+    environment: environment("mediaConvertComplete", { RUSHES_TRANSCODER: transcoder }),
   });
   // MediaConvert reports to the account's default event bus.
   sst.aws.Bus.subscribe(

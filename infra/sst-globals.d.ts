@@ -192,6 +192,14 @@ declare global {
                 >;
               }>[]
             >;
+            lifecycle?: Input<
+              Input<{
+                id?: Input<string>;
+                prefix?: Input<string>;
+                enabled?: Input<boolean>;
+                expiresIn?: Input<`${number} ${"day" | "days"}`>;
+              }>[]
+            >;
             transform?: {
               /** SST calls it with the rules it built from `lifecycle` (as s3.BucketLifecycleConfiguration). */
               lifecycle?: (args: { rules: BucketLifecycleRule[] }) => void;
@@ -239,6 +247,7 @@ declare global {
               >
             >;
             deletionProtection?: Input<boolean>;
+            ttl?: Input<string>;
           },
         );
         readonly name: Output<string>;
@@ -273,6 +282,11 @@ declare global {
         constructor(name: string, args?: { fifo?: Input<boolean> });
         readonly arn: Output<string>;
         readonly name: Output<string>;
+        subscribeQueue(
+          name: string,
+          queue: Input<string>,
+          args?: { filter?: Input<Record<string, unknown>> },
+        ): unknown;
       }
 
       class StaticSite {

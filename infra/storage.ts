@@ -29,10 +29,13 @@ export function setWebUrl(url: $util.Input<string>) {
 }
 
 /**
- * The bucket's lifecycle rules, in one list that each concern appends to before the bucket is
- * made. What ingest leaves under `uploads/` (a rejected upload, a re-post it could not refuse, a
- * POST whose event was lost for good) expires; ingest moves every accepted source to `sources/`
- * within minutes, so two days never touch a live upload.
+ * Every lifecycle rule of the bucket, in one list that each concern appends to before the bucket
+ * is made: SST builds one lifecycle configuration from it, and a second would replace the first.
+ * - What ingest leaves under `uploads/` (a rejected upload, a re-post it could not refuse, a POST
+ *   whose event was lost for good) expires; ingest moves every accepted source to `sources/`
+ *   within minutes, so two days never touch a live upload.
+ * - Parts of a multipart upload never completed are billed until aborted; the video expires with
+ *   them.
  */
 export const lifecycleRules: Array<{
   id: string;
@@ -40,10 +43,9 @@ export const lifecycleRules: Array<{
   expiresIn?: `${number} ${"day" | "days"}`;
 }> = [
   { id: "ExpireUploads", prefix: "uploads/", expiresIn: "2 days" },
-  // Parts of a multipart upload never completed are billed until aborted; the video expires with
-  // them. SST's rules have no such action: the bucket's `transform.lifecycle` below adds it.
   { id: abortRule, prefix: "uploads/" },
 ];
+
 let resolveMediaReader: (arn: $util.Input<string>) => void = () => {};
 
 /**
@@ -81,7 +83,8 @@ export const bucket = new sst.aws.Bucket("Media", {
       conditions: [{ test: "StringEquals", variable: "AWS:SourceArn", values: [mediaReader] }],
     },
   ],
-  // No `access`: every object is reached through a presigned URL or the signed CDN. Spelled out rather than left to
+  // No `access`: every object is reached through a presigned URL or the signed CDN. Spelled out
+  // rather than left to
   // SST's default so that nothing, not even a later `access: "public"`, can open the bucket.
   transform: {
     publicAccessBlock: {
@@ -135,6 +138,8 @@ export const table = new sst.aws.Dynamo("Table", {
     gsi6: { hashKey: "gsi6pk", rangeKey: "gsi6sk" },
   },
   deletionProtection: $app.protect,
+  // Idempotency keys carry their own expiry (core/idempotency); DynamoDB deletes them after it.
+  ttl: "ttl",
 });
 
 // No placeholder: a stage cannot deploy until `sst secret set AdminKey` has given it a key.

@@ -9,11 +9,21 @@ const WEB_URL = "https://d111111abcdef8.cloudfront.net";
 /** Each function and exactly the resources it links, by the name code reads as `Resource.X`. */
 const links: Record<string, string[]> = {
   // The bucket's name only, through the environment: its link would grant s3:* (see below).
-  Api: ["AdminKey", "Cdn", "CdnPrivateKey", "ClipQueue", "Table"],
+  Api: [
+    "AdminKey",
+    "Cdn",
+    "CdnPrivateKey",
+    "ClipQueue",
+    "Table",
+    "WebhookDeliveryQueue",
+    "WebhookKey",
+  ],
   Ingest: ["Events", "Table"],
   ClipWorker: ["ClipQueue", "Events", "Media", "Table"],
   MediaConvertComplete: ["Events", "Media", "Table"],
   Sweep: ["ClipQueue", "Events", "Ingest", "Media", "Table"],
+  WebhookDispatcher: ["Table", "WebhookDeliveryQueue"],
+  WebhookSender: ["Table", "WebhookDeliveryQueue", "WebhookKey"],
 };
 
 const kinds: Record<string, string> = {
@@ -25,6 +35,8 @@ const kinds: Record<string, string> = {
   Ingest: "sst:aws:Function",
   Cdn: "sst:sst:Linkable",
   CdnPrivateKey: "sst:sst:Secret",
+  WebhookDeliveryQueue: "sst:aws:Queue",
+  WebhookKey: "sst:sst:Secret",
 };
 
 const seconds = (duration: string) => {
@@ -155,9 +167,8 @@ describe("processing", () => {
     // The worker marks a clip failed on its last attempt, before the DLQ would take the message.
     expect(dlq.retry).toBeGreaterThan(Number(worker.environment.RUSHES_MAX_ATTEMPTS));
 
-    const [subscription, ...more] = ffmpeg.all("sst:aws:QueueLambdaSubscriber");
-    expect(more).toHaveLength(0);
-    const { subscriber, batch } = (await settle(subscription!.args)) as {
+    const subscription = ffmpeg.one("sst:aws:QueueLambdaSubscriber", "ClipQueueSubscriber");
+    const { subscriber, batch } = (await settle(subscription.args)) as {
       subscriber: string;
       batch: { partialResponses: boolean };
     };
@@ -371,6 +382,58 @@ describe("processing", () => {
   });
 });
 
+describe("webhooks", () => {
+  const queueOf = async (name: string) => {
+    const queue = ffmpeg.one("sst:aws:Queue", name);
+    return {
+      args: queue.args,
+      dlq: (await settle(queue.args.dlq)) as { queue: string; retry: number },
+      subscription: (await settle(
+        ffmpeg.one("sst:aws:QueueLambdaSubscriber", `${name}Subscriber`).args,
+      )) as { subscriber: string; batch: { partialResponses: boolean } },
+    };
+  };
+
+  test("every published event reaches the dispatch queue, unfiltered", async () => {
+    const [subscription, ...more] = ffmpeg.all("sst:aws:SnsTopicQueueSubscriber");
+    expect(more).toHaveLength(0);
+    const args = (await settle(subscription!.args)) as Record<string, unknown>;
+    expect(args.topic).toBe("Events");
+    expect(args.queue).toBe(await ffmpeg.output("sst:aws:Queue", "WebhookDispatchQueue", "arn"));
+    expect(args.filter).toBeUndefined();
+  });
+
+  test.each([
+    ["WebhookDispatchQueue", "WebhookDispatchDeadLetters", "WebhookDispatcher"],
+    ["WebhookDeliveryQueue", "WebhookDeliveryDeadLetters", "WebhookSender"],
+  ])("%s has the DLQ %s and feeds %s with partial batch responses", async (name, dlq, fnName) => {
+    const queue = await queueOf(name);
+    expect(queue.dlq.queue).toBe(await ffmpeg.output("sst:aws:Queue", dlq, "arn"));
+    expect(queue.dlq.retry).toBeGreaterThanOrEqual(3);
+    expect(
+      ffmpeg.one("sst:aws:Queue", dlq).args.transform.queue.messageRetentionSeconds,
+    ).toBeGreaterThanOrEqual(14 * 24 * 3600);
+    expect(seconds(queue.args.visibilityTimeout)).toBeGreaterThanOrEqual(
+      6 * seconds(fn(ffmpeg, fnName).timeout),
+    );
+    expect(queue.subscription.subscriber).toBe(
+      await ffmpeg.output("sst:aws:Function", fnName, "arn"),
+    );
+    expect(queue.subscription.batch.partialResponses).toBe(true);
+  });
+
+  test("an attempt, with its lease slack, fits in the sender's timeout", () => {
+    const sender = fn(ffmpeg, "WebhookSender");
+    expect(Number(sender.environment.RUSHES_WEBHOOK_TIMEOUT_SECONDS) + 30).toBeLessThanOrEqual(
+      seconds(sender.timeout),
+    );
+  });
+
+  test("the key that seals endpoint secrets is a secret with no default", () => {
+    expect(ffmpeg.one("sst:sst:Secret", "WebhookKey").args).toEqual({});
+  });
+});
+
 describe("functions", () => {
   test("each function links exactly what it uses, and the links are the right kinds", () => {
     for (const d of [ffmpeg, mediaconvert]) {
@@ -435,7 +498,12 @@ describe("functions", () => {
     const url = (await settle(fn(ffmpeg, "Api").url)) as { cors: Record<string, unknown> };
     expect(url.cors.allowOrigins).toEqual([WEB_URL]);
     expect((url.cors.allowMethods as string[]).sort()).toEqual(["DELETE", "GET", "POST"]);
-    expect((url.cors.allowHeaders as string[]).sort()).toEqual(["authorization", "content-type"]);
+    expect((url.cors.allowHeaders as string[]).sort()).toEqual([
+      "authorization",
+      "content-type",
+      // The web client makes its creating POSTs idempotent.
+      "idempotency-key",
+    ]);
     expect(url.cors.allowCredentials).toBeUndefined();
   });
 

@@ -63,6 +63,29 @@ export const ConfigSchema = z.object({
   RUSHES_CLIP_RETRY_DELAY_SECONDS: int(60),
   RUSHES_CLIP_RETRY_LIMIT_SECONDS: int(15 * 60),
   RUSHES_CLIP_MAX_SECONDS: int(600),
+  /** Delay before each webhook attempt, the first included: the Standard Webhooks schedule. */
+  RUSHES_WEBHOOK_RETRY_SCHEDULE_SECONDS: z
+    .string()
+    .default("0,5,300,1800,7200,18000,36000,36000")
+    .transform((v) => v.split(",").map((s) => Number(s.trim())))
+    .pipe(
+      z
+        .array(
+          z
+            .number()
+            .int()
+            .nonnegative()
+            .max(7 * 24 * 3600),
+        )
+        .min(1)
+        .max(50),
+    ),
+  RUSHES_WEBHOOK_TIMEOUT_SECONDS: int(10),
+  /**
+   * The local runtime sets this: webhook URLs may then be http://localhost and http://127.0.0.1,
+   * and deliveries may go to private and loopback addresses.
+   */
+  RUSHES_WEBHOOK_ALLOW_LOCAL: bool(false),
   /** Path-style S3 URLs, needed by local stand-ins (s3rver) that have no wildcard DNS. */
   RUSHES_S3_FORCE_PATH_STYLE: bool(false),
   RUSHES_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),

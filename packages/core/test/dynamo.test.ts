@@ -91,11 +91,22 @@ describe("ElectroDB key shapes", () => {
       .params() as { Item: Record<string, unknown> };
     expect(camera.Item.pk).toBe("$rushes#owner_acme#cameraId_cam-1");
     const key = Dynamo.entities.apiKey
-      .create({ keyHash: "abc", owner: "acme", createdAt: now })
+      .create({
+        keyHash: "abc",
+        keyId: "key_01jd7m3y8q4k6x2v9c0b5n1e7r",
+        owner: "acme",
+        prefix: "rk_abcdef",
+        createdAt: now,
+      })
       .params() as {
       Item: Record<string, unknown>;
     };
     expect(key.Item.pk).toBe("$rushes#keyHash_abc");
+    // Listing by owner, and one constant partition for the admin's listing and lookup by id.
+    expect(key.Item.gsi1pk).toBe("$rushes#owner_acme");
+    expect(key.Item.gsi1sk).toBe("$apiKey_1#keyId_key_01jd7m3y8q4k6x2v9c0b5n1e7r");
+    expect(key.Item.gsi2pk).toBe("$rushes");
+    expect(key.Item.gsi2sk).toBe("$apiKey_1#keyId_key_01jd7m3y8q4k6x2v9c0b5n1e7r");
   });
 
   it("derives the physical table from the entities", () => {

@@ -72,6 +72,7 @@ export type Video = Awaited<ReturnType<typeof api.video>>;
 export type VideoEvent = Awaited<ReturnType<typeof api.events>>["data"][number];
 export type Clip = Awaited<ReturnType<typeof api.clip>>;
 export type Camera = Awaited<ReturnType<typeof api.camera>>;
+export type Recordings = Awaited<ReturnType<typeof api.recordings>>;
 export type VideoStatus = Video["status"];
 export type ClipStatus = Clip["status"];
 
@@ -79,6 +80,10 @@ export interface VideoFilter {
   status?: VideoStatus | undefined;
   project?: string | undefined;
 }
+
+/** A retried submit of the same form sends the same key, so it never creates twice. */
+const idempotent = (key: string | undefined) =>
+  key ? { headers: { "idempotency-key": key } } : undefined;
 
 export const api = {
   videos: (filter: VideoFilter & { cursor?: string | undefined; limit?: number }) =>
@@ -102,8 +107,29 @@ export const api = {
     call(v1.uploads[":id"].complete.$post({ param: { id }, json: { parts } })),
   createUpload: (input: Parameters<typeof v1.uploads.$post>[0]["json"]) =>
     call(v1.uploads.$post({ json: input })),
-  createCamera: (input: { alias: string; cameraId?: string }) =>
-    call(v1.cameras.$post({ json: input })),
+  createCamera: (input: { alias: string; cameraId?: string }, idempotencyKey?: string) =>
+    call(v1.cameras.$post({ json: input }, idempotent(idempotencyKey))),
+  cameras: (query: { cursor?: string | undefined; limit?: number }) =>
+    call(
+      v1.cameras.$get({
+        query: { limit: String(query.limit ?? 100), cursor: query.cursor || undefined },
+      }),
+    ),
+  recordings: (
+    cameraId: string,
+    query: { start: number; end: number; cursor?: string | undefined },
+  ) =>
+    call(
+      v1.cameras[":id"].recordings.$get({
+        param: { id: cameraId },
+        query: {
+          start: String(query.start),
+          end: String(query.end),
+          limit: "100",
+          cursor: query.cursor || undefined,
+        },
+      }),
+    ),
   camera: (id: string) => call(v1.cameras[":id"].$get({ param: { id } })),
   clips: (query: { cameraId?: string | undefined; cursor?: string | undefined; limit?: number }) =>
     call(
@@ -116,10 +142,8 @@ export const api = {
       }),
     ),
   clip: (id: string) => call(v1.clips[":id"].$get({ param: { id } })),
-  createClip: (input: {
-    cameraId: string;
-    start: string;
-    end: string;
-    accuracy: "exact" | "fast";
-  }) => call(v1.clips.$post({ json: input })),
+  createClip: (
+    input: { cameraId: string; start: string; end: string; accuracy: "exact" | "fast" },
+    idempotencyKey?: string,
+  ) => call(v1.clips.$post({ json: input }, idempotent(idempotencyKey))),
 };

@@ -1,41 +1,50 @@
+import { api } from "./api";
 import { signal } from "./signal";
 
-/** There is no camera listing endpoint, so the browser remembers the cameras it has seen. */
+/** The owner's cameras, from the API, shared by every picker and the Cameras page. */
 export interface KnownCamera {
   id: string;
   alias: string;
 }
 
-const storageKey = "rushes.cameras";
+export const knownCameras = signal<KnownCamera[]>([]);
+export const camerasError = signal<string | undefined>(undefined);
 
-function load(): KnownCamera[] {
-  try {
-    const parsed: unknown = JSON.parse(localStorage.getItem(storageKey) ?? "[]");
-    return Array.isArray(parsed)
-      ? parsed.filter(
-          (c): c is KnownCamera => typeof c?.id === "string" && typeof c?.alias === "string",
-        )
-      : [];
-  } catch {
-    return [];
-  }
+let loading: Promise<void> | undefined;
+
+/** Every page of GET /v1/cameras, once per page load unless `fresh`. */
+export function loadCameras({ fresh = false } = {}): Promise<void> {
+  if (loading && !fresh) return loading;
+  loading = (async () => {
+    const all: KnownCamera[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await api.cameras({ cursor, limit: 100 });
+      all.push(...page.data.map((c) => ({ id: c.id, alias: c.alias })));
+      cursor = page.cursor ?? undefined;
+    } while (cursor);
+    knownCameras.value = all;
+    camerasError.value = undefined;
+  })().catch((error: Error) => {
+    loading = undefined;
+    camerasError.value = error.message;
+  });
+  return loading;
 }
 
-export const knownCameras = signal<KnownCamera[]>(load());
-
+/** A camera just created joins the list without another round trip. */
 export function rememberCamera(camera: KnownCamera) {
-  const next = [camera, ...knownCameras.value.filter((c) => c.id !== camera.id)];
-  localStorage.setItem(storageKey, JSON.stringify(next));
-  knownCameras.value = next;
-}
-
-export function forgetCamera(id: string) {
-  const next = knownCameras.value.filter((c) => c.id !== id);
-  localStorage.setItem(storageKey, JSON.stringify(next));
-  knownCameras.value = next;
+  knownCameras.value = [...knownCameras.value.filter((c) => c.id !== camera.id), camera].sort(
+    (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
 }
 
 export const cameraLabel = (id: string) => {
   const known = knownCameras.value.find((c) => c.id === id);
   return known ? `${known.alias} (${id})` : id;
 };
+
+/** A clip window picked on a camera's timeline, for the clip form to take up. */
+export const clipDraft = signal<{ cameraId: string; start: number; end: number } | undefined>(
+  undefined,
+);

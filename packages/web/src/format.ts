@@ -8,13 +8,14 @@ export function duration(ms: number | undefined): string {
   return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
 }
 
+/** Binary units throughout, so the 5 GiB upload limit reads "5 GiB", not "5.4 GB". */
 export function bytes(n: number | undefined): string {
   if (n === undefined) return "";
-  const units = ["B", "KB", "MB", "GB", "TB"];
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let value = n;
   let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
     unit++;
   }
   return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
@@ -50,6 +51,21 @@ export function toLocalInput(ms: number): string {
 export function fromLocalInput(value: string): string | undefined {
   if (!value) return undefined;
   const ms = new Date(value).getTime();
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+}
+
+/** "2025-01-05 09:30:00 UTC": an instant as UTC wall-clock time, labelled. */
+export function utcText(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC`;
+}
+
+/** `<input type="datetime-local" step="1">` value for an instant, in UTC. */
+export const toUtcInput = (ms: number) => new Date(ms).toISOString().slice(0, 19);
+
+/** A datetime-local value read as UTC wall-clock time, as an ISO instant. */
+export function fromUtcInput(value: string): string | undefined {
+  if (!value) return undefined;
+  const ms = Date.parse(`${value.length === 16 ? `${value}:00` : value}Z`);
   return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
 

@@ -1,12 +1,14 @@
 import * as z from "zod";
 import { Actor } from "../actor";
 import { conditional } from "../conditional";
+import { Cursor } from "../cursor";
 import { Dynamo } from "../dynamo";
 import { notFound, VisibleError } from "../error";
 import { exactly } from "../exact";
 import { fn } from "../fn";
 import { createId } from "../id";
 import { Time } from "../time";
+import { PageInput } from "../video/schema";
 
 export namespace Camera {
   export const CameraId = z
@@ -38,6 +40,18 @@ export namespace Camera {
       throw new VisibleError("conflict", "camera_exists", `Camera ${cameraId} already exists`);
     }
     return serialize(written.data);
+  });
+
+  export const ListInput = PageInput;
+
+  /** The caller's cameras, by id. */
+  export const list = fn(ListInput, async (input) => {
+    const owner = Actor.owner();
+    const scope = JSON.stringify(["cameras", owner]);
+    const page = await Dynamo.entities.camera.query
+      .byOwner({ owner })
+      .go({ cursor: Cursor.decode(scope, input.cursor), count: input.limit, limit: input.limit });
+    return { data: page.data.map(serialize), cursor: Cursor.encode(scope, page.cursor) };
   });
 
   export async function get(cameraId: string): Promise<Info> {

@@ -3,17 +3,22 @@
  * can decide "covered or not yet" with the same rule the cutter uses.
  */
 export namespace Segments {
-  export type Recording = {
-    path: string;
+  /** What the timeline needs of a recording. */
+  export type Span = {
     /** Epoch ms of the first frame. */
     recordedAt: number;
     durationMs: number;
-    width: number;
-    height: number;
   };
 
+  export type Recording = Span & { path: string; width: number; height: number };
+
   /** `fromMs`/`toMs` are offsets inside the recording; `at` is where the part starts (epoch ms). */
-  export type Part = { recording: Recording; fromMs: number; toMs: number; at: number };
+  export type Part<R extends Span = Recording> = {
+    recording: R;
+    fromMs: number;
+    toMs: number;
+    at: number;
+  };
 
   /** Uncovered stretches up to this long (between recordings or at the edges) are tolerated. */
   export const maxGapMs = 1000;
@@ -22,11 +27,15 @@ export namespace Segments {
    * Parts in timeline order. Where recordings overlap, the later one takes over from its first
    * frame, so only the first part ever starts mid-file (one inpoint, one pre-roll to trim).
    */
-  export function plan(recordings: Recording[], startAt: number, endAt: number): Part[] {
+  export function plan<R extends Span = Recording>(
+    recordings: R[],
+    startAt: number,
+    endAt: number,
+  ): Part<R>[] {
     const sorted = recordings
       .filter((r) => r.recordedAt < endAt && r.recordedAt + r.durationMs > startAt)
       .sort((a, b) => a.recordedAt - b.recordedAt);
-    const parts: { recording: Recording; from: number; to: number }[] = [];
+    const parts: { recording: R; from: number; to: number }[] = [];
     for (const recording of sorted) {
       const start = recording.recordedAt;
       const to = Math.min(endAt, start + recording.durationMs);
@@ -57,13 +66,25 @@ export namespace Segments {
     }));
   }
 
-  export function covers(parts: Part[], startAt: number, endAt: number): boolean {
-    if (parts.length === 0) return false;
+  export type Gap = { startAt: number; endAt: number };
+
+  /**
+   * Stretches of [startAt, endAt] that no part covers, longer than `maxGapMs`; shorter ones count
+   * as covered. The one definition of "covered": the clip worker waits on it and the recordings
+   * listing reports it.
+   */
+  export function gaps<R extends Span>(parts: Part<R>[], startAt: number, endAt: number): Gap[] {
+    const found: Gap[] = [];
     let cursor = startAt;
     for (const part of parts) {
-      if (part.at - cursor > maxGapMs) return false;
-      cursor = part.at + (part.toMs - part.fromMs);
+      if (part.at - cursor > maxGapMs) found.push({ startAt: cursor, endAt: part.at });
+      cursor = Math.max(cursor, part.at + (part.toMs - part.fromMs));
     }
-    return endAt - cursor <= maxGapMs;
+    if (endAt - cursor > maxGapMs) found.push({ startAt: cursor, endAt });
+    return found;
+  }
+
+  export function covers<R extends Span>(parts: Part<R>[], startAt: number, endAt: number) {
+    return parts.length > 0 && gaps(parts, startAt, endAt).length === 0;
   }
 }

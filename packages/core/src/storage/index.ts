@@ -38,8 +38,10 @@ export namespace Storage {
     key: string;
     contentType: string;
     bytes: number;
+    /** Defaults to RUSHES_UPLOAD_EXPIRES_SECONDS; a re-signed POST keeps its first expiry. */
+    expiresInSeconds?: number;
   }): Promise<PresignedPost> {
-    const expires = Config.get().RUSHES_UPLOAD_EXPIRES_SECONDS;
+    const expires = input.expiresInSeconds ?? Config.get().RUSHES_UPLOAD_EXPIRES_SECONDS;
     const { url, fields } = await createPresignedPost(await Aws.s3(), {
       Bucket: bucket(),
       Key: input.key,

@@ -122,6 +122,30 @@ export namespace Video {
     return { video, upload };
   });
 
+  /**
+   * A replayed create (Idempotency-Key) answers the first response with its presigned POST
+   * signed again under the credentials of now, for the time it had left: a Lambda's temporary
+   * credentials can expire before the POST's own expiry, which would kill the replayed copy.
+   * A POST whose time is up is returned as it was; that upload has expired.
+   */
+  export async function resignUpload<
+    T extends { video: { id: string; contentType: string }; upload?: unknown },
+  >(first: T, now = Date.now()): Promise<T> {
+    const upload = first.upload as Partial<Storage.PresignedPost> | undefined;
+    if (upload?.method !== "POST" || !upload.expiresAt || upload.maxBytes === undefined) {
+      return first;
+    }
+    const left = Math.floor((Date.parse(upload.expiresAt) - now) / 1000);
+    if (left <= 0) return first;
+    const signed = await Storage.presignPost({
+      key: ObjectKeys.source(first.video.id),
+      contentType: first.video.contentType,
+      bytes: upload.maxBytes,
+      expiresInSeconds: left,
+    });
+    return { ...first, upload: { ...signed, expiresAt: upload.expiresAt } };
+  }
+
   /** The caller's video, or 404 — also for another owner's id, so ids leak nothing. */
   /** With `urls`, presigned downloads; with `origin` too, `playback` links under that origin. */
   export async function get(

@@ -59,6 +59,17 @@ const Slug = z
   .max(100)
   .regex(/^[^/\n\r\t]+$/, "must not contain slashes or control characters");
 
+/**
+ * A step is a slug or a non-negative integer (the seed stored numbers). Stored and returned as
+ * a string, one canonical form, so `?step=0` finds what was created with `0` or `"0"`.
+ */
+export const Step = z
+  .union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), Slug])
+  .transform((v) => String(v))
+  .meta({
+    description: 'A slug or a non-negative integer; always stored and returned as a string ("0")',
+  });
+
 /** The part of the probe a client sees. */
 export const Probe = ProbeInfo.pick({
   durationMs: true,
@@ -124,7 +135,7 @@ export const CreateInput = z
     bytes: z.number().int().positive(),
     title: Label.optional(),
     project: Slug.optional(),
-    step: Slug.optional(),
+    step: Step.optional(),
     uploader: Label.optional(),
     camera: z.object({ cameraId: Slug, recordedAt: Instant }).optional(),
     multipart: z
@@ -148,7 +159,7 @@ export const PageInput = z.object({
 export const ListInput = PageInput.extend({
   status: Status.optional(),
   project: Slug.optional(),
-  step: Slug.optional(),
+  step: Step.optional(),
 }).refine((v) => v.step === undefined || v.project !== undefined, {
   message: "step requires project",
   path: ["step"],

@@ -15,6 +15,7 @@ import { playbackRoutes } from "./playback";
 import { describe } from "./route";
 import { uploads } from "./uploads";
 import { videos } from "./videos";
+import { webhooks } from "./webhooks";
 
 const v1 = new Hono()
   .use(auth)
@@ -22,7 +23,8 @@ const v1 = new Hono()
   .route("/videos", videos)
   .route("/cameras", cameras)
   .route("/clips", clips)
-  .route("/keys", apiKeys);
+  .route("/keys", apiKeys)
+  .route("/webhooks", webhooks);
 
 const limit = bodyLimit({
   maxSize: 64 * 1024,

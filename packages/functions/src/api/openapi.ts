@@ -33,6 +33,8 @@ const tagDescriptions: Record<string, string> = {
   Cameras: "Cameras whose recordings are uploaded as videos with `camera.recordedAt`.",
   Clips: "Clips cut from a camera's recordings between two instants.",
   "API keys": "Keys for owners; only the admin key may create them.",
+  Webhooks:
+    "Endpoints that receive the owner's events, signed to the Standard Webhooks spec, with a delivery log and redelivery.",
 };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { idempotent } from "./idempotency";
 import { domain } from "./route";
 
 const video = domain("Uploads", () => import("@rushes/core/video"));
@@ -15,13 +16,13 @@ export const uploads = new Hono()
       operationId: "createUpload",
       summary: "Create a video and a presigned POST (or a multipart upload) for its source",
       description:
-        "Up to `RUSHES_MULTIPART_THRESHOLD_BYTES` (100 MiB): send the returned `upload.fields`, then the file last, as multipart/form-data to `upload.url`; the POST policy fixes the key, the exact Content-Type and a size of 1..`bytes`. Above it, or with `multipart: true`, `upload.method` is `MULTIPART`: cut the file into `partCount` parts of `partSize` bytes (the last one shorter), sign them with `POST /v1/uploads/{id}/parts`, PUT each, then `POST /v1/uploads/{id}/complete` with every part's ETag.",
+        "Up to `RUSHES_MULTIPART_THRESHOLD_BYTES` (100 MiB): send the returned `upload.fields`, then the file last, as multipart/form-data to `upload.url`; the POST policy fixes the key, the exact Content-Type and a size of 1..`bytes`. Above it, or with `multipart: true`, `upload.method` is `MULTIPART`: cut the file into `partCount` parts of `partSize` bytes (the last one shorter), sign them with `POST /v1/uploads/{id}/parts`, PUT each, then `POST /v1/uploads/{id}/complete` with every part's ETag. `step` may be a slug or a non-negative integer and is always stored and returned as a string, so `?step=0` finds both `0` and `\"0\"`. With an `Idempotency-Key`, a replay answers the first video with its presigned POST signed again for the time it had left (a multipart upload's id is replayed as is).",
       response: {
         status: 201,
         description: "The video, awaiting its upload, and how to upload it",
         schema: (m, s) => s.created(m.Video.Schema.Info),
       },
-      errors: [404, 415],
+      errors: [404, 409, 415, 422],
       example: {
         filename: "take-1.mp4",
         contentType: "video/mp4",
@@ -31,6 +32,12 @@ export const uploads = new Hono()
         step: "rough-cut",
       },
     }),
+    // A replayed create gets its presigned POST signed afresh (Video.resignUpload says why).
+    idempotent(async (first) =>
+      (await video.load()).Video.resignUpload(
+        first as { video: { id: string; contentType: string } },
+      ),
+    ),
     video.validate("json", (m) => m.Video.create.schema),
     async (c) => {
       const { Video } = await video.load();

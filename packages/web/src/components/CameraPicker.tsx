@@ -1,10 +1,10 @@
-import { useState } from "preact/hooks";
-import { knownCameras } from "../cameras";
+import { useEffect, useState } from "preact/hooks";
+import { knownCameras, loadCameras } from "../cameras";
 import { useValue } from "../hooks";
 
 const other = "\u0000other";
 
-/** The cameras this browser knows, or any id typed in. */
+/** The owner's cameras, or any id typed in. */
 export function CameraPicker(props: {
   id: string;
   label: string;
@@ -14,6 +14,9 @@ export function CameraPicker(props: {
   required?: boolean;
 }) {
   const cameras = useValue(knownCameras);
+  useEffect(() => {
+    void loadCameras();
+  }, []);
   const known = cameras.some((c) => c.id === props.value);
   const [typing, setTyping] = useState(!known && props.value !== "");
   const showInput = typing || cameras.length === 0;
@@ -42,8 +45,8 @@ export function CameraPicker(props: {
               </option>
             )}
             {cameras.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.alias} ({c.id})
+              <option key={c.id} value={c.id} title={`${c.alias} (${c.id})`}>
+                {c.alias} · {c.id}
               </option>
             ))}
             <option value={other}>Another camera id…</option>

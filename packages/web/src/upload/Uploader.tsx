@@ -72,9 +72,6 @@ export function Uploader() {
             Recording <span class="optional">camera and time, for clips</span>
           </summary>
           <div class="fields">
-            <legend>
-              Recording <span class="optional">optional, for clips</span>
-            </legend>
             <CameraPicker
               id="upload-camera"
               label="Camera"

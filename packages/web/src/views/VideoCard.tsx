@@ -23,6 +23,13 @@ export function VideoCard(props: {
   const name = video.title ?? video.filename;
   // The server says awaiting_upload until the bytes land; this tab knows better.
   const upload = video.status === "awaiting_upload" ? props.upload : undefined;
+  // Its presigned POST has run out: the server marks it `expired` a little later, on its own.
+  const abandoned =
+    video.status === "awaiting_upload" && !upload && Date.parse(video.uploadExpiresAt) < Date.now();
+  // A recording is dated by when it was filmed, not when it was uploaded.
+  const dated = video.camera
+    ? { at: video.camera.recordedAt, label: "Recorded" }
+    : { at: video.createdAt, label: "Uploaded" };
   const resolve = useCallback(
     async (freshUrls: boolean) =>
       (await videoDetails.get(video.id, { fresh: freshUrls })).thumbnails,
@@ -50,10 +57,16 @@ export function VideoCard(props: {
             label={uploadLabel(upload)}
           />
         ) : (
-          <StatusBadge status={video.status} />
+          <StatusBadge
+            status={abandoned ? "expired" : video.status}
+            {...(abandoned ? { label: "Upload expired" } : {})}
+          />
         )}
         {video.project && <span class="tag">{video.project}</span>}
-        <time dateTime={video.createdAt}>{when(video.createdAt)}</time>
+        <time dateTime={dated.at} title={`${dated.label} ${when(dated.at)}`}>
+          <span class="visually-hidden">{dated.label} </span>
+          {when(dated.at)}
+        </time>
       </div>
       {upload?.state === "uploading" && (
         <progress

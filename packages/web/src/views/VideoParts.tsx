@@ -1,6 +1,6 @@
 import { useRef, useState } from "preact/hooks";
 import type { Video, VideoEvent } from "../api";
-import { bytes, whenExact } from "../format";
+import { bytes, duration, whenExact } from "../format";
 
 /** The rendition to play first: 720p when there is one, else the largest. */
 function preferred(renditions: Video["renditions"]) {
@@ -98,11 +98,45 @@ export function Thumbnails(props: { video: Video }) {
   );
 }
 
+/** How one detail value reads to a person: sizes in binary units, lists as words, no JSON. */
+function detailValue(key: string, value: unknown): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number") {
+    if (/bytes$/i.test(key)) return bytes(value);
+    if (/ms$/i.test(key)) return duration(value);
+    if (/At$/.test(key) && value > 1e12) return whenExact(new Date(value).toISOString());
+    return value.toLocaleString();
+  }
+  if (Array.isArray(value)) return value.map((v) => detailValue("", v)).join(", ");
+  if (typeof value === "object") {
+    const v = value as Record<string, unknown>;
+    if (typeof v.message === "string") return v.message;
+    return Object.entries(v)
+      .map(([k, inner]) => `${humanKey(k)} ${detailValue(k, inner)}`)
+      .join(", ");
+  }
+  // Status words and codes read as words: "awaiting_upload" → "awaiting upload".
+  return String(value).replace(/_/g, " ");
+}
+
+/** camelCase and snake_case keys as words: "contentType" → "content type". */
+const humanKey = (key: string) =>
+  key
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .replace(/[_.]/g, " ")
+    .replace(/\b(ms|bytes)$/i, "")
+    .trim()
+    .toLowerCase();
+
 function detailText(detail: unknown): string {
   if (detail === undefined || detail === null) return "";
-  if (typeof detail !== "object") return String(detail);
+  if (typeof detail !== "object" || Array.isArray(detail)) return detailValue("", detail);
   return Object.entries(detail as Record<string, unknown>)
-    .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+    .filter(([, v]) => v !== undefined && v !== null && v !== "")
+    .map(([k, v]) => {
+      const label = humanKey(k) || (k.toLowerCase().includes("bytes") ? "size" : k);
+      return `${label[0]!.toUpperCase()}${label.slice(1)}: ${detailValue(k, v)}`;
+    })
     .join(" · ");
 }
 

@@ -1,0 +1,124 @@
+// Deploy-time settings: which RUSHES_* variables of the deploying shell (or `.env.<stage>`, which
+// SST loads) reach which function, validated before anything deploys.
+import { ConfigSchema } from "../packages/core/src/config";
+
+export type FunctionName =
+  | "api"
+  | "ingest"
+  | "clipWorker"
+  | "mediaConvertComplete"
+  | "sweep"
+  | "webhookDispatcher"
+  | "webhookSender";
+
+const everyFunction: FunctionName[] = [
+  "api",
+  "ingest",
+  "clipWorker",
+  "mediaConvertComplete",
+  "sweep",
+  "webhookDispatcher",
+  "webhookSender",
+];
+/** Functions that sign GET URLs: the API's replies and the events the workers publish. */
+const signers: FunctionName[] = ["api", "ingest", "clipWorker", "mediaConvertComplete", "sweep"];
+
+/**
+ * The one list of settings a deploy passes on, and the functions that read each. A setting not
+ * here is either local-only (the README's settings table says which) or follows from the infra
+ * itself: timeouts and attempts from each function's timeout, the MediaConvert role from the
+ * role this stage creates, ffmpeg's paths from how it is installed.
+ */
+export const settings = {
+  RUSHES_MAX_UPLOAD_BYTES: ["api", "ingest"],
+  RUSHES_UPLOAD_EXPIRES_SECONDS: ["api"],
+  RUSHES_MULTIPART_THRESHOLD_BYTES: ["api"],
+  RUSHES_MULTIPART_PART_BYTES: ["api"],
+  RUSHES_PLAYBACK_EXPIRES_SECONDS: ["api"],
+  RUSHES_UPLOAD_GRACE_SECONDS: ["api", "ingest", "sweep"],
+  RUSHES_DOWNLOAD_EXPIRES_SECONDS: signers,
+  RUSHES_MAX_DURATION_SECONDS: ["ingest", "clipWorker"],
+  RUSHES_THUMBNAIL_WIDTHS: ["ingest", "clipWorker", "mediaConvertComplete"],
+  RUSHES_MAX_FRAME_PIXELS: ["ingest", "clipWorker"],
+  RUSHES_TRANSCODER: ["ingest", "mediaConvertComplete"],
+  RUSHES_MEDIACONVERT_TIMEOUT_SECONDS: ["ingest", "mediaConvertComplete", "sweep"],
+  RUSHES_MEDIACONVERT_ENDPOINT: ["ingest", "mediaConvertComplete"],
+  RUSHES_MEDIACONVERT_QUEUE_ARN: ["ingest"],
+  RUSHES_CLIP_OUT_OF_RANGE_SECONDS: ["api", "clipWorker"],
+  RUSHES_CLIP_RETRY_DELAY_SECONDS: ["clipWorker"],
+  RUSHES_CLIP_RETRY_LIMIT_SECONDS: ["clipWorker"],
+  RUSHES_CLIP_MAX_SECONDS: ["api", "clipWorker"],
+  RUSHES_WEBHOOK_RETRY_SCHEDULE_SECONDS: ["webhookDispatcher", "webhookSender"],
+  RUSHES_WEBHOOK_TIMEOUT_SECONDS: ["webhookSender"],
+  RUSHES_LOG_LEVEL: everyFunction,
+  RUSHES_LOG_FORMAT: everyFunction,
+} as const satisfies Partial<Record<keyof typeof ConfigSchema.shape, readonly FunctionName[]>>;
+
+export type Setting = keyof typeof settings;
+
+/**
+ * Settings the infra reads itself. Lambda memory: new AWS accounts may be held to less than
+ * Lambda's 10,240 MB until a quota increase (README, "Deploy to AWS").
+ */
+export const infraSettings = {
+  RUSHES_INGEST_MEMORY_MB: { fallback: 10240, min: 128, max: 10240 },
+  RUSHES_CLIP_WORKER_MEMORY_MB: { fallback: 10240, min: 128, max: 10240 },
+} as const;
+
+const present = (name: string) => {
+  const value = process.env[name];
+  return value === undefined || value === "" ? undefined : value;
+};
+
+/** Throws, and so stops the deploy, on a value the functions would refuse at their first call. */
+function check(name: Setting, value: string) {
+  const parsed = ConfigSchema.shape[name].safeParse(value);
+  if (!parsed.success) {
+    throw new Error(`${name}=${value} is not valid: ${parsed.error.issues[0]?.message}`);
+  }
+}
+
+/**
+ * The environment of one function: `defaults` (what the infra itself chose), then every listed
+ * setting set when deploying. A numeric default named in `ceilings` is an upper bound the
+ * infra was sized for (/tmp, the timeout), so a setting may lower it but not raise it.
+ */
+export function environment<V = string>(
+  fn: FunctionName,
+  defaults: Record<string, V | string> = {},
+  ceilings: Setting[] = [],
+): Record<string, V | string> {
+  const out: Record<string, V | string> = { ...defaults };
+  for (const [name, readers] of Object.entries(settings) as [Setting, readonly FunctionName[]][]) {
+    const value = present(name);
+    if (value === undefined || !readers.includes(fn)) continue;
+    check(name, value);
+    const ceiling = defaults[name];
+    if (ceilings.includes(name) && typeof ceiling === "string" && Number(value) > Number(ceiling)) {
+      throw new Error(`${name}=${value} is above ${ceiling}, the most this stage is sized for`);
+    }
+    out[name] = value;
+  }
+  return out;
+}
+
+/** Lambda memory for `name`, as SST takes it: "10240 MB". */
+export function memory(name: keyof typeof infraSettings): `${number} MB` {
+  const { fallback, min, max } = infraSettings[name];
+  const value = present(name);
+  if (value === undefined) return `${fallback} MB`;
+  const mb = Number(value);
+  if (!Number.isInteger(mb) || mb < min || mb > max) {
+    throw new Error(`${name}=${value} must be a whole number of MB from ${min} to ${max}`);
+  }
+  return `${mb} MB`;
+}
+
+/** Every setting set when deploying is checked, even one no function of this stage reads. */
+export function validateAll() {
+  for (const name of Object.keys(settings) as Setting[]) {
+    const value = present(name);
+    if (value !== undefined) check(name, value);
+  }
+  for (const name of Object.keys(infraSettings) as (keyof typeof infraSettings)[]) memory(name);
+}

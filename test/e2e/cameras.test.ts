@@ -1,0 +1,233 @@
+// Browser end-to-end for cameras: the list comes from the API (a fresh profile sees it), the
+// timeline shows a camera's recordings and gaps, and a range dragged on it becomes a clip.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { postToPresigned } from "../integration/harness";
+import { generateVideo } from "../support/media";
+
+const exec = promisify(execFile);
+const root = resolve(import.meta.dirname, "../..");
+const chromiumPath = "/usr/bin/chromium";
+const shots = "/tmp/rushes-shots";
+const missing = !existsSync(chromiumPath);
+const skip = missing && !process.env.CI;
+
+const freePort = () =>
+  new Promise<number>((done, fail) => {
+    const server = createServer().once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+
+describe.skipIf(skip)("cameras in Chromium against npm start", () => {
+  let dir: string;
+  let server: ChildProcess | undefined;
+  let output = "";
+  let base: string;
+  let devKey: string;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[] = [];
+  const t0 = Math.floor((Date.now() - 10 * 60_000) / 1000) * 1000;
+  const recordings: string[] = [];
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${devKey}`,
+        ...(body ? { "content-type": "application/json" } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+
+  beforeAll(async () => {
+    if (missing) throw new Error(`CI is set but ${chromiumPath} is missing`);
+    dir = await mkdtemp(join(tmpdir(), "rushes-e2e-cams-"));
+    await mkdir(shots, { recursive: true });
+    const [port, , file] = await Promise.all([
+      freePort(),
+      exec("npm", ["run", "build", "-w", "@rushes/web"], { cwd: root }),
+      generateVideo({ path: join(dir, "rec.mp4"), seconds: 2, width: 320, height: 180 }),
+    ]);
+    base = `http://127.0.0.1:${port}`;
+    devKey = `rk_e2e_cameras_${port}_key_long_enough`;
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith("SST_RESOURCE_")),
+    );
+    server = spawn(join(root, "node_modules/.bin/tsx"), ["packages/local/src/main.ts"], {
+      cwd: root,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...env,
+        PORT: String(port),
+        RUSHES_DATA_DIR: join(dir, "data"),
+        RUSHES_DEV_KEY: devKey,
+        RUSHES_CLIP_RETRY_DELAY_SECONDS: "1",
+        RUSHES_THUMBNAIL_WIDTHS: "160",
+        RUSHES_LOG_LEVEL: "warn",
+      },
+    });
+    server.stdout?.on("data", (d) => {
+      output += d;
+    });
+    server.stderr?.on("data", (d) => {
+      output += d;
+    });
+    const deadline = Date.now() + 90_000;
+    while (
+      !(await fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
+      if (server.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    // A camera made elsewhere (here, the API), with three recordings: 2 s, 2 s, a 5 s gap, 2 s.
+    expect((await api("POST", "/v1/cameras", { alias: "Dock", cameraId: "dock-1" })).status).toBe(
+      201,
+    );
+    const bytes = await readFile(file);
+    for (const offset of [0, 2000, 9000]) {
+      const created = await api("POST", "/v1/uploads", {
+        filename: "rec.mp4",
+        contentType: "video/mp4",
+        bytes: bytes.length,
+        camera: { cameraId: "dock-1", recordedAt: t0 + offset },
+      });
+      expect((await postToPresigned(created.body.upload, bytes)).status).toBeLessThan(300);
+      recordings.push(created.body.video.id);
+    }
+    for (const id of recordings) {
+      for (let i = 0; ; i++) {
+        const { body } = await api("GET", `/v1/videos/${id}`);
+        if (body.status === "ready") break;
+        if (body.status !== "processing" && body.status !== "awaiting_upload")
+          throw new Error(JSON.stringify(body));
+        if (i > 600) throw new Error(`${id} never became ready`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+    });
+    // A fresh profile: nothing in localStorage, so whatever it shows came from the API.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(`console: ${m.text()} (${m.location().url})`);
+    });
+    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  }, 240_000);
+
+  afterEach(() => {
+    expect(errors).toEqual([]);
+    errors = [];
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    const child = server;
+    if (child?.pid && child.exitCode === null) {
+      const exited = new Promise((done) => child.once("exit", done));
+      process.kill(-child.pid, "SIGTERM");
+      await exited;
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("lists the cameras from the API in a fresh browser profile", async () => {
+    await page.goto(`${base}/#/clips`);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    const item = page.locator(".camera-list li", { hasText: "Dock" });
+    await item.waitFor({ timeout: 15_000 });
+    expect(await item.locator("code").textContent()).toBe("dock-1");
+    // The clip form's picker offers it too.
+    await expect
+      .poll(() => page.locator("#clip-camera option").allTextContents(), { timeout: 5000 })
+      .toContain("Dock · dock-1");
+  });
+
+  it("shows the recordings and the gap on the camera's timeline", async () => {
+    const timeline = page.locator(".camera-timeline[data-camera-id='dock-1']");
+    await timeline.locator(".timeline-recording").first().waitFor({ timeout: 15_000 });
+    expect(
+      await timeline
+        .locator(".timeline-recording")
+        .evaluateAll((els) => els.map((e) => e.getAttribute("data-video-id"))),
+    ).toEqual(recordings);
+    await timeline.getByLabel("Zoom to the footage").check();
+    // Zoomed to the footage, the gap between the second and third recordings is on the bar.
+    const gaps = await timeline
+      .locator(".timeline-gap")
+      .evaluateAll((els) => els.map((e) => e.getAttribute("title")));
+    const utc = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC`;
+    expect(gaps.some((g) => g?.endsWith(`→ ${utc(t0 + 9000)}`))).toBe(true);
+    const box = await timeline.locator(".timeline-gap", { hasText: "" }).last().boundingBox();
+    expect(box?.width).toBeGreaterThan(20);
+    await page.screenshot({ path: join(shots, "cameras-timeline-desktop.png"), fullPage: true });
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(shots, "cameras-timeline-375.png"), fullPage: true });
+    const narrow = await timeline.locator(".timeline-bar").boundingBox();
+    expect(narrow!.width).toBeLessThanOrEqual(375);
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it("turns a range dragged on the timeline into a clip that becomes available", async () => {
+    const timeline = page.locator(".camera-timeline[data-camera-id='dock-1']");
+    const [first, second] = await Promise.all(
+      recordings.slice(0, 2).map((id) => timeline.locator(`[data-video-id='${id}']`).boundingBox()),
+    );
+    // From inside the first recording to inside the second: covered footage across a join.
+    const y = first!.y + first!.height / 2;
+    await page.mouse.move(first!.x + first!.width * 0.3, y);
+    await page.mouse.down();
+    await page.mouse.move(second!.x + second!.width * 0.5, y, { steps: 8 });
+    await page.mouse.up();
+    const form = page.locator(".clip-form");
+    expect(await form.locator("#clip-camera").inputValue()).toBe("dock-1");
+    const start = await form.locator("input[name=start]").inputValue();
+    const end = await form.locator("input[name=end]").inputValue();
+    const local = (v: string) => new Date(v).getTime();
+    expect(local(start)).toBeGreaterThanOrEqual(t0);
+    expect(local(end)).toBeLessThanOrEqual(t0 + 4000);
+    expect(local(end) - local(start)).toBeGreaterThanOrEqual(1000);
+    // The same window in UTC, labelled; switching back and forth keeps the instants.
+    await form.getByLabel("UTC", { exact: true }).check();
+    expect(Date.parse(`${await form.locator("input[name=start]").inputValue()}Z`)).toBe(
+      local(start),
+    );
+    expect(await form.locator("[data-other-zone]").first().textContent()).toMatch(/local \(UTC/);
+    await form.getByLabel(/Local time/).check();
+    expect(await form.locator("input[name=start]").inputValue()).toBe(start);
+    expect(await form.locator("[data-other-zone]").first().textContent()).toMatch(/UTC$/);
+
+    await form.getByRole("button", { name: "Request clip" }).click();
+    const clip = page.locator(".clip[data-status]").first();
+    await clip.waitFor({ timeout: 10_000 });
+    await expect
+      .poll(() => clip.getAttribute("data-status"), { timeout: 90_000, interval: 500 })
+      .toBe("available");
+    const clipId = await clip.getAttribute("data-clip-id");
+    const stored = await api("GET", `/v1/clips/${clipId}`);
+    expect(Date.parse(stored.body.start)).toBe(local(start));
+    expect(stored.body.status).toBe("available");
+    await page.screenshot({ path: join(shots, "cameras-clip-desktop.png"), fullPage: true });
+  }, 120_000);
+});

@@ -1,0 +1,145 @@
+// Deploy-time settings: RUSHES_* from the deploying environment reach exactly the functions that
+// read them, through the one list in infra/settings.ts, and bad values stop the deploy.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import { infraSettings, settings } from "../../infra/settings";
+import { ConfigSchema } from "../../packages/core/src/config";
+import { deploy, root, settle } from "./fake";
+
+const functions = {
+  api: "Api",
+  ingest: "Ingest",
+  clipWorker: "ClipWorker",
+  mediaConvertComplete: "MediaConvertComplete",
+  sweep: "Sweep",
+  webhookDispatcher: "WebhookDispatcher",
+  webhookSender: "WebhookSender",
+} as const;
+
+/** Every deploy setting unset, whatever the shell running the tests has (test/setup.ts sets some). */
+const blank = Object.fromEntries(
+  [...Object.keys(settings), ...Object.keys(infraSettings)].map((name) => [name, ""]),
+);
+
+const environmentOf = async (d: Awaited<ReturnType<typeof deploy>>, name: string) =>
+  (await settle(d.one("sst:aws:Function", name).args.environment)) as Record<string, string>;
+
+describe("deploy-time settings", () => {
+  test("each setting reaches exactly the functions the list names", async () => {
+    const values: Record<string, string> = {
+      RUSHES_MAX_UPLOAD_BYTES: "1073741824",
+      RUSHES_UPLOAD_EXPIRES_SECONDS: "1800",
+      RUSHES_MULTIPART_THRESHOLD_BYTES: "209715200",
+      RUSHES_MULTIPART_PART_BYTES: "16777216",
+      RUSHES_PLAYBACK_EXPIRES_SECONDS: "3600",
+      RUSHES_WEBHOOK_RETRY_SCHEDULE_SECONDS: "0,10,60",
+      RUSHES_WEBHOOK_TIMEOUT_SECONDS: "5",
+      RUSHES_UPLOAD_GRACE_SECONDS: "600",
+      RUSHES_MAX_FRAME_PIXELS: "33554432",
+      RUSHES_MEDIACONVERT_TIMEOUT_SECONDS: "7200",
+      RUSHES_DOWNLOAD_EXPIRES_SECONDS: "600",
+      RUSHES_MAX_DURATION_SECONDS: "1200",
+      RUSHES_THUMBNAIL_WIDTHS: "320,640",
+      RUSHES_TRANSCODER: "mediaconvert",
+      RUSHES_MEDIACONVERT_ENDPOINT: "https://abcd1234.mediaconvert.us-east-1.amazonaws.com",
+      RUSHES_MEDIACONVERT_QUEUE_ARN: "arn:aws:mediaconvert:us-east-1:123456789012:queues/Fast",
+      RUSHES_CLIP_OUT_OF_RANGE_SECONDS: "86400",
+      RUSHES_CLIP_RETRY_DELAY_SECONDS: "30",
+      RUSHES_CLIP_RETRY_LIMIT_SECONDS: "600",
+      RUSHES_CLIP_MAX_SECONDS: "300",
+      RUSHES_LOG_LEVEL: "debug",
+      RUSHES_LOG_FORMAT: "json",
+    };
+    expect(Object.keys(values).sort()).toEqual(Object.keys(settings).sort());
+    const d = await deploy({ env: { ...blank, ...values } });
+    for (const [fn, name] of Object.entries(functions)) {
+      const env = await environmentOf(d, name);
+      for (const [setting, readers] of Object.entries(settings)) {
+        if ((readers as readonly string[]).includes(fn)) {
+          expect(env[setting], `${setting} → ${name}`).toBe(values[setting]);
+        } else if (setting !== "RUSHES_MAX_DURATION_SECONDS") {
+          expect(env[setting], `${setting} ↛ ${name}`).toBeUndefined();
+        }
+      }
+    }
+  });
+
+  test("without settings, functions get only what the infra chose", async () => {
+    const d = await deploy({ env: blank });
+    expect(await environmentOf(d, "Api")).toEqual({
+      RUSHES_MAX_UPLOAD_BYTES: String(5 * 1024 ** 4),
+    });
+    const worker = await environmentOf(d, "ClipWorker");
+    expect(Object.keys(worker).filter((k) => k in settings)).toEqual([]);
+    expect(d.one("sst:aws:Function", "Ingest").args.memory).toBe("10240 MB");
+    expect(d.one("sst:aws:Function", "ClipWorker").args.memory).toBe("10240 MB");
+  });
+
+  test("Lambda memory of the ffmpeg functions is a setting, for accounts with a lower quota", async () => {
+    const d = await deploy({
+      env: { ...blank, RUSHES_INGEST_MEMORY_MB: "3008", RUSHES_CLIP_WORKER_MEMORY_MB: "2048" },
+    });
+    expect(d.one("sst:aws:Function", "Ingest").args.memory).toBe("3008 MB");
+    expect(d.one("sst:aws:Function", "ClipWorker").args.memory).toBe("2048 MB");
+    // Memory is the infra's to read: no function gets it.
+    expect(await environmentOf(d, "Ingest")).not.toHaveProperty("RUSHES_INGEST_MEMORY_MB");
+  });
+
+  test.each([
+    [{ RUSHES_LOG_LEVEL: "loud" }, /RUSHES_LOG_LEVEL=loud is not valid/],
+    [{ RUSHES_CLIP_MAX_SECONDS: "ten" }, /RUSHES_CLIP_MAX_SECONDS=ten is not valid/],
+    [{ RUSHES_THUMBNAIL_WIDTHS: "320,wide" }, /RUSHES_THUMBNAIL_WIDTHS/],
+    [{ RUSHES_INGEST_MEMORY_MB: "20000" }, /RUSHES_INGEST_MEMORY_MB=20000 must be/],
+    [{ RUSHES_CLIP_WORKER_MEMORY_MB: "1.5" }, /RUSHES_CLIP_WORKER_MEMORY_MB/],
+    // /tmp and the 15-minute timeout were sized for these: a setting may lower them only.
+    [{ RUSHES_MAX_UPLOAD_BYTES: String(6 * 1024 ** 4) }, /above 5497558138880/],
+    [{ RUSHES_MAX_DURATION_SECONDS: "3600" }, /RUSHES_MAX_DURATION_SECONDS=3600 is above 1800/],
+  ])("refuses to deploy with %o", async (env, message) => {
+    await expect(deploy({ env: { ...blank, ...env } })).rejects.toThrow(message);
+  });
+
+  test("with MediaConvert the duration cap may be raised", async () => {
+    const d = await deploy({
+      env: { ...blank, RUSHES_TRANSCODER: "mediaconvert", RUSHES_MAX_DURATION_SECONDS: "7200" },
+    });
+    expect((await environmentOf(d, "Ingest")).RUSHES_MAX_DURATION_SECONDS).toBe("7200");
+  });
+});
+
+test("the table expires idempotency keys by their own ttl attribute", async () => {
+  const { IdempotencyEntity } = await import("../../packages/core/src/idempotency/entity");
+  const d = await deploy({ env: blank });
+  const ttl = d.one("sst:aws:Dynamo", "Table").args.ttl;
+  expect(ttl).toBe("ttl");
+  expect(IdempotencyEntity.schema.attributes).toHaveProperty(ttl);
+});
+
+describe("the settings are documented", () => {
+  const readme = readFileSync(path.join(root, "README.md"), "utf8");
+  const table = readme.slice(
+    readme.indexOf("## Settings"),
+    readme.indexOf("\n## ", readme.indexOf("## Settings") + 3),
+  );
+  const rows = table.split("\n").filter((line) => line.startsWith("| `"));
+  const rowOf = (name: string) => rows.find((row) => row.split("|")[1]!.includes(`\`${name}\``));
+
+  test("the README's table says, for every setting, where it can be set", () => {
+    const all = [...Object.keys(ConfigSchema.shape), ...Object.keys(infraSettings)];
+    for (const name of all) {
+      const row = rowOf(name);
+      expect(row, `${name} is in the README's settings table`).toBeDefined();
+      const where = row!.split("|")[2]!.trim();
+      const expected =
+        name in settings ? "local, deploy" : name in infraSettings ? "deploy" : "local";
+      expect(where, name).toBe(expected);
+    }
+  });
+
+  test(".env.example names every deploy setting", () => {
+    const example = readFileSync(path.join(root, ".env.example"), "utf8");
+    for (const name of [...Object.keys(settings), ...Object.keys(infraSettings)]) {
+      expect(example, name).toMatch(new RegExp(`^# ${name}=`, "m"));
+    }
+  });
+});
