@@ -27,7 +27,8 @@ const reasons: Record<ErrorStatus | 500, string> = {
 /** One line per tag, shown as its section's introduction; a test fails on a tag without one. */
 const tagDescriptions: Record<string, string> = {
   System: "Health and this document; no API key needed.",
-  Uploads: "Create a video and upload its source straight to storage with a presigned POST.",
+  Uploads:
+    "Create a video and upload its source straight to storage: a presigned POST, or resumable multipart parts for large files.",
   Videos: "Uploaded videos: status, renditions, thumbnails and history.",
   Cameras: "Cameras whose recordings are uploaded as videos with `camera.recordedAt`.",
   Clips: "Clips cut from a camera's recordings between two instants.",
