@@ -15,6 +15,15 @@ declare module "sst" {
       "type": "sst.aws.Function"
       "url": string
     }
+    "Cdn": {
+      "keyPairId": string
+      "type": "sst.sst.Linkable"
+      "url": string
+    }
+    "CdnPrivateKey": {
+      "type": "sst.sst.Secret"
+      "value": string
+    }
     "ClipQueue": {
       "type": "sst.aws.Queue"
       "url": string

@@ -18,12 +18,14 @@ export default $config({
     (await import("./infra/settings")).validateAll();
     const storage = await import("./infra/storage");
     await import("./infra/processing");
+    const { distribution } = await import("./infra/cdn");
     const { api } = await import("./infra/api");
     const { web } = await import("./infra/web");
     return {
       api: api.url,
       web: web.url,
       bucket: storage.bucket.name,
+      cdn: distribution.domainName,
     };
   },
 });

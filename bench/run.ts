@@ -12,6 +12,7 @@ const { Ffmpeg } = await import("@rushes/core/media");
 const { measureApi } = await import("./api");
 const { measureClip, measureTranscode, source, sourceVideo } = await import("./media");
 const { listing } = await import("./listing");
+const { measureHls, measureRewrite } = await import("./hls");
 const { measureSystem } = await import("./system");
 const { elapsedSeconds, enabled, format, progress, quick, root, workDir } = await import("./lib");
 
@@ -24,6 +25,9 @@ const goals: Record<string, { op: "<=" | ">="; value: number; text: string }> = 
   "clip.fastVsExact": { op: "<=", value: 0.2, text: "≤ 0.2" },
   "listing.deepPageRatio": { op: "<=", value: 1.5, text: "≤ 1.5" },
   "listing.scanVsQuery": { op: ">=", value: 10, text: "≥ 10" },
+  "hls.vsMp4Plan": { op: "<=", value: 1.6, text: "≤ 1.6" },
+  "hls.floorRatio": { op: "<=", value: 1.1, text: "≤ 1.1" },
+  "playback.rewriteP99Ms": { op: "<=", value: 5, text: "≤ 5 ms" },
 };
 
 const what: Record<string, string> = {
@@ -37,6 +41,9 @@ const what: Record<string, string> = {
   "clip.fastVsExact": "fast (stream copy) ÷ exact (re-encode)",
   "listing.deepPageRatio": `page ${listing.deepPage} ÷ page 1, ${listing.pageSize} per page, ${listing.videos} videos`,
   "listing.scanVsQuery": "Scan+filter+sort ÷ our Query, same page",
+  "hls.vsMp4Plan": "full ingest (ladder + MP4s + thumbs + storyboard) ÷ MP4s + thumbs",
+  "hls.floorRatio": "full ingest ÷ (decode-only + Σ each output's encode-only)",
+  "playback.rewriteP99Ms": "p99 ms: sign + rewrite a 600-segment playlist, in-process",
   "ingest.peakRssMB": `peak RSS of the ingest (node + ffmpeg), ${source.seconds} s 1080p`,
 };
 
@@ -57,8 +64,14 @@ if (enabled("api")) {
   detail.api = api.detail;
 }
 
+if (enabled("playback")) {
+  const r = await measureRewrite();
+  figures.playback = { rewriteP99Ms: r.p99Ms };
+  detail.playback = r.detail;
+}
+
 let recording = "";
-if (enabled("transcode") || enabled("clip") || enabled("system")) {
+if (enabled("transcode") || enabled("clip") || enabled("system") || enabled("hls")) {
   const camera = await sourceVideo("camera");
   recording = join(workDir, "media", `recording-720p-${basename(camera)}`);
   if (enabled("transcode")) {
@@ -83,6 +96,11 @@ if (enabled("transcode") || enabled("clip") || enabled("system")) {
         ...clean.detail,
       };
     }
+  }
+  if (enabled("hls")) {
+    const h = await measureHls(camera, quick ? 2 : 3);
+    figures.hls = { vsMp4Plan: h.vsMp4Plan, floorRatio: h.floorRatio };
+    detail.hls = h.detail;
   }
   if (enabled("clip")) {
     await access(recording).catch(() => {

@@ -1,4 +1,5 @@
 // The HTTP API: the Hono app behind a Lambda function URL.
+import { cdn, cdnPrivateKey } from "./cdn";
 import { clipQueue } from "./processing";
 import { environment } from "./settings";
 import { adminKey, bucket, maxUploadBytes, table, webUrl } from "./storage";
@@ -8,7 +9,8 @@ export const api = new sst.aws.Function("Api", {
   runtime: "nodejs22.x",
   architecture: "arm64",
   timeout: "30 seconds",
-  link: [table, bucket, clipQueue, adminKey],
+  // The playback routes sign CloudFront URLs with the CDN's key (packages/core/src/playback).
+  link: [table, bucket, clipQueue, adminKey, cdn, cdnPrivateKey],
   environment: environment("api", { RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes) }, [
     "RUSHES_MAX_UPLOAD_BYTES",
   ]),

@@ -25,6 +25,7 @@ export const settings = {
   RUSHES_UPLOAD_EXPIRES_SECONDS: ["api"],
   RUSHES_UPLOAD_GRACE_SECONDS: ["api", "ingest", "sweep"],
   RUSHES_DOWNLOAD_EXPIRES_SECONDS: signers,
+  RUSHES_PLAYBACK_EXPIRES_SECONDS: signers,
   RUSHES_MAX_DURATION_SECONDS: ["ingest", "clipWorker"],
   RUSHES_THUMBNAIL_WIDTHS: ["ingest", "clipWorker", "mediaConvertComplete"],
   RUSHES_MAX_FRAME_PIXELS: ["ingest", "clipWorker"],

@@ -114,8 +114,10 @@ declare global {
   }): unknown;
 
   namespace sst {
-    // biome-ignore lint/complexity/noStaticOnlyClass: SST's class; only its static method is used
-    class Linkable {
+    class Linkable<T extends Record<string, unknown>> {
+      constructor(name: string, args: { properties: T });
+      readonly name: Output<string>;
+      readonly properties: T;
       /** The `SST_RESOURCE_*` variables a link would deliver, without the link's permissions. */
       static env(links: Input<unknown[]>): Output<Record<string, string>>;
     }
@@ -159,6 +161,28 @@ declare global {
                   maxAge?: Input<Duration>;
                 }
             >;
+            policy?: Input<
+              Input<{
+                effect?: Input<"allow" | "deny">;
+                actions: Input<Input<string>[]>;
+                principals:
+                  | "*"
+                  | Input<
+                      Input<{
+                        type: Input<"aws" | "service" | "federated" | "canonical">;
+                        identifiers: Input<Input<string>[]>;
+                      }>[]
+                    >;
+                paths?: Input<Input<string>[]>;
+                conditions?: Input<
+                  Input<{
+                    test: Input<string>;
+                    variable: Input<string>;
+                    values: Input<Input<string>[]>;
+                  }>[]
+                >;
+              }>[]
+            >;
             transform?: {
               publicAccessBlock?:
                 | false
@@ -173,6 +197,7 @@ declare global {
         );
         readonly name: Output<string>;
         readonly arn: Output<string>;
+        readonly nodes: { bucket: { readonly bucketRegionalDomainName: Output<string> } };
         notify(args: {
           notifications: Input<
             Input<{
@@ -294,6 +319,104 @@ declare global {
       }
       class RolePolicy {
         constructor(name: string, args: { role: Input<string | Role>; policy: Input<string> });
+      }
+    }
+    /** @pulumi/aws 7 cloudfront: only the arguments infra/cdn.ts passes. */
+    namespace cloudfront {
+      type Items<T> = { items: Input<Input<T>[]> };
+      class PublicKey {
+        constructor(name: string, args: { comment?: Input<string>; encodedKey: Input<string> });
+        readonly id: Output<string>;
+      }
+      class KeyGroup {
+        constructor(name: string, args: { comment?: Input<string>; items: Input<Input<string>[]> });
+        readonly id: Output<string>;
+      }
+      class OriginAccessControl {
+        constructor(
+          name: string,
+          args: {
+            description?: Input<string>;
+            originAccessControlOriginType: Input<"s3" | "lambda" | "mediastore" | "mediapackagev2">;
+            signingBehavior: Input<"always" | "never" | "no-override">;
+            signingProtocol: Input<"sigv4">;
+          },
+        );
+        readonly id: Output<string>;
+      }
+      class CachePolicy {
+        constructor(
+          name: string,
+          args: {
+            comment?: Input<string>;
+            minTtl?: Input<number>;
+            defaultTtl?: Input<number>;
+            maxTtl?: Input<number>;
+            parametersInCacheKeyAndForwardedToOrigin: Input<{
+              cookiesConfig: Input<{
+                cookieBehavior: Input<"none" | "whitelist" | "allExcept" | "all">;
+              }>;
+              headersConfig: Input<{ headerBehavior?: Input<"none" | "whitelist"> }>;
+              queryStringsConfig: Input<{
+                queryStringBehavior: Input<"none" | "whitelist" | "allExcept" | "all">;
+              }>;
+              enableAcceptEncodingGzip?: Input<boolean>;
+              enableAcceptEncodingBrotli?: Input<boolean>;
+            }>;
+          },
+        );
+        readonly id: Output<string>;
+      }
+      class ResponseHeadersPolicy {
+        constructor(
+          name: string,
+          args: {
+            comment?: Input<string>;
+            corsConfig?: Input<{
+              accessControlAllowCredentials: Input<boolean>;
+              accessControlAllowHeaders: Input<Items<string>>;
+              accessControlAllowMethods: Input<Items<string>>;
+              accessControlAllowOrigins: Input<Items<string>>;
+              accessControlMaxAgeSec?: Input<number>;
+              originOverride: Input<boolean>;
+            }>;
+          },
+        );
+        readonly id: Output<string>;
+      }
+      class Distribution {
+        constructor(
+          name: string,
+          args: {
+            enabled: Input<boolean>;
+            comment?: Input<string>;
+            priceClass?: Input<"PriceClass_All" | "PriceClass_200" | "PriceClass_100">;
+            httpVersion?: Input<"http1.1" | "http2" | "http2and3" | "http3">;
+            origins: Input<
+              Input<{
+                originId: Input<string>;
+                domainName: Input<string>;
+                originAccessControlId?: Input<string>;
+              }>[]
+            >;
+            defaultCacheBehavior: Input<{
+              targetOriginId: Input<string>;
+              viewerProtocolPolicy: Input<"allow-all" | "https-only" | "redirect-to-https">;
+              allowedMethods: Input<Input<string>[]>;
+              cachedMethods: Input<Input<string>[]>;
+              cachePolicyId?: Input<string>;
+              responseHeadersPolicyId?: Input<string>;
+              trustedKeyGroups?: Input<Input<string>[]>;
+              compress?: Input<boolean>;
+            }>;
+            restrictions: Input<{
+              geoRestriction: Input<{ restrictionType: Input<"none" | "whitelist" | "blacklist"> }>;
+            }>;
+            viewerCertificate: Input<{ cloudfrontDefaultCertificate?: Input<boolean> }>;
+          },
+        );
+        readonly arn: Output<string>;
+        readonly domainName: Output<string>;
       }
     }
     namespace cloudwatch {

@@ -32,6 +32,21 @@ export const lifecycleRules: Array<{
   prefix?: string;
   expiresIn?: `${number} ${"day" | "days"}`;
 }> = [{ id: "ExpireUploads", prefix: "uploads/", expiresIn: "2 days" }];
+let resolveMediaReader: (arn: $util.Input<string>) => void = () => {};
+
+/**
+ * The CloudFront distribution that serves playback (infra/cdn.ts). Like the web URL it is made
+ * after the bucket, which must already name it in its policy; cdn.ts settles it.
+ */
+const mediaReader = $util.output(
+  new Promise<$util.Input<string>>((resolve) => {
+    resolveMediaReader = resolve;
+  }),
+);
+
+export function setMediaReader(distributionArn: $util.Input<string>) {
+  resolveMediaReader(distributionArn);
+}
 
 export const bucket = new sst.aws.Bucket("Media", {
   lifecycle: lifecycleRules,
@@ -43,7 +58,17 @@ export const bucket = new sst.aws.Bucket("Media", {
     exposeHeaders: ["ETag", "Location"],
     maxAge: "1 hour",
   },
-  // No `access`: every object is reached through a presigned URL. Spelled out rather than left to
+  // One reader besides presigned URLs: the playback CDN, through its origin access control, for
+  // media/ only. Viewers still need a URL it signed (infra/cdn.ts).
+  policy: [
+    {
+      actions: ["s3:GetObject"],
+      principals: [{ type: "service", identifiers: ["cloudfront.amazonaws.com"] }],
+      paths: ["media/*"],
+      conditions: [{ test: "StringEquals", variable: "AWS:SourceArn", values: [mediaReader] }],
+    },
+  ],
+  // No `access`: every object is reached through a presigned URL or the signed CDN. Spelled out rather than left to
   // SST's default so that nothing, not even a later `access: "public"`, can open the bucket.
   transform: {
     publicAccessBlock: {

@@ -1,4 +1,5 @@
 // A recording fake of SST's platform globals, so the real sst.config.ts and infra/*.ts run here.
+import { generateKeyPairSync } from "node:crypto";
 import path from "node:path";
 import { vi } from "vitest";
 
@@ -67,6 +68,11 @@ export class FakeResource {
   }
 }
 
+/** A throwaway RSA key: `sst secret set CdnPrivateKey` stores one like it. */
+export const testPrivateKey = generateKeyPairSync("rsa", { modulusLength: 2048 })
+  .privateKey.export({ type: "pkcs8", format: "pem" })
+  .toString();
+
 /** Installs the fake globals, evaluates sst.config.ts, then runs `app()` and `run()`. */
 export async function deploy(
   options: { stage?: string; env?: Record<string, string>; dev?: boolean } = {},
@@ -105,6 +111,15 @@ export async function deploy(
     }
     get arn() {
       return out(`arn:aws:s3:::rushes-${stage}-${this.record.name.toLowerCase()}-abc123`);
+    }
+    get nodes() {
+      return {
+        bucket: {
+          bucketRegionalDomainName: out(
+            `rushes-${stage}-${this.record.name.toLowerCase()}-abc123.s3.${REGION}.amazonaws.com`,
+          ),
+        },
+      };
     }
     notify(args: unknown) {
       // As in SST: a second call would replace the bucket's whole notification configuration.
@@ -153,6 +168,8 @@ export async function deploy(
   class Cron extends make("sst:aws:Cron") {}
   class Secret extends make("sst:sst:Secret") {
     get value() {
+      // The CDN derives its public key from this one, so it must be a real PEM.
+      if (this.record.name === "CdnPrivateKey") return known(testPrivateKey);
       return this.output("value");
     }
   }
@@ -175,6 +192,28 @@ export async function deploy(
     }
   }
   class RolePolicy extends make("aws:iam/rolePolicy:RolePolicy") {}
+  class Linkable extends make("sst:sst:Linkable") {
+    get properties() {
+      return this.record.args.properties;
+    }
+    linkProperties() {
+      return this.record.args.properties;
+    }
+  }
+  const withId = (type: string) =>
+    class extends make(type) {
+      get id() {
+        return this.output("id");
+      }
+    };
+  class Distribution extends make("aws:cloudfront/distribution:Distribution") {
+    get arn() {
+      return out(`arn:aws:cloudfront::${ACCOUNT}:distribution/E${this.record.name.toUpperCase()}`);
+    }
+    get domainName() {
+      return out("d2222222abcdef8.cloudfront.net");
+    }
+  }
 
   const strict = <T extends object>(label: string, target: T): T =>
     new Proxy(target, {
@@ -197,7 +236,7 @@ export async function deploy(
         Cron,
       }),
       Secret,
-      Linkable: strict("sst.Linkable", {
+      Linkable: Object.assign(Linkable, {
         // As SST's Linkable.env: each link's properties plus its type, as JSON, by logical name.
         env: (links: FakeResource[]) =>
           new FakeOutput(
@@ -223,6 +262,14 @@ export async function deploy(
       }),
     }),
     aws: strict("aws", {
+      cloudfront: strict("aws.cloudfront", {
+        PublicKey: withId("aws:cloudfront/publicKey:PublicKey"),
+        KeyGroup: withId("aws:cloudfront/keyGroup:KeyGroup"),
+        OriginAccessControl: withId("aws:cloudfront/originAccessControl:OriginAccessControl"),
+        CachePolicy: withId("aws:cloudfront/cachePolicy:CachePolicy"),
+        ResponseHeadersPolicy: withId("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"),
+        Distribution,
+      }),
       iam: strict("aws.iam", { Role, RolePolicy }),
       cloudwatch: strict("aws.cloudwatch", {
         getEventBusOutput: ({ name }: { name: string }) =>

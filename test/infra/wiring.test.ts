@@ -8,7 +8,7 @@ const WEB_URL = "https://d111111abcdef8.cloudfront.net";
 
 /** Each function and exactly the resources it links, by the name code reads as `Resource.X`. */
 const links: Record<string, string[]> = {
-  Api: ["AdminKey", "ClipQueue", "Media", "Table"],
+  Api: ["AdminKey", "Cdn", "CdnPrivateKey", "ClipQueue", "Media", "Table"],
   // The bucket's name only, through the environment: its link would grant s3:* (see below).
   Ingest: ["Events", "Table"],
   ClipWorker: ["ClipQueue", "Events", "Media", "Table"],
@@ -23,6 +23,8 @@ const kinds: Record<string, string> = {
   ClipQueue: "sst:aws:Queue",
   AdminKey: "sst:sst:Secret",
   Ingest: "sst:aws:Function",
+  Cdn: "sst:sst:Linkable",
+  CdnPrivateKey: "sst:sst:Secret",
 };
 
 const seconds = (duration: string) => {
@@ -51,7 +53,6 @@ describe("storage", () => {
     const args = ffmpeg.one("sst:aws:Bucket", "Media").args;
     expect(args.access).toBeUndefined();
     expect(args.public).toBeUndefined();
-    expect(args.policy).toBeUndefined();
     expect(args.transform.publicAccessBlock).toEqual({
       blockPublicAcls: true,
       blockPublicPolicy: true,
@@ -409,6 +410,7 @@ describe("web and app", () => {
       api: await ffmpeg.output("sst:aws:Function", "Api", "url"),
       web: WEB_URL,
       bucket: await ffmpeg.output("sst:aws:Bucket", "Media", "name"),
+      cdn: "d2222222abcdef8.cloudfront.net",
     });
   });
 

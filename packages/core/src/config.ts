@@ -19,6 +19,8 @@ export const ConfigSchema = z.object({
    */
   RUSHES_UPLOAD_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(900),
   RUSHES_DOWNLOAD_EXPIRES_SECONDS: int(900),
+  /** How long a playback link (its token and every media URL it signs) works: 6 h. */
+  RUSHES_PLAYBACK_EXPIRES_SECONDS: int(6 * 3600),
   RUSHES_MAX_DURATION_SECONDS: int(3600),
   RUSHES_THUMBNAIL_WIDTHS: z
     .string()

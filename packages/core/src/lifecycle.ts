@@ -272,6 +272,16 @@ export namespace Lifecycle {
               })),
               thumbnails: item.thumbnails ?? [],
               ...(item.probe ? { durationMs: item.probe.durationMs } : {}),
+              // The HLS ladder's keys and rungs, for subscribers that serve playback themselves.
+              ...(item.hls
+                ? {
+                    playback: {
+                      hls: item.hls.masterKey,
+                      rungs: item.hls.rungs,
+                      ...(item.storyboard ? { storyboard: item.storyboard.key } : {}),
+                    },
+                  }
+                : {}),
             }
           : {}),
       };

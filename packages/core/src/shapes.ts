@@ -40,3 +40,29 @@ export const ProbeInfo = z.object({
   rotation: z.number().int().optional(),
 });
 export type ProbeInfo = z.infer<typeof ProbeInfo>;
+
+/** One rung of the stored HLS ladder, as the master playlist describes it. */
+export const HlsRung = z.object({
+  name: z.string(),
+  width: z.number(),
+  height: z.number(),
+  /** Peak bits per second (the master's BANDWIDTH), audio included. */
+  bandwidth: z.number(),
+  codecs: z.string(),
+});
+export type HlsRung = z.infer<typeof HlsRung>;
+
+/** The stored HLS ladder: its master playlist and rungs, largest first. */
+export const HlsInfo = z.object({ masterKey: z.string(), rungs: z.array(HlsRung) });
+export type HlsInfo = z.infer<typeof HlsInfo>;
+
+/** The stored scrubbing storyboard: a WebVTT file over JPEG sprite sheets. */
+export const StoryboardInfo = z.object({
+  key: z.string(),
+  sheets: z.array(z.string()),
+  intervalMs: z.number(),
+  tileWidth: z.number(),
+  tileHeight: z.number(),
+  count: z.number(),
+});
+export type StoryboardInfo = z.infer<typeof StoryboardInfo>;

@@ -1,2 +1,2 @@
 // Named re-export: a dynamic import of this file brings only the client class, not every command.
-export { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+export { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";

@@ -3,7 +3,7 @@ import { Resource } from "sst";
 import * as z from "zod";
 import { Aws } from "../aws";
 import { logger } from "../log";
-import { ErrorInfo, Rendition, Thumbnail } from "../shapes";
+import { ErrorInfo, HlsRung, Rendition, Thumbnail } from "../shapes";
 
 /**
  * Domain events published on the `Events` SNS topic. One zod schema per type, one envelope
@@ -19,6 +19,10 @@ export namespace Events {
     renditions: z.array(Rendition.omit({ bytes: true })).optional(),
     thumbnails: z.array(Thumbnail).optional(),
     durationMs: z.number().optional(),
+    /** On `video.ready`: the HLS master's key, its rungs, and the storyboard VTT's key. */
+    playback: z
+      .object({ hls: z.string(), rungs: z.array(HlsRung), storyboard: z.string().optional() })
+      .optional(),
   });
 
   const ClipProperties = z.object({

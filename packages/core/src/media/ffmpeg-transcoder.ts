@@ -1,26 +1,44 @@
-import { mkdtemp, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { extname, join } from "node:path";
 import { Config } from "../config";
 import { Storage } from "../storage";
+import { ObjectKeys } from "../storage/object-keys";
 import { MediaError } from "./error";
 import { Ffmpeg } from "./ffmpeg";
+import { Hls } from "./hls";
 import type { Plan } from "./plan";
 import type { Probe } from "./probe";
+import { Storyboard } from "./storyboard";
 import { Thumbnails } from "./thumbnails";
 import { contentTypes, freeBytes, type TranscodeJob, type Transcoder } from "./transcoder";
 
 /**
- * The default adapter: one ffmpeg run, one decode, every output. A `split` feeds each rendition
- * scaler and the thumbnail branch, so a 1080p source is decoded once rather than once per output.
+ * The default adapter: one ffmpeg run, one decode, every output. A `split` feeds each HLS rung's
+ * scaler, the thumbnail branch and the storyboard branch, so a 1080p source is decoded once
+ * rather than once per output. The MP4 downloads are then remuxed (no re-encode) from the 720p
+ * and 480p rungs: they cost a file copy, not an encode.
  */
 export namespace FfmpegTranscoder {
-  export type Outputs = { renditions: string[]; thumbnails: string[] };
+  export type Outputs = {
+    /** The ladder's folder: `{rung}/index.m3u8…`, `audio/…`, `master.m3u8`. */
+    hls: string;
+    storyboard: string;
+    renditions: string[];
+    thumbnails: string[];
+  };
+  /** `vtt` and `sheets` are absent when ffmpeg wrote no complete storyboard (see `render`). */
+  export type Rendered = Outputs & { ladder: Hls.Written; sheets?: string[]; vtt?: string };
 
   /** x264 settings shared with clip cutting: web-safe High profile, 2 s keyframes. */
   export const videoCodec = [
     ...["-c:v", "libx264", "-profile:v", "high", "-preset", "veryfast", "-crf", "23"],
     ...["-force_key_frames", "expr:gte(t,n_forced*2)"],
   ];
+  /**
+   * The ladder adds no scene-cut keyframes: every rung then has exactly the same keyframes, on
+   * the 2 s grid, so segments line up across rungs and a player can switch at any boundary.
+   */
+  export const ladderCodec = [...videoCodec, "-sc_threshold", "0"];
   export const audioCodec = ["-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000"];
   /** Faststart moves the index first so playback starts before the download ends. */
   export const mp4 = [
@@ -29,6 +47,7 @@ export namespace FfmpegTranscoder {
   ];
   /** Above this, frames are dropped: slow-motion phone footage is not worth 240 fps on the web. */
   const maxFps = 60;
+  const uploadConcurrency = 16;
 
   /**
    * Frame timing. MP4 output defaults to constant frame rate, which fills every gap in the
@@ -52,95 +71,279 @@ export namespace FfmpegTranscoder {
     return {
       kind: "ffmpeg",
       async transcode(job) {
-        const outputs = await render(job);
+        const out = await render(job);
+        const { plan, videoId, bucket } = job;
+        const put = (key: string, path: string, type: string) =>
+          Storage.upload(key, path, type, bucket);
+
+        // Segments and sheets first, playlists after, the master last: a reader that finds the
+        // master finds everything it names.
+        const media = out.ladder.rungs
+          .flatMap((rung) =>
+            [rung.init, ...rung.segments.map((s) => s.uri)].map((f) => [rung.name, f]),
+          )
+          .concat(
+            out.ladder.audio
+              ? [out.ladder.audio.init, ...out.ladder.audio.segments.map((s) => s.uri)].map((f) => [
+                  "audio",
+                  f,
+                ])
+              : [],
+          );
+        await inParallel(media, ([rung, file]) =>
+          put(
+            ObjectKeys.hlsFile(videoId, rung!, file!),
+            join(out.hls, rung!, file!),
+            typeOf(file!),
+          ),
+        );
+        const sheets = out.sheets;
+        if (sheets) {
+          await inParallel(plan.storyboard.sheets, (key, i) =>
+            put(key, sheets[i]!, contentTypes.jpg),
+          );
+        }
+        const playlists = [
+          ...out.ladder.rungs.map((r) => r.name),
+          ...(out.ladder.audio ? ["audio"] : []),
+        ];
+        await inParallel(playlists, (rung) =>
+          put(
+            ObjectKeys.hlsFile(videoId, rung, Hls.playlistName),
+            join(out.hls, rung, Hls.playlistName),
+            contentTypes.m3u8,
+          ),
+        );
+        await put(plan.hls.masterKey, join(out.hls, Hls.masterName), contentTypes.m3u8);
+        if (sheets) {
+          await put(plan.storyboard.key, join(out.storyboard, "storyboard.vtt"), contentTypes.vtt);
+        }
+
         const renditions = await Promise.all(
-          job.plan.renditions.map(async (r, i) => ({
+          plan.renditions.map(async (r, i) => ({
             name: r.name,
             width: r.width,
             height: r.height,
             key: r.key,
-            bytes: await Storage.upload(
-              r.key,
-              outputs.renditions[i]!,
-              contentTypes.mp4,
-              job.bucket,
-            ),
+            bytes: await put(r.key, out.renditions[i]!, contentTypes.mp4),
           })),
         );
         const thumbnails = await Promise.all(
-          job.plan.thumbnails.map(async (t, i) => {
-            await Storage.upload(t.key, outputs.thumbnails[i]!, contentTypes.jpg, job.bucket);
+          plan.thumbnails.map(async (t, i) => {
+            await put(t.key, out.thumbnails[i]!, contentTypes.jpg);
             return { width: t.width, height: t.height, key: t.key };
           }),
         );
-        return { kind: "complete", renditions, thumbnails, report: { transcoder: "ffmpeg" } };
+        const audio = out.ladder.audio;
+        return {
+          kind: "complete",
+          renditions,
+          thumbnails,
+          hls: {
+            masterKey: plan.hls.masterKey,
+            rungs: out.ladder.rungs.map((r) => ({
+              name: r.name,
+              width: r.width,
+              height: r.height,
+              bandwidth: r.peakBitrate + (audio?.peakBitrate ?? 0),
+              codecs: audio ? `${r.codec},${audio.codec}` : r.codec,
+            })),
+          },
+          ...(sheets ? { storyboard: storyboardInfo(plan) } : {}),
+          report: { transcoder: "ffmpeg", rungs: out.ladder.rungs.map((r) => r.name) },
+        };
       },
-      // The source, two renditions and thumbnails must fit in /tmp (Lambda's is sized in infra).
+      // The source, the ladder, the remuxed downloads (and their joined fragments while they are
+      // made) and the stills must fit in /tmp (Lambda's is sized in infra).
       async scratchShortage(dir, bytes) {
-        if (bytes * 2.2 <= (await freeBytes(dir))) return undefined;
+        if (bytes * 3.5 <= (await freeBytes(dir))) return undefined;
         return `Not enough temporary space for a ${bytes}-byte source`;
       },
     };
   }
 
-  /** Runs the single ffmpeg pass into a fresh dir under `job.workDir`; checks every output. */
+  function storyboardInfo(plan: Plan) {
+    return {
+      key: plan.storyboard.key,
+      sheets: plan.storyboard.sheets,
+      intervalMs: plan.storyboard.intervalMs,
+      tileWidth: plan.storyboard.tile.width,
+      tileHeight: plan.storyboard.tile.height,
+      count: plan.storyboard.count,
+    };
+  }
+
+  /**
+   * Runs the single ffmpeg pass into a fresh dir under `job.workDir`, describes the ladder it
+   * wrote (master playlist included), writes the storyboard VTT, remuxes the MP4 downloads, and
+   * checks every output.
+   */
   export async function render(
     job: Pick<TranscodeJob, "sourcePath" | "workDir" | "probe" | "plan">,
     opts: Ffmpeg.RunOptions = {},
-  ): Promise<Outputs> {
+  ): Promise<Rendered> {
+    const { plan } = job;
     // Outputs get a dir of their own, so no name can collide with the source or a retry's leftovers.
     const dir = await mkdtemp(join(job.workDir, "out-"));
     const outputs: Outputs = {
-      renditions: job.plan.renditions.map((r) => join(dir, `${r.name}.mp4`)),
-      thumbnails: job.plan.thumbnails.map((t) => join(dir, `thumb-${t.width}.jpg`)),
+      hls: join(dir, "hls"),
+      storyboard: join(dir, "storyboard"),
+      renditions: plan.renditions.map((r) => join(dir, `${r.name}.mp4`)),
+      thumbnails: plan.thumbnails.map((t) => join(dir, `thumb-${t.width}.jpg`)),
     };
+    const folders = [...plan.hls.rungs.map((r) => r.name), ...(plan.hls.audio ? ["audio"] : [])];
+    for (const name of folders) await mkdir(join(outputs.hls, name), { recursive: true });
+    await mkdir(outputs.storyboard, { recursive: true });
+
     await Ffmpeg.run("ffmpeg", args(job, outputs), { permanentTimeout: true, ...opts });
+
+    const ladder = await Hls.describe(outputs.hls, plan.hls);
+    await writeFile(join(outputs.hls, Hls.masterName), ladder.master);
+    const vtt = Storyboard.vtt(plan.storyboard, job.probe.durationMs);
+    await writeFile(join(outputs.storyboard, "storyboard.vtt"), vtt);
+    const sheets = plan.storyboard.sheets.map((_, i) =>
+      join(outputs.storyboard, Storyboard.sheetName(i)),
+    );
+    // The storyboard is a scrubbing aid, not the video: a source whose frame size changes
+    // mid-stream makes ffmpeg rebuild the filter graph and the tiler loses its sheet. Such a
+    // video is still ready, without a storyboard.
+    const complete = (await Promise.all(sheets.map(nonEmpty))).every(Boolean);
+    await Promise.all(
+      plan.renditions.map((r, i) =>
+        download(outputs.hls, ladder, r.name, outputs.renditions[i]!, opts),
+      ),
+    );
     for (const path of [...outputs.renditions, ...outputs.thumbnails]) {
-      const size = await stat(path).then(
-        (s) => s.size,
-        () => 0,
-      );
-      if (size === 0) throw new MediaError("ffmpeg_failed", `ffmpeg wrote no ${path}`, false);
+      if (!(await nonEmpty(path))) {
+        throw new MediaError("ffmpeg_failed", `ffmpeg wrote no ${path}`, false);
+      }
     }
-    return outputs;
+    return { ...outputs, ladder, ...(complete ? { sheets, vtt } : {}) };
   }
 
   export function args(
     job: { sourcePath: string; probe: Probe.Info; plan: Plan },
-    outputs: Outputs,
+    outputs: Pick<Outputs, "hls" | "storyboard" | "thumbnails">,
     maxDurationSeconds = Config.get().RUSHES_MAX_DURATION_SECONDS,
   ): string[] {
     const { plan, probe } = job;
-    const n = plan.renditions.length;
-    const branches = plan.renditions.map((_, i) => `[v${i}]`).join("");
-    const scaled = plan.renditions.map(
+    const rungs = plan.hls.rungs;
+    const branches = rungs.map((_, i) => `[v${i}]`).join("");
+    const scaled = rungs.map(
       (r, i) => `[v${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[r${i}]`,
     );
     const thumbs = Thumbnails.graph("vt", plan.thumbnails, "t", plan.thumbnailAtMs / 1000);
-    const graph = [`[0:v:0]split=${n + 1}${branches}[vt]`, ...scaled, thumbs.graph];
+    const graph = [
+      `[0:v:0]split=${rungs.length + 2}${branches}[vt][vs]`,
+      ...scaled,
+      thumbs.graph,
+      Storyboard.graph("vs", plan.storyboard, "sb"),
+    ];
 
     // The output caps also bound a file whose header under-reports its length.
+    const time = ["-t", String(maxDurationSeconds)];
     const limit = [
-      ...["-t", String(maxDurationSeconds), "-frames:v", String(maxFrames(probe.durationMs))],
+      ...time,
+      ...["-frames:v", String(maxFrames(probe.durationMs))],
       ...(probe.fps && probe.fps > maxFps ? ["-r", String(maxFps)] : []),
     ];
-    const renditionArgs = plan.renditions.flatMap((r, i) => [
-      ...["-map", `[r${i}]`, ...(plan.audio ? ["-map", "0:a:0"] : [])],
-      ...videoCodec,
+    const rungArgs = rungs.flatMap((r, i) => [
+      ...["-map", `[r${i}]`],
+      ...ladderCodec,
       ...["-maxrate", String(r.maxBitrate), "-bufsize", String(r.maxBitrate * 2)],
-      ...(plan.audio ? audioCodec : []),
-      ...mp4,
       ...limit,
-      outputs.renditions[i]!,
+      ...Hls.output(outputs.hls, r.name, plan.hls.segmentSeconds),
     ]);
+    const audioArgs = plan.hls.audio
+      ? [
+          ...["-map", "0:a:0", ...audioCodec, ...time],
+          ...Hls.output(outputs.hls, plan.hls.audio.name, plan.hls.segmentSeconds),
+        ]
+      : [];
     const thumbArgs = thumbs.labels.flatMap((label, i) =>
       Thumbnails.output(label, outputs.thumbnails[i]!),
     );
     return [
       ...["-v", "error", "-y", ...Ffmpeg.input(job.sourcePath, probe.formatName)],
       ...["-filter_complex", graph.join(";"), ...frameTiming],
-      ...renditionArgs,
+      ...rungArgs,
+      ...audioArgs,
       ...thumbArgs,
+      ...Storyboard.output("sb", outputs.storyboard),
     ];
+  }
+
+  /**
+   * An MP4 download from a rung: its init and segments joined (that is a valid fragmented MP4),
+   * with the audio rendition joined the same way, remuxed to a progressive MP4 with faststart.
+   * Stream copy, so it costs disk I/O only.
+   */
+  async function download(
+    hlsDir: string,
+    ladder: Hls.Written,
+    rungName: string,
+    path: string,
+    opts: Ffmpeg.RunOptions,
+  ) {
+    const rung = ladder.rungs.find((r) => r.name === rungName);
+    if (!rung) throw new MediaError("ffmpeg_failed", `No rung ${rungName} for the download`, false);
+    const video = await joinFragments(hlsDir, rung, `${path}.video.mp4`);
+    const audio = ladder.audio
+      ? await joinFragments(hlsDir, ladder.audio, `${path}.audio.mp4`)
+      : undefined;
+    const input = (file: string) => ["-f", "mov", "-i", `file:${file}`];
+    await Ffmpeg.run(
+      "ffmpeg",
+      [
+        ...["-v", "error", "-y", "-protocol_whitelist", "file"],
+        ...input(video),
+        ...(audio ? input(audio) : []),
+        ...["-map", "0:v:0", ...(audio ? ["-map", "1:a:0"] : []), "-c", "copy"],
+        ...mp4,
+        path,
+      ],
+      opts,
+    );
+    await Promise.all([video, audio].map((f) => (f ? rm(f, { force: true }) : undefined)));
+  }
+
+  /** Init + segments, byte for byte: the fragmented MP4 a player would assemble. */
+  export async function joinFragments(
+    hlsDir: string,
+    rendition: Pick<Hls.Measured, "name" | "init" | "segments">,
+    path: string,
+  ) {
+    const file = await open(path, "w");
+    try {
+      for (const part of [rendition.init, ...rendition.segments.map((s) => s.uri)]) {
+        await file.write(await readFile(join(hlsDir, rendition.name, part)));
+      }
+    } finally {
+      await file.close();
+    }
+    return path;
+  }
+
+  const nonEmpty = (path: string) =>
+    stat(path).then(
+      (s) => s.size > 0,
+      () => false,
+    );
+
+  function typeOf(file: string): string {
+    const ext = extname(file).slice(1);
+    return ext === "m4s" ? contentTypes.m4s : ext === "m3u8" ? contentTypes.m3u8 : contentTypes.mp4;
+  }
+
+  /** Runs `task` over `items`, at most `uploadConcurrency` at a time. */
+  async function inParallel<T>(items: T[], task: (item: T, index: number) => Promise<unknown>) {
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) {
+        const i = next++;
+        await task(items[i]!, i);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(uploadConcurrency, items.length) }, worker));
   }
 }

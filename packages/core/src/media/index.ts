@@ -4,12 +4,17 @@ export { Cut } from "./cut";
 export { MediaError } from "./error";
 export { Ffmpeg } from "./ffmpeg";
 export { FfmpegTranscoder } from "./ffmpeg-transcoder";
+export { Hls } from "./hls";
 export { MediaConvert } from "./mediaconvert";
+export { Mp4Codecs } from "./mp4-codecs";
 export { Plan } from "./plan";
 export { Probe } from "./probe";
 export { Segments } from "./segments";
+export { Storyboard } from "./storyboard";
 export {
+  type HlsInfo,
   type Rendition,
+  type StoryboardInfo,
   type Thumbnail,
   type TranscodeJob,
   type TranscodeOutcome,

@@ -6,9 +6,11 @@ import { Config } from "../config";
 import { logger } from "../log";
 import { ObjectKeys } from "../storage/object-keys";
 import { MediaError } from "./error";
+import { Hls } from "./hls";
 import type { Plan } from "./plan";
 import {
   freeBytes,
+  type HlsInfo,
   type Rendition,
   type Thumbnail,
   type TranscodeJob,
@@ -81,6 +83,7 @@ export namespace MediaConvert {
           ...plan.thumbnails.map((t) =>
             group(`thumbnail ${t.width}`, bucket, t.key, still(t, plan)),
           ),
+          ladder(plan, bucket),
         ],
       },
     };
@@ -148,6 +151,80 @@ export namespace MediaConvert {
   }
 
   /**
+   * The HLS ladder as one CMAF group: fMP4 segments and an HLS manifest only (no DASH), 6 s
+   * segments, the master at `ObjectKeys.hlsMaster` (destination base `…/hls/master`), each rung
+   * a `_{rung}` output beside it and the audio one `_audio` output that every rung refers to.
+   * MediaConvert writes CODECS (RFC 6381), RESOLUTION and BANDWIDTH from what it encoded; the
+   * completion reads them back from the master.
+   */
+  export function ladder(plan: Plan, bucket: string): OutputGroup {
+    const video = (rung: Plan.Rung): Output => ({
+      NameModifier: `_${rung.name}`,
+      ContainerSettings: { Container: "CMFC" },
+      VideoDescription: {
+        Width: rung.width,
+        Height: rung.height,
+        ScalingBehavior: "DEFAULT",
+        CodecSettings: {
+          Codec: "H_264",
+          H264Settings: {
+            CodecProfile: "HIGH",
+            RateControlMode: "QVBR",
+            QvbrSettings: { QvbrQualityLevel: 7 },
+            MaxBitrate: rung.maxBitrate,
+            // Fixed 2 s GOPs without scene-change keyframes: every rung's segments line up.
+            GopSize: plan.hls.keyframeSeconds,
+            GopSizeUnits: "SECONDS",
+            GopClosedCadence: 1,
+            SceneChangeDetect: "DISABLED",
+            QualityTuningLevel: "SINGLE_PASS_HQ",
+          },
+        },
+      },
+    });
+    const audio: Output[] = plan.hls.audio
+      ? [
+          {
+            NameModifier: `_${plan.hls.audio.name}`,
+            ContainerSettings: { Container: "CMFC" },
+            AudioDescriptions: [
+              {
+                AudioSourceName: audioSelector,
+                CodecSettings: {
+                  Codec: "AAC",
+                  AacSettings: {
+                    Bitrate: plan.hls.audio.bitrate,
+                    CodingMode: "CODING_MODE_2_0",
+                    SampleRate: 48000,
+                  },
+                },
+              },
+            ],
+          },
+        ]
+      : [];
+    return {
+      Name: "hls",
+      OutputGroupSettings: {
+        Type: "CMAF_GROUP_SETTINGS",
+        CmafGroupSettings: {
+          Destination: `s3://${bucket}/${plan.hls.masterKey.replace(/\.m3u8$/, "")}`,
+          SegmentLength: plan.hls.segmentSeconds,
+          FragmentLength: plan.hls.keyframeSeconds,
+          SegmentControl: "SEGMENTED_FILES",
+          WriteHlsManifest: "ENABLED",
+          WriteDashManifest: "DISABLED",
+          ManifestDurationFormat: "FLOATING_POINT",
+          CodecSpecification: "RFC_6381",
+          StreamInfResolution: "INCLUDE",
+          ClientCache: "ENABLED",
+        },
+      },
+      Outputs: [...plan.hls.rungs.map(video), ...audio],
+    };
+  }
+
+  /**
    * Frame capture takes the first frame, then one every Denominator/Numerator seconds. Two
    * captures put the last one at `thumbnailAtMs`, past a black first frame; it is the one the
    * COMPLETE event reports.
@@ -180,6 +257,8 @@ export namespace MediaConvert {
     status: "COMPLETE" | "ERROR";
     renditions?: Rendition[];
     thumbnails?: Thumbnail[];
+    /** The CMAF group's ladder; its rungs are read from the master playlist by `withSizes`. */
+    hls?: HlsInfo;
     error?: { code: string; message: string };
   };
 
@@ -251,11 +330,17 @@ export namespace MediaConvert {
     const renditions: Rendition[] = [];
     const thumbnails: Thumbnail[] = [];
     const prefix = ObjectKeys.mediaPrefix(videoId);
+    let hls: HlsInfo | undefined;
     for (const output of detail.outputGroupDetails.flatMap((g) => g.outputDetails)) {
       for (const path of output.outputFilePaths) {
         const key = path.replace(/^s3:\/\/[^/]+\//, "");
         if (!key.startsWith(prefix)) continue;
         const rest = key.slice(prefix.length);
+        // The CMAF group's playlists: the rungs are read back from the master by `withSizes`.
+        if (key.startsWith(ObjectKeys.hlsPrefix(videoId))) {
+          hls = { masterKey: ObjectKeys.hlsMaster(videoId), rungs: [] };
+          continue;
+        }
         const size = {
           width: output.videoDetails?.widthInPx,
           height: output.videoDetails?.heightInPx,
@@ -277,13 +362,16 @@ export namespace MediaConvert {
       }
     }
     thumbnails.sort((a, b) => a.width - b.width);
-    return { ...base, status: "COMPLETE", renditions, thumbnails };
+    return { ...base, status: "COMPLETE", renditions, thumbnails, ...(hls ? { hls } : {}) };
   }
 
-  /** Each rendition's size from a HeadObject: the event carries none. */
+  /**
+   * Each rendition's size from a HeadObject (the event carries none), and the ladder's rungs from
+   * the master playlist MediaConvert wrote: its BANDWIDTH, RESOLUTION and CODECS.
+   */
   export async function withSizes(completion: Completion, bucket: string): Promise<Completion> {
     if (!completion.renditions) return completion;
-    const { HeadObjectCommand } = await import("../clients/s3");
+    const { GetObjectCommand, HeadObjectCommand } = await import("../clients/s3");
     const s3 = await Aws.s3();
     const renditions = await Promise.all(
       completion.renditions.map(async (r) => {
@@ -291,7 +379,14 @@ export namespace MediaConvert {
         return { ...r, bytes: head.ContentLength ?? 0 };
       }),
     );
-    return { ...completion, renditions };
+    if (!completion.hls) return { ...completion, renditions };
+    const master = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: completion.hls.masterKey }),
+    );
+    const rungs = Hls.parseMaster(await master.Body!.transformToString("utf8")).map(
+      ({ uri: _, ...rung }) => rung,
+    );
+    return { ...completion, renditions, hls: { ...completion.hls, rungs } };
   }
 }
 

@@ -27,9 +27,9 @@ export type TranscodeJob = {
   plan: Plan;
 };
 
-export type { Rendition, Thumbnail } from "../shapes";
+export type { HlsInfo, Rendition, StoryboardInfo, Thumbnail } from "../shapes";
 
-import type { Rendition, Thumbnail } from "../shapes";
+import type { HlsInfo, Rendition, StoryboardInfo, Thumbnail } from "../shapes";
 
 /**
  * ffmpeg finishes in-process; MediaConvert finishes later, through its completion event. `report`
@@ -40,6 +40,8 @@ export type TranscodeOutcome =
       kind: "complete";
       renditions: Rendition[];
       thumbnails: Thumbnail[];
+      hls: HlsInfo;
+      storyboard?: StoryboardInfo;
       report: Record<string, unknown>;
     }
   | { kind: "submitted"; jobId: string; report: Record<string, unknown> };
@@ -50,7 +52,13 @@ export async function freeBytes(dir: string) {
   return bavail * bsize;
 }
 
-export const contentTypes = { mp4: "video/mp4", jpg: "image/jpeg" } as const;
+export const contentTypes = {
+  mp4: "video/mp4",
+  jpg: "image/jpeg",
+  m3u8: "application/vnd.apple.mpegurl",
+  m4s: "video/iso.segment",
+  vtt: "text/vtt",
+} as const;
 
 /**
  * A private scratch dir that is always removed, even when `fn` throws: Lambda's /tmp outlives

@@ -21,6 +21,15 @@ export namespace ObjectKeys {
   export const thumbnail = (videoId: string, width: number) =>
     `media/${videoId}/thumbnails/${width}.jpg`;
 
+  /** The HLS ladder: the master playlist, and one folder per rung (and one for audio). */
+  export const hlsPrefix = (videoId: string) => `media/${videoId}/hls/`;
+  export const hlsMaster = (videoId: string) => `media/${videoId}/hls/master.m3u8`;
+  /** A file of one rung: `index.m3u8`, `init.mp4` or a numbered `.m4s` segment. */
+  export const hlsFile = (videoId: string, rung: string, file: string) =>
+    `media/${videoId}/hls/${rung}/${file}`;
+  export const storyboard = (videoId: string) => `media/${videoId}/storyboard/storyboard.vtt`;
+  export const storyboardSheet = (videoId: string, index: number) =>
+    `media/${videoId}/storyboard/${index}.jpg`;
   /** Every prefix that can hold a video's objects: what a delete must clear. */
   export const videoPrefixes = (videoId: string) => [
     uploadPrefix(videoId),

@@ -60,6 +60,38 @@ export const VideoEntity = new Entity({
       },
     },
     thumbnails: thumbnailsAttribute,
+    /** The HLS ladder, as its master playlist describes it; what playback needs without S3. */
+    hls: {
+      type: "map",
+      properties: {
+        masterKey: { type: "string", required: true },
+        rungs: {
+          type: "list",
+          required: true,
+          items: {
+            type: "map",
+            properties: {
+              name: { type: "string", required: true },
+              width: { type: "number", required: true },
+              height: { type: "number", required: true },
+              bandwidth: { type: "number", required: true },
+              codecs: { type: "string", required: true },
+            },
+          },
+        },
+      },
+    },
+    storyboard: {
+      type: "map",
+      properties: {
+        key: { type: "string", required: true },
+        sheets: { type: "list", required: true, items: { type: "string" } },
+        intervalMs: { type: "number", required: true },
+        tileWidth: { type: "number", required: true },
+        tileHeight: { type: "number", required: true },
+        count: { type: "number", required: true },
+      },
+    },
     // Index composites, never `hidden`: ElectroDB rebuilds a page's cursor from the last item it
     // returns, and a hidden composite is missing there, so the next page started in another
     // partition (dynalite: "The query can return at most one row and cannot be restarted").

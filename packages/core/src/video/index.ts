@@ -119,9 +119,20 @@ export namespace Video {
   }
 
   /** The caller's video, or 404 — also for another owner's id, so ids leak nothing. */
-  export async function get(videoId: string, options: { urls?: boolean } = {}): Promise<Info> {
+  /** With `urls`, presigned downloads; with `origin` too, `playback` links under that origin. */
+  export async function get(
+    videoId: string,
+    options: { urls?: boolean; origin?: string } = {},
+  ): Promise<Info> {
     const item = await owned(videoId);
-    return options.urls ? withUrls(serialize(item)) : serialize(item);
+    if (!options.urls) return serialize(item);
+    const info = await withUrls(serialize(item));
+    if (!options.origin || info.status !== "ready" || !info.hls) return info;
+    const { Playback } = await import("../playback");
+    return {
+      ...info,
+      playback: Playback.links(info.id, options.origin, { storyboard: Boolean(info.storyboard) }),
+    };
   }
 
   export const list = fn(ListInput, async (input) => {
@@ -222,6 +233,8 @@ export namespace Video {
       source: { key: item.sourceKey },
       renditions: item.renditions ?? [],
       thumbnails: item.thumbnails ?? [],
+      ...(item.hls ? { hls: item.hls } : {}),
+      ...(item.storyboard ? { storyboard: item.storyboard } : {}),
       ...(item.cameraId && recordedAt
         ? { camera: { cameraId: item.cameraId, recordedAt, ...(endsAt ? { endsAt } : {}) } }
         : {}),

@@ -5,11 +5,13 @@ import { Dynamo } from "../dynamo";
 import { Lifecycle } from "../lifecycle";
 import { logger } from "../log";
 import {
+  type HlsInfo,
   MediaConvert,
   MediaError,
   Plan,
   Probe,
   type Rendition,
+  type StoryboardInfo,
   type Thumbnail,
   transcoder,
   withWorkDir,
@@ -170,6 +172,8 @@ export namespace Ingest {
         probe: toProbe(probe),
         renditions: outcome.renditions,
         thumbnails: outcome.thumbnails,
+        hls: outcome.hls,
+        storyboard: outcome.storyboard,
         report: outcome.report,
       });
     });
@@ -248,6 +252,8 @@ export namespace Ingest {
       probe: ProbeAttr;
       renditions: Rendition[];
       thumbnails: Thumbnail[];
+      hls?: HlsInfo;
+      storyboard?: StoryboardInfo;
       report: Record<string, unknown>;
     },
   ): Promise<Outcome> {
@@ -258,11 +264,17 @@ export namespace Ingest {
         probe: result.probe,
         renditions: result.renditions,
         thumbnails: result.thumbnails,
+        ...(result.hls ? { hls: result.hls } : {}),
+        ...(result.storyboard ? { storyboard: result.storyboard } : {}),
         ...(video.recordedAt !== undefined
           ? { endsAt: video.recordedAt + result.probe.durationMs }
           : {}),
       },
-      detail: { ...result.report, renditions: result.renditions.map((r) => r.name) },
+      detail: {
+        ...result.report,
+        renditions: result.renditions.map((r) => r.name),
+        ...(result.hls ? { rungs: result.hls.rungs.map((r) => r.name) } : {}),
+      },
     });
     if (!ready) {
       await removeIfDeleted(video.videoId);
@@ -300,6 +312,7 @@ export namespace Ingest {
       probe: video.probe,
       renditions: result.renditions ?? [],
       thumbnails: result.thumbnails ?? [],
+      ...(result.hls ? { hls: result.hls } : {}),
       report: { transcoder: "mediaconvert", jobId: result.jobId },
     });
   }

@@ -4,9 +4,11 @@ import { Config } from "../config";
 import { isId } from "../id";
 import {
   ErrorInfo,
+  HlsInfo,
   ProbeInfo,
   Rendition as StoredRendition,
   Thumbnail as StoredThumbnail,
+  StoryboardInfo,
 } from "../shapes";
 import { Time } from "../time";
 import type { VideoEntity } from "./entity";
@@ -97,6 +99,16 @@ export const Info = z
     source: z.object({ key: z.string(), url: z.string().optional() }),
     renditions: z.array(Rendition),
     thumbnails: z.array(Thumbnail),
+    hls: HlsInfo.optional(),
+    storyboard: StoryboardInfo.optional(),
+    /** Signed links for players, on a single ready video: no Authorization header needed. */
+    playback: z
+      .object({
+        hls: z.string().meta({ description: "The HLS master playlist, through a playback token" }),
+        storyboard: z.string().optional().meta({ description: "WebVTT storyboard for scrubbing" }),
+        expiresAt: z.string(),
+      })
+      .optional(),
     camera: z
       .object({ cameraId: z.string(), recordedAt: z.string(), endsAt: z.string().optional() })
       .optional(),

@@ -146,19 +146,18 @@ describe("the arguments", () => {
     const plan = Plan.forVideo("vid_x", p, [300]);
     return FfmpegTranscoder.args(
       { sourcePath: "/tmp/s", probe: p, plan },
-      {
-        renditions: plan.renditions.map((r) => `/tmp/${r.name}.mp4`),
-        thumbnails: ["/tmp/t.jpg"],
-      },
+      { hls: "/tmp/hls", storyboard: "/tmp/storyboard", thumbnails: ["/tmp/t.jpg"] },
     ).join(" ");
   };
 
   it("keep frame timing, cap frames per rendition at duration × 60, drop (never fill) above 60 fps", () => {
     const line = args(probe);
     expect(line).toContain("-vsync vfr");
-    expect(line).not.toMatch(/fps=/);
-    expect(line.match(/-frames:v 660 /g)).toHaveLength(2);
-    expect(line.match(/-r 60 /g)).toHaveLength(2);
+    // No fps filter on the picture path (the storyboard's own sampling filter is its branch).
+    expect(line).not.toMatch(/\[0:v:0\]fps=/);
+    // One per HLS rung (1080p, 720p, 480p, 360p).
+    expect(line.match(/-frames:v 660 /g)).toHaveLength(4);
+    expect(line.match(/-r 60 /g)).toHaveLength(4);
     expect(args({ ...probe, fps: 30 })).not.toContain("-r 60");
   });
 

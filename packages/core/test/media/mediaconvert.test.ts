@@ -67,8 +67,10 @@ describe("MediaConvert.buildJob", () => {
     expect(source!.VideoSelector).toEqual({ Rotate: "AUTO" });
     expect(source!.AudioSelectors).toEqual({ "Audio Selector 1": { DefaultSelection: "DEFAULT" } });
 
-    const groups = input.Settings!.OutputGroups!;
-    expect(groups).toHaveLength(2 + 4);
+    const all = input.Settings!.OutputGroups!;
+    expect(all).toHaveLength(2 + 4 + 1);
+    expect(all.at(-1)!.OutputGroupSettings!.Type).toBe("CMAF_GROUP_SETTINGS");
+    const groups = all.slice(0, -1);
     for (const group of groups) {
       expect(group.OutputGroupSettings!.Type).toBe("FILE_GROUP_SETTINGS");
       expect(group.Outputs).toHaveLength(1);
@@ -137,9 +139,74 @@ describe("MediaConvert.buildJob", () => {
     const input = MediaConvert.buildJob(job({ audioCodec: undefined, width: 640, height: 360 }));
     expect(input.Queue).toBeUndefined();
     expect(input.Settings!.Inputs![0]!.AudioSelectors).toBeUndefined();
-    const outputs = input.Settings!.OutputGroups!.map((g) => g.Outputs![0]!);
+    const outputs = input.Settings!.OutputGroups!.slice(0, -1).map((g) => g.Outputs![0]!);
     expect(outputs.map((o) => o.VideoDescription!.Width)).toEqual([640, 300, 640]);
+    const ladder = input.Settings!.OutputGroups!.at(-1)!.Outputs!;
+    expect(ladder.map((o) => o.NameModifier)).toEqual(["_360p"]);
+    expect(ladder[0]!.AudioDescriptions).toBeUndefined();
     for (const output of outputs) expect(output.AudioDescriptions).toBeUndefined();
+  });
+
+  it("writes the HLS ladder as one CMAF group: fMP4, 6 s segments, aligned 2 s GOPs, shared audio", () => {
+    configure({ RUSHES_MEDIACONVERT_ROLE_ARN: role });
+    const ladder = MediaConvert.buildJob(job()).Settings!.OutputGroups!.at(-1)!;
+    expect(ladder.Name).toBe("hls");
+    expect(ladder.OutputGroupSettings).toEqual({
+      Type: "CMAF_GROUP_SETTINGS",
+      CmafGroupSettings: {
+        // MediaConvert appends ".m3u8": the master lands on ObjectKeys.hlsMaster.
+        Destination: `s3://rushes-prod-media/media/${videoId}/hls/master`,
+        SegmentLength: 6,
+        FragmentLength: 2,
+        SegmentControl: "SEGMENTED_FILES",
+        WriteHlsManifest: "ENABLED",
+        WriteDashManifest: "DISABLED",
+        ManifestDurationFormat: "FLOATING_POINT",
+        CodecSpecification: "RFC_6381",
+        StreamInfResolution: "INCLUDE",
+        ClientCache: "ENABLED",
+      },
+    });
+    const outputs = ladder.Outputs!;
+    expect(outputs.map((o) => o.NameModifier)).toEqual([
+      "_1080p",
+      "_720p",
+      "_480p",
+      "_360p",
+      "_audio",
+    ]);
+    for (const output of outputs) expect(output.ContainerSettings).toEqual({ Container: "CMFC" });
+    const sizes = outputs
+      .slice(0, 4)
+      .map((o) => [o.VideoDescription!.Width, o.VideoDescription!.Height]);
+    expect(sizes).toEqual([
+      [1920, 1080],
+      [1280, 720],
+      [854, 480],
+      [640, 360],
+    ]);
+    for (const [i, output] of outputs.slice(0, 4).entries()) {
+      expect(output.AudioDescriptions).toBeUndefined();
+      expect(output.VideoDescription!.CodecSettings).toEqual({
+        Codec: "H_264",
+        H264Settings: {
+          CodecProfile: "HIGH",
+          RateControlMode: "QVBR",
+          QvbrSettings: { QvbrQualityLevel: 7 },
+          MaxBitrate: [8_000_000, 5_000_000, 2_500_000, 1_200_000][i],
+          GopSize: 2,
+          GopSizeUnits: "SECONDS",
+          GopClosedCadence: 1,
+          SceneChangeDetect: "DISABLED",
+          QualityTuningLevel: "SINGLE_PASS_HQ",
+        },
+      });
+    }
+    expect(outputs[4]!.VideoDescription).toBeUndefined();
+    expect(outputs[4]!.AudioDescriptions![0]!.CodecSettings).toEqual({
+      Codec: "AAC",
+      AacSettings: { Bitrate: 128000, CodingMode: "CODING_MODE_2_0", SampleRate: 48000 },
+    });
   });
 
   it("refuses to build a job without a role", () => {
@@ -243,6 +310,28 @@ describe("MediaConvert.parseCompletion", () => {
   });
 });
 
+/** The complete fixture plus the CMAF group's outputs, as MediaConvert reports them. */
+const withLadder = () => {
+  const event = fixture("mediaconvert-complete");
+  const base = `s3://rushes-prod-media/media/${videoId}/hls/master`;
+  event.detail.outputGroupDetails.push({
+    outputDetails: [
+      {
+        outputFilePaths: [`${base}_1080p.m3u8`],
+        videoDetails: { widthInPx: 1920, heightInPx: 1080 },
+      },
+      {
+        outputFilePaths: [`${base}_720p.m3u8`],
+        videoDetails: { widthInPx: 1280, heightInPx: 720 },
+      },
+      { outputFilePaths: [`${base}_audio.m3u8`] },
+    ],
+    playlistFilePaths: [`${base}.m3u8`],
+    type: "CMAF_GROUP",
+  });
+  return event;
+};
+
 describe("MediaConvert.finish", () => {
   let s3: Awaited<ReturnType<typeof startS3>>;
   beforeAll(async () => {
@@ -269,6 +358,51 @@ describe("MediaConvert.finish", () => {
       ["720p", 2048],
       ["480p", 1024],
     ]);
+    expect(result!.hls).toBeUndefined();
+  });
+
+  it("records the ladder's rungs from the master playlist MediaConvert wrote", async () => {
+    const master = [
+      "#EXTM3U",
+      "#EXT-X-VERSION:6",
+      "#EXT-X-INDEPENDENT-SEGMENTS",
+      '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio_aac",NAME="audio",DEFAULT=YES,AUTOSELECT=YES,URI="master_audio.m3u8"',
+      '#EXT-X-STREAM-INF:BANDWIDTH=1466000,AVERAGE-BANDWIDTH=1207000,CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=1280x720,FRAME-RATE=29.970,AUDIO="audio_aac"',
+      "master_720p.m3u8",
+      '#EXT-X-STREAM-INF:BANDWIDTH=3987000,AVERAGE-BANDWIDTH=3100000,CODECS="avc1.640028,mp4a.40.2",RESOLUTION=1920x1080,FRAME-RATE=29.970,AUDIO="audio_aac"',
+      "master_1080p.m3u8",
+    ].join("\n");
+    await (await Aws.s3()).send(
+      new PutObjectCommand({
+        Bucket: "rushes-prod-media",
+        Key: ObjectKeys.hlsMaster(videoId),
+        Body: master,
+      }),
+    );
+    expect(MediaConvert.parseCompletion(withLadder()).hls).toEqual({
+      masterKey: `media/${videoId}/hls/master.m3u8`,
+      rungs: [],
+    });
+    const result = await MediaConvert.finish(withLadder(), "rushes-prod-media");
+    expect(result!.hls).toEqual({
+      masterKey: `media/${videoId}/hls/master.m3u8`,
+      rungs: [
+        {
+          name: "1080p",
+          width: 1920,
+          height: 1080,
+          bandwidth: 3987000,
+          codecs: "avc1.640028,mp4a.40.2",
+        },
+        {
+          name: "720p",
+          width: 1280,
+          height: 720,
+          bandwidth: 1466000,
+          codecs: "avc1.64001f,mp4a.40.2",
+        },
+      ],
+    });
   });
 
   it("ignores, without throwing, another stage's job and events that are not job changes", async () => {

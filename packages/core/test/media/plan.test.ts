@@ -73,7 +73,8 @@ describe("ffmpeg arguments", () => {
     return { sourcePath: "/tmp/x/source", probe: info, plan: Plan.forVideo("vid_a", info, widths) };
   };
   const outputs = {
-    renditions: ["/w/720p.mp4", "/w/480p.mp4"],
+    hls: "/w/hls",
+    storyboard: "/w/storyboard",
     thumbnails: ["/w/300.jpg", "/w/640.jpg", "/w/1500.jpg", "/w/1920.jpg"],
   };
 
@@ -85,26 +86,41 @@ describe("ffmpeg arguments", () => {
     expect(at("-f")).toBe("mov");
     expect(at("-i")).toBe("file:/tmp/x/source");
     expect(args.filter((a) => a === "-i")).toHaveLength(1);
-    expect(args.join(" ")).not.toMatch(/allowed_extensions|concat|hls/);
+    expect(args.join(" ")).not.toMatch(/allowed_extensions|concat/);
+    // Only our outputs are HLS: the input demuxer is forced to the probed container.
+    expect(args.indexOf("hls")).toBeGreaterThan(args.indexOf("-i"));
     const graph = at("-filter_complex")!;
-    expect(graph).toMatch(/^\[0:v:0\]split=3\[v0\]\[v1\]\[vt\]/);
-    expect(graph).toContain("scale=1280:720");
-    expect(graph).toContain("scale=854:480");
+    expect(graph).toMatch(/^\[0:v:0\]split=6\[v0\]\[v1\]\[v2\]\[v3\]\[vt\]\[vs\]/);
+    for (const size of ["1920:1080", "1280:720", "854:480", "640:360"]) {
+      expect(graph).toContain(`scale=${size}`);
+    }
     // The thumbnail branch is bounded to a few frames, so it closes instead of running on.
     expect(graph).toContain("[vt]trim=start=0.500,trim=end_frame=7,thumbnail=n=6,split=4");
-    expect(args.filter((a) => a === "+faststart")).toHaveLength(2);
-    expect(args.filter((a) => a === "0:a:0")).toHaveLength(2);
+    expect(graph).toContain(
+      "[vs]fps=fps=1000/2000,scale=160:90,setsar=1,format=yuvj420p,tile=1x1[sb]",
+    );
+    // Four video rungs and one audio rendition, each its own fMP4 HLS output.
+    expect(args.filter((a) => a === "fmp4")).toHaveLength(5);
+    expect(args.filter((a) => a === "0:a:0")).toHaveLength(1);
+    expect(args.filter((a) => a === "-sc_threshold")).toHaveLength(4);
+    expect(args.filter((a) => a === "expr:gte(t,n_forced*2)")).toHaveLength(4);
     expect(args).toContain("high");
-    for (const path of [...outputs.renditions, ...outputs.thumbnails]) expect(args).toContain(path);
+    for (const rung of ["1080p", "720p", "480p", "360p", "audio"]) {
+      expect(args).toContain(`/w/hls/${rung}/index.m3u8`);
+      expect(args).toContain(`/w/hls/${rung}/%05d.m4s`);
+    }
+    expect(args).toContain("/w/storyboard/%d.jpg");
+    for (const path of outputs.thumbnails) expect(args).toContain(path);
   });
 
   it("maps no audio when the source has none, and caps very high frame rates", () => {
     const args = FfmpegTranscoder.args(job({ audioCodec: undefined, fps: 240 }), outputs, 3600);
     expect(args).not.toContain("0:a:0");
     expect(args).not.toContain("aac");
+    expect(args).not.toContain("/w/hls/audio/index.m3u8");
     // By dropping frames at the outputs: an fps filter would also fill timestamp gaps.
-    expect(args[args.indexOf("-filter_complex") + 1]).toMatch(/^\[0:v:0\]split=3/);
-    expect(args.join(" ").match(/-r 60 /g)).toHaveLength(2);
+    expect(args[args.indexOf("-filter_complex") + 1]).toMatch(/^\[0:v:0\]split=6/);
+    expect(args.join(" ").match(/-r 60 /g)).toHaveLength(4);
   });
 
   it("refuses to force any demuxer outside the allow-list", () => {

@@ -11,6 +11,7 @@ import { clips } from "./clips";
 import { docs } from "./docs";
 import { notFound, onError } from "./error";
 import { requestLog } from "./log";
+import { playbackRoutes } from "./playback";
 import { describe } from "./route";
 import { uploads } from "./uploads";
 import { videos } from "./videos";
@@ -47,6 +48,8 @@ export const app = new Hono()
     docs((): RouterRoute[] => app.routes),
   )
   .use("/v1/*", limit)
+  // Before the authenticated routes: a playback token stands in for the key.
+  .route("/v1/playback", playbackRoutes)
   .route("/v1", v1)
   .notFound(notFound)
   .onError(onError);

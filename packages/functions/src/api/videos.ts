@@ -27,13 +27,14 @@ export const videos = new Hono()
     "/:id",
     video.doc({
       operationId: "getVideo",
-      summary: "Get a video, with presigned URLs for its source, renditions and thumbnails",
+      summary: "Get a video, with presigned URLs for its downloads and its playback links",
       response: { status: 200, description: "The video", schema: (m) => m.Video.Schema.Info },
       errors: [404],
     }),
     async (c) => {
       const { Video } = await video.load();
-      return c.json(await Video.get(c.req.param("id"), { urls: true }), 200);
+      const origin = new URL(c.req.url).origin;
+      return c.json(await Video.get(c.req.param("id"), { urls: true, origin }), 200);
     },
   )
   .get(

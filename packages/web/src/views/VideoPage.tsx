@@ -7,6 +7,7 @@ import { bytes, duration, when, whenExact } from "../format";
 import { usePolling } from "../hooks";
 import { dropUpload } from "../uploads";
 
+import { HlsPlayer } from "./HlsPlayer";
 import { Player, Thumbnails, Timeline } from "./VideoParts";
 
 const settled = (v: Video) => v.status !== "awaiting_upload" && v.status !== "processing";
@@ -68,7 +69,14 @@ export function VideoPage(props: { id: string }) {
           {video.error.message} <span class="code">({video.error.code})</span>
         </p>
       )}
-      {video.status === "ready" ? <Player video={video} /> : <Placeholder video={video} />}
+      {video.status !== "ready" ? (
+        <Placeholder video={video} />
+      ) : video.playback ? (
+        <HlsPlayer video={video} playback={video.playback} />
+      ) : (
+        // Videos made before the HLS ladder play their MP4s.
+        <Player video={video} />
+      )}
       <Facts video={video} />
       {video.thumbnails.some((t) => t.url) && <Thumbnails video={video} />}
       <Timeline events={events} />

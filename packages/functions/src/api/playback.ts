@@ -1,0 +1,68 @@
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { domain } from "./route";
+
+const playback = domain("Playback", () => import("@rushes/core/playback"));
+
+type Served = { body: string; contentType: string; maxAgeSeconds: number };
+
+/** Playlists answer with their own type; a player may keep them a few minutes at most. */
+const reply = (c: Context, served: Served) =>
+  c.body(served.body, 200, {
+    "content-type": served.contentType,
+    "cache-control": `private, max-age=${served.maxAgeSeconds}`,
+  });
+
+const token =
+  "The token from a video's `playback` links. A tampered, expired or foreign token answers 403.";
+
+/**
+ * Playback by token, with no API key: the token in the path is the capability. Mounted before
+ * the bearer auth.
+ */
+export const playbackRoutes = new Hono()
+  .get(
+    "/:token/master.m3u8",
+    playback.doc({
+      operationId: "getPlaybackMaster",
+      summary: "The HLS master playlist",
+      description: `${token} Its variant URIs are relative, so they resolve to this token's rung playlists.`,
+      response: { status: 200, description: "application/vnd.apple.mpegurl" },
+      errors: [403, 404],
+      auth: false,
+    }),
+    async (c) => {
+      const { Playback } = await playback.load();
+      return reply(c, await Playback.master(c.req.param("token")));
+    },
+  )
+  .get(
+    "/:token/storyboard.vtt",
+    playback.doc({
+      operationId: "getPlaybackStoryboard",
+      summary: "The WebVTT storyboard, each sprite sheet URL signed (`#xywh=` fragments kept)",
+      description: token,
+      response: { status: 200, description: "text/vtt" },
+      errors: [403, 404],
+      auth: false,
+    }),
+    async (c) => {
+      const { Playback } = await playback.load();
+      return reply(c, await Playback.storyboard(c.req.param("token")));
+    },
+  )
+  .get(
+    "/:token/:rung/index.m3u8",
+    playback.doc({
+      operationId: "getPlaybackRung",
+      summary: "One rung's (or the audio's) media playlist, every init and segment URL signed",
+      description: `${token} The signed URLs live as long as the token.`,
+      response: { status: 200, description: "application/vnd.apple.mpegurl" },
+      errors: [403, 404],
+      auth: false,
+    }),
+    async (c) => {
+      const { Playback } = await playback.load();
+      return reply(c, await Playback.media(c.req.param("token"), c.req.param("rung")));
+    },
+  );
