@@ -44,6 +44,14 @@ declare module "sst" {
       "name": string
       "type": "sst.aws.Dynamo"
     }
+    "WebhookDeliveryQueue": {
+      "type": "sst.aws.Queue"
+      "url": string
+    }
+    "WebhookKey": {
+      "type": "sst.sst.Secret"
+      "value": string
+    }
     "Web": {
       "type": "sst.aws.StaticSite"
       "url": string

@@ -3,17 +3,44 @@ import { cdn, cdnPrivateKey } from "./cdn";
 import { clipQueue } from "./processing";
 import { environment } from "./settings";
 import { adminKey, bucket, maxUploadBytes, table, webUrl } from "./storage";
+import { webhookDeliveryQueue, webhookKey } from "./webhooks";
+
+const objects = (...prefixes: string[]) => prefixes.map((p) => $interpolate`${bucket.arn}/${p}*`);
+
+/**
+ * The API's rights on the bucket, and nothing wider (a link to the bucket would grant s3:*).
+ * PutObject signs presigned POSTs and multipart parts, and covers CreateMultipartUpload and
+ * CompleteMultipartUpload; ListMultipartUploadParts and AbortMultipartUpload resume and abort.
+ * GetObject signs downloads (the source under sources/ once ingest has filed it); DeleteObject and
+ * ListBucket delete a video's objects (ObjectKeys.videoPrefixes).
+ */
+export const apiBucketRights = [
+  {
+    actions: ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+    resources: objects("uploads/"),
+  },
+  { actions: ["s3:GetObject"], resources: objects("uploads/", "sources/", "media/", "clips/") },
+  { actions: ["s3:DeleteObject"], resources: objects("uploads/", "sources/", "media/") },
+  { actions: ["s3:ListBucket"], resources: [bucket.arn] },
+];
 
 export const api = new sst.aws.Function("Api", {
   handler: "packages/functions/src/api/index.handler",
   runtime: "nodejs22.x",
   architecture: "arm64",
   timeout: "30 seconds",
-  // The playback routes sign CloudFront URLs with the CDN's key (packages/core/src/playback).
-  link: [table, bucket, clipQueue, adminKey, cdn, cdnPrivateKey],
-  environment: environment("api", { RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes) }, [
-    "RUSHES_MAX_UPLOAD_BYTES",
-  ]),
+  // Not the bucket: its link grants s3:* on every object. The API gets its name the way a link
+  // would deliver it, and only the rights above. The playback routes sign CloudFront URLs with the
+  // CDN's key (packages/core/src/playback); the webhook queue and key serve creating, rotating
+  // and redelivering webhooks.
+  link: [table, clipQueue, adminKey, cdn, cdnPrivateKey, webhookDeliveryQueue, webhookKey],
+  environment: {
+    SST_RESOURCE_Media: sst.Linkable.env([bucket]).apply((env) => env.SST_RESOURCE_Media!),
+    ...environment("api", { RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes) }, [
+      "RUSHES_MAX_UPLOAD_BYTES",
+    ]),
+  },
+  permissions: apiBucketRights,
   // The /docs page and its renderer are files read on request (packages/functions/src/api/docs.ts),
   // so the 3 MB renderer never weighs on the handler's bundle or its cold start.
   copyFiles: [

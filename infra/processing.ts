@@ -140,9 +140,9 @@ const ingestRetries = 2; // Lambda's default for async invocations, spelled out:
  * (6.1.1 not yet): a 720p and a 480p rendition from 1080p30 take 0.6 CPU-seconds per second of
  * typical footage and up to 1.9 for very noisy footage. 840 s of ffmpeg on ~4.6 effective vCPU then covers ~35 minutes of the
  * worst case, hence a 30-minute duration cap with ffmpeg; MediaConvert keeps the default hour.
- * /tmp holds the source (at most `maxUploadBytes`, 5 GiB) and the renditions (about 1 GiB at the
- * cap): 10 GiB, Lambda's maximum. A larger upload limit would fill /tmp, ffmpeg would fail with
- * ENOSPC and the video would end `failed`.
+ * /tmp holds the source and the renditions (about 1 GiB at the cap): 10 GiB, Lambda's maximum.
+ * Uploads go up to `maxUploadBytes` (5 TiB, through multipart); a source too large for /tmp with
+ * its renditions ends `failed` with `insufficient_storage` before any download, never ENOSPC.
  */
 export const ingest = new sst.aws.Function("Ingest", {
   handler: "packages/functions/src/ingest.handler",

@@ -2,7 +2,14 @@
 // SST loads) reach which function, validated before anything deploys.
 import { ConfigSchema } from "../packages/core/src/config";
 
-export type FunctionName = "api" | "ingest" | "clipWorker" | "mediaConvertComplete" | "sweep";
+export type FunctionName =
+  | "api"
+  | "ingest"
+  | "clipWorker"
+  | "mediaConvertComplete"
+  | "sweep"
+  | "webhookDispatcher"
+  | "webhookSender";
 
 const everyFunction: FunctionName[] = [
   "api",
@@ -10,9 +17,11 @@ const everyFunction: FunctionName[] = [
   "clipWorker",
   "mediaConvertComplete",
   "sweep",
+  "webhookDispatcher",
+  "webhookSender",
 ];
 /** Functions that sign GET URLs: the API's replies and the events the workers publish. */
-const signers: FunctionName[] = everyFunction;
+const signers: FunctionName[] = ["api", "ingest", "clipWorker", "mediaConvertComplete", "sweep"];
 
 /**
  * The one list of settings a deploy passes on, and the functions that read each. A setting not
@@ -23,9 +32,11 @@ const signers: FunctionName[] = everyFunction;
 export const settings = {
   RUSHES_MAX_UPLOAD_BYTES: ["api", "ingest"],
   RUSHES_UPLOAD_EXPIRES_SECONDS: ["api"],
+  RUSHES_MULTIPART_THRESHOLD_BYTES: ["api"],
+  RUSHES_MULTIPART_PART_BYTES: ["api"],
+  RUSHES_PLAYBACK_EXPIRES_SECONDS: ["api"],
   RUSHES_UPLOAD_GRACE_SECONDS: ["api", "ingest", "sweep"],
   RUSHES_DOWNLOAD_EXPIRES_SECONDS: signers,
-  RUSHES_PLAYBACK_EXPIRES_SECONDS: signers,
   RUSHES_MAX_DURATION_SECONDS: ["ingest", "clipWorker"],
   RUSHES_THUMBNAIL_WIDTHS: ["ingest", "clipWorker", "mediaConvertComplete"],
   RUSHES_MAX_FRAME_PIXELS: ["ingest", "clipWorker"],
@@ -37,6 +48,8 @@ export const settings = {
   RUSHES_CLIP_RETRY_DELAY_SECONDS: ["clipWorker"],
   RUSHES_CLIP_RETRY_LIMIT_SECONDS: ["clipWorker"],
   RUSHES_CLIP_MAX_SECONDS: ["api", "clipWorker"],
+  RUSHES_WEBHOOK_RETRY_SCHEDULE_SECONDS: ["webhookDispatcher", "webhookSender"],
+  RUSHES_WEBHOOK_TIMEOUT_SECONDS: ["webhookSender"],
   RUSHES_LOG_LEVEL: everyFunction,
   RUSHES_LOG_FORMAT: everyFunction,
 } as const satisfies Partial<Record<keyof typeof ConfigSchema.shape, readonly FunctionName[]>>;

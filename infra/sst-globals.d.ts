@@ -29,6 +29,15 @@ type S3Event =
   | "s3:ObjectRemoved:Delete"
   | "s3:ObjectRemoved:DeleteMarkerCreated";
 
+/** @pulumi/aws s3.BucketLifecycleConfiguration's rule, as far as rushes sets it. */
+interface BucketLifecycleRule {
+  id: string;
+  status: "Enabled" | "Disabled";
+  filter?: { prefix?: string };
+  expiration?: { days?: number; date?: string };
+  abortIncompleteMultipartUpload?: { daysAfterInitiation: number };
+}
+
 interface FunctionPermissionArgs {
   effect?: "allow" | "deny";
   actions: string[];
@@ -183,7 +192,17 @@ declare global {
                 >;
               }>[]
             >;
+            lifecycle?: Input<
+              Input<{
+                id?: Input<string>;
+                prefix?: Input<string>;
+                enabled?: Input<boolean>;
+                expiresIn?: Input<`${number} ${"day" | "days"}`>;
+              }>[]
+            >;
             transform?: {
+              /** SST calls it with the rules it built from `lifecycle` (as s3.BucketLifecycleConfiguration). */
+              lifecycle?: (args: { rules: BucketLifecycleRule[] }) => void;
               publicAccessBlock?:
                 | false
                 | {
@@ -263,6 +282,11 @@ declare global {
         constructor(name: string, args?: { fifo?: Input<boolean> });
         readonly arn: Output<string>;
         readonly name: Output<string>;
+        subscribeQueue(
+          name: string,
+          queue: Input<string>,
+          args?: { filter?: Input<Record<string, unknown>> },
+        ): unknown;
       }
 
       class StaticSite {

@@ -1,7 +1,14 @@
 // Storage: the media bucket, the one DynamoDB table, and the admin key secret.
 
-/** The largest source the API will presign; ingest's /tmp is sized from it (infra/processing.ts). */
-export const maxUploadBytes = 5 * 1024 ** 3;
+/**
+ * The largest source the API takes: S3's own object limit, reached through multipart uploads.
+ * Ingest's /tmp is sized from it (infra/processing.ts).
+ */
+export const maxUploadBytes = 5 * 1024 ** 4;
+
+/** Days before S3 aborts an unfinished multipart upload; core's Multipart.abortAfterDays matches. */
+export const abortIncompleteUploadsAfterDays = 7;
+const abortRule = "abort-incomplete-multipart-uploads";
 
 let resolveWebUrl: (url: $util.Input<string>) => void = () => {};
 
@@ -22,16 +29,23 @@ export function setWebUrl(url: $util.Input<string>) {
 }
 
 /**
- * The bucket's lifecycle rules, in one list that each concern appends to before the bucket is
- * made. What ingest leaves under `uploads/` (a rejected upload, a re-post it could not refuse, a
- * POST whose event was lost for good) expires; ingest moves every accepted source to `sources/`
- * within minutes, so two days never touch a live upload.
+ * Every lifecycle rule of the bucket, in one list that each concern appends to before the bucket
+ * is made: SST builds one lifecycle configuration from it, and a second would replace the first.
+ * - What ingest leaves under `uploads/` (a rejected upload, a re-post it could not refuse, a POST
+ *   whose event was lost for good) expires; ingest moves every accepted source to `sources/`
+ *   within minutes, so two days never touch a live upload.
+ * - Parts of a multipart upload never completed are billed until aborted; the video expires with
+ *   them.
  */
 export const lifecycleRules: Array<{
   id: string;
   prefix?: string;
   expiresIn?: `${number} ${"day" | "days"}`;
-}> = [{ id: "ExpireUploads", prefix: "uploads/", expiresIn: "2 days" }];
+}> = [
+  { id: "ExpireUploads", prefix: "uploads/", expiresIn: "2 days" },
+  { id: abortRule, prefix: "uploads/" },
+];
+
 let resolveMediaReader: (arn: $util.Input<string>) => void = () => {};
 
 /**
@@ -51,9 +65,10 @@ export function setMediaReader(distributionArn: $util.Input<string>) {
 export const bucket = new sst.aws.Bucket("Media", {
   lifecycle: lifecycleRules,
   // Browsers upload with the presigned POST and may fetch what the API presigns; nothing else.
+  // PUT is a multipart part, whose ETag the browser must read to complete the upload.
   cors: {
     allowOrigins: [webUrl],
-    allowMethods: ["GET", "HEAD", "POST"],
+    allowMethods: ["GET", "HEAD", "POST", "PUT"],
     allowHeaders: ["content-type"],
     exposeHeaders: ["ETag", "Location"],
     maxAge: "1 hour",
@@ -68,7 +83,8 @@ export const bucket = new sst.aws.Bucket("Media", {
       conditions: [{ test: "StringEquals", variable: "AWS:SourceArn", values: [mediaReader] }],
     },
   ],
-  // No `access`: every object is reached through a presigned URL or the signed CDN. Spelled out rather than left to
+  // No `access`: every object is reached through a presigned URL or the signed CDN. Spelled out
+  // rather than left to
   // SST's default so that nothing, not even a later `access: "public"`, can open the bucket.
   transform: {
     publicAccessBlock: {
@@ -76,6 +92,19 @@ export const bucket = new sst.aws.Bucket("Media", {
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
+    },
+    // SST's lifecycle rules have no AbortIncompleteMultipartUpload field, so it is added here.
+    lifecycle: (args) => {
+      args.rules = args.rules.map((rule) =>
+        rule.id === abortRule
+          ? {
+              ...rule,
+              abortIncompleteMultipartUpload: {
+                daysAfterInitiation: abortIncompleteUploadsAfterDays,
+              },
+            }
+          : rule,
+      );
     },
   },
 });

@@ -159,6 +159,13 @@ export async function deploy(
     get arn() {
       return this.arnOf("sns", `rushes-${stage}-${this.record.name}`);
     }
+    subscribeQueue(name: string, queue: unknown, args: unknown = {}) {
+      return this.call("sst:aws:SnsTopicQueueSubscriber", name, {
+        topic: this.record.name,
+        queue,
+        ...(args as object),
+      });
+    }
   }
   class StaticSite extends make("sst:aws:StaticSite") {
     get url() {

@@ -13,6 +13,8 @@ const functions = {
   clipWorker: "ClipWorker",
   mediaConvertComplete: "MediaConvertComplete",
   sweep: "Sweep",
+  webhookDispatcher: "WebhookDispatcher",
+  webhookSender: "WebhookSender",
 } as const;
 
 /** Every deploy setting unset, whatever the shell running the tests has (test/setup.ts sets some). */
@@ -28,11 +30,15 @@ describe("deploy-time settings", () => {
     const values: Record<string, string> = {
       RUSHES_MAX_UPLOAD_BYTES: "1073741824",
       RUSHES_UPLOAD_EXPIRES_SECONDS: "1800",
+      RUSHES_MULTIPART_THRESHOLD_BYTES: "209715200",
+      RUSHES_MULTIPART_PART_BYTES: "16777216",
+      RUSHES_PLAYBACK_EXPIRES_SECONDS: "3600",
+      RUSHES_WEBHOOK_RETRY_SCHEDULE_SECONDS: "0,10,60",
+      RUSHES_WEBHOOK_TIMEOUT_SECONDS: "5",
       RUSHES_UPLOAD_GRACE_SECONDS: "600",
       RUSHES_MAX_FRAME_PIXELS: "33554432",
       RUSHES_MEDIACONVERT_TIMEOUT_SECONDS: "7200",
       RUSHES_DOWNLOAD_EXPIRES_SECONDS: "600",
-      RUSHES_PLAYBACK_EXPIRES_SECONDS: "3600",
       RUSHES_MAX_DURATION_SECONDS: "1200",
       RUSHES_THUMBNAIL_WIDTHS: "320,640",
       RUSHES_TRANSCODER: "mediaconvert",
@@ -62,7 +68,7 @@ describe("deploy-time settings", () => {
   test("without settings, functions get only what the infra chose", async () => {
     const d = await deploy({ env: blank });
     expect(await environmentOf(d, "Api")).toEqual({
-      RUSHES_MAX_UPLOAD_BYTES: String(5 * 1024 ** 3),
+      RUSHES_MAX_UPLOAD_BYTES: String(5 * 1024 ** 4),
     });
     const worker = await environmentOf(d, "ClipWorker");
     expect(Object.keys(worker).filter((k) => k in settings)).toEqual([]);
@@ -87,7 +93,7 @@ describe("deploy-time settings", () => {
     [{ RUSHES_INGEST_MEMORY_MB: "20000" }, /RUSHES_INGEST_MEMORY_MB=20000 must be/],
     [{ RUSHES_CLIP_WORKER_MEMORY_MB: "1.5" }, /RUSHES_CLIP_WORKER_MEMORY_MB/],
     // /tmp and the 15-minute timeout were sized for these: a setting may lower them only.
-    [{ RUSHES_MAX_UPLOAD_BYTES: String(6 * 1024 ** 3) }, /above 5368709120/],
+    [{ RUSHES_MAX_UPLOAD_BYTES: String(6 * 1024 ** 4) }, /above 5497558138880/],
     [{ RUSHES_MAX_DURATION_SECONDS: "3600" }, /RUSHES_MAX_DURATION_SECONDS=3600 is above 1800/],
   ])("refuses to deploy with %o", async (env, message) => {
     await expect(deploy({ env: { ...blank, ...env } })).rejects.toThrow(message);

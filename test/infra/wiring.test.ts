@@ -8,12 +8,22 @@ const WEB_URL = "https://d111111abcdef8.cloudfront.net";
 
 /** Each function and exactly the resources it links, by the name code reads as `Resource.X`. */
 const links: Record<string, string[]> = {
-  Api: ["AdminKey", "Cdn", "CdnPrivateKey", "ClipQueue", "Media", "Table"],
   // The bucket's name only, through the environment: its link would grant s3:* (see below).
+  Api: [
+    "AdminKey",
+    "Cdn",
+    "CdnPrivateKey",
+    "ClipQueue",
+    "Table",
+    "WebhookDeliveryQueue",
+    "WebhookKey",
+  ],
   Ingest: ["Events", "Table"],
   ClipWorker: ["ClipQueue", "Events", "Media", "Table"],
   MediaConvertComplete: ["Events", "Media", "Table"],
   Sweep: ["ClipQueue", "Events", "Ingest", "Media", "Table"],
+  WebhookDispatcher: ["Table", "WebhookDeliveryQueue"],
+  WebhookSender: ["Table", "WebhookDeliveryQueue", "WebhookKey"],
 };
 
 const kinds: Record<string, string> = {
@@ -25,6 +35,8 @@ const kinds: Record<string, string> = {
   Ingest: "sst:aws:Function",
   Cdn: "sst:sst:Linkable",
   CdnPrivateKey: "sst:sst:Secret",
+  WebhookDeliveryQueue: "sst:aws:Queue",
+  WebhookKey: "sst:sst:Secret",
 };
 
 const seconds = (duration: string) => {
@@ -61,15 +73,49 @@ describe("storage", () => {
     });
   });
 
-  test("bucket CORS admits only the web origin, for uploads and reads", async () => {
+  test("bucket CORS admits only the web origin, for uploads (POST, multipart PUT) and reads", async () => {
     const cors = (await settle(ffmpeg.one("sst:aws:Bucket", "Media").args.cors)) as Record<
       string,
       string[]
     >;
     expect(cors.allowOrigins).toEqual([WEB_URL]);
     expect(cors.allowMethods).toContain("POST");
-    expect(cors.allowMethods!.every((m) => ["GET", "HEAD", "POST"].includes(m))).toBe(true);
+    expect(cors.allowMethods).toContain("PUT");
+    expect(cors.allowMethods!.every((m) => ["GET", "HEAD", "POST", "PUT"].includes(m))).toBe(true);
     expect(cors.allowHeaders).not.toContain("*");
+    // A browser must read each part's ETag to complete a multipart upload.
+    expect(cors.exposeHeaders).toContain("ETag");
+  });
+
+  test("a lifecycle rule aborts incomplete multipart uploads after 7 days", async () => {
+    const args = ffmpeg.one("sst:aws:Bucket", "Media").args;
+    const rules = (await settle(args.lifecycle)) as {
+      id?: string;
+      prefix?: string;
+      enabled?: boolean;
+    }[];
+    // What SST 4.17 builds from `lifecycle` (createLifecycle in its bucket.ts), then the transform.
+    const built: { rules: Record<string, unknown>[] } = {
+      rules: rules.map((rule, index) => ({
+        id: (rule.id ?? `MediaLifecycleRule${index}`).trim(),
+        status: rule.enabled !== false ? "Enabled" : "Disabled",
+        filter: rule.prefix ? { prefix: rule.prefix } : undefined,
+      })),
+    };
+    expect(new Set(built.rules.map((r) => r.id)).size).toBe(built.rules.length);
+    args.transform.lifecycle(built);
+    const aborting = built.rules.filter((r) => r.abortIncompleteMultipartUpload);
+    expect(aborting).toEqual([
+      {
+        id: "abort-incomplete-multipart-uploads",
+        status: "Enabled",
+        filter: { prefix: "uploads/" },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+      },
+    ]);
+    // The API's multipart expiry is the same 7 days, so a video expires when its parts go.
+    const { Multipart } = await import("../../packages/core/src/storage/multipart");
+    expect(Multipart.abortAfterDays).toBe(7);
   });
 
   test("lifecycle rules: leftovers under uploads/ expire", async () => {
@@ -101,6 +147,7 @@ describe("processing", () => {
     };
     expect(notifications).toHaveLength(1);
     const [only] = notifications;
+    // `*` covers Post (presigned POST) and CompleteMultipartUpload (multipart) alike.
     expect(only!.events).toEqual(["s3:ObjectCreated:*"]);
     expect(only!.filterPrefix).toBe("uploads/");
     expect(only!.filterSuffix).toBeUndefined();
@@ -120,9 +167,8 @@ describe("processing", () => {
     // The worker marks a clip failed on its last attempt, before the DLQ would take the message.
     expect(dlq.retry).toBeGreaterThan(Number(worker.environment.RUSHES_MAX_ATTEMPTS));
 
-    const [subscription, ...more] = ffmpeg.all("sst:aws:QueueLambdaSubscriber");
-    expect(more).toHaveLength(0);
-    const { subscriber, batch } = (await settle(subscription!.args)) as {
+    const subscription = ffmpeg.one("sst:aws:QueueLambdaSubscriber", "ClipQueueSubscriber");
+    const { subscriber, batch } = (await settle(subscription.args)) as {
       subscriber: string;
       batch: { partialResponses: boolean };
     };
@@ -145,13 +191,14 @@ describe("processing", () => {
     );
   });
 
-  test("ingest's /tmp holds the largest upload and its renditions", () => {
+  test("ingest re-checks the API's 5 TiB limit, with Lambda's largest /tmp", () => {
     const ingest = fn(ffmpeg, "Ingest");
     const storageBytes = Number.parseInt(ingest.storage, 10) * 1024 ** 2;
     const maxUpload = Number(ingest.environment.RUSHES_MAX_UPLOAD_BYTES);
     expect(maxUpload).toBe(Number(fn(ffmpeg, "Api").environment.RUSHES_MAX_UPLOAD_BYTES));
-    expect(maxUpload + 2 * 1024 ** 3).toBeLessThanOrEqual(storageBytes);
-    expect(storageBytes).toBeLessThanOrEqual(10240 * 1024 ** 2);
+    expect(maxUpload).toBe(5 * 1024 ** 4);
+    // Sources that do not fit with their renditions fail `insufficient_storage` (Ingest.process).
+    expect(storageBytes).toBe(10240 * 1024 ** 2);
   });
 
   test("ffmpeg mode: no MediaConvert role, rule, function or permissions", () => {
@@ -335,6 +382,58 @@ describe("processing", () => {
   });
 });
 
+describe("webhooks", () => {
+  const queueOf = async (name: string) => {
+    const queue = ffmpeg.one("sst:aws:Queue", name);
+    return {
+      args: queue.args,
+      dlq: (await settle(queue.args.dlq)) as { queue: string; retry: number },
+      subscription: (await settle(
+        ffmpeg.one("sst:aws:QueueLambdaSubscriber", `${name}Subscriber`).args,
+      )) as { subscriber: string; batch: { partialResponses: boolean } },
+    };
+  };
+
+  test("every published event reaches the dispatch queue, unfiltered", async () => {
+    const [subscription, ...more] = ffmpeg.all("sst:aws:SnsTopicQueueSubscriber");
+    expect(more).toHaveLength(0);
+    const args = (await settle(subscription!.args)) as Record<string, unknown>;
+    expect(args.topic).toBe("Events");
+    expect(args.queue).toBe(await ffmpeg.output("sst:aws:Queue", "WebhookDispatchQueue", "arn"));
+    expect(args.filter).toBeUndefined();
+  });
+
+  test.each([
+    ["WebhookDispatchQueue", "WebhookDispatchDeadLetters", "WebhookDispatcher"],
+    ["WebhookDeliveryQueue", "WebhookDeliveryDeadLetters", "WebhookSender"],
+  ])("%s has the DLQ %s and feeds %s with partial batch responses", async (name, dlq, fnName) => {
+    const queue = await queueOf(name);
+    expect(queue.dlq.queue).toBe(await ffmpeg.output("sst:aws:Queue", dlq, "arn"));
+    expect(queue.dlq.retry).toBeGreaterThanOrEqual(3);
+    expect(
+      ffmpeg.one("sst:aws:Queue", dlq).args.transform.queue.messageRetentionSeconds,
+    ).toBeGreaterThanOrEqual(14 * 24 * 3600);
+    expect(seconds(queue.args.visibilityTimeout)).toBeGreaterThanOrEqual(
+      6 * seconds(fn(ffmpeg, fnName).timeout),
+    );
+    expect(queue.subscription.subscriber).toBe(
+      await ffmpeg.output("sst:aws:Function", fnName, "arn"),
+    );
+    expect(queue.subscription.batch.partialResponses).toBe(true);
+  });
+
+  test("an attempt, with its lease slack, fits in the sender's timeout", () => {
+    const sender = fn(ffmpeg, "WebhookSender");
+    expect(Number(sender.environment.RUSHES_WEBHOOK_TIMEOUT_SECONDS) + 30).toBeLessThanOrEqual(
+      seconds(sender.timeout),
+    );
+  });
+
+  test("the key that seals endpoint secrets is a secret with no default", () => {
+    expect(ffmpeg.one("sst:sst:Secret", "WebhookKey").args).toEqual({});
+  });
+});
+
 describe("functions", () => {
   test("each function links exactly what it uses, and the links are the right kinds", () => {
     for (const d of [ffmpeg, mediaconvert]) {
@@ -356,6 +455,43 @@ describe("functions", () => {
       expect(f.args.runtime, f.name).toBe("nodejs22.x");
       expect(["x86_64", "arm64"], f.name).toContain(f.args.architecture);
     }
+  });
+
+  test("the API's bucket rights: multipart, presigning and deletion under named prefixes, nothing wider", async () => {
+    const bucketArn = await ffmpeg.output("sst:aws:Bucket", "Media", "arn");
+    const api = fn(ffmpeg, "Api");
+    const rights = (await settle(api.permissions)) as { actions: string[]; resources: string[] }[];
+    expect(rights).toEqual([
+      {
+        actions: ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+        resources: [`${bucketArn}/uploads/*`],
+      },
+      {
+        actions: ["s3:GetObject"],
+        resources: ["uploads", "sources", "media", "clips"].map((p) => `${bucketArn}/${p}/*`),
+      },
+      {
+        actions: ["s3:DeleteObject"],
+        resources: ["uploads", "sources", "media"].map((p) => `${bucketArn}/${p}/*`),
+      },
+      { actions: ["s3:ListBucket"], resources: [bucketArn] },
+    ]);
+    // A delete reaches every prefix that can hold a video's objects (what Video.remove clears).
+    const { ObjectKeys } = await import("../../packages/core/src/storage/object-keys");
+    const cleared = ObjectKeys.videoPrefixes("vid_x").map(
+      (p) => `${bucketArn}/${p.split("/")[0]}/*`,
+    );
+    expect(rights.find((r) => r.actions.includes("s3:DeleteObject"))?.resources).toEqual(cleared);
+    const actions = rights.flatMap((r) => r.actions);
+    expect(actions.filter((a) => a === "*" || a.endsWith(":*"))).toEqual([]);
+    expect(rights.flatMap((r) => r.resources)).not.toContain(`${bucketArn}/*`);
+    // No link to the bucket, whose `include` would add s3:* on the bucket and every object.
+    expect((api.link as unknown[]).map((r) => ffmpeg.typeOf(r))).not.toContain("sst:aws:Bucket");
+    const env = (await settle(api.environment)) as Record<string, string>;
+    expect(JSON.parse(env.SST_RESOURCE_Media!)).toEqual({
+      name: await ffmpeg.output("sst:aws:Bucket", "Media", "name"),
+      type: "sst.aws.Bucket",
+    });
   });
 
   test("API CORS: only the web origin, only the methods and headers the client sends", async () => {

@@ -1,6 +1,8 @@
 import * as z from "zod";
 
+const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
+const TiB = 1024 ** 4;
 
 const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const bool = (fallback: boolean) =>
@@ -11,7 +13,22 @@ const bool = (fallback: boolean) =>
 
 /** Every setting rushes reads, in one zod schema over the environment. */
 export const ConfigSchema = z.object({
-  RUSHES_MAX_UPLOAD_BYTES: int(5 * GiB),
+  /** S3's own object limit is 5 TiB, so nothing above it could ever be stored. */
+  RUSHES_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(5 * TiB)
+    .default(5 * TiB),
+  /** Declared sizes above this upload in parts (also anything above 5 GiB, POST's own cap). */
+  RUSHES_MULTIPART_THRESHOLD_BYTES: int(100 * MiB),
+  /** The smallest part the server hands out; S3 refuses parts under 5 MiB (but the last). */
+  RUSHES_MULTIPART_PART_BYTES: z.coerce
+    .number()
+    .int()
+    .min(5 * MiB)
+    .max(5 * GiB)
+    .default(8 * MiB),
   RUSHES_UPLOAD_EXPIRES_SECONDS: int(3600),
   /**
    * An upload S3 accepted just before the presign expired may still be arriving: a video waits
@@ -46,6 +63,29 @@ export const ConfigSchema = z.object({
   RUSHES_CLIP_RETRY_DELAY_SECONDS: int(60),
   RUSHES_CLIP_RETRY_LIMIT_SECONDS: int(15 * 60),
   RUSHES_CLIP_MAX_SECONDS: int(600),
+  /** Delay before each webhook attempt, the first included: the Standard Webhooks schedule. */
+  RUSHES_WEBHOOK_RETRY_SCHEDULE_SECONDS: z
+    .string()
+    .default("0,5,300,1800,7200,18000,36000,36000")
+    .transform((v) => v.split(",").map((s) => Number(s.trim())))
+    .pipe(
+      z
+        .array(
+          z
+            .number()
+            .int()
+            .nonnegative()
+            .max(7 * 24 * 3600),
+        )
+        .min(1)
+        .max(50),
+    ),
+  RUSHES_WEBHOOK_TIMEOUT_SECONDS: int(10),
+  /**
+   * The local runtime sets this: webhook URLs may then be http://localhost and http://127.0.0.1,
+   * and deliveries may go to private and loopback addresses.
+   */
+  RUSHES_WEBHOOK_ALLOW_LOCAL: bool(false),
   /** Path-style S3 URLs, needed by local stand-ins (s3rver) that have no wildcard DNS. */
   RUSHES_S3_FORCE_PATH_STYLE: bool(false),
   RUSHES_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),

@@ -7,6 +7,7 @@ import { CameraEntity } from "./camera/entity";
 import { ClipEntity } from "./clip/entity";
 import { IdempotencyEntity } from "./idempotency/entity";
 import { VideoEntity, VideoEventEntity } from "./video/entity";
+import { WebhookDeliveryEntity, WebhookEndpointEntity } from "./webhook/entity";
 
 /* One table, generic key fields (pk/sk, gsi1pk/gsi1sk, ...); each entity lives beside its domain. */
 
@@ -28,6 +29,8 @@ export const Dynamo = new Service(
     apiKey: ApiKeyEntity,
     camera: CameraEntity,
     clip: ClipEntity,
+    webhookEndpoint: WebhookEndpointEntity,
+    webhookDelivery: WebhookDeliveryEntity,
     idempotency: IdempotencyEntity,
   },
   { table: Resource.Table.name, client },

@@ -8,6 +8,8 @@ const Prefixes = {
   camera: "cam",
   event: "evt",
   key: "key",
+  webhook: "whk",
+  delivery: "msg",
 } as const;
 
 export type IdKind = keyof typeof Prefixes;

@@ -6,7 +6,9 @@ describe("Config", () => {
 
   it("applies the documented defaults", () => {
     const config = ConfigSchema.parse({});
-    expect(config.RUSHES_MAX_UPLOAD_BYTES).toBe(5 * 1024 ** 3);
+    expect(config.RUSHES_MAX_UPLOAD_BYTES).toBe(5 * 1024 ** 4);
+    expect(config.RUSHES_MULTIPART_THRESHOLD_BYTES).toBe(100 * 1024 ** 2);
+    expect(config.RUSHES_MULTIPART_PART_BYTES).toBe(8 * 1024 ** 2);
     expect(config.RUSHES_UPLOAD_EXPIRES_SECONDS).toBe(3600);
     expect(config.RUSHES_THUMBNAIL_WIDTHS).toEqual([300, 640, 1500, 3000]);
     expect(config.RUSHES_TRANSCODER).toBe("ffmpeg");
@@ -32,6 +34,9 @@ describe("Config", () => {
   it.each([
     ["RUSHES_MAX_UPLOAD_BYTES", "-1"],
     ["RUSHES_MAX_UPLOAD_BYTES", "lots"],
+    ["RUSHES_MAX_UPLOAD_BYTES", String(5 * 1024 ** 4 + 1)],
+    ["RUSHES_MULTIPART_PART_BYTES", String(5 * 1024 ** 2 - 1)],
+    ["RUSHES_MULTIPART_THRESHOLD_BYTES", "0"],
     ["RUSHES_TRANSCODER", "handbrake"],
     ["RUSHES_THUMBNAIL_WIDTHS", "300,wide"],
     ["RUSHES_MEDIACONVERT_ENDPOINT", "not a url"],

@@ -22,6 +22,8 @@ export function applyEnvironment(input: {
   queueUrl: string;
   quiet?: boolean;
   extra?: Record<string, string>;
+  /** More linked resources (e.g. the webhook queue and key), as `SST_RESOURCE_<Name>`. */
+  resources?: Record<string, unknown>;
 }) {
   const env = process.env;
   const resources = {
@@ -31,6 +33,7 @@ export function applyEnvironment(input: {
     Events: { arn: input.topicArn },
     ClipQueue: { url: input.queueUrl },
     AdminKey: { value: input.devKey },
+    ...input.resources,
   };
   for (const [name, value] of Object.entries(resources))
     env[`SST_RESOURCE_${name}`] = JSON.stringify(value);
@@ -45,6 +48,8 @@ export function applyEnvironment(input: {
   env.AWS_ENDPOINT_URL_SQS = input.endpoints.sqs;
   env.AWS_ENDPOINT_URL_SNS = input.endpoints.sqs;
   env.RUSHES_S3_FORCE_PATH_STYLE = "true";
+  // Webhooks may go to http://localhost and private addresses here, and nowhere deployed.
+  env.RUSHES_WEBHOOK_ALLOW_LOCAL = "true";
   // The sweep's timer: shorter than AWS's 5-minute cron, since a laptop has no Lambda retries.
   env.RUSHES_SWEEP_INTERVAL_SECONDS ??= "30";
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

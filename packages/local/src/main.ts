@@ -29,7 +29,7 @@ const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 console.log(`
   ${bold("rushes")} is running at ${bold(runtime.url)}  (API docs: ${runtime.url}/docs)
   dev API key (admin): ${runtime.devKey}
-  data: ${runtime.dataDir}${webhooks.length ? `\n  webhooks: ${webhooks.join(", ")}` : ""}
+  data: ${runtime.dataDir}${runtime.webhooks.map((w) => `\n  webhook ${w.url}  secret: ${w.secret}`).join("")}
 
   try: curl -H "Authorization: Bearer ${runtime.devKey}" ${runtime.apiUrl}/v1/videos
 `);

@@ -19,6 +19,7 @@ import { createEventLog, createSnsTap, type Envelope } from "./sns-tap";
 import { type SqsHandler, type SqsPoller, startSqsPoller, watchDeadLetters } from "./sqs-poller";
 import { type StandInPorts, startStandIns } from "./stand-ins";
 import { type SweepReport, startSweep } from "./sweep";
+import { type LocalWebhook, startWebhooks, webhookResources } from "./webhooks";
 
 export { StartupError } from "./preflight";
 export type { Envelope } from "./sns-tap";
@@ -36,7 +37,7 @@ export interface RuntimeOptions {
   env?: Record<string, string>;
   /** Only warnings and errors from the runtime itself. */
   quiet?: boolean;
-  /** URLs that get every SNS event as a POST (main.ts reads them from `RUSHES_LOCAL_WEBHOOKS`). */
+  /** Webhook URLs registered for the dev owner on start (main.ts reads `RUSHES_LOCAL_WEBHOOKS`). */
   webhooks?: string[];
   /** Replaces entry points (tests of the event mappings themselves). */
   handlers?: { ingest?: LambdaHandler<S3Event>; clipWorker?: SqsHandler };
@@ -59,6 +60,8 @@ export interface Runtime {
   events: Envelope[];
   /** The first event (seen or future) matching the predicate; rejects after `timeoutMs`. */
   waitFor(predicate: (event: Envelope) => boolean, timeoutMs?: number): Promise<Envelope>;
+  /** The endpoints registered from `webhooks`, with their signing secrets. */
+  webhooks: LocalWebhook[];
   /** Runs one sweep pass now (core/src/sweep.ts), as the timer does every interval. */
   sweep(): Promise<SweepReport>;
   /** Resolves when no S3 notification is queued or running and no webhook is in flight. */
@@ -107,6 +110,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       queueUrl,
       quiet: options.quiet,
       extra: options.env,
+      resources: webhookResources(standIns.ports.sqs, devKey),
     });
 
     // Only now may core load: it reads Resource.X and the endpoints once.
@@ -175,11 +179,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     cleanup.push(() => ingest.stop());
 
-    // SQS → clip worker, and the SNS topic → log, runtime.events and webhooks.
+    // SQS → clip worker, and the SNS topic → log and runtime.events.
     const eventLog = createEventLog(maxEvents);
     const tap = createSnsTap({
       log,
-      webhooks: options.webhooks ?? [],
       parse: (message) => Events.Envelope.safeParse(message).data,
       onEnvelope: eventLog.push,
     });
@@ -201,10 +204,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         log,
       }),
     ];
-    cleanup.push(() => tap.idle());
     cleanup.push(() => Promise.all(pollers.map((p) => p.stop())).then(() => {}));
     const what = `clip message(s) failed ${maxReceiveCount} times and`;
     cleanup.push(watchDeadLetters({ sqs: clients.sqs, dlqUrl: provisioned.dlqUrl, what, log }));
+
+    const webhooks = await startWebhooks({ ...clients, topicArn, log, urls: options.webhooks });
+    cleanup.push(() => webhooks.stop());
 
     const requeued = await requeuePendingClips();
     if (requeued) log.info(`requeued ${requeued} pending clip(s)`);
@@ -242,10 +247,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       resources: { ...provisioned, table: names.table, bucket: names.bucket },
       events: eventLog.events,
       waitFor: eventLog.waitFor,
+      webhooks: webhooks.registered,
       sweep: () => sweep.run(),
       async idle(timeoutMs) {
         await ingest.idle(timeoutMs);
-        await tap.idle();
+        await webhooks.idle(timeoutMs);
       },
       stop() {
         stopping ??= stopAll().then(() => log.info("rushes stopped"));

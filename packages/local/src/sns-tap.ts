@@ -1,5 +1,4 @@
 import type { Events } from "@rushes/core/event";
-import { sleep } from "./lambda";
 import type { Log } from "./log";
 import type { SqsHandler } from "./sqs-poller";
 
@@ -10,20 +9,14 @@ export interface SnsTapOptions {
   /** Validates a published message; anything else is logged and skipped. */
   parse: (message: unknown) => Envelope | undefined;
   onEnvelope: (envelope: Envelope) => void;
-  webhooks: string[];
-  webhookTimeoutMs?: number;
-  /** Pauses before each webhook retry. */
-  webhookRetryDelaysMs?: number[];
 }
 
 export interface SnsTap {
   /** Handles batches from the queue subscribed to the topic. */
   handler: SqsHandler;
-  /** Resolves when every webhook delivery started so far has finished. */
-  idle(): Promise<void>;
 }
 
-/** `RUSHES_LOCAL_WEBHOOKS`: comma-separated http(s) URLs that receive every published event. */
+/** `RUSHES_LOCAL_WEBHOOKS`: comma-separated http(s) URLs to register for the dev owner. */
 export function parseWebhooks(value: string | undefined): string[] {
   return (value ?? "")
     .split(",")
@@ -39,41 +32,11 @@ export function parseWebhooks(value: string | undefined): string[] {
 }
 
 /**
- * What stands in for the topic's subscribers locally. Each message gets one log line and is
- * kept for tests. Each webhook then gets it as an HTTP POST of the envelope JSON, retried on
- * failure like an SNS HTTP subscription. Delivery never blocks the tap or throws.
+ * A stand-in subscriber that watches the topic: each message gets one log line and is kept for
+ * tests (`runtime.events`). Webhooks have their own subscription (webhooks.ts), as deployed.
  */
 export function createSnsTap(options: SnsTapOptions): SnsTap {
   const { log } = options;
-  const deliveries = new Set<Promise<void>>();
-
-  async function post(url: string, envelope: Envelope) {
-    const delays = options.webhookRetryDelaysMs ?? [1000, 3000];
-    for (let attempt = 0; attempt <= delays.length; attempt++) {
-      try {
-        const response = await fetch(url, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            "x-rushes-event": envelope.type,
-            "x-rushes-event-id": envelope.id,
-          },
-          body: JSON.stringify(envelope),
-          signal: AbortSignal.timeout(options.webhookTimeoutMs ?? 5000),
-        });
-        await response.body?.cancel();
-        if (response.ok) return;
-        throw new Error(`HTTP ${response.status}`);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        if (attempt === delays.length) {
-          log.warn(`webhook ${url} failed for ${envelope.id}: ${reason}; giving up`);
-          return;
-        }
-        await sleep(delays[attempt]!);
-      }
-    }
-  }
 
   const handler: SqsHandler = async (event) => {
     for (const record of event.Records) {
@@ -86,10 +49,6 @@ export function createSnsTap(options: SnsTapOptions): SnsTap {
       }
       log.info(`sns ${envelope.type} ${describe(envelope)}`);
       options.onEnvelope(envelope);
-      for (const url of options.webhooks) {
-        const delivery = post(url, envelope).finally(() => deliveries.delete(delivery));
-        deliveries.add(delivery);
-      }
     }
   };
 
@@ -103,12 +62,7 @@ export function createSnsTap(options: SnsTapOptions): SnsTap {
     }
   }
 
-  return {
-    handler,
-    async idle() {
-      while (deliveries.size) await Promise.allSettled([...deliveries]);
-    },
-  };
+  return { handler };
 }
 
 /** The subject and status of an event, e.g. `vid_01j… status=ready`. */

@@ -4,10 +4,12 @@ import { PutBucketCorsCommand, S3Client } from "@aws-sdk/client-s3";
 import dynalite from "dynalite";
 import { buildApp } from "fauxqs";
 import S3rver, { type S3rverEvent } from "s3rver";
+import S3Error from "s3rver/lib/models/error";
 import { region } from "./lambda";
 import { closeServer, listen } from "./net";
 import { createGuard } from "./origin-guard";
 import { portError } from "./preflight";
+import { multipartMiddleware } from "./s3-multipart";
 
 export interface StandInPorts {
   dynamo: number;
@@ -82,6 +84,8 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       // No CORS rule until the app's origin is known (allowOrigins).
       configureBuckets: [{ name: options.bucket, configs: [] }],
     });
+    // Just before s3rver's router (its last middleware), after its XML and error handling.
+    s3.middleware.splice(s3.middleware.length - 1, 0, multipartMiddleware(S3Error));
     const s3Port = await s3
       .run()
       .then((address) => address.port)

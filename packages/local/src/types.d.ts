@@ -45,6 +45,8 @@ declare module "s3rver" {
   }
   class S3rver extends EventEmitter {
     constructor(options?: S3rverOptions);
+    /** Koa's middleware stack; composed when the server starts. */
+    middleware: unknown[];
     httpServer?: Server;
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
@@ -52,4 +54,12 @@ declare module "s3rver" {
     on(event: string, listener: (...args: unknown[]) => void): this;
   }
   export default S3rver;
+}
+
+declare module "s3rver/lib/models/error" {
+  /** s3rver's S3-shaped error: rendered as S3's XML error body with the code's status. */
+  class S3Error extends Error {
+    constructor(code: string, message: string, detail?: object);
+  }
+  export default S3Error;
 }

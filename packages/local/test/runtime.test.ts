@@ -193,25 +193,46 @@ describe("local runtime", () => {
     expect(record.eventSourceARN).toBe(runtime.resources.queueArn);
   });
 
-  it("keeps, logs and POSTs every SNS event to the webhooks", async () => {
+  it("keeps every SNS event, and delivers the dev owner's to the webhooks registered on start, signed", async () => {
+    const { Webhook } = await import("standardwebhooks");
+    const [registered] = runtime.webhooks;
+    expect(registered?.secret).toMatch(/^whsec_/);
     const { Events } = await import("@rushes/core/event");
+    // Another owner's event first: the dev owner's endpoint must never see it.
+    await Events.publish(
+      "video.ready",
+      { eventId: "evt_01jabcdefghjkmnpqrstvwxyz1", at: Date.now() },
+      {
+        videoId: "vid_01jabcdefghjkmnpqrstvwxyz1",
+        owner: "alice",
+        status: "ready",
+        bucket: "rushes-local-media",
+      },
+    );
     const origin = { eventId: "evt_01jabcdefghjkmnpqrstvwxyz0", at: Date.now() };
     await Events.publish("video.ready", origin, {
       videoId: "vid_01jabcdefghjkmnpqrstvwxyz0",
-      owner: "alice",
+      owner: "admin",
       status: "ready",
       bucket: "rushes-local-media",
     });
-    const event = await runtime.waitFor((e) => e.type === "video.ready", 10_000);
+    const event = await runtime.waitFor(
+      (e) => e.type === "video.ready" && e.properties.owner === "admin",
+      10_000,
+    );
     expect(event.properties).toMatchObject({
       videoId: "vid_01jabcdefghjkmnpqrstvwxyz0",
       status: "ready",
     });
     expect(event.id).toBe(origin.eventId);
+    await waitUntil("the webhook delivery", () => hooks[0], { timeoutMs: 10_000 });
     await runtime.idle();
     expect(hooks).toHaveLength(1);
-    expect(hooks[0]!.headers["x-rushes-event"]).toBe("video.ready");
-    expect(JSON.parse(hooks[0]!.body)).toEqual(event);
+    const verified = new Webhook(registered!.secret).verify(
+      hooks[0]!.body,
+      hooks[0]!.headers as Record<string, string>,
+    );
+    expect(verified).toEqual(event);
   });
 
   it("serves the API and /config.js on one origin", async () => {

@@ -100,6 +100,11 @@ export const api = {
   video: (id: string) => call(v1.videos[":id"].$get({ param: { id } })),
   events: (id: string) => call(v1.videos[":id"].events.$get({ param: { id } })),
   deleteVideo: (id: string) => call(v1.videos[":id"].$delete({ param: { id } })),
+  signParts: (id: string, partNumbers: number[]) =>
+    call(v1.uploads[":id"].parts.$post({ param: { id }, json: { partNumbers } })),
+  listParts: (id: string) => call(v1.uploads[":id"].parts.$get({ param: { id } })),
+  completeUpload: (id: string, parts: { partNumber: number; etag: string }[]) =>
+    call(v1.uploads[":id"].complete.$post({ param: { id }, json: { parts } })),
   createUpload: (input: Parameters<typeof v1.uploads.$post>[0]["json"]) =>
     call(v1.uploads.$post({ json: input })),
   createCamera: (input: { alias: string; cameraId?: string }, idempotencyKey?: string) =>

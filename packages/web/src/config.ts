@@ -10,7 +10,7 @@ export const apiUrl = (injected.apiUrl || import.meta.env.VITE_API_URL || locati
 );
 
 export const maxUploadBytes =
-  injected.maxUploadBytes || Number(import.meta.env.VITE_MAX_UPLOAD_BYTES) || 5 * 1024 ** 3;
+  injected.maxUploadBytes || Number(import.meta.env.VITE_MAX_UPLOAD_BYTES) || 5 * 1024 ** 4;
 
 /** The local runtime's admin key, when it injected one. It is never copied into storage. */
 export const devKey = injected.devKey || undefined;

@@ -11,7 +11,7 @@ export function useValue<T>(source: Signal<T>): T {
 }
 
 export interface Route {
-  name: "library" | "video" | "clips" | "not-found";
+  name: "library" | "video" | "clips" | "webhooks" | "not-found";
   id?: string;
   params: URLSearchParams;
 }
@@ -24,6 +24,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "videos" && parts[1])
     return { name: "video", id: decodeURIComponent(parts[1]), params };
   if (parts[0] === "clips" && parts.length === 1) return { name: "clips", params };
+  if (parts[0] === "webhooks" && parts.length === 1) return { name: "webhooks", params };
   return { name: "not-found", params };
 }
 

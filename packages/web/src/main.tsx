@@ -9,11 +9,13 @@ import "./styles.css";
 import { Clips } from "./views/Clips";
 import { Library } from "./views/Library";
 import { VideoPage } from "./views/VideoPage";
+import { Webhooks } from "./views/Webhooks";
 
 const titles: Record<ReturnType<typeof useRoute>["name"], string> = {
   library: "Videos · rushes",
   video: "Video · rushes",
   clips: "Cameras and clips · rushes",
+  webhooks: "Webhooks · rushes",
   "not-found": "Not found · rushes",
 };
 
@@ -53,6 +55,9 @@ function App() {
           <a href="#/clips" aria-current={route.name === "clips" ? "page" : undefined}>
             Cameras &amp; clips
           </a>
+          <a href="#/webhooks" aria-current={route.name === "webhooks" ? "page" : undefined}>
+            Webhooks
+          </a>
           <KeySettings />
         </nav>
       </header>
@@ -73,6 +78,7 @@ function App() {
         {route.name === "library" && <Library params={route.params} />}
         {route.name === "video" && route.id && <VideoPage key={route.id} id={route.id} />}
         {route.name === "clips" && <Clips />}
+        {route.name === "webhooks" && <Webhooks />}
         {route.name === "not-found" && (
           <section class="panel">
             <h2>Not found</h2>

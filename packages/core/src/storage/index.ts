@@ -16,6 +16,7 @@ import { Resource } from "sst";
 import { Aws } from "../aws";
 import { Config } from "../config";
 
+export { Multipart } from "./multipart";
 export { ObjectKeys } from "./object-keys";
 
 export namespace Storage {

@@ -104,6 +104,12 @@ export const VideoEntity = new Entity({
     /** Epoch ms. Fixed-width (13 digits) so the string sort key orders numerically. */
     recordedAt: { type: "number", readOnly: true },
     endsAt: { type: "number" },
+    /** Multipart uploads only: S3's UploadId, and the part plan handed to the client. */
+    uploadId: { type: "string", readOnly: true },
+    partSize: { type: "number", readOnly: true },
+    partCount: { type: "number", readOnly: true },
+    /** Set once CompleteMultipartUpload succeeded, so a second completion is a clear 409. */
+    uploadCompletedAt: { type: "number" },
     uploadExpiresAt: { type: "number", required: true, readOnly: true },
     createdAt: { type: "number", required: true, readOnly: true },
     updatedAt: { type: "number", watch: "*", default: () => Date.now(), set: () => Date.now() },

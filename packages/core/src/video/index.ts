@@ -6,7 +6,7 @@ import { notFound, VisibleError } from "../error";
 import { exactly } from "../exact";
 import { fn } from "../fn";
 import { createId } from "../id";
-import { ObjectKeys, Storage } from "../storage";
+import { Multipart, ObjectKeys, Storage } from "../storage";
 import { Time } from "../time";
 import {
   CreateInput,
@@ -44,6 +44,14 @@ export namespace Video {
     }
     const now = Date.now();
     const videoId = createId("video", now);
+    const sourceKey = ObjectKeys.source(videoId);
+    // Parts are created before the record, so a record with an uploadId always has its upload.
+    const multipart = Multipart.wanted(input.bytes, input.multipart)
+      ? {
+          uploadId: await Multipart.create({ key: sourceKey, contentType: input.contentType }),
+          ...Multipart.plan(input.bytes),
+        }
+      : undefined;
     // The history line first: a crash before the record leaves a harmless orphan line, never a
     // record without its first line. Later lines come with each status change (lifecycle.ts).
     await Dynamo.entities.videoEvent
@@ -52,10 +60,17 @@ export namespace Video {
         eventId: createId("event", now),
         type: "created",
         at: now,
-        detail: { bytes: input.bytes, contentType: input.contentType },
+        detail: {
+          bytes: input.bytes,
+          contentType: input.contentType,
+          ...(multipart ? { multipart: { partSize: multipart.partSize } } : {}),
+        },
       })
       .go();
-    const uploadExpiresAt = now + expires * 1000;
+    // A POST dies with its policy; parts stay usable until the lifecycle rule aborts them.
+    const uploadExpiresAt = multipart
+      ? now + Multipart.abortAfterDays * 24 * 3600 * 1000
+      : now + expires * 1000;
     const scope = input.project ? `${owner}/${input.project}` : undefined;
     const { data } = await Dynamo.entities.video
       .create({
@@ -68,9 +83,10 @@ export namespace Video {
         project: input.project,
         step: input.step,
         uploader: input.uploader,
-        sourceKey: ObjectKeys.source(videoId),
+        sourceKey,
         status: "awaiting_upload",
         uploadExpiresAt,
+        ...(multipart ?? {}),
         createdAt: now,
         // The sweep settles it as `expired` if no upload arrives (core/src/sweep.ts).
         dueScope: "video/awaiting_upload",
@@ -86,12 +102,24 @@ export namespace Video {
           : {}),
       })
       .go();
+    const video = serialize(data as VideoItem);
+    if (multipart) {
+      const upload = {
+        method: "MULTIPART" as const,
+        uploadId: multipart.uploadId,
+        partSize: multipart.partSize,
+        partCount: multipart.partCount,
+        expiresAt: new Date(uploadExpiresAt).toISOString(),
+        maxBytes: input.bytes,
+      };
+      return { video, upload };
+    }
     const upload = await Storage.presignPost({
-      key: ObjectKeys.source(videoId),
+      key: sourceKey,
       contentType: input.contentType,
       bytes: input.bytes,
     });
-    return { video: serialize(data as VideoItem), upload };
+    return { video, upload };
   });
 
   /**
@@ -182,6 +210,12 @@ export namespace Video {
   /** Deletes the source, every output and the record with its history. */
   export async function remove(videoId: string) {
     const item = await owned(videoId);
+    if (item.uploadId && item.uploadCompletedAt === undefined) {
+      // Unfinished parts are invisible to a listing; only an abort frees them.
+      await Multipart.abort({ key: item.sourceKey, uploadId: item.uploadId }).catch((error) => {
+        if (!(error instanceof VisibleError && error.code === "upload_not_found")) throw error;
+      });
+    }
     await Storage.removePrefixes(ObjectKeys.videoPrefixes(videoId));
     const { data: events } = await Dynamo.entities.videoEvent.query
       .byId({ videoId })
@@ -190,7 +224,8 @@ export namespace Video {
     await Dynamo.entities.video.delete({ videoId: item.videoId }).go();
   }
 
-  async function owned(videoId: string): Promise<VideoItem> {
+  /** The caller's stored video, or 404 — also for another owner's id, so ids leak nothing. */
+  export async function owned(videoId: string): Promise<VideoItem> {
     const id = VideoId.safeParse(videoId);
     if (!id.success) throw notFound("Video");
     const { data: item } = await Dynamo.entities.video.get({ videoId: id.data }).go();
@@ -238,6 +273,9 @@ export namespace Video {
       ...(item.cameraId && recordedAt
         ? { camera: { cameraId: item.cameraId, recordedAt, ...(endsAt ? { endsAt } : {}) } }
         : {}),
+      ...(item.uploadId && item.partSize && item.partCount
+        ? { multipart: { partSize: item.partSize, partCount: item.partCount } }
+        : {}),
       attempts: item.attempts ?? 0,
       uploadExpiresAt: Time.isoOrEpoch(item.uploadExpiresAt),
       createdAt: Time.isoOrEpoch(item.createdAt),
@@ -257,7 +295,7 @@ export namespace Video {
 
   async function withUrls(info: Info): Promise<Info> {
     const sign = (key: string) => Storage.presignGet(key);
-    const hasSource = info.status !== "awaiting_upload" && info.status !== "expired";
+    const hasSource = !["awaiting_upload", "expired", "cancelled"].includes(info.status);
     return {
       ...info,
       source: {

@@ -22,6 +22,7 @@ export const Statuses = [
   "failed",
   "rejected",
   "expired",
+  "cancelled",
 ] as const;
 export type Status = (typeof Statuses)[number];
 
@@ -112,6 +113,8 @@ export const Info = z
     camera: z
       .object({ cameraId: z.string(), recordedAt: z.string(), endsAt: z.string().optional() })
       .optional(),
+    /** Present on multipart uploads: what a client needs to resume with only the id. */
+    multipart: z.object({ partSize: z.number(), partCount: z.number() }).optional(),
     attempts: z.number(),
     uploadExpiresAt: z.string(),
     createdAt: z.string(),
@@ -135,6 +138,10 @@ export const CreateInput = z
     step: Step.optional(),
     uploader: Label.optional(),
     camera: z.object({ cameraId: Slug, recordedAt: Instant }).optional(),
+    multipart: z
+      .boolean()
+      .optional()
+      .meta({ description: "Upload in parts even below RUSHES_MULTIPART_THRESHOLD_BYTES" }),
   })
   .refine((v) => v.step === undefined || v.project !== undefined, {
     message: "step requires project",
@@ -163,3 +170,34 @@ export const VideoId = z.string().refine((v) => isId("video", v), "must be a vid
 export const EventInfo = z
   .object({ id: z.string(), type: z.string(), at: z.string(), detail: z.unknown().optional() })
   .meta({ id: "VideoEvent" });
+
+/** S3 numbers parts 1..10,000. */
+export const PartNumber = z.number().int().min(1).max(10_000);
+
+export const SignPartsInput = z
+  .object({ partNumbers: z.array(PartNumber).min(1).max(100) })
+  .refine((v) => new Set(v.partNumbers).size === v.partNumbers.length, {
+    message: "part numbers must not repeat",
+    path: ["partNumbers"],
+  })
+  .meta({ id: "SignParts" });
+
+export const CompleteInput = z
+  .object({
+    parts: z
+      .array(z.object({ partNumber: PartNumber, etag: z.string().trim().min(1).max(200) }))
+      .min(1)
+      .max(10_000),
+  })
+  .meta({ id: "CompleteUpload" });
+
+export const SignedPart = z.object({
+  partNumber: z.number(),
+  url: z.string(),
+  expiresAt: z.string(),
+});
+export const UploadedPart = z.object({
+  partNumber: z.number(),
+  etag: z.string(),
+  bytes: z.number(),
+});

@@ -15,6 +15,7 @@ import { playbackRoutes } from "./playback";
 import { describe } from "./route";
 import { uploads } from "./uploads";
 import { videos } from "./videos";
+import { webhooks } from "./webhooks";
 
 const v1 = new Hono()
   .use(auth)
@@ -22,13 +23,17 @@ const v1 = new Hono()
   .route("/videos", videos)
   .route("/cameras", cameras)
   .route("/clips", clips)
-  .route("/keys", apiKeys);
+  .route("/keys", apiKeys)
+  .route("/webhooks", webhooks);
 
 const limit = bodyLimit({
   maxSize: 64 * 1024,
   onError: (c) =>
     c.json({ error: { code: "too_large", message: "Request body over 64 KiB" } }, 413),
 });
+
+/** Completing a multipart upload lists up to 10,000 parts; that route sets its own limit. */
+const completion = /^\/v1\/uploads\/[^/]+\/complete$/;
 
 export const app = new Hono()
   .use(requestId(), requestLog)
@@ -47,7 +52,7 @@ export const app = new Hono()
     "/",
     docs((): RouterRoute[] => app.routes),
   )
-  .use("/v1/*", limit)
+  .use("/v1/*", (c, next) => (completion.test(c.req.path) ? next() : limit(c, next)))
   // Before the authenticated routes: a playback token stands in for the key.
   .route("/v1/playback", playbackRoutes)
   .route("/v1", v1)

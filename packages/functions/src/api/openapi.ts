@@ -29,11 +29,11 @@ const tagDescriptions: Record<string, string> = {
   System: "Health and this document; no API key needed.",
   Uploads: "Create a video and upload its source straight to storage with a presigned POST.",
   Videos: "Uploaded videos: status, renditions, thumbnails and history.",
-  Cameras:
-    "Cameras whose recordings are uploaded as videos with `camera.recordedAt`, and a camera's recordings in a window with their gaps.",
+  Cameras: "Cameras whose recordings are uploaded as videos with `camera.recordedAt`.",
   Clips: "Clips cut from a camera's recordings between two instants.",
-  "API keys": "Keys for owners: the admin key creates them; owners list and revoke their own.",
-  Playback: "Tokenised HLS playback of a ready video; the token is the credential, no API key.",
+  "API keys": "Keys for owners; only the admin key may create them.",
+  Webhooks:
+    "Endpoints that receive the owner's events, signed to the Standard Webhooks spec, with a delivery log and redelivery.",
 };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });

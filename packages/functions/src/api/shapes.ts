@@ -25,6 +25,18 @@ export const Upload = z
   })
   .meta({ id: "PresignedPost" });
 
+/** A multipart upload: PUT `partCount` parts of `partSize` bytes (the last one shorter). */
+export const MultipartUpload = z
+  .object({
+    method: z.literal("MULTIPART"),
+    uploadId: z.string(),
+    partSize: z.number().meta({ example: 8_388_608 }),
+    partCount: z.number().meta({ example: 13 }),
+    expiresAt: z.string(),
+    maxBytes: z.number(),
+  })
+  .meta({ id: "MultipartUpload" });
+
 /** One page of a listing; `cursor` is null on the last page. */
 export const page = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), cursor: z.string().nullable() });
@@ -32,7 +44,11 @@ export const page = <T extends z.ZodType>(item: T) =>
 /** A whole list, unpaged. */
 export const list = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item) });
 
+/** Multipart parts, signed or uploaded. */
+export const parts = <T extends z.ZodType>(part: T) => z.object({ parts: z.array(part) });
+
 export const Health = z.object({ ok: z.boolean() });
 
 /** What POST /v1/uploads answers: the video, awaiting its upload, and how to upload it. */
-export const created = <T extends z.ZodType>(video: T) => z.object({ video, upload: Upload });
+export const created = <T extends z.ZodType>(video: T) =>
+  z.object({ video, upload: z.union([Upload, MultipartUpload]) });

@@ -1,40 +1,127 @@
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { idempotent } from "./idempotency";
 import { domain } from "./route";
 
 const video = domain("Uploads", () => import("@rushes/core/video"));
+const parts = domain("Uploads", () => import("@rushes/core/video/upload"));
 
-export const uploads = new Hono().post(
-  "/",
-  video.doc({
-    operationId: "createUpload",
-    summary: "Create a video and a presigned POST to upload its source",
-    description:
-      'Send the returned `upload.fields`, then the file last, as multipart/form-data to `upload.url`. The POST policy fixes the object key, the exact Content-Type and a size of 1..`bytes`. `step` may be a slug or a non-negative integer and is always stored and returned as a string, so `?step=0` finds both `0` and `"0"`. With an `Idempotency-Key`, a replay answers the first video with its presigned POST signed again for the time it had left.',
-    response: {
-      status: 201,
-      description: "The video, awaiting its upload, and the presigned POST",
-      schema: (m, s) => s.created(m.Video.Schema.Info),
-    },
-    errors: [404, 409, 415, 422],
-    example: {
-      filename: "take-1.mp4",
-      contentType: "video/mp4",
-      bytes: 52_428_800,
-      title: "Take 1",
-      project: "launch",
-      step: "rough-cut",
-    },
-  }),
-  // A replayed create gets its presigned POST signed afresh (Video.resignUpload says why).
-  idempotent(async (first) =>
-    (await video.load()).Video.resignUpload(
-      first as { video: { id: string; contentType: string } },
+/** 10,000 parts with their ETags are about 600 KB of JSON: above the API's usual 64 KiB. */
+export const completeBodyBytes = 1024 * 1024;
+
+export const uploads = new Hono()
+  .post(
+    "/",
+    video.doc({
+      operationId: "createUpload",
+      summary: "Create a video and a presigned POST (or a multipart upload) for its source",
+      description:
+        "Up to `RUSHES_MULTIPART_THRESHOLD_BYTES` (100 MiB): send the returned `upload.fields`, then the file last, as multipart/form-data to `upload.url`; the POST policy fixes the key, the exact Content-Type and a size of 1..`bytes`. Above it, or with `multipart: true`, `upload.method` is `MULTIPART`: cut the file into `partCount` parts of `partSize` bytes (the last one shorter), sign them with `POST /v1/uploads/{id}/parts`, PUT each, then `POST /v1/uploads/{id}/complete` with every part's ETag. `step` may be a slug or a non-negative integer and is always stored and returned as a string, so `?step=0` finds both `0` and `\"0\"`. With an `Idempotency-Key`, a replay answers the first video with its presigned POST signed again for the time it had left (a multipart upload's id is replayed as is).",
+      response: {
+        status: 201,
+        description: "The video, awaiting its upload, and how to upload it",
+        schema: (m, s) => s.created(m.Video.Schema.Info),
+      },
+      errors: [404, 409, 415, 422],
+      example: {
+        filename: "take-1.mp4",
+        contentType: "video/mp4",
+        bytes: 52_428_800,
+        title: "Take 1",
+        project: "launch",
+        step: "rough-cut",
+      },
+    }),
+    // A replayed create gets its presigned POST signed afresh (Video.resignUpload says why).
+    idempotent(async (first) =>
+      (await video.load()).Video.resignUpload(
+        first as { video: { id: string; contentType: string } },
+      ),
     ),
-  ),
-  video.validate("json", (m) => m.Video.create.schema),
-  async (c) => {
-    const { Video } = await video.load();
-    return c.json(await Video.create(c.req.valid("json")), 201);
-  },
-);
+    video.validate("json", (m) => m.Video.create.schema),
+    async (c) => {
+      const { Video } = await video.load();
+      return c.json(await Video.create(c.req.valid("json")), 201);
+    },
+  )
+  .post(
+    "/:id/parts",
+    parts.doc({
+      operationId: "signUploadParts",
+      summary: "Presigned UploadPart PUT URLs for up to 100 parts of a multipart upload",
+      description:
+        "PUT each part's bytes to its `url` and keep the `ETag` response header. Part numbers run from 1 to the upload's `partCount`; a URL may be signed again once it expires.",
+      response: {
+        status: 200,
+        description: "The signed parts",
+        schema: (m, s) => s.parts(m.VideoUpload.Schema.SignedPart),
+      },
+      errors: [404, 409],
+      example: { partNumbers: [1, 2, 3] },
+    }),
+    parts.validate("json", (m) => m.VideoUpload.Schema.SignPartsInput),
+    async (c) => {
+      const { VideoUpload } = await parts.load();
+      return c.json(await VideoUpload.sign(c.req.param("id"), c.req.valid("json")), 200);
+    },
+  )
+  .get(
+    "/:id/parts",
+    parts.doc({
+      operationId: "listUploadParts",
+      summary: "The parts S3 already holds, to resume a multipart upload",
+      response: {
+        status: 200,
+        description: "The uploaded parts, by part number",
+        schema: (m, s) => s.parts(m.VideoUpload.Schema.UploadedPart),
+      },
+      errors: [404, 409],
+    }),
+    async (c) => {
+      const { VideoUpload } = await parts.load();
+      return c.json(await VideoUpload.parts(c.req.param("id")), 200);
+    },
+  )
+  .post(
+    "/:id/complete",
+    bodyLimit({
+      maxSize: completeBodyBytes,
+      onError: (c) =>
+        c.json({ error: { code: "too_large", message: "Request body over 1 MiB" } }, 413),
+    }),
+    parts.doc({
+      operationId: "completeUpload",
+      summary: "Complete a multipart upload; ingest starts from the object it creates",
+      description:
+        "List every part once, in ascending order, with the ETag its PUT returned (quoted or not).",
+      response: {
+        status: 200,
+        description: "The video",
+        schema: (m) => m.Video.Schema.Info,
+      },
+      errors: [404, 409],
+      example: { parts: [{ partNumber: 1, etag: '"7e8f6a2b9c0d1e2f3a4b5c6d7e8f9a0b"' }] },
+    }),
+    parts.validate("json", (m) => m.VideoUpload.Schema.CompleteInput),
+    async (c) => {
+      const { VideoUpload } = await parts.load();
+      return c.json(await VideoUpload.complete(c.req.param("id"), c.req.valid("json")), 200);
+    },
+  )
+  .delete(
+    "/:id",
+    parts.doc({
+      operationId: "abortUpload",
+      summary: "Abort a multipart upload: its parts are freed and the video ends cancelled",
+      response: {
+        status: 200,
+        description: "The cancelled video",
+        schema: (m) => m.Video.Schema.Info,
+      },
+      errors: [404, 409],
+    }),
+    async (c) => {
+      const { VideoUpload } = await parts.load();
+      return c.json(await VideoUpload.abort(c.req.param("id")), 200);
+    },
+  );

@@ -1,5 +1,4 @@
 // The upload engine: one Uppy for the tab, so uploads keep going while the person browses.
-import AwsS3 from "@uppy/aws-s3";
 import Uppy, { type Meta, type UppyFile } from "@uppy/core";
 import Dashboard from "@uppy/dashboard";
 import "@uppy/core/css/style.min.css";
@@ -8,6 +7,7 @@ import { api } from "../api";
 import { maxUploadBytes } from "../config";
 import { bytes, fromLocalInput } from "../format";
 import { dropUpload, updateUpload, uploadDefaults } from "../uploads";
+import { RushesUploader } from "./engine";
 
 interface FileMeta extends Meta {
   title?: string;
@@ -15,19 +15,14 @@ interface FileMeta extends Meta {
   cameraId?: string;
   /** ISO 8601 */
   recordedAt?: string;
+  /** Set when a reload's upload picks up where it stopped. */
+  resumed?: string;
 }
 type Body = Record<string, never>;
 type File = UppyFile<FileMeta, Body>;
 
-interface Presigned {
-  videoId: string;
-  url: string;
-  fields: Record<string, string>;
-  expiresAt: number;
-}
-
-/** Presigned POSTs by Uppy file id: a retry reuses one that is still valid instead of a new video. */
-const presigned = new Map<string, Presigned>();
+/** The video each Uppy file uploads into: progress and removal act on it. */
+const videos = new Map<string, string>();
 
 let instance: Uppy<FileMeta, Body> | undefined;
 
@@ -44,9 +39,8 @@ function defaultsMeta(): Partial<FileMeta> {
   };
 }
 
-async function presign(file: File): Promise<Presigned> {
-  const cached = presigned.get(file.id);
-  if (cached && cached.expiresAt - Date.now() > 60_000) return cached;
+/** Creates the video and its upload: a presigned POST, or a multipart upload above the threshold. */
+async function create(file: File) {
   const { title, project, cameraId, recordedAt } = file.meta;
   const camera = trimmed(cameraId);
   const at = trimmed(recordedAt);
@@ -63,15 +57,28 @@ async function presign(file: File): Promise<Presigned> {
       ? { camera: { cameraId: camera, recordedAt: new Date(at).toISOString() } }
       : {}),
   });
-  const entry = {
-    videoId: video.id,
-    url: upload.url,
-    fields: upload.fields,
-    expiresAt: Date.parse(upload.expiresAt),
-  };
-  presigned.set(file.id, entry);
+  videos.set(file.id, video.id);
   updateUpload(video.id, { video, progress: 0, state: "uploading" });
-  return entry;
+  return { ...upload, videoId: video.id };
+}
+
+/** A reload interrupted this file's upload; the parts S3 already holds are not sent again. */
+async function resumed(
+  uppy: Uppy<FileMeta, Body>,
+  file: File,
+  videoId: string,
+  done: number,
+  total: number,
+) {
+  videos.set(file.id, videoId);
+  const message = `Resuming: ${done} of ${total} parts already uploaded`;
+  uppy.info(message, "info", 10_000);
+  uppy.setFileMeta(file.id, { resumed: message });
+  try {
+    updateUpload(videoId, { video: await api.video(videoId), state: "uploading" });
+  } catch {
+    // The library shows it on its next refresh.
+  }
 }
 
 export function getUppy(): Uppy<FileMeta, Body> {
@@ -81,47 +88,40 @@ export function getUppy(): Uppy<FileMeta, Body> {
     autoProceed: false,
     restrictions: { allowedFileTypes: ["video/*"], maxFileSize: maxUploadBytes },
   });
-  uppy.use(AwsS3, {
-    shouldUseMultipart: false,
-    limit: 3,
-    // The server chooses the real key; the file id lets signRequest find the file it signs for.
-    generateObjectKey: (file) => file.id,
-    signRequest: async (request) => {
-      const file = uppy.getFile(request.key);
-      if (!file || request.method !== "PUT" || "uploadId" in request) {
-        throw new Error("Only single-request uploads are supported");
-      }
-      const { url, fields } = await presign(file);
-      return { url, fields };
+  uppy.use(RushesUploader, {
+    hooks: {
+      create: (file) => create(file as File),
+      resumed: (file, videoId, done, total) =>
+        void resumed(uppy, file as File, videoId, done, total),
     },
   });
 
   uppy.on("file-added", (file) => uppy.setFileMeta(file.id, defaultsMeta()));
   uppy.on("upload-progress", (file, progress) => {
-    const entry = file && presigned.get(file.id);
-    if (!entry || !progress.bytesTotal) return;
+    const videoId = file && videos.get(file.id);
+    if (!videoId || !progress.bytesTotal) return;
     const percent = Math.floor((100 * (progress.bytesUploaded || 0)) / progress.bytesTotal);
-    updateUpload(entry.videoId, { progress: percent, state: "uploading" });
+    updateUpload(videoId, { progress: percent, state: "uploading" });
   });
   uppy.on("upload-success", (file) => {
-    const entry = file && presigned.get(file.id);
-    if (entry) updateUpload(entry.videoId, { progress: 100, state: "uploaded" });
+    const videoId = file && videos.get(file.id);
+    if (videoId) updateUpload(videoId, { progress: 100, state: "uploaded" });
   });
   uppy.on("upload-error", (file, error) => {
-    const entry = file && presigned.get(file.id);
-    if (entry) updateUpload(entry.videoId, { state: "error", error: error.message });
+    const videoId = file && videos.get(file.id);
+    if (videoId) updateUpload(videoId, { state: "error", error: error.message });
   });
   // A title names one upload; the project and the camera carry over to the next ones.
   uppy.on("complete", () => {
     uploadDefaults.value = { ...uploadDefaults.value, title: "" };
   });
   uppy.on("file-removed", (file) => {
-    const entry = presigned.get(file.id);
-    presigned.delete(file.id);
-    if (!entry || file.progress.uploadComplete) return;
-    // A cancelled upload leaves no half-made video behind.
-    dropUpload(entry.videoId);
-    api.deleteVideo(entry.videoId).catch(() => {});
+    const videoId = videos.get(file.id);
+    videos.delete(file.id);
+    if (!videoId || file.progress.uploadComplete) return;
+    // A cancelled upload leaves no half-made video behind (and its parts are aborted).
+    dropUpload(videoId);
+    api.deleteVideo(videoId).catch(() => {});
   });
   instance = uppy;
   return uppy;

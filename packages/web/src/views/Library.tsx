@@ -15,6 +15,7 @@ const statuses: VideoStatus[] = [
   "failed",
   "rejected",
   "expired",
+  "cancelled",
 ];
 const settled = (s: VideoStatus) => s !== "awaiting_upload" && s !== "processing";
 

@@ -92,6 +92,7 @@ function Placeholder(props: { video: Video }) {
     failed: "Processing failed, so there is nothing to play.",
     rejected: "The file was rejected, so there is nothing to play.",
     expired: "The upload never arrived before its link expired.",
+    cancelled: "The upload was cancelled before it finished; its parts were discarded.",
   };
   return (
     <div class="player-placeholder" aria-live="polite">

@@ -1,0 +1,263 @@
+import * as z from "zod";
+import { Actor } from "../actor";
+import { conditional } from "../conditional";
+import { Config } from "../config";
+import { Cursor } from "../cursor";
+import { Dynamo } from "../dynamo";
+import { notFound, VisibleError } from "../error";
+import { fn } from "../fn";
+import { createId, isId } from "../id";
+import { Address } from "./address";
+import { WebhookDelivery } from "./delivery";
+import { enqueue } from "./queue";
+import {
+  CreateInput,
+  DeliveriesInput,
+  type DeliveryInfo,
+  type DeliveryItem,
+  DeliveryInfo as DeliverySchema,
+  type EndpointItem,
+  EventPatterns,
+  Info,
+  WithSecret,
+} from "./schema";
+import { SecretBox } from "./secret-box";
+import { Signature } from "./signature";
+
+export { matches } from "./schema";
+
+/** Webhook endpoints of the current owner: create, list, rotate, the delivery log, redelivery. */
+export namespace Webhook {
+  export const Schema = {
+    CreateInput,
+    Info,
+    WithSecret,
+    DeliveryInfo: DeliverySchema,
+    DeliveriesInput,
+  };
+  export type Info = z.infer<typeof Info>;
+
+  /** How long the previous secret keeps signing after a rotation. */
+  export const rotationOverlapMs = 24 * 3600 * 1000;
+  /** Endpoints per owner: each event is one write and one request per endpoint. */
+  export const maxEndpoints = 20;
+
+  export const create = fn(CreateInput, async (input) => {
+    const owner = Actor.owner();
+    const url = await checkUrl(input.url);
+    const events = checkEvents(input.events ?? ["*"]);
+    const { data: existing } = await Dynamo.entities.webhookEndpoint.query
+      .byOwner({ owner })
+      .go({ pages: "all" });
+    if (existing.length >= maxEndpoints) {
+      throw new VisibleError(
+        "conflict",
+        "too_many_webhooks",
+        `At most ${maxEndpoints} webhooks per owner`,
+      );
+    }
+    const endpointId = createId("webhook");
+    const secret = Signature.generateSecret();
+    const { data } = await Dynamo.entities.webhookEndpoint
+      .create({
+        endpointId,
+        owner,
+        url,
+        events,
+        ...(input.description ? { description: input.description } : {}),
+        status: "enabled",
+        secret: SecretBox.seal(secret, endpointId),
+        createdAt: Date.now(),
+      })
+      .go();
+    return { ...serialize(data as EndpointItem), secret };
+  });
+
+  export async function list(): Promise<{ data: Info[] }> {
+    const { data } = await Dynamo.entities.webhookEndpoint.query
+      .byOwner({ owner: Actor.owner() })
+      .go({ pages: "all", order: "desc" });
+    return { data: data.map((e) => serialize(e as EndpointItem)) };
+  }
+
+  export async function get(id: string): Promise<Info> {
+    return serialize(await load(id));
+  }
+
+  /** Removes the endpoint and its delivery log; queued attempts then find nothing to send. */
+  export async function remove(id: string): Promise<void> {
+    const endpoint = await load(id);
+    await Dynamo.entities.webhookEndpoint.delete({ owner: endpoint.owner, endpointId: id }).go();
+    const { data } = await Dynamo.entities.webhookDelivery.query
+      .byEndpoint({ endpointId: id })
+      .go({ pages: "all", attributes: ["deliveryId"] });
+    for (let i = 0; i < data.length; i += 25) {
+      await Dynamo.entities.webhookDelivery.delete(data.slice(i, i + 25)).go();
+    }
+  }
+
+  /** A new secret; the current one becomes the previous and keeps signing for 24 hours. */
+  export async function rotate(id: string) {
+    const endpoint = await load(id);
+    const secret = Signature.generateSecret();
+    const now = Date.now();
+    const written = await conditional(
+      Dynamo.entities.webhookEndpoint
+        .patch({ owner: endpoint.owner, endpointId: id })
+        .set({
+          secret: SecretBox.seal(secret, id),
+          previousSecret: endpoint.secret,
+          previousSecretExpiresAt: now + rotationOverlapMs,
+        })
+        .where((a, op) => op.eq(a.secret, endpoint.secret))
+        .go({ response: "all_new" }),
+    );
+    if (!written) {
+      throw new VisibleError(
+        "conflict",
+        "rotation_in_progress",
+        "The secret was rotated concurrently",
+      );
+    }
+    return { ...serialize(written.data as EndpointItem), secret };
+  }
+
+  export const deliveries = fn(
+    DeliveriesInput.extend({ id: z.string() }),
+    async ({ id, limit, cursor }) => {
+      await load(id);
+      const scope = JSON.stringify([Actor.owner(), "webhook-deliveries", id]);
+      const page = await Dynamo.entities.webhookDelivery.query
+        .byEndpoint({ endpointId: id })
+        .go({ cursor: Cursor.decode(scope, cursor), count: limit, limit, order: "desc" });
+      return {
+        data: page.data.map((d) => serializeDelivery(d as DeliveryItem)),
+        cursor: Cursor.encode(scope, page.cursor),
+      };
+    },
+  );
+
+  /**
+   * Redelivers at once: one more attempt with the same `webhook-id` and body. If it fails, the
+   * schedule continues from the attempts made so far (none are left after the last one).
+   */
+  export async function retry(id: string, deliveryId: string): Promise<DeliveryInfo> {
+    const endpoint = await load(id);
+    const delivery = isId("delivery", deliveryId)
+      ? await WebhookDelivery.load(deliveryId)
+      : undefined;
+    if (!delivery || delivery.endpointId !== endpoint.endpointId) throw notFound("Delivery");
+    if (endpoint.status !== "enabled") {
+      throw new VisibleError(
+        "conflict",
+        "webhook_disabled",
+        `The webhook is disabled: ${endpoint.disabledReason ?? ""}`.trim(),
+      );
+    }
+    const now = Date.now();
+    const written = await conditional(
+      Dynamo.entities.webhookDelivery
+        .patch({ deliveryId })
+        .set({ status: "pending", nextAttemptAt: now })
+        .where((a, op) => op.eq(a.attemptCount, delivery.attemptCount))
+        .go({ response: "all_new" }),
+    );
+    if (!written)
+      throw new VisibleError(
+        "conflict",
+        "attempt_in_progress",
+        "An attempt is being recorded; try again",
+      );
+    await enqueue({ deliveryId, attempt: delivery.attemptCount, manual: true });
+    return serializeDelivery(written.data as DeliveryItem);
+  }
+
+  async function load(id: string): Promise<EndpointItem> {
+    if (!isId("webhook", id)) throw notFound("Webhook");
+    const { data } = await Dynamo.entities.webhookEndpoint
+      .get({ owner: Actor.owner(), endpointId: id })
+      .go();
+    if (!data) throw notFound("Webhook");
+    return data as EndpointItem;
+  }
+
+  /** https only; the local runtime also takes http://localhost and http://127.0.0.1. */
+  async function checkUrl(raw: string): Promise<string> {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new VisibleError("input", "invalid_url", "url must be an absolute https URL");
+    }
+    const local = Config.get().RUSHES_WEBHOOK_ALLOW_LOCAL;
+    const loopbackHttp =
+      url.protocol === "http:" && ["localhost", "127.0.0.1"].includes(url.hostname);
+    if (url.protocol !== "https:" && !(local && loopbackHttp)) {
+      throw new VisibleError(
+        "invalid",
+        "https_required",
+        local ? "url must be https, or http://localhost or http://127.0.0.1" : "url must be https",
+      );
+    }
+    if (url.username || url.password) {
+      throw new VisibleError("input", "invalid_url", "url must not contain credentials");
+    }
+    if (!local) {
+      // Checked again at every attempt; this catches the obvious mistakes now.
+      const checked = await Address.check(url.hostname, false);
+      if (!checked.ok && !checked.reason.startsWith("DNS")) {
+        throw new VisibleError("invalid", "private_address", checked.reason);
+      }
+    }
+    return url.toString();
+  }
+
+  function checkEvents(events: string[]): string[] {
+    const unknown = events.filter((e) => !EventPatterns.includes(e));
+    if (unknown.length) {
+      throw new VisibleError(
+        "invalid",
+        "unknown_event_type",
+        `Unknown event type ${unknown.map((e) => `"${e}"`).join(", ")}; one of ${EventPatterns.join(", ")}`,
+      );
+    }
+    return [...new Set(events)];
+  }
+
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  export function serialize(item: EndpointItem): Info {
+    const overlap = (item.previousSecretExpiresAt ?? 0) > Date.now();
+    return {
+      id: item.endpointId,
+      url: item.url,
+      events: item.events,
+      ...(item.description ? { description: item.description } : {}),
+      status: item.status,
+      ...(item.disabledReason ? { disabledReason: item.disabledReason } : {}),
+      ...(item.disabledAt ? { disabledAt: iso(item.disabledAt) } : {}),
+      ...(overlap ? { previousSecretExpiresAt: iso(item.previousSecretExpiresAt!) } : {}),
+      createdAt: iso(item.createdAt),
+    };
+  }
+
+  export function serializeDelivery(item: DeliveryItem): DeliveryInfo {
+    let payload: unknown = item.payload;
+    try {
+      payload = JSON.parse(item.payload);
+    } catch {}
+    return {
+      id: item.deliveryId,
+      eventId: item.eventId,
+      eventType: item.eventType,
+      status: item.status,
+      attempts: (item.attempts ?? []).map((a) => ({ ...a, at: iso(a.at) })),
+      ...(item.nextAttemptAt && item.status === "pending"
+        ? { nextAttemptAt: iso(item.nextAttemptAt) }
+        : {}),
+      payload,
+      createdAt: iso(item.createdAt),
+      updatedAt: iso(item.updatedAt ?? item.createdAt),
+    };
+  }
+}

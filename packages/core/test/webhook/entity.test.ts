@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { Dynamo } from "../../src/dynamo";
+
+// Key shapes: endpoints live in their owner's partition; deliveries list newest first per endpoint.
+describe("webhook entities", () => {
+  it("keys an endpoint by owner, so an id from another owner can only miss", () => {
+    const params = Dynamo.entities.webhookEndpoint
+      .get({ owner: "alice", endpointId: "whk_1" })
+      .params() as { Key: Record<string, string> };
+    expect(params.Key.pk).toContain("alice");
+    expect(params.Key.sk).toContain("whk_1");
+    const listing = Dynamo.entities.webhookEndpoint.query.byOwner({ owner: "alice" }).params() as {
+      KeyConditionExpression: string;
+      ExpressionAttributeValues: Record<string, string>;
+    };
+    expect(Object.values(listing.ExpressionAttributeValues)).toContain(params.Key.pk);
+  });
+
+  it("sorts an endpoint's deliveries by creation time, newest first", () => {
+    const params = Dynamo.entities.webhookDelivery.query
+      .byEndpoint({ endpointId: "whk_1" })
+      .params({ order: "desc" }) as { IndexName: string; ScanIndexForward: boolean };
+    expect(params.IndexName).toBe("gsi1");
+    expect(params.ScanIndexForward).toBe(false);
+    const keys = (createdAt: number) =>
+      (
+        Dynamo.entities.webhookDelivery
+          .create({
+            deliveryId: "msg_x",
+            endpointId: "whk_1",
+            owner: "alice",
+            eventId: "e",
+            eventType: "video.ready",
+            payload: "{}",
+            status: "pending",
+            attemptCount: 0,
+            createdAt,
+          })
+          .params() as { Item: Record<string, string> }
+      ).Item.gsi1sk!;
+    // 13-digit epoch ms: string order is time order.
+    expect(keys(1_700_000_000_000) < keys(1_800_000_000_000)).toBe(true);
+  });
+});

@@ -1,0 +1,107 @@
+// Browser end-to-end: the Webhooks page in Chromium, against the runtime and a real receiver.
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import type { Runtime } from "@rushes/local/runtime";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { Webhook } from "standardwebhooks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "../..");
+const chromiumPath = "/usr/bin/chromium";
+const skip = !existsSync(chromiumPath) && !process.env.CI;
+
+describe.skipIf(skip)("the Webhooks page in Chromium", () => {
+  let dir: string;
+  let runtime: Runtime;
+  let receiver: Server;
+  let hookUrl: string;
+  let browser: Browser;
+  let page: Page;
+  const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "rushes-e2e-webhooks-"));
+    // Its own build output: web.test.ts may be building packages/web/dist at the same time.
+    const webDist = join(dir, "web");
+    await promisify(execFile)(
+      join(root, "node_modules/.bin/vite"),
+      ["build", "--outDir", webDist, "--emptyOutDir", "--logLevel", "warn"],
+      { cwd: join(root, "packages/web") },
+    );
+    receiver = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const { startRuntime } = await import("@rushes/local/runtime");
+    runtime = await startRuntime({ dataDir: join(dir, "data"), port: 0, quiet: true, webDist });
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ["--no-sandbox", "--disable-gpu", "--no-first-run"],
+    });
+    page = await browser.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await runtime?.stop();
+    await new Promise<void>((r) => receiver?.close(() => r()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("adds an endpoint, shows its secret once, lists its deliveries and retries one", async () => {
+    await page.goto(`${runtime.url}/#/webhooks`);
+    await page.getByRole("heading", { name: "Webhooks" }).waitFor();
+    await page.getByText("No webhooks yet.").waitFor();
+    await page.getByLabel("Endpoint URL").fill(hookUrl);
+    await page.getByRole("button", { name: "Add webhook" }).click();
+    const secret = await page.getByLabel("Signing secret").inputValue();
+    expect(secret).toMatch(/^whsec_/);
+    await page.locator(".webhook-url", { hasText: hookUrl }).waitFor();
+    await page.getByRole("button", { name: "Done" }).click();
+    expect(await page.getByLabel("Signing secret").count()).toBe(0);
+
+    // The dev key's owner is the admin; an event of theirs reaches the endpoint.
+    const { Events } = await import("@rushes/core/event");
+    await Events.publish(
+      "video.ready",
+      { eventId: "evt_e2e", at: Date.now() },
+      {
+        videoId: "vid_e2e",
+        owner: "admin",
+        status: "ready",
+        bucket: "rushes-local-media",
+      },
+    );
+    await expect.poll(() => received.length, { timeout: 20_000 }).toBe(1);
+    expect(
+      new Webhook(secret).verify(received[0]!.body, received[0]!.headers as never),
+    ).toMatchObject({ type: "video.ready" });
+
+    await page.getByRole("button", { name: "Recent deliveries" }).click();
+    const delivery = page.locator(".delivery");
+    await delivery.locator("strong", { hasText: "video.ready" }).waitFor();
+    await expect
+      .poll(() => delivery.getAttribute("data-status"), { timeout: 20_000 })
+      .toBe("succeeded");
+    expect(await delivery.textContent()).toContain("1 attempt");
+    await delivery.getByRole("button", { name: "Retry" }).click();
+    await expect.poll(() => received.length, { timeout: 20_000 }).toBe(2);
+    expect(received[1]!.headers["webhook-id"]).toBe(received[0]!.headers["webhook-id"]);
+    // The page follows the redelivery while it is pending.
+    await expect
+      .poll(() => delivery.textContent(), { timeout: 20_000 })
+      .toMatch(/succeeded.*2 attempts/);
+  });
+});
