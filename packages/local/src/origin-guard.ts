@@ -63,8 +63,10 @@ export function createGuard(): Guard {
           req.resume();
           return;
         }
-        const origin = req.headers.origin;
-        if (origin) answerOnlyTo(res, origin);
+        // Every answer varies by Origin, also one to a request without it: otherwise a browser
+        // caches an <img>'s no-CORS answer and serves it to a later fetch(), which then fails.
+        res.setHeader("Vary", "Origin");
+        answerOnlyTo(res, req.headers.origin);
         for (const handler of handlers) handler.call(server, req, res);
       });
     },
@@ -72,10 +74,12 @@ export function createGuard(): Guard {
 }
 
 /** s3rver answers `Access-Control-Allow-Origin: *` for any matching rule; name the origin instead. */
-function answerOnlyTo(res: ServerResponse, origin: string) {
+function answerOnlyTo(res: ServerResponse, origin: string | undefined) {
   const setHeader = res.setHeader.bind(res);
   res.setHeader = (name, value) => {
-    if (name.toLowerCase() === "access-control-allow-origin" && value === "*") value = origin;
+    if (origin && name.toLowerCase() === "access-control-allow-origin" && value === "*") {
+      value = origin;
+    }
     if (name.toLowerCase() === "vary" && !/\borigin\b/i.test(String(value))) {
       value = `${value}, Origin`;
     }
