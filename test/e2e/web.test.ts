@@ -126,7 +126,8 @@ describe.skipIf(skip)("web client in Chromium against npm start", () => {
           path: join(dir, "hd.mp4"),
           width: 1280,
           height: 720,
-          seconds: 1,
+          // Long enough to still be playing when the rung switches.
+          seconds: 8,
           preset: "ultrafast",
         });
         media.first = await generateVideo({ path: join(dir, "gate-1.mp4"), seconds: 2 });
@@ -308,11 +309,16 @@ describe.skipIf(skip)("web client in Chromium against npm start", () => {
     const video = page.locator(".player video");
     await video.waitFor();
     const quality = page.getByRole("group", { name: "Quality" });
-    expect(
-      await quality
-        .getByRole("radio")
-        .evaluateAll((rs) => rs.map((r) => (r as HTMLInputElement).value)),
-    ).toEqual(["Auto", "720p", "480p", "360p"]);
+    // The rungs are listed once hls.js has read the master playlist.
+    await expect
+      .poll(
+        () =>
+          quality
+            .getByRole("radio")
+            .evaluateAll((rs) => rs.map((r) => (r as HTMLInputElement).value)),
+        within(20_000),
+      )
+      .toEqual(["Auto", "720p", "480p", "360p"]);
     expect(await quality.getByRole("radio", { name: "Auto" }).isChecked()).toBe(true);
     await expect
       .poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState >= 1), within(20_000))
@@ -325,6 +331,11 @@ describe.skipIf(skip)("web client in Chromium against npm start", () => {
       ).toMatch(/^http/);
     }
     await quality.getByRole("radio", { name: /480p/ }).check();
+    // A paused element shows no frame of the new rung until it plays: play it, muted.
+    await video.evaluate((v: HTMLVideoElement) => {
+      v.muted = true;
+      return v.play();
+    });
     await expect
       .poll(
         () => video.evaluate((v: HTMLVideoElement) => [v.readyState >= 1, v.videoHeight]),
