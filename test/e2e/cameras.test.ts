@@ -187,10 +187,13 @@ describe.skipIf(skip)("cameras in Chromium against npm start", () => {
     const narrow = await timeline.locator(".timeline-bar").boundingBox();
     expect(narrow!.width).toBeLessThanOrEqual(375);
     await page.setViewportSize({ width: 1280, height: 800 });
+    // Let the timeline lay itself out at the wide size again before anything measures it.
+    await page.waitForTimeout(300);
   });
 
   it("turns a range dragged on the timeline into a clip that becomes available", async () => {
     const timeline = page.locator(".camera-timeline[data-camera-id='dock-1']");
+    await timeline.scrollIntoViewIfNeeded();
     const [first, second] = await Promise.all(
       recordings.slice(0, 2).map((id) => timeline.locator(`[data-video-id='${id}']`).boundingBox()),
     );

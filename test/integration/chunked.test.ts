@@ -7,6 +7,7 @@ import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateVideo } from "../support/media";
+import { waitUntil } from "../support/wait";
 import { type Harness, startHarness } from "./harness";
 
 // Long footage, scaled down: with RUSHES_CHUNK_SECONDS=4 a 30 s source is split into 6 s chunks
@@ -149,7 +150,10 @@ describe("a 30 s source cut into 6 s chunks", () => {
     );
     expect(chunked.detail).toMatchObject({ chunked: 5, keyframeAligned: 5 });
     const { Storage } = await import("@rushes/core/storage");
-    await expect(Storage.head(`work/${video.id}/chunks/00000.mkv`)).resolves.toBeUndefined();
+    // The stitcher deletes work/ right after the video turns ready.
+    await waitUntil(`work/ of ${video.id} deleted`, async () =>
+      (await Storage.head(`work/${video.id}/chunks/00000.mkv`)) === undefined ? true : undefined,
+    );
   });
 
   it("has continuous video PTS across every join, the source's duration and a single run's frames", async () => {

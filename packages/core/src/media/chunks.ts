@@ -76,7 +76,7 @@ export namespace Chunks {
   export async function keyframes(
     path: string,
     formatName: string,
-  ): Promise<{ startMs: number; keyframesMs: number[] }> {
+  ): Promise<{ startMs: number; keyframesMs: number[]; packets: number }> {
     const input = Ffmpeg.input(path, formatName);
     const { stdout } = await Ffmpeg.run("ffprobe", [
       ...["-v", "error", "-select_streams", "v:0"],
@@ -87,7 +87,11 @@ export namespace Chunks {
   }
 
   /** ffprobe's csv: `pts_time,flags` per packet, then the format's `start_time`. */
-  export function parseKeyframes(csv: string): { startMs: number; keyframesMs: number[] } {
+  export function parseKeyframes(csv: string): {
+    startMs: number;
+    keyframesMs: number[];
+    packets: number;
+  } {
     const lines = csv.trim().split("\n");
     const startMs = Math.round(Number.parseFloat(lines.pop() ?? "0") * 1000) || 0;
     const keyframesMs: number[] = [];
@@ -96,6 +100,6 @@ export namespace Chunks {
       if (!flags?.startsWith("K") || !pts || pts === "N/A") continue;
       keyframesMs.push(Math.round(Number.parseFloat(pts) * 1000) - startMs);
     }
-    return { startMs, keyframesMs: keyframesMs.sort((a, b) => a - b) };
+    return { startMs, keyframesMs: keyframesMs.sort((a, b) => a - b), packets: lines.length };
   }
 }

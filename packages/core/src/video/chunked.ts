@@ -86,13 +86,16 @@ export namespace Chunked {
   ) {
     const config = Config.get();
     const plan = Plan.forVideo(video.videoId, probe, config.RUSHES_THUMBNAIL_WIDTHS);
-    const { startMs, keyframesMs } = await Chunks.keyframes(sourcePath, probe.formatName);
+    const { startMs, keyframesMs, packets } = await Chunks.keyframes(sourcePath, probe.formatName);
     const chunks = Chunks.plan({
       durationMs: probe.durationMs,
       keyframesMs,
       chunkSeconds: config.RUSHES_CHUNK_SECONDS,
       segmentSeconds: plan.hls.segmentSeconds,
     });
+    // A long timeline with next to no frames (a few frames spread over an hour, the hostile gap
+    // file) has no work to share out: the single run bounds it by its frames, not its length.
+    if (packets < chunks.length * 2) return undefined;
     const split = await ChunkTranscode.split({ sourcePath, probe, plan, chunks }, dir);
     const id = video.videoId;
     await Promise.all([

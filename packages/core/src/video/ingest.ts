@@ -150,7 +150,8 @@ export namespace Ingest {
       const probe = await Probe.file(sourcePath);
       // Long footage fans out to chunk workers (only ffmpeg: MediaConvert parallelises itself).
       if (adapter.kind === "ffmpeg" && Chunked.applies(probe)) {
-        return Chunked.start(video, sourcePath, probe, dir);
+        const started = await Chunked.start(video, sourcePath, probe, dir);
+        if (started !== undefined) return started;
       }
       const plan = Plan.forVideo(video.videoId, probe, widths);
       const outcome = await adapter.transcode({

@@ -80,7 +80,8 @@ describe("Chunks.plan", () => {
 
   it("reads keyframes from ffprobe's packet csv relative to the start time", () => {
     const csv = "1.400000,K__\n1.440000,___\n3.400000,K_\nN/A,K__\n1.400000\n";
-    expect(Chunks.parseKeyframes(csv)).toEqual({ startMs: 1400, keyframesMs: [0, 2000] });
+    expect(Chunks.parseKeyframes(csv)).toMatchObject({ startMs: 1400, keyframesMs: [0, 2000] });
+    expect(Chunks.parseKeyframes(csv).packets).toBe(csv.trim().split("\n").length - 1);
   });
 });
 
