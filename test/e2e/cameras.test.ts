@@ -1,37 +1,28 @@
 // Browser end-to-end for cameras: the list comes from the API (a fresh profile sees it), the
 // timeline shows a camera's recordings and gaps, and a range dragged on it becomes a clip.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { postToPresigned } from "../integration/harness";
+import {
+  buildWeb,
+  freePort,
+  launchChromium,
+  requireChromium,
+  type StartedServer,
+  settledBox,
+  shots,
+  skipBrowser,
+  startServer,
+  within,
+} from "../support/e2e";
 import { generateVideo } from "../support/media";
 
-const exec = promisify(execFile);
-const root = resolve(import.meta.dirname, "../..");
-const chromiumPath = "/usr/bin/chromium";
-const shots = "/tmp/rushes-shots";
-const missing = !existsSync(chromiumPath);
-const skip = missing && !process.env.CI;
-
-const freePort = () =>
-  new Promise<number>((done, fail) => {
-    const server = createServer().once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-
-describe.skipIf(skip)("cameras in Chromium against npm start", () => {
+describe.skipIf(skipBrowser)("cameras in Chromium against npm start", () => {
   let dir: string;
-  let server: ChildProcess | undefined;
-  let output = "";
+  let server: StartedServer | undefined;
   let base: string;
   let devKey: string;
   let browser: Browser;
@@ -53,50 +44,25 @@ describe.skipIf(skip)("cameras in Chromium against npm start", () => {
   };
 
   beforeAll(async () => {
-    if (missing) throw new Error(`CI is set but ${chromiumPath} is missing`);
-    dir = await mkdtemp(join(tmpdir(), "rushes-e2e-cams-"));
+    requireChromium();
     await mkdir(shots, { recursive: true });
+    dir = await mkdtemp(join(tmpdir(), "rushes-e2e-cams-media-"));
     const [port, , file] = await Promise.all([
       freePort(),
-      exec("npm", ["run", "build", "-w", "@rushes/web"], { cwd: root }),
+      buildWeb(),
       generateVideo({ path: join(dir, "rec.mp4"), seconds: 2, width: 320, height: 180 }),
     ]);
-    base = `http://127.0.0.1:${port}`;
     devKey = `rk_e2e_cameras_${port}_key_long_enough`;
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith("SST_RESOURCE_")),
-    );
-    server = spawn(join(root, "node_modules/.bin/tsx"), ["packages/local/src/main.ts"], {
-      cwd: root,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
+    server = await startServer({
+      name: "cams",
+      port,
       env: {
-        ...env,
-        PORT: String(port),
-        RUSHES_DATA_DIR: join(dir, "data"),
         RUSHES_DEV_KEY: devKey,
         RUSHES_CLIP_RETRY_DELAY_SECONDS: "1",
         RUSHES_THUMBNAIL_WIDTHS: "160",
-        RUSHES_LOG_LEVEL: "warn",
       },
     });
-    server.stdout?.on("data", (d) => {
-      output += d;
-    });
-    server.stderr?.on("data", (d) => {
-      output += d;
-    });
-    const deadline = Date.now() + 90_000;
-    while (
-      !(await fetch(`${base}/health`).then(
-        (r) => r.ok,
-        () => false,
-      ))
-    ) {
-      if (server.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-      if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    base = server.base;
     // A camera made elsewhere (here, the API), with three recordings: 2 s, 2 s, a 5 s gap, 2 s.
     expect((await api("POST", "/v1/cameras", { alias: "Dock", cameraId: "dock-1" })).status).toBe(
       201,
@@ -122,10 +88,7 @@ describe.skipIf(skip)("cameras in Chromium against npm start", () => {
         await new Promise((r) => setTimeout(r, 200));
       }
     }
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-    });
+    browser = await launchChromium();
     // A fresh profile: nothing in localStorage, so whatever it shows came from the API.
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
@@ -142,12 +105,7 @@ describe.skipIf(skip)("cameras in Chromium against npm start", () => {
 
   afterAll(async () => {
     await browser?.close();
-    const child = server;
-    if (child?.pid && child.exitCode === null) {
-      const exited = new Promise((done) => child.once("exit", done));
-      process.kill(-child.pid, "SIGTERM");
-      await exited;
-    }
+    await server?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -182,18 +140,19 @@ describe.skipIf(skip)("cameras in Chromium against npm start", () => {
     expect(box?.width).toBeGreaterThan(20);
     await page.screenshot({ path: join(shots, "cameras-timeline-desktop.png"), fullPage: true });
     await page.setViewportSize({ width: 375, height: 812 });
-    await page.waitForTimeout(300);
+    await settledBox(timeline.locator(".timeline-bar"));
     await page.screenshot({ path: join(shots, "cameras-timeline-375.png"), fullPage: true });
     const narrow = await timeline.locator(".timeline-bar").boundingBox();
     expect(narrow!.width).toBeLessThanOrEqual(375);
     await page.setViewportSize({ width: 1280, height: 800 });
-    // Let the timeline lay itself out at the wide size again before anything measures it.
-    await page.waitForTimeout(300);
   });
 
   it("turns a range dragged on the timeline into a clip that becomes available", async () => {
     const timeline = page.locator(".camera-timeline[data-camera-id='dock-1']");
     await timeline.scrollIntoViewIfNeeded();
+    // The timeline lays itself out again after the previous step's resize: measure it once it is still.
+    const bar = await settledBox(timeline.locator(".timeline-bar"));
+    expect(bar.width).toBeGreaterThan(375);
     const [first, second] = await Promise.all(
       recordings.slice(0, 2).map((id) => timeline.locator(`[data-video-id='${id}']`).boundingBox()),
     );
@@ -204,10 +163,14 @@ describe.skipIf(skip)("cameras in Chromium against npm start", () => {
     await page.mouse.move(second!.x + second!.width * 0.5, y, { steps: 8 });
     await page.mouse.up();
     const form = page.locator(".clip-form");
+    const local = (v: string) => new Date(v).getTime();
+    // The form fills on the next render after the pointer is released.
+    await expect
+      .poll(async () => local(await form.locator("input[name=start]").inputValue()), within(5000))
+      .toBeGreaterThanOrEqual(t0);
     expect(await form.locator("#clip-camera").inputValue()).toBe("dock-1");
     const start = await form.locator("input[name=start]").inputValue();
     const end = await form.locator("input[name=end]").inputValue();
-    const local = (v: string) => new Date(v).getTime();
     expect(local(start)).toBeGreaterThanOrEqual(t0);
     expect(local(end)).toBeLessThanOrEqual(t0 + 4000);
     expect(local(end) - local(start)).toBeGreaterThanOrEqual(1000);

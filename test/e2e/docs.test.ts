@@ -1,24 +1,20 @@
 // The /docs page in Debian's Chromium, offline: Scalar's renderer and the document, all served by
 // the API itself. Any request beyond the runtime's own origin is blocked and counted.
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Runtime } from "@rushes/local/runtime";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, requireChromium, skipBrowser } from "../support/e2e";
 
-const chromiumPath = "/usr/bin/chromium";
-const missing = !existsSync(chromiumPath);
-const skip = missing && !process.env.CI;
-
-describe.skipIf(skip)("/docs in Chromium", () => {
+describe.skipIf(skipBrowser)("/docs in Chromium", () => {
   let runtime: Runtime;
   let browser: Browser;
   let dataDir: string;
 
   beforeAll(async () => {
-    if (missing) throw new Error(`CI is set but ${chromiumPath} is missing`);
+    requireChromium();
     dataDir = await mkdtemp(join(tmpdir(), "rushes-docs-"));
     const { startRuntime } = await import("@rushes/local/runtime");
     runtime = await startRuntime({
@@ -27,7 +23,7 @@ describe.skipIf(skip)("/docs in Chromium", () => {
       quiet: true,
       handlers: { ingest: async () => {}, clipWorker: async () => ({ batchItemFailures: [] }) },
     });
-    browser = await chromium.launch({ executablePath: chromiumPath });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

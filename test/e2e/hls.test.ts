@@ -1,37 +1,25 @@
 // Browser end-to-end for adaptive playback: hls.js in Debian's Chromium plays the tokenised
 // master from a real `npm start`, switches rungs, and shows storyboard tiles over the seek bar.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postToPresigned } from "../integration/harness";
+import {
+  buildWeb,
+  launchChromium,
+  requireChromium,
+  type StartedServer,
+  skipBrowser,
+  startServer,
+  within,
+} from "../support/e2e";
 import { generateVideo } from "../support/media";
 
-const exec = promisify(execFile);
-const root = resolve(import.meta.dirname, "../..");
-const chromiumPath = "/usr/bin/chromium";
-const missing = !existsSync(chromiumPath);
-const skip = missing && !process.env.CI;
-const within = (timeout: number) => ({ timeout, interval: 200 });
-
-const freePort = () =>
-  new Promise<number>((done, fail) => {
-    const server = createServer().once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-
-describe.skipIf(skip)("HLS playback in Chromium", () => {
+describe.skipIf(skipBrowser)("HLS playback in Chromium", () => {
   let dir: string;
-  let server: ChildProcess | undefined;
-  let output = "";
+  let server: StartedServer | undefined;
   let base: string;
   let browser: Browser;
   let page: Page;
@@ -39,10 +27,9 @@ describe.skipIf(skip)("HLS playback in Chromium", () => {
   const errors: string[] = [];
 
   beforeAll(async () => {
-    if (missing) throw new Error(`CI is set but ${chromiumPath} is missing`);
-    dir = await mkdtemp(join(tmpdir(), "rushes-e2e-hls-"));
-    const [port, source] = await Promise.all([
-      freePort(),
+    requireChromium();
+    dir = await mkdtemp(join(tmpdir(), "rushes-e2e-hls-media-"));
+    const [source] = await Promise.all([
       // ~8 s at 480p: two rungs (480p, 360p) and four storyboard tiles.
       generateVideo({
         path: join(dir, "eight.mp4"),
@@ -52,45 +39,11 @@ describe.skipIf(skip)("HLS playback in Chromium", () => {
         fps: 25,
         preset: "ultrafast",
       }),
-      exec("npm", ["run", "build", "-w", "@rushes/web"], { cwd: root }),
+      buildWeb(),
     ]);
-    base = `http://127.0.0.1:${port}`;
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith("SST_RESOURCE_")),
-    );
-    server = spawn(join(root, "node_modules/.bin/tsx"), ["packages/local/src/main.ts"], {
-      cwd: root,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...env,
-        PORT: String(port),
-        RUSHES_DATA_DIR: join(dir, "data"),
-        RUSHES_LOG_LEVEL: "warn",
-      },
-    });
-    server.stdout?.on("data", (d) => {
-      output += d;
-    });
-    server.stderr?.on("data", (d) => {
-      output += d;
-    });
-    const deadline = Date.now() + 90_000;
-    while (
-      !(await fetch(`${base}/health`).then(
-        (r) => r.ok,
-        () => false,
-      ))
-    ) {
-      if (server.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-      if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ["--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"],
-    });
+    server = await startServer({ name: "hls" });
+    base = server.base;
+    browser = await launchChromium(["--autoplay-policy=no-user-gesture-required"]);
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on("console", (m) => {
       if (m.type() === "error") errors.push(`console: ${m.text()} (${m.location().url})`);
@@ -131,12 +84,7 @@ describe.skipIf(skip)("HLS playback in Chromium", () => {
 
   afterAll(async () => {
     await browser?.close();
-    const child = server;
-    if (child?.pid && child.exitCode === null) {
-      const exited = new Promise((done) => child.once("exit", done));
-      process.kill(-child.pid, "SIGTERM");
-      await exited;
-    }
+    await server?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

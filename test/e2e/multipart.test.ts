@@ -1,30 +1,21 @@
 // Browser end-to-end: multipart uploads through the page, and resuming one after a reload.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { Ffmpeg } from "@rushes/core/media";
-import { type Browser, chromium, type Page, type Request } from "playwright-core";
+import type { Browser, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  buildWeb,
+  exec,
+  launchChromium,
+  requireChromium,
+  type StartedServer,
+  skipBrowser,
+  startServer,
+} from "../support/e2e";
 
-const exec = promisify(execFile);
-const root = resolve(import.meta.dirname, "../..");
-const chromiumPath = "/usr/bin/chromium";
-const missing = !existsSync(chromiumPath);
-const skip = missing && !process.env.CI;
 const MiB = 1024 ** 2;
-
-const freePort = () =>
-  new Promise<number>((done, fail) => {
-    const server = createServer().once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 
 /** Lossless noise: 1.2 s of 640×360 is 10–15 MiB, three 5 MiB parts, and a playable video. */
 async function noisyVideo(path: string) {
@@ -44,10 +35,9 @@ const partOf = (request: Request) => {
     : undefined;
 };
 
-describe.skipIf(skip)("multipart uploads through the page", () => {
+describe.skipIf(skipBrowser)("multipart uploads through the page", () => {
   let dir: string;
-  let server: ChildProcess | undefined;
-  let output = "";
+  let server: StartedServer | undefined;
   let base: string;
   let devKey: string;
   let browser: Browser;
@@ -81,57 +71,27 @@ describe.skipIf(skip)("multipart uploads through the page", () => {
   const newestVideo = async () => (await api("/v1/videos?limit=1")).data[0];
 
   beforeAll(async () => {
-    if (missing) throw new Error(`CI is set but ${chromiumPath} is missing`);
-    dir = await mkdtemp(join(tmpdir(), "rushes-e2e-multipart-"));
-    const [port] = await Promise.all([
-      freePort(),
-      exec("npm", ["run", "build", "-w", "@rushes/web"], { cwd: root }),
+    requireChromium();
+    dir = await mkdtemp(join(tmpdir(), "rushes-e2e-multipart-media-"));
+    await Promise.all([
+      buildWeb(),
       (async () => {
         file = await noisyVideo(join(dir, "noise.mp4"));
         fileBytes = (await readFile(file)).length;
       })(),
     ]);
-    base = `http://127.0.0.1:${port}`;
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith("SST_RESOURCE_")),
-    );
-    server = spawn(join(root, "node_modules/.bin/tsx"), ["packages/local/src/main.ts"], {
-      cwd: root,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
+    devKey = "rk_e2e_multipart_dev_key_000000000000";
+    server = await startServer({
+      name: "multipart",
       env: {
-        ...env,
-        PORT: String(port),
-        RUSHES_DATA_DIR: join(dir, "data"),
-        RUSHES_DEV_KEY: "rk_e2e_multipart_dev_key_000000000000",
+        RUSHES_DEV_KEY: devKey,
         RUSHES_MULTIPART_THRESHOLD_BYTES: String(5 * MiB),
         RUSHES_MULTIPART_PART_BYTES: String(5 * MiB),
         RUSHES_THUMBNAIL_WIDTHS: "300",
-        RUSHES_LOG_LEVEL: "warn",
       },
     });
-    devKey = "rk_e2e_multipart_dev_key_000000000000";
-    server.stdout?.on("data", (d) => {
-      output += d;
-    });
-    server.stderr?.on("data", (d) => {
-      output += d;
-    });
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      if (server.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-      const up = await fetch(`${base}/health`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (up) break;
-      if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ["--no-sandbox", "--disable-gpu", "--no-first-run"],
-    });
+    base = server.base;
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(base);
     await page.locator(".uppy-Dashboard-input").first().waitFor({ state: "attached" });
@@ -139,12 +99,7 @@ describe.skipIf(skip)("multipart uploads through the page", () => {
 
   afterAll(async () => {
     await browser?.close();
-    const child = server;
-    if (child?.pid && child.exitCode === null) {
-      const exited = new Promise((done) => child.once("exit", done));
-      process.kill(-child.pid, "SIGTERM");
-      await exited;
-    }
+    await server?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

@@ -1,23 +1,23 @@
 // Browser end-to-end: the built web client in Debian's Chromium, against a real `npm start`.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import { join } from "node:path";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  buildWeb,
+  chromiumPath,
+  launchChromium,
+  requireChromium,
+  type StartedServer,
+  shots,
+  skipBrowser,
+  startServer,
+  within,
+} from "../support/e2e";
 import { generateVideo } from "../support/media";
-import { waitUntil } from "../support/wait";
 
-const exec = promisify(execFile);
-const root = resolve(import.meta.dirname, "../..");
-const chromiumPath = "/usr/bin/chromium";
-const shots = "/tmp/rushes-shots";
-const missing = !existsSync(chromiumPath);
-const skip = missing && !process.env.CI;
-if (skip) {
+if (skipBrowser) {
   console.warn(
     `skipping browser e2e: ${chromiumPath} not found (apt-get install chromium); CI requires it`,
   );
@@ -28,17 +28,6 @@ const text = (locator: Locator) =>
     (t) => t?.trim() ?? "",
     () => "",
   );
-const within = (timeout: number) => ({ timeout, interval: 200 });
-
-const freePort = () =>
-  new Promise<number>((done, fail) => {
-    const server = createServer().once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-
 /** A `<input type="datetime-local">` value (local time) for an instant. */
 const localInput = (ms: number) => {
   const d = new Date(ms);
@@ -46,10 +35,9 @@ const localInput = (ms: number) => {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 };
 
-describe.skipIf(skip)("web client in Chromium against npm start", () => {
+describe.skipIf(skipBrowser)("web client in Chromium against npm start", () => {
   let dir: string;
-  let server: ChildProcess | undefined;
-  let output = "";
+  let server: StartedServer | undefined;
   let base: string;
   let browser: Browser;
   let page: Page;
@@ -61,17 +49,6 @@ describe.skipIf(skip)("web client in Chromium against npm start", () => {
     hd: "",
     first: "",
     second: "",
-  };
-
-  const stopServer = async () => {
-    const child = server;
-    server = undefined;
-    if (!child?.pid || child.exitCode !== null) return;
-    const exited = new Promise((done) => child.once("exit", done));
-    process.kill(-child.pid, "SIGTERM");
-    const timer = setTimeout(() => child.pid && process.kill(-child.pid, "SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
   };
 
   const shoot = async (name: string) => {
@@ -113,13 +90,11 @@ describe.skipIf(skip)("web client in Chromium against npm start", () => {
   };
 
   beforeAll(async () => {
-    if (missing)
-      throw new Error(`CI is set but ${chromiumPath} is missing: install Debian's chromium`);
-    dir = await mkdtemp(join(tmpdir(), "rushes-e2e-"));
+    requireChromium();
+    dir = await mkdtemp(join(tmpdir(), "rushes-e2e-web-media-"));
     await mkdir(shots, { recursive: true });
-    const [port] = await Promise.all([
-      freePort(),
-      exec("npm", ["run", "build", "-w", "@rushes/web"], { cwd: root }),
+    await Promise.all([
+      buildWeb(),
       (async () => {
         media.main = await generateVideo({ path: join(dir, "pattern.mp4"), seconds: 2 });
         media.hd = await generateVideo({
@@ -134,49 +109,9 @@ describe.skipIf(skip)("web client in Chromium against npm start", () => {
         media.second = await generateVideo({ path: join(dir, "gate-2.mp4"), seconds: 2 });
       })(),
     ]);
-    base = `http://127.0.0.1:${port}`;
-    // The test process carries placeholder resource names (test/setup.ts); the runtime makes its own.
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith("SST_RESOURCE_")),
-    );
-    server = spawn(join(root, "node_modules/.bin/tsx"), ["packages/local/src/main.ts"], {
-      cwd: root,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...env,
-        PORT: String(port),
-        RUSHES_DATA_DIR: join(dir, "data"),
-        RUSHES_CLIP_RETRY_DELAY_SECONDS: "1",
-        RUSHES_LOG_LEVEL: "warn",
-      },
-    });
-    server.stdout?.on("data", (d) => {
-      output += d;
-    });
-    server.stderr?.on("data", (d) => {
-      output += d;
-    });
-    const started = await waitUntil(
-      () => `npm start did not come up:\n${output}`,
-      async () => {
-        if (server?.exitCode !== null) return "exited";
-        return (await fetch(`${base}/health`)).ok && "up";
-      },
-      { timeoutMs: 90_000, intervalMs: 250 },
-    );
-    if (started === "exited") throw new Error(`npm start exited early:\n${output}`);
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    server = await startServer({ name: "web", env: { RUSHES_CLIP_RETRY_DELAY_SECONDS: "1" } });
+    base = server.base;
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on("console", (message) => {
       if (message.type() !== "error") return;
@@ -195,7 +130,7 @@ describe.skipIf(skip)("web client in Chromium against npm start", () => {
 
   afterAll(async () => {
     await browser?.close();
-    await stopServer();
+    await server?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

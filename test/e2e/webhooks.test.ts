@@ -1,22 +1,16 @@
 // Browser end-to-end: the Webhooks page in Chromium, against the runtime and a real receiver.
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import type { Runtime } from "@rushes/local/runtime";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exec, launchChromium, requireChromium, root, skipBrowser } from "../support/e2e";
 
-const root = resolve(import.meta.dirname, "../..");
-const chromiumPath = "/usr/bin/chromium";
-const skip = !existsSync(chromiumPath) && !process.env.CI;
-
-describe.skipIf(skip)("the Webhooks page in Chromium", () => {
+describe.skipIf(skipBrowser)("the Webhooks page in Chromium", () => {
   let dir: string;
   let runtime: Runtime;
   let receiver: Server;
@@ -26,10 +20,11 @@ describe.skipIf(skip)("the Webhooks page in Chromium", () => {
   const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
 
   beforeAll(async () => {
+    requireChromium();
     dir = await mkdtemp(join(tmpdir(), "rushes-e2e-webhooks-"));
     // Its own build output: web.test.ts may be building packages/web/dist at the same time.
     const webDist = join(dir, "web");
-    await promisify(execFile)(
+    await exec(
       join(root, "node_modules/.bin/vite"),
       ["build", "--outDir", webDist, "--emptyOutDir", "--logLevel", "warn"],
       { cwd: join(root, "packages/web") },
@@ -46,10 +41,7 @@ describe.skipIf(skip)("the Webhooks page in Chromium", () => {
     hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     const { startRuntime } = await import("@rushes/local/runtime");
     runtime = await startRuntime({ dataDir: join(dir, "data"), port: 0, quiet: true, webDist });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ["--no-sandbox", "--disable-gpu", "--no-first-run"],
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
   });
 

@@ -38,7 +38,13 @@ export function CameraTimeline(props: { cameraId: string; alias: string }) {
   const [zoom, setZoom] = useState(false);
   const [data, setData] = useState<Loaded>();
   const [error, setError] = useState<string>();
-  const [drag, setDrag] = useState<{ from: number; to: number }>();
+  const [drag, setDragState] = useState<{ from: number; to: number }>();
+  // The pointer handlers read the drag from a ref: pointer events can arrive faster than renders.
+  const dragging = useRef<{ from: number; to: number }>();
+  const setDrag = (next: { from: number; to: number } | undefined) => {
+    dragging.current = next;
+    setDragState(next);
+  };
   const bar = useRef<HTMLDivElement>(null);
 
   const refresh = async () => {
@@ -86,10 +92,13 @@ export function CameraTimeline(props: { cameraId: string; alias: string }) {
     return Math.round((view!.start + fraction * (view!.end - view!.start)) / 1000) * 1000;
   };
 
-  const finish = () => {
-    if (!drag) return;
-    const start = Math.min(drag.from, drag.to);
-    const end = Math.max(drag.from, drag.to);
+  const finish = (clientX: number) => {
+    const current = dragging.current;
+    if (!current) return;
+    const to = at(clientX);
+    setDrag({ ...current, to });
+    const start = Math.min(current.from, to);
+    const end = Math.max(current.from, to);
     if (end - start >= 1000) clipDraft.value = { cameraId: props.cameraId, start, end };
   };
 
@@ -138,9 +147,10 @@ export function CameraTimeline(props: { cameraId: string; alias: string }) {
               setDrag({ from: t, to: t });
             }}
             onPointerMove={(e) => {
-              if (drag && e.buttons) setDrag({ ...drag, to: at(e.clientX) });
+              const current = dragging.current;
+              if (current && e.buttons) setDrag({ ...current, to: at(e.clientX) });
             }}
-            onPointerUp={finish}
+            onPointerUp={(e) => finish(e.clientX)}
           >
             {data.gaps.map((g) => (
               <span

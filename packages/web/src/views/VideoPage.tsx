@@ -17,6 +17,8 @@ export function VideoPage(props: { id: string }) {
   const [events, setEvents] = useState<VideoEvent[]>([]);
   const [error, setError] = useState<string>();
   const [notFound, setNotFound] = useState(false);
+  // While a delete is under way the player is gone, so it fetches nothing that is being deleted.
+  const [deleting, setDeleting] = useState(false);
 
   const refresh = async () => {
     const [v, e] = await Promise.all([api.video(props.id), api.events(props.id)]);
@@ -69,7 +71,11 @@ export function VideoPage(props: { id: string }) {
           {video.error.message} <span class="code">({video.error.code})</span>
         </p>
       )}
-      {video.status !== "ready" ? (
+      {deleting ? (
+        <div class="player-placeholder" aria-live="polite">
+          Deleting…
+        </div>
+      ) : video.status !== "ready" ? (
         <Placeholder video={video} />
       ) : video.playback ? (
         <HlsPlayer video={video} playback={video.playback} />
@@ -80,7 +86,7 @@ export function VideoPage(props: { id: string }) {
       <Facts video={video} />
       {video.thumbnails.some((t) => t.url) && <Thumbnails video={video} />}
       <Timeline events={events} />
-      <Delete video={video} />
+      <Delete video={video} onDeleting={setDeleting} />
     </article>
   );
 }
@@ -163,14 +169,17 @@ function Facts(props: { video: Video }) {
     </dl>
   );
 }
-function Delete(props: { video: Video }) {
+function Delete(props: { video: Video; onDeleting: (deleting: boolean) => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const remove = async () => {
     setBusy(true);
     setError(undefined);
+    props.onDeleting(true);
     try {
+      // One turn for the player to unmount (hls.js aborts its loads) before anything is deleted.
+      await new Promise((r) => setTimeout(r, 0));
       await api.deleteVideo(props.video.id);
       videoDetails.drop(props.video.id);
       dropUpload(props.video.id);
@@ -178,6 +187,7 @@ function Delete(props: { video: Video }) {
       location.hash = "#/";
     } catch (e) {
       setError(messageOf(e));
+      props.onDeleting(false);
     } finally {
       setBusy(false);
     }
