@@ -31,7 +31,8 @@ const goals: Record<string, { op: "<=" | ">="; value: number; text: string }> = 
 };
 
 const what: Record<string, string> = {
-  "api.bundleBytes": "API handler, esbuild as SST (minified, node22, esm)",
+  "api.bundleBytes":
+    "API handler as SST ships it (esbuild, minified, esm, split): JS loaded at init",
   "api.initRatio": "load+init ours ÷ naive eager bundle, fresh node",
   "api.presignRps": "POST /v1/uploads req/s, embedded runtime",
   "api.listRps": `GET /v1/videos?limit=50 req/s, ${listing.videos} videos`,

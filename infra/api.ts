@@ -29,6 +29,10 @@ export const api = new sst.aws.Function("Api", {
   runtime: "nodejs22.x",
   architecture: "arm64",
   timeout: "30 seconds",
+  // Each route loads its domain with a dynamic import (functions/src/api/route.ts). Split, a cold
+  // start reads only Hono and the routing table; ElectroDB, zod and the SDK clients load with the
+  // first request that needs them (`npm run bench`: api.bundleBytes, api.initRatio).
+  nodejs: { splitting: true },
   // Not the bucket: its link grants s3:* on every object. The API gets its name the way a link
   // would deliver it, and only the rights above. The playback routes sign CloudFront URLs with the
   // CDN's key (packages/core/src/playback); the webhook queue and key serve creating, rotating

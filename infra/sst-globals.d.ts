@@ -77,7 +77,10 @@ interface FunctionArgs {
         >;
       }
   >;
-  nodejs?: Input<{ install?: Input<string[] | Record<string, string>> }>;
+  nodejs?: Input<{
+    install?: Input<string[] | Record<string, string>>;
+    splitting?: Input<boolean>;
+  }>;
   copyFiles?: Input<{ from: Input<string>; to?: Input<string> }[]>;
   hook?: { postbuild(dir: string): Promise<void> };
   transform?: {

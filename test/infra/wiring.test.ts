@@ -563,6 +563,11 @@ describe("functions", () => {
     expect(url.cors.allowCredentials).toBeUndefined();
   });
 
+  test("API: split into chunks, so a cold start loads only what routing needs (bench/api.ts measures it so)", async () => {
+    const nodejs = (await settle(fn(ffmpeg, "Api").nodejs)) as { splitting?: boolean };
+    expect(nodejs.splitting).toBe(true);
+  });
+
   test("API docs: the page and everything it loads are copied beside the handler", async () => {
     const copies = (await settle(fn(ffmpeg, "Api").copyFiles)) as { from: string; to: string }[];
     const to = copies.map((c) => c.to).sort();

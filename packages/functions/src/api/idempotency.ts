@@ -3,15 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { type Described, described } from "./route";
 
 /** The header as the OpenAPI document shows it; loaded with the document only. */
-const header = async () => {
-  const z = await import("zod");
-  return z.object({
-    "idempotency-key": z.string().max(255).optional().meta({
-      description:
-        "Makes the request safe to retry: the same key with the same body answers the first response again (header `Idempotent-Replayed: true`) for 24 h; with a different body, 422 `idempotency_mismatch`; while the first still runs, 409 `idempotency_in_progress`.",
-    }),
-  });
-};
+const header = async () => (await import("./shapes")).IdempotencyHeader;
 
 /**
  * Honours `Idempotency-Key` on a creating POST (core/idempotency says how). Only a success is

@@ -14,6 +14,14 @@ export const ErrorBody = z
   })
   .meta({ id: "Error" });
 
+/** `Idempotency-Key` on a creating POST (./idempotency.ts honours it). */
+export const IdempotencyHeader = z.object({
+  "idempotency-key": z.string().max(255).optional().meta({
+    description:
+      "Makes the request safe to retry: the same key with the same body answers the first response again (header `Idempotent-Replayed: true`) for 24 h; with a different body, 422 `idempotency_mismatch`; while the first still runs, 409 `idempotency_in_progress`.",
+  }),
+});
+
 /** A presigned POST: send `fields`, then the file last, as multipart/form-data to `url`. */
 export const Upload = z
   .object({
