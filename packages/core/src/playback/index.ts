@@ -39,7 +39,8 @@ export namespace Playback {
     };
   }
 
-  export type Served = { body: string; contentType: string; maxAgeSeconds: number };
+  /** A playlist or VTT to send: UTF-8 bytes (Playlist.rewrite says why not a string). */
+  export type Served = { body: Buffer; contentType: string; maxAgeSeconds: number };
 
   /**
    * The master playlist. Its variant and audio URIs are relative (`720p/index.m3u8`), so they
@@ -90,7 +91,7 @@ export namespace Playback {
   export function signAll(
     text: string,
     uris: () => string[],
-    rewrite: (text: string, resolve: (uri: string) => string) => string,
+    rewrite: (text: string, resolve: (uri: string) => string) => Buffer,
     keyOf: (uri: string) => string,
     signer: Signer = Signer.get(),
   ) {
@@ -131,7 +132,7 @@ export namespace Playback {
   }
 
   /** Media URLs outlive the response; a player may cache a playlist a few minutes, not past it. */
-  function served(body: string, contentType: string, expiresAt: number, now: number): Served {
+  function served(body: Buffer, contentType: string, expiresAt: number, now: number): Served {
     const left = Math.floor(expiresAt - now / 1000);
     return { body, contentType, maxAgeSeconds: Math.max(0, Math.min(300, left - 60)) };
   }

@@ -23,8 +23,13 @@ export namespace Playlist {
     return [...found];
   }
 
-  /** The playlist with each URI replaced by `resolve(uri)`; everything else is kept as it was. */
-  export function rewrite(text: string, resolve: (uri: string) => string): string {
+  /**
+   * The playlist with each URI replaced by `resolve(uri)`, everything else kept as it was, as the
+   * UTF-8 bytes the route sends. Bytes, not a string: an hour's rung signed for CloudFront is
+   * about 400 KB, and V8 spends milliseconds making a flat string that large, where writing the
+   * lines into one buffer takes a fraction of one (`npm run bench`: playback.rewriteP99Ms).
+   */
+  export function rewrite(text: string, resolve: (uri: string) => string): Buffer {
     const lines = text.split("\n");
     for (let i = 0; i < lines.length; i++) {
       // Trimmed as it goes: CRLF playlists come out with plain line ends.
@@ -39,14 +44,14 @@ export namespace Playlist {
         lines[i] = resolve(line);
       }
     }
-    return lines.join("\n");
+    return joined(lines);
   }
 
   /**
    * A storyboard VTT with each cue's image (`0.jpg#xywh=…`) replaced by `resolve(image)`, the
    * media fragment kept. Cue payloads are the lines after a `-->` timing line.
    */
-  export function rewriteVtt(text: string, resolve: (image: string) => string): string {
+  export function rewriteVtt(text: string, resolve: (image: string) => string): Buffer {
     const lines = text.split("\n");
     for (let i = 1; i < lines.length; i++) {
       if (!lines[i - 1]!.includes("-->")) continue;
@@ -56,7 +61,20 @@ export namespace Playlist {
       const image = hash === -1 ? line : line.slice(0, hash);
       lines[i] = resolve(image) + (hash === -1 ? "" : line.slice(hash));
     }
-    return lines.join("\n");
+    return joined(lines);
+  }
+
+  /** `lines.join("\n")` as UTF-8, written straight into one buffer. */
+  function joined(lines: string[]): Buffer {
+    let bytes = lines.length - 1;
+    for (const line of lines) bytes += Buffer.byteLength(line);
+    const out = Buffer.allocUnsafe(Math.max(0, bytes));
+    let at = 0;
+    for (let i = 0; i < lines.length; i++) {
+      if (i > 0) out[at++] = 0x0a;
+      at += out.write(lines[i]!, at);
+    }
+    return out;
   }
 
   export function vttImages(text: string): string[] {

@@ -1,17 +1,21 @@
+import type { Playback } from "@rushes/core/playback";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { domain } from "./route";
 
 const playback = domain("Playback", () => import("@rushes/core/playback"));
 
-type Served = { body: string; contentType: string; maxAgeSeconds: number };
-
 /** Playlists answer with their own type; a player may keep them a few minutes at most. */
-const reply = (c: Context, served: Served) =>
-  c.body(served.body, 200, {
-    "content-type": served.contentType,
-    "cache-control": `private, max-age=${served.maxAgeSeconds}`,
-  });
+const reply = (c: Context, served: Playback.Served) =>
+  // A view of the same bytes (Hono's types want a Uint8Array over a plain ArrayBuffer).
+  c.body(
+    new Uint8Array(served.body.buffer as ArrayBuffer, served.body.byteOffset, served.body.length),
+    200,
+    {
+      "content-type": served.contentType,
+      "cache-control": `private, max-age=${served.maxAgeSeconds}`,
+    },
+  );
 
 const token =
   "The token from a video's `playback` links. A tampered, expired or foreign token answers 403.";
