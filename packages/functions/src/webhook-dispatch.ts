@@ -1,8 +1,7 @@
 // SQS consumer subscribed to the Events topic: one webhook delivery per matching endpoint.
 
-import { logger } from "@rushes/core/log";
 import { WebhookDispatch } from "@rushes/core/webhook/dispatch";
-import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { batch } from "./sqs";
 
 /** The published message: the SNS notification's `Message`, or the body itself (raw delivery). */
 function snsMessage(body: string): string {
@@ -15,17 +14,8 @@ function snsMessage(body: string): string {
   return body;
 }
 
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  const batchItemFailures: SQSBatchItemFailure[] = [];
-  for (const record of event.Records) {
-    const log = logger().child({ messageId: record.messageId });
-    try {
-      const queued = await WebhookDispatch.dispatch(snsMessage(record.body));
-      log.debug({ queued }, "event dispatched to webhooks");
-    } catch (error) {
-      log.error({ err: error, body: record.body.slice(0, 200) }, "webhook dispatch failed");
-      batchItemFailures.push({ itemIdentifier: record.messageId });
-    }
-  }
-  return { batchItemFailures };
-};
+export const handler = batch(snsMessage, {
+  what: "event for webhooks",
+  run: (message) => WebhookDispatch.dispatch(message),
+  levels: { handled: "debug" },
+});
