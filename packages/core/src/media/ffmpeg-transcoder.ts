@@ -6,7 +6,7 @@ import { ObjectKeys } from "../storage/object-keys";
 import { MediaError } from "./error";
 import { Ffmpeg } from "./ffmpeg";
 import { Hls } from "./hls";
-import type { Plan } from "./plan";
+import { Plan } from "./plan";
 import type { Probe } from "./probe";
 import { Storyboard } from "./storyboard";
 import { Thumbnails } from "./thumbnails";
@@ -149,7 +149,7 @@ export namespace FfmpegTranscoder {
               codecs: audio ? `${r.codec},${audio.codec}` : r.codec,
             })),
           },
-          ...(sheets ? { storyboard: storyboardInfo(plan) } : {}),
+          ...(sheets ? { storyboard: Plan.storyboardInfo(plan) } : {}),
           report: { transcoder: "ffmpeg", rungs: out.ladder.rungs.map((r) => r.name) },
         };
       },
@@ -159,17 +159,6 @@ export namespace FfmpegTranscoder {
         if (bytes * 3.5 <= (await freeBytes(dir))) return undefined;
         return `Not enough temporary space for a ${bytes}-byte source`;
       },
-    };
-  }
-
-  function storyboardInfo(plan: Plan) {
-    return {
-      key: plan.storyboard.key,
-      sheets: plan.storyboard.sheets,
-      intervalMs: plan.storyboard.intervalMs,
-      tileWidth: plan.storyboard.tile.width,
-      tileHeight: plan.storyboard.tile.height,
-      count: plan.storyboard.count,
     };
   }
 

@@ -40,6 +40,12 @@ export namespace Plan {
     sheets: string[];
   };
 
+  /** What a video records about its storyboard once it is written (VideoItem.storyboard). */
+  export function storyboardInfo(plan: Plan) {
+    const { key, sheets, intervalMs, tile, count } = plan.storyboard;
+    return { key, sheets, intervalMs, tileWidth: tile.width, tileHeight: tile.height, count };
+  }
+
   /** The HLS ladder's short sides, like YouTube's: the short side is what "720p" means. */
   export const hlsLadder = [1080, 720, 480, 360] as const;
   /** The MP4 download renditions are these rungs of the ladder. */

@@ -346,14 +346,7 @@ export namespace Chunked {
       renditions: result.renditions,
       thumbnails: plan.thumbnails.map(({ width, height, key }) => ({ width, height, key })),
       hls: result.hls,
-      storyboard: {
-        key: plan.storyboard.key,
-        sheets: plan.storyboard.sheets,
-        intervalMs: plan.storyboard.intervalMs,
-        tileWidth: plan.storyboard.tile.width,
-        tileHeight: plan.storyboard.tile.height,
-        count: plan.storyboard.count,
-      },
+      storyboard: Plan.storyboardInfo(plan),
     });
     if (outcome === "ready") await Storage.removePrefixes([ObjectKeys.workPrefix(id)]);
     return outcome === "ready" ? ("stitched" as const) : ("lost" as const);
