@@ -1,58 +1,26 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Runtime } from "@rushes/local/runtime";
 import { expect } from "vitest";
+import type { Reply } from "../../../test/support/api";
+import { startInProcess } from "../../../test/support/in-process";
 
-export type Reply = { status: number; body: any; text: string; headers: Headers };
+export type { Reply };
 
 /**
- * The API in-process with app.request(), over real dynalite/s3rver/fauxqs from the local runtime;
- * event handlers are no-ops, since route tests are about the HTTP contract.
+ * The routes tier's harness: test/support/in-process.ts (the API in process over real
+ * dynalite/s3rver/fauxqs, no-op event handlers), with `call` taking extra headers positionally and
+ * sending a string body verbatim, as these tests were written.
  */
 export async function startApp(env: Record<string, string> = {}) {
-  const dataDir = await mkdtemp(join(tmpdir(), "rushes-routes-"));
-  const { startRuntime } = await import("@rushes/local/runtime");
-  const runtime: Runtime = await startRuntime({
-    dataDir,
-    port: 0,
-    quiet: true,
-    handlers: { ingest: async () => {}, clipWorker: async () => ({ batchItemFailures: [] }) },
-    env,
-  });
-  const { app } = await import("@rushes/functions/api");
-  const call = async (
+  const { runtime, api, newKey, stop } = await startInProcess({ env });
+  const call = (
     key: string | undefined,
     method: string,
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
-  ): Promise<Reply> => {
-    const res = await app.request(path, {
-      method,
-      headers: {
-        ...(key ? { authorization: `Bearer ${key}` } : {}),
-        ...(body !== undefined ? { "content-type": "application/json" } : {}),
-        ...headers,
-      },
-      ...(body !== undefined
-        ? { body: typeof body === "string" ? body : JSON.stringify(body) }
-        : {}),
-    });
-    const text = await res.text();
-    return {
-      status: res.status,
-      body: text ? JSON.parse(text) : undefined,
-      text,
-      headers: res.headers,
-    };
-  };
-  const newKey = async (owner: string): Promise<string> =>
-    (await call(runtime.devKey, "POST", "/v1/keys", { owner })).body.key;
-  const stop = async () => {
-    await runtime.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  };
+  ): Promise<Reply> =>
+    typeof body === "string"
+      ? api(key, method, path, undefined, { raw: body, headers })
+      : api(key, method, path, body, { headers });
   return { runtime, call, newKey, stop };
 }
 
