@@ -34,12 +34,18 @@ export namespace Chunks {
    * The chunks, or a single one for a source that is not split. Boundaries are multiples of the
    * segment length: the one nearest each multiple of the chunk length, or a grid point one
    * segment either side when a keyframe sits there and not at the nearest.
+   *
+   * A long timeline with next to no frames (a few frames spread over an hour: the hostile gap
+   * file) has no work to share out, so it is not split when it has fewer than two video packets
+   * a chunk: the single run bounds it by its frames, not its length.
    */
   export function plan(input: {
     durationMs: number;
     keyframesMs: number[];
     chunkSeconds: number;
     segmentSeconds: number;
+    /** The source's video packets (frames), when known. */
+    packets?: number;
   }): Chunk[] {
     const { durationMs, segmentSeconds } = input;
     const segmentMs = segmentSeconds * 1000;
@@ -57,6 +63,7 @@ export namespace Chunks {
         starts.push(start);
       }
     }
+    if (input.packets !== undefined && input.packets < starts.length * 2) starts.splice(1);
     return starts.map((startMs, index) => {
       const before = keyframes.filter((k) => k <= startMs + toleranceMs);
       return {

@@ -92,10 +92,10 @@ export namespace Chunked {
       keyframesMs,
       chunkSeconds: config.RUSHES_CHUNK_SECONDS,
       segmentSeconds: plan.hls.segmentSeconds,
+      packets,
     });
-    // A long timeline with next to no frames (a few frames spread over an hour, the hostile gap
-    // file) has no work to share out: the single run bounds it by its frames, not its length.
-    if (packets < chunks.length * 2) return undefined;
+    // Not worth splitting after all (Chunks.plan: next to no frames): the single run takes it.
+    if (chunks.length < 2) return undefined;
     const split = await ChunkTranscode.split({ sourcePath, probe, plan, chunks }, dir);
     const id = video.videoId;
     await Promise.all([

@@ -62,6 +62,14 @@ describe("Chunks.plan", () => {
     expect(plan[1]).toMatchObject({ startMs: 54_000, readFromMs: 54_000, firstSegment: 9 });
   });
 
+  it("does not split a long timeline with fewer than two frames a chunk", () => {
+    const hour = { durationMs: 3_600_000, chunkSeconds: 60, segmentSeconds: 6 };
+    // Four frames over an hour (the hostile gap file): one chunk, the single run.
+    expect(Chunks.plan({ ...hour, keyframesMs: [0, 1_200_000], packets: 4 })).toHaveLength(1);
+    // Two frames a chunk is enough to share out.
+    expect(Chunks.plan({ ...hour, keyframesMs: [0], packets: 120 })).toHaveLength(60);
+  });
+
   it("splits a sparse-keyframe source on time and reads each chunk from the keyframe before", () => {
     // One keyframe every 25 s, none on or next to the 60 s grid points.
     const plan = Chunks.plan({
