@@ -1,6 +1,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateVideo, inspect, videoFrames } from "../support/media";
 import { type Harness, startHarness } from "./harness";
@@ -148,6 +150,33 @@ describe("a 1080p upload", () => {
     await writeFile(sheetPath, Buffer.from(await sheet.res.arrayBuffer()));
     expect((await inspect(sheetPath)).video).toMatchObject({ width: 320, height: 90 });
   }, 120_000);
+
+  it("sends a rung playlist gzipped to a client that takes it, and plain to one that does not", async () => {
+    // node:http, not fetch: fetch would decode the body and hide what went over the wire.
+    const raw = (url: string, encoding: string) =>
+      new Promise<{ headers: Record<string, unknown>; body: Buffer }>((done, fail) => {
+        request(url, { headers: { "accept-encoding": encoding } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => done({ headers: res.headers, body: Buffer.concat(chunks) }));
+        })
+          .on("error", fail)
+          .end();
+      });
+    const url = new URL("1080p/index.m3u8", video.playback.hls).href;
+    const [zipped, plain] = await Promise.all([raw(url, "gzip, deflate"), raw(url, "identity")]);
+    expect(plain.body.length).toBeGreaterThan(512);
+    expect(zipped.headers["content-encoding"], JSON.stringify(zipped.headers)).toBe("gzip");
+    expect(zipped.headers.vary).toMatch(/accept-encoding/i);
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    const unzipped = gunzipSync(zipped.body).toString();
+    // The same playlist; each URL is signed per request, so compare them without their queries.
+    const unsigned = (text: string) => text.replace(/\?[^\n"]*/g, "");
+    expect(unsigned(unzipped)).toBe(unsigned(plain.body.toString()));
+    expect(unzipped).toContain("#EXT-X-ENDLIST");
+    // One segment here; an hour of them compresses to a small fraction (the README says how small).
+    expect(zipped.body.length).toBeLessThan(plain.body.length);
+  });
 
   it("answers 403 to a tampered, expired or foreign token, with the usual error body", async () => {
     const { PlaybackToken } = await import("@rushes/core/playback");
