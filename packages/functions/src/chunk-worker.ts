@@ -6,10 +6,11 @@ import { Chunked } from "@rushes/core/video/chunked";
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from "aws-lambda";
 
 /**
- * A failed chunk is reported in batchItemFailures, so SQS retries only it. On the receive that
- * reaches the queue's maxReceiveCount the chunk is not retried but fails the video
- * (`chunk_failed`): the DLQ then only ever holds malformed messages, never a video left
- * `processing`.
+ * A failed chunk is reported in batchItemFailures, so SQS retries only it, after a short backoff
+ * (`Chunked.retrySoon`) rather than the queue's hour-long visibility timeout, which is left for a
+ * worker that is killed. On the receive that reaches the queue's maxReceiveCount the chunk is not
+ * retried but fails the video (`chunk_failed`): the DLQ then only ever holds malformed messages,
+ * never a video left `processing`.
  */
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const batchItemFailures: SQSBatchItemFailure[] = [];
@@ -36,6 +37,10 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     } catch (error) {
       log.error({ err: error, videoId, chunk: chunk.index, receives }, "chunk failed");
       batchItemFailures.push({ itemIdentifier: record.messageId });
+      await Chunked.retrySoon(record.receiptHandle, receives).then(
+        (seconds) => log.info({ videoId, chunk: chunk.index, seconds }, "chunk retry in"),
+        (err) => log.warn({ err, videoId }, "chunk retry not brought forward"),
+      );
     }
   }
   return { batchItemFailures };

@@ -1,6 +1,6 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { Resource } from "sst";
 import * as z from "zod";
 import { Aws } from "../aws";
@@ -186,6 +186,36 @@ export namespace Chunked {
     }
   }
 
+  /** The longest a failed chunk waits: far below the chunk queue's visibility timeout. */
+  const maxRetrySeconds = 300;
+
+  /**
+   * How long a failed chunk stays hidden: `baseSeconds` after its first receive, twice that after
+   * its second, and so on up to `maxRetrySeconds`; the upper half is random, so chunks that
+   * failed together (a throttled bucket) do not all come back at once.
+   */
+  export function retryDelaySeconds(receives: number, baseSeconds: number, random = Math.random) {
+    const full = Math.min(baseSeconds * 2 ** Math.max(0, receives - 1), maxRetrySeconds);
+    return Math.max(1, Math.ceil(full / 2 + random() * (full / 2)));
+  }
+
+  /**
+   * Brings a failed chunk's next receive forward: SQS would otherwise hide it for the whole
+   * visibility timeout (6 × the worker's timeout, an hour in AWS), which is there for a worker
+   * that is killed and so never gets to call this.
+   */
+  export async function retrySoon(receiptHandle: string, receives: number) {
+    const seconds = retryDelaySeconds(receives, Config.get().RUSHES_CHUNK_RETRY_SECONDS);
+    await (await Aws.sqs()).send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: Resource.ChunkQueue.url,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: seconds,
+      }),
+    );
+    return seconds;
+  }
+
   async function encode(video: VideoItem, message: Message) {
     const { chunk } = message;
     const probe = video.probe as Probe.Info;
@@ -274,7 +304,21 @@ export namespace Chunked {
         .go({ response: "all_new" }),
     );
     if (!claimed) return "recorded" as const;
-    return stitch(claimed.data as VideoItem);
+    try {
+      return await stitch(claimed.data as VideoItem);
+    } catch (error) {
+      // Give the claim back, so this message's prompt retry can stitch; only a stitcher that was
+      // killed leaves its claim to go stale (the visibility timeout outlasts the staleness).
+      await conditional(
+        Dynamo.entities.video
+          .patch({ videoId: video.videoId })
+          .remove(["stitchStartedAt"])
+          .composite({ owner: video.owner })
+          .where((a, op) => `${op.eq(a.status, "processing")} AND ${op.eq(a.stitchStartedAt, now)}`)
+          .go(),
+      ).catch((released) => logger().warn({ err: released }, "stitch claim not released"));
+      throw error;
+    }
   }
 
   /** Playlists, master, MP4 downloads, `ready` (which publishes `video.ready`), then `work/` goes. */
