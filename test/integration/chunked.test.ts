@@ -7,7 +7,7 @@ import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assemble, fetchKey, packets, worstJitter } from "../support/ladder";
-import { generateVideo } from "../support/media";
+import { framePsnr, generateVideo, inspect } from "../support/media";
 import { waitUntil } from "../support/wait";
 import { type Harness, startHarness } from "./harness";
 
@@ -214,6 +214,71 @@ describe("a 30 s source cut into 6 s chunks", () => {
     ).toBeLessThanOrEqual(0.001);
     expect((await packets(path, "a:0")).length).toBeGreaterThan(0);
   });
+});
+
+describe("a rotated long source", () => {
+  it("is chunked, and its ladder stands the way it is displayed, as the single run's does", async () => {
+    // A phone held upright: 640x360 coded, a 90° display matrix, so shown 360x640.
+    const rotated = await generateVideo({
+      path: join(dir, "rotated.mp4"),
+      width: 640,
+      height: 360,
+      seconds: 20,
+      fps,
+      gopSeconds: 2,
+      rotate: 90,
+    });
+    const id = await h.upload(key, rotated);
+    const done = await h.waitForStatus(key, id, ["ready", "failed", "rejected"], 300_000);
+    expect(done.status).toBe("ready");
+    const history = await h.api(key, "GET", `/v1/videos/${id}/events`);
+    const chunked = history.body.data.find(
+      (e: { detail?: { chunked?: number } }) => e.detail?.chunked,
+    );
+    expect(chunked?.detail.chunked).toBe(3);
+    expect(done.hls.rungs).toEqual([
+      expect.objectContaining({ name: "360p", width: 360, height: 640 }),
+    ]);
+    expect(done.renditions).toEqual([
+      expect.objectContaining({ name: "360p", width: 360, height: 640 }),
+    ]);
+
+    // Upright pixels and no display matrix left for a player to apply a second time.
+    const rung = await assemble(id, "360p", join(dir, "rotated-360p.mp4"));
+    const info = await inspect(rung.path);
+    expect(info.video).toMatchObject({ width: 360, height: 640 });
+    expect(info.rotation ?? 0).toBe(0);
+    const times = (await packets(rung.path, "v:0")).map(([pts]) => pts);
+    expect(times).toHaveLength(20 * fps);
+    expect(worstJitter(times, 1 / fps)).toBeLessThanOrEqual(0.001);
+    const download = await inspect(
+      await fetchKey(`media/${id}/360p.mp4`, join(dir, "rotated.mp4.dl")),
+    );
+    expect(download.video).toMatchObject({ width: 360, height: 640 });
+    expect(download.rotation ?? 0).toBe(0);
+
+    // The same picture as the single run makes, in every chunk: turned the same way, not mirrored.
+    const { FfmpegTranscoder, Plan, Probe } = await import("@rushes/core/media");
+    const probe = await Probe.file(rotated);
+    const work = join(dir, "rotated-single");
+    await mkdir(work, { recursive: true });
+    const single = await FfmpegTranscoder.render({
+      sourcePath: rotated,
+      workDir: work,
+      probe,
+      plan: Plan.forVideo("vid_rotated", probe, [300]),
+    });
+    const joined = await FfmpegTranscoder.joinFragments(
+      single.hls,
+      single.ladder.rungs[0]!,
+      join(dir, "rotated-single.mp4"),
+    );
+    for (const frame of [12, 162, 312, 487]) {
+      expect(await framePsnr(rung.path, frame, joined, frame), `frame ${frame}`).toBeGreaterThan(
+        30,
+      );
+    }
+  }, 400_000);
 });
 
 describe("faults", () => {

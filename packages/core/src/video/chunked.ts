@@ -41,6 +41,8 @@ export namespace Chunked {
       readFromMs: z.number().int().nonnegative(),
       firstSegment: z.number().int().nonnegative(),
     }),
+    /** The source's display-matrix rotation (`Probe.Info.rotation`): a chunk's copy may lose it. */
+    rotation: z.number().int().optional(),
   });
   export type Message = z.infer<typeof Message>;
 
@@ -68,9 +70,9 @@ export namespace Chunked {
     segments: z.array(z.object({ uri: z.string(), duration: z.number() })),
   });
 
-  /** Rotated sources stay on the single run: Matroska chunk copies drop the display matrix. */
+  /** Whether a source takes this path: rotated ones too (the message carries the rotation). */
   export function applies(probe: Probe.Info): boolean {
-    return !probe.rotation && Chunks.splits(probe.durationMs, Config.get().RUSHES_CHUNK_SECONDS);
+    return Chunks.splits(probe.durationMs, Config.get().RUSHES_CHUNK_SECONDS);
   }
 
   /**
@@ -153,6 +155,7 @@ export namespace Chunked {
               count: chunks.length,
               sourceStartMs: startMs,
               chunk,
+              ...(probe.rotation ? { rotation: probe.rotation } : {}),
             } satisfies Message),
           })),
         }),
@@ -229,6 +232,7 @@ export namespace Chunked {
           chunkPath,
           chunk,
           sourceStartMs: message.sourceStartMs,
+          rotation: message.rotation ?? 0,
           probe,
           plan,
           last: chunk.index === message.count - 1,
