@@ -134,6 +134,8 @@ export const chunkDeadLetters = new sst.aws.Queue("ChunkDeadLetters", {
 });
 
 export const chunkQueue = new sst.aws.Queue("ChunkQueue", {
+  // What a killed worker's chunk waits; one that threw comes back after the worker's own short
+  // backoff (ChangeMessageVisibility, which the link's sqs:* on this queue allows).
   visibilityTimeout: `${6 * chunkWorkerSeconds} seconds`,
   // The worker fails the video (chunk_failed) on the last receive, so the DLQ gets only what it
   // could never read: the worker's RUSHES_CHUNK_MAX_RECEIVES is this same number.

@@ -130,6 +130,10 @@ export async function deploy(
   }
   class Queue extends make("sst:aws:Queue") {
     private subscribed = false;
+    /** What linking a queue grants, as SST's Queue.getSSTLink includes it: sqs:* on the queue. */
+    linkGrants() {
+      return [{ actions: ["sqs:*"], resources: [this.arn] }];
+    }
     get arn() {
       return this.arnOf("sqs", `rushes-${stage}-${this.record.name}`);
     }
@@ -361,4 +365,24 @@ export class Deployment {
   typeOf(instance: unknown) {
     return this.recorded.find((r) => r.instance === instance)?.type;
   }
+
+  /**
+   * A function's IAM rights, resolved: its `permissions` and what its links include, for the
+   * kinds the fake models (`linkGrants`, queues only so far).
+   */
+  async grants(name: string): Promise<{ actions: string[]; resources: string[] }[]> {
+    const args = this.one("sst:aws:Function", name).args;
+    const linked = ((args.link ?? []) as { linkGrants?: () => unknown[] }[]).flatMap(
+      (r) => r.linkGrants?.() ?? [],
+    );
+    return (await settle([...(args.permissions ?? []), ...linked])) as {
+      actions: string[];
+      resources: string[];
+    }[];
+  }
+}
+
+/** Whether an IAM action pattern (`sqs:*`, `sqs:Send*`, `*`) covers `action`. */
+export function covers(pattern: string, action: string) {
+  return pattern.endsWith("*") ? action.startsWith(pattern.slice(0, -1)) : pattern === action;
 }

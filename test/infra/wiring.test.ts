@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, test } from "vitest";
 import { tableDefinition } from "../../packages/core/src/dynamo";
-import { type Deployment, deploy, settle } from "./fake";
+import { covers, type Deployment, deploy, settle } from "./fake";
 
 const WEB_URL = "https://d111111abcdef8.cloudfront.net";
 
@@ -222,6 +222,25 @@ describe("processing", () => {
         conditions: [{ test: "StringLike", variable: "s3:prefix", values: ["work/*"] }],
       },
     ]);
+  });
+
+  test("a failed chunk's retry can be brought forward; a killed one waits out the visibility timeout", async () => {
+    const queueArn = await ffmpeg.output("sst:aws:Queue", "ChunkQueue", "arn");
+    const grants = await ffmpeg.grants("ChunkWorker");
+    // The worker shortens a failed message's visibility (Chunked.retrySoon) on this queue.
+    expect(
+      grants.some(
+        (g) =>
+          g.resources.includes(queueArn as string) &&
+          g.actions.some((a) => covers(a, "sqs:ChangeMessageVisibility")),
+      ),
+    ).toBe(true);
+    // A killed stitcher's claim has gone stale by the time its message comes back, so the
+    // redelivery takes the stitch over instead of waiting on a dead worker.
+    const worker = fn(ffmpeg, "ChunkWorker");
+    expect(
+      seconds(ffmpeg.one("sst:aws:Queue", "ChunkQueue").args.visibilityTimeout),
+    ).toBeGreaterThan(Number(worker.environment.RUSHES_PROCESSING_TIMEOUT_SECONDS));
   });
 
   test("work/ objects that outlive their video expire after 2 days", async () => {

@@ -1,12 +1,13 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateVideo } from "../support/media";
+import { assemble, fetchKey, packets, worstJitter } from "../support/ladder";
+import { framePsnr, generateVideo, inspect } from "../support/media";
 import { waitUntil } from "../support/wait";
 import { type Harness, startHarness } from "./harness";
 
@@ -27,11 +28,22 @@ type Video = {
   hls: { masterKey: string; rungs: { name: string }[] };
 };
 let video: Video;
-let ffprobe: string;
 let ffmpeg: string;
 
-/** Chunk deliveries seen per video, and the test modes chosen by the upload's title. */
+/** Chunk deliveries seen per video, and per chunk (`{videoId}/{index}`). */
 const seen = new Map<string, number>();
+const seenChunk = new Map<string, number>();
+/** "stitch-flaky" videos whose first stitch has failed, and how to put their manifest back. */
+const stitchFailed = new Set<string>();
+const hiddenManifest = new Map<string, Promise<() => Promise<unknown>>>();
+
+/** Moves an object out of the bucket; the returned function puts it back. */
+async function hide(objectKey: string) {
+  const { Storage } = await import("@rushes/core/storage");
+  const path = await fetchKey(objectKey, join(dir, objectKey.replaceAll("/", "_")));
+  await Storage.remove(objectKey);
+  return () => Storage.upload(objectKey, path, "application/octet-stream");
+}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "rushes-chunked-"));
@@ -40,19 +52,29 @@ beforeAll(async () => {
       RUSHES_CHUNK_SECONDS: "4",
       RUSHES_THUMBNAIL_WIDTHS: "300",
       RUSHES_LOCAL_CHUNK_CONCURRENCY: "2",
+      RUSHES_CHUNK_RETRY_SECONDS: "1",
     },
-    queue: { visibilityTimeoutSeconds: 20 },
+    // Longer than any test here waits: a failed chunk that comes back in time came back through
+    // the worker's backoff (Chunked.retrySoon), never through the visibility timeout.
+    queue: { visibilityTimeoutSeconds: 600 },
     handlers: {
-      // The real worker, behind a test hook: "dup" uploads get every chunk message twice,
-      // "fail" uploads lose chunk 1's copy before every attempt, so that chunk always fails.
+      // The real worker, behind a test hook that the upload's title steers: "dup" uploads get
+      // every chunk message twice; "fail" uploads lose chunk 1's copy before every attempt, so
+      // that chunk always fails; "flaky" ones lose it for its first attempt only; "stitch-flaky"
+      // ones lose the audio manifest, which only the stitch reads, until one stitch has failed.
       chunkWorker: async (event: SQSEvent) => {
         const { Lifecycle } = await import("@rushes/core/lifecycle");
         const { Aws } = await import("@rushes/core/aws");
         const { Resource } = await import("sst");
+        const { Storage, ObjectKeys } = await import("@rushes/core/storage");
+        const after: (() => Promise<unknown>)[] = [];
         for (const record of event.Records) {
           const body = JSON.parse(record.body);
-          const title = (await Lifecycle.video.load(body.videoId))?.title;
-          seen.set(body.videoId, (seen.get(body.videoId) ?? 0) + 1);
+          const id: string = body.videoId;
+          const title = (await Lifecycle.video.load(id))?.title;
+          seen.set(id, (seen.get(id) ?? 0) + 1);
+          const chunk = `${id}/${body.chunk.index}`;
+          seenChunk.set(chunk, (seenChunk.get(chunk) ?? 0) + 1);
           if (title === "dup" && !body.copy) {
             await (await Aws.sqs()).send(
               new SendMessageCommand({
@@ -62,18 +84,37 @@ beforeAll(async () => {
             );
           }
           if (title === "fail" && body.chunk.index === 1) {
-            const { Storage, ObjectKeys } = await import("@rushes/core/storage");
-            await Storage.removePrefixes([ObjectKeys.chunk(body.videoId, 1)]);
+            await Storage.removePrefixes([ObjectKeys.chunk(id, 1)]);
+          }
+          if (title === "flaky" && body.chunk.index === 1 && seenChunk.get(chunk) === 1) {
+            after.push(await hide(ObjectKeys.chunk(id, 1)));
+          }
+          if (title === "stitch-flaky" && !stitchFailed.has(id)) {
+            // Set before any await: two deliveries at once must not both hide it.
+            if (!hiddenManifest.has(id)) hiddenManifest.set(id, hide(ObjectKeys.audioManifest(id)));
+            after.push(async () => {
+              const video = await Lifecycle.video.load(id);
+              // Every chunk is done and still no `ready`: the stitch ran, and failed.
+              if (video?.status !== "processing" || video.chunksDone?.length !== video.chunks) {
+                return;
+              }
+              stitchFailed.add(id);
+              await (await hiddenManifest.get(id)!)();
+            });
           }
         }
         // Loaded here, not before the runtime: core must read the runtime's resources.
         const real = (await import("@rushes/functions/chunk-worker")).handler;
-        return real(event);
+        try {
+          return await real(event);
+        } finally {
+          for (const step of after) await step();
+        }
       },
     },
   });
   const { Ffmpeg } = await import("@rushes/core/media");
-  ({ ffmpeg, ffprobe } = Ffmpeg.paths());
+  ({ ffmpeg } = Ffmpeg.paths());
   key = await h.newKey("chunk-owner");
   source = await generateVideo({
     path: join(dir, "source.mp4"),
@@ -91,50 +132,6 @@ afterAll(async () => {
   await h?.stop();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function fetchKey(objectKey: string, path: string) {
-  const { Storage } = await import("@rushes/core/storage");
-  await Storage.download(objectKey, path);
-  return path;
-}
-
-/** A rendition as a player assembles it: the init, then every segment its playlist lists. */
-async function assemble(id: string, rung: string, path: string) {
-  const playlist = await readFile(
-    await fetchKey(`media/${id}/hls/${rung}/index.m3u8`, `${path}.m3u8`),
-    "utf8",
-  );
-  const init = /URI="([^"]+)"/.exec(playlist)![1]!;
-  const files = [init, ...playlist.split("\n").filter((l) => l && !l.startsWith("#"))];
-  const out = await open(path, "w");
-  for (const file of files) {
-    await out.write(
-      await readFile(await fetchKey(`media/${id}/hls/${rung}/${file}`, `${path}.part`)),
-    );
-  }
-  await out.close();
-  return { path, segments: files.length - 1, playlist };
-}
-
-async function packets(path: string, stream: string) {
-  const { stdout } = await exec(ffprobe, [
-    ...["-v", "error", "-select_streams", stream, "-show_entries", "packet=pts_time,duration_time"],
-    ...["-of", "csv=p=0", path],
-  ]);
-  return stdout
-    .trim()
-    .split("\n")
-    .map((l) => l.split(",").map(Number) as [number, number])
-    .sort((a, b) => a[0] - b[0]);
-}
-
-/** The largest gap or overlap between consecutive presentation times, against the frame step. */
-function worstJitter(times: number[], step: number) {
-  let worst = 0;
-  for (let i = 1; i < times.length; i++)
-    worst = Math.max(worst, Math.abs(times[i]! - times[i - 1]! - step));
-  return worst;
-}
 
 describe("a 30 s source cut into 6 s chunks", () => {
   it("ends ready with the full ladder and downloads", () => {
@@ -219,6 +216,71 @@ describe("a 30 s source cut into 6 s chunks", () => {
   });
 });
 
+describe("a rotated long source", () => {
+  it("is chunked, and its ladder stands the way it is displayed, as the single run's does", async () => {
+    // A phone held upright: 640x360 coded, a 90° display matrix, so shown 360x640.
+    const rotated = await generateVideo({
+      path: join(dir, "rotated.mp4"),
+      width: 640,
+      height: 360,
+      seconds: 20,
+      fps,
+      gopSeconds: 2,
+      rotate: 90,
+    });
+    const id = await h.upload(key, rotated);
+    const done = await h.waitForStatus(key, id, ["ready", "failed", "rejected"], 300_000);
+    expect(done.status).toBe("ready");
+    const history = await h.api(key, "GET", `/v1/videos/${id}/events`);
+    const chunked = history.body.data.find(
+      (e: { detail?: { chunked?: number } }) => e.detail?.chunked,
+    );
+    expect(chunked?.detail.chunked).toBe(3);
+    expect(done.hls.rungs).toEqual([
+      expect.objectContaining({ name: "360p", width: 360, height: 640 }),
+    ]);
+    expect(done.renditions).toEqual([
+      expect.objectContaining({ name: "360p", width: 360, height: 640 }),
+    ]);
+
+    // Upright pixels and no display matrix left for a player to apply a second time.
+    const rung = await assemble(id, "360p", join(dir, "rotated-360p.mp4"));
+    const info = await inspect(rung.path);
+    expect(info.video).toMatchObject({ width: 360, height: 640 });
+    expect(info.rotation ?? 0).toBe(0);
+    const times = (await packets(rung.path, "v:0")).map(([pts]) => pts);
+    expect(times).toHaveLength(20 * fps);
+    expect(worstJitter(times, 1 / fps)).toBeLessThanOrEqual(0.001);
+    const download = await inspect(
+      await fetchKey(`media/${id}/360p.mp4`, join(dir, "rotated.mp4.dl")),
+    );
+    expect(download.video).toMatchObject({ width: 360, height: 640 });
+    expect(download.rotation ?? 0).toBe(0);
+
+    // The same picture as the single run makes, in every chunk: turned the same way, not mirrored.
+    const { FfmpegTranscoder, Plan, Probe } = await import("@rushes/core/media");
+    const probe = await Probe.file(rotated);
+    const work = join(dir, "rotated-single");
+    await mkdir(work, { recursive: true });
+    const single = await FfmpegTranscoder.render({
+      sourcePath: rotated,
+      workDir: work,
+      probe,
+      plan: Plan.forVideo("vid_rotated", probe, [300]),
+    });
+    const joined = await FfmpegTranscoder.joinFragments(
+      single.hls,
+      single.ladder.rungs[0]!,
+      join(dir, "rotated-single.mp4"),
+    );
+    for (const frame of [12, 162, 312, 487]) {
+      expect(await framePsnr(rung.path, frame, joined, frame), `frame ${frame}`).toBeGreaterThan(
+        30,
+      );
+    }
+  }, 400_000);
+});
+
 describe("faults", () => {
   it("a duplicate delivery of every chunk: one stitch, one video.ready", async () => {
     const small = await generateVideo({
@@ -244,6 +306,47 @@ describe("faults", () => {
     ).toHaveLength(1);
   }, 400_000);
 
+  it("a chunk that fails once comes back after the worker's short backoff and the video ends ready", async () => {
+    const small = await generateVideo({
+      path: join(dir, "flaky.mp4"),
+      seconds: 20,
+      fps,
+      gopSeconds: 2,
+    });
+    const id = await h.upload(key, small, { extra: { title: "flaky" } });
+    // Well inside the queue's 600 s visibility timeout: only the backoff can bring it back.
+    const done = await h.waitForStatus(key, id, ["ready", "failed"], 120_000);
+    expect(done.status).toBe("ready");
+    expect(seenChunk.get(`${id}/1`)).toBe(2);
+    const { Lifecycle } = await import("@rushes/core/lifecycle");
+    const stored = await Lifecycle.video.load(id);
+    expect([...(stored?.chunksDone ?? [])].sort()).toEqual([0, 1, 2]);
+    expect(
+      h.runtime.events.filter((e) => e.type === "video.ready" && e.properties.videoId === id),
+    ).toHaveLength(1);
+  }, 200_000);
+
+  it("a stitch that fails once gives its claim back, so the chunk's prompt retry stitches", async () => {
+    const small = await generateVideo({
+      path: join(dir, "stitch-flaky.mp4"),
+      seconds: 20,
+      fps,
+      gopSeconds: 2,
+    });
+    const id = await h.upload(key, small, { extra: { title: "stitch-flaky" } });
+    const done = await h.waitForStatus(key, id, ["ready", "failed"], 120_000);
+    expect(stitchFailed.has(id)).toBe(true);
+    expect(done.status).toBe("ready");
+    const history = await h.api(key, "GET", `/v1/videos/${id}/events`);
+    expect(history.body.data.filter((e: { type: string }) => e.type === "ready")).toHaveLength(1);
+    expect(
+      h.runtime.events.filter((e) => e.type === "video.ready" && e.properties.videoId === id),
+    ).toHaveLength(1);
+    // The audio the failed stitch could not read is in the ladder the retry wrote.
+    const audio = await assemble(id, "audio", join(dir, "stitch-flaky-audio.mp4"));
+    expect((await packets(audio.path, "a:0")).length).toBeGreaterThan(0);
+  }, 200_000);
+
   it("a chunk that always fails: the video ends failed with chunk_failed", async () => {
     const small = await generateVideo({
       path: join(dir, "fail.mp4"),
@@ -252,8 +355,10 @@ describe("faults", () => {
       gopSeconds: 2,
     });
     const id = await h.upload(key, small, { extra: { title: "fail" } });
+    // Three receives, two backoffs between them: the visibility timeout would take 20 minutes.
     const done = await h.waitForStatus(key, id, ["ready", "failed"], 300_000);
     expect(done.status).toBe("failed");
     expect(done.error.code).toBe("chunk_failed");
+    expect(seenChunk.get(`${id}/1`)).toBe(3);
   }, 400_000);
 });

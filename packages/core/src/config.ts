@@ -47,6 +47,11 @@ export const ConfigSchema = z.object({
   RUSHES_CHUNK_SECONDS: int(60),
   /** The chunk queue's maxReceiveCount: a chunk's last attempt fails the video (`chunk_failed`). */
   RUSHES_CHUNK_MAX_RECEIVES: int(3),
+  /**
+   * A chunk whose worker threw comes back after about this long, twice as long after its second
+   * failure, and so on (capped); only a killed worker waits out the queue's visibility timeout.
+   */
+  RUSHES_CHUNK_RETRY_SECONDS: int(20),
   RUSHES_THUMBNAIL_WIDTHS: z
     .string()
     .default("300,640,1500,3000")

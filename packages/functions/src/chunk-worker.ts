@@ -5,14 +5,22 @@ import { Chunked } from "@rushes/core/video/chunked";
 import { batch, json } from "./sqs";
 
 /**
- * A failed chunk is reported in batchItemFailures, so SQS retries only it. On the receive that
- * reaches the queue's maxReceiveCount the chunk is not retried but fails the video
- * (`chunk_failed`): the DLQ then only ever holds malformed messages, never a video left
- * `processing`.
+ * A failed chunk is reported in batchItemFailures, so SQS retries only it, after a short backoff
+ * (`Chunked.retrySoon`) rather than the queue's hour-long visibility timeout, which is left for a
+ * worker that is killed. On the receive that reaches the queue's maxReceiveCount the chunk is not
+ * retried but fails the video (`chunk_failed`): the DLQ then only ever holds malformed messages,
+ * never a video left `processing`.
  */
 export const handler = batch(json(Chunked.Message), {
   what: "chunk",
   fields: (message) => ({ videoId: message.videoId, chunk: message.chunk.index }),
   run: (message, { receives }) =>
     Chunked.run(message, receives >= Config.get().RUSHES_CHUNK_MAX_RECEIVES),
+  failed: async (message, { receiptHandle, receives, log }) => {
+    const fields = { videoId: message.videoId, chunk: message.chunk.index };
+    await Chunked.retrySoon(receiptHandle, receives).then(
+      (seconds) => log.info({ ...fields, seconds }, "chunk retry in"),
+      (err) => log.warn({ err, ...fields }, "chunk retry not brought forward"),
+    );
+  },
 });

@@ -5,6 +5,7 @@ import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 
 import type * as z from "zod";
 
 type Log = ReturnType<typeof logger>;
+type Received = { receives: number; receiptHandle: string; log: Log };
 
 /** A record's body as JSON checked against `schema`, or undefined when it is not one. */
 export const json =
@@ -33,7 +34,9 @@ export function batch<T>(
   options: {
     /** What a record is, for the logs: "clip message". */
     what: string;
-    run: (message: T, record: { receives: number; log: Log }) => Promise<unknown>;
+    run: (message: T, record: Received) => Promise<unknown>;
+    /** After `run` threw, before the record is reported (e.g. to bring its retry forward). */
+    failed?: (message: T, record: Received) => Promise<void>;
     /** Fields that name the message in its log lines. */
     fields?: (message: T) => Record<string, unknown>;
     concurrent?: boolean;
@@ -50,12 +53,14 @@ export function batch<T>(
       return { itemIdentifier: record.messageId };
     }
     const receives = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+    const received = { receives, receiptHandle: record.receiptHandle, log };
     try {
-      const outcome = await run(message, { receives, log });
+      const outcome = await run(message, received);
       log[levels.handled ?? "info"]({ ...fields(message), outcome }, `${what} handled`);
       return undefined;
     } catch (error) {
       log[levels.failed ?? "error"]({ err: error, ...fields(message), receives }, `${what} failed`);
+      await options.failed?.(message, received);
       return { itemIdentifier: record.messageId };
     }
   };

@@ -4,7 +4,12 @@ import * as z from "zod";
 import { batch, json } from "../src/sqs";
 
 const record = (messageId: string, body: string, receives = 1) =>
-  ({ messageId, body, attributes: { ApproximateReceiveCount: String(receives) } }) as SQSRecord;
+  ({
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body,
+    attributes: { ApproximateReceiveCount: String(receives) },
+  }) as SQSRecord;
 const event = (...records: SQSRecord[]) => ({ Records: records }) as SQSEvent;
 
 describe("SQS batches (functions/src/sqs.ts)", () => {
@@ -12,11 +17,15 @@ describe("SQS batches (functions/src/sqs.ts)", () => {
 
   it("reports malformed and failing records only, and runs the rest with their receive count", async () => {
     const ran: string[] = [];
+    const failed: string[] = [];
     const handler = batch(json(Message), {
       what: "test message",
       run: async (message, { receives }) => {
         if (message.id === "boom") throw new Error("boom");
         ran.push(`${message.id}@${receives}`);
+      },
+      failed: async (message, { receiptHandle }) => {
+        failed.push(`${message.id}:${receiptHandle}`);
       },
     });
     const result = await handler(
@@ -30,6 +39,8 @@ describe("SQS batches (functions/src/sqs.ts)", () => {
     );
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(["m2", "m3", "m4"]);
     expect(ran).toEqual(["a@1", "b@3"]);
+    // Only a record whose run threw: a malformed one has nothing to retry.
+    expect(failed).toEqual(["boom:rh-m4"]);
   });
 
   it("runs records one after another, or all at once when concurrent", async () => {

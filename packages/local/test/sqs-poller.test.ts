@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import {
+  ChangeMessageVisibilityCommand,
   CreateQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
@@ -215,6 +216,37 @@ describe("SQS poller (Lambda event source mapping semantics)", () => {
     await waitUntil("the delayed message", () => of("later").length === 1, { timeoutMs: 6000 });
     expect(of("now")[0]!.at - sentAt).toBeLessThan(1500);
     expect(of("later")[0]!.at - sentAt).toBeGreaterThanOrEqual(1900);
+  });
+
+  it("redelivers a failed message when its handler's ChangeMessageVisibility says, not the queue's timeout", async () => {
+    const q = await queue({ VisibilityTimeout: "60" });
+    await sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: "soon" }));
+    const deliveries: Delivery[] = [];
+    poller = startSqsPoller({
+      name: "test",
+      sqs,
+      queueUrl: q.url,
+      queueArn: q.arn,
+      log: silentLog,
+      // As the chunk worker does: on failure, hide the message for 1 s instead of 60.
+      handler: async ({ Records: [record] }) => {
+        deliveries.push({ at: Date.now(), record: record! });
+        if (record!.attributes.ApproximateReceiveCount !== "1") return;
+        await sqs.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: q.url,
+            ReceiptHandle: record!.receiptHandle,
+            VisibilityTimeout: 1,
+          }),
+        );
+        return { batchItemFailures: [{ itemIdentifier: record!.messageId }] };
+      },
+    });
+    await waitUntil("the early redelivery", () => deliveries.length === 2, { timeoutMs: 10_000 });
+    expect(deliveries.map((d) => d.record.attributes.ApproximateReceiveCount)).toEqual(["1", "2"]);
+    expect(deliveries[1]!.at - deliveries[0]!.at).toBeGreaterThanOrEqual(900);
+    // Handled on its second receive: deleted, never back.
+    await waitUntil("the queue to empty", async () => (await depth(q.url)) === 0);
   });
 
   it("redelivers a failed message only after the queue's visibility timeout", async () => {

@@ -99,6 +99,8 @@ export namespace ChunkTranscode {
       chunk: Chunks.Chunk;
       /** The source's start_time: the copy's timestamps are the source's own. */
       sourceStartMs: number;
+      /** The source's display rotation (`Probe.Info.rotation`), which the copy may have lost. */
+      rotation: number;
       probe: Probe.Info;
       plan: Plan;
       last: boolean;
@@ -112,8 +114,11 @@ export namespace ChunkTranscode {
     const start = seconds(job.sourceStartMs + chunk.startMs);
     const end = job.last ? "" : `:end=${seconds(job.sourceStartMs + chunk.endMs)}`;
     const branches = rungs.map((_, i) => `[v${i}]`).join("");
+    // ffmpeg turns the frames upright itself (autorotate) when the copy kept the display matrix,
+    // as newer Matroska muxers do; ffmpeg 4's drops it, and then the graph turns them instead.
+    const turn = (await turnsItself(job.chunkPath)) ? "" : upright(job.rotation);
     const graph = [
-      `[0:v:0]trim=start=${start}${end},setpts=PTS-STARTPTS,split=${rungs.length}${branches}`,
+      `[0:v:0]trim=start=${start}${end},setpts=PTS-STARTPTS${turn},split=${rungs.length}${branches}`,
       ...rungs.map((r, i) => `[v${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[r${i}]`),
     ];
     await Ffmpeg.run(
@@ -224,6 +229,31 @@ export namespace ChunkTranscode {
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
+  }
+
+  /**
+   * The filters that show frames as a display-matrix rotation says (`Probe.Info.rotation`, the
+   * matrix's counter-clockwise angle), the way ffmpeg's own autorotate does for the single run.
+   */
+  export function upright(rotation: number): string {
+    const clockwise = ((-rotation % 360) + 360) % 360;
+    if (clockwise === 90) return ",transpose=clock";
+    if (clockwise === 180) return ",hflip,vflip";
+    if (clockwise === 270) return ",transpose=cclock";
+    return "";
+  }
+
+  /** Whether ffmpeg will turn this file's frames itself: a rotating display matrix (not a tag). */
+  async function turnsItself(path: string) {
+    const { stdout } = await Ffmpeg.run("ffprobe", [
+      ...["-v", "error", "-select_streams", "v:0", "-show_streams", "-of", "json"],
+      ...Ffmpeg.input(path, "matroska"),
+    ]);
+    type SideData = { side_data_type?: string; rotation?: number };
+    const streams = (JSON.parse(stdout) as { streams?: { side_data_list?: SideData[] }[] }).streams;
+    return (streams?.[0]?.side_data_list ?? []).some(
+      (d) => d.side_data_type === "Display Matrix" && Math.round(d.rotation ?? 0) % 360 !== 0,
+    );
   }
 
   function seconds(ms: number) {

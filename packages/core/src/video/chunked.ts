@@ -1,6 +1,6 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { Resource } from "sst";
 import * as z from "zod";
 import { Aws } from "../aws";
@@ -41,6 +41,8 @@ export namespace Chunked {
       readFromMs: z.number().int().nonnegative(),
       firstSegment: z.number().int().nonnegative(),
     }),
+    /** The source's display-matrix rotation (`Probe.Info.rotation`): a chunk's copy may lose it. */
+    rotation: z.number().int().optional(),
   });
   export type Message = z.infer<typeof Message>;
 
@@ -68,9 +70,9 @@ export namespace Chunked {
     segments: z.array(z.object({ uri: z.string(), duration: z.number() })),
   });
 
-  /** Rotated sources stay on the single run: Matroska chunk copies drop the display matrix. */
+  /** Whether a source takes this path: rotated ones too (the message carries the rotation). */
   export function applies(probe: Probe.Info): boolean {
-    return !probe.rotation && Chunks.splits(probe.durationMs, Config.get().RUSHES_CHUNK_SECONDS);
+    return Chunks.splits(probe.durationMs, Config.get().RUSHES_CHUNK_SECONDS);
   }
 
   /**
@@ -153,6 +155,7 @@ export namespace Chunked {
               count: chunks.length,
               sourceStartMs: startMs,
               chunk,
+              ...(probe.rotation ? { rotation: probe.rotation } : {}),
             } satisfies Message),
           })),
         }),
@@ -186,6 +189,36 @@ export namespace Chunked {
     }
   }
 
+  /** The longest a failed chunk waits: far below the chunk queue's visibility timeout. */
+  const maxRetrySeconds = 300;
+
+  /**
+   * How long a failed chunk stays hidden: `baseSeconds` after its first receive, twice that after
+   * its second, and so on up to `maxRetrySeconds`; the upper half is random, so chunks that
+   * failed together (a throttled bucket) do not all come back at once.
+   */
+  export function retryDelaySeconds(receives: number, baseSeconds: number, random = Math.random) {
+    const full = Math.min(baseSeconds * 2 ** Math.max(0, receives - 1), maxRetrySeconds);
+    return Math.max(1, Math.ceil(full / 2 + random() * (full / 2)));
+  }
+
+  /**
+   * Brings a failed chunk's next receive forward: SQS would otherwise hide it for the whole
+   * visibility timeout (6 × the worker's timeout, an hour in AWS), which is there for a worker
+   * that is killed and so never gets to call this.
+   */
+  export async function retrySoon(receiptHandle: string, receives: number) {
+    const seconds = retryDelaySeconds(receives, Config.get().RUSHES_CHUNK_RETRY_SECONDS);
+    await (await Aws.sqs()).send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: Resource.ChunkQueue.url,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: seconds,
+      }),
+    );
+    return seconds;
+  }
+
   async function encode(video: VideoItem, message: Message) {
     const { chunk } = message;
     const probe = video.probe as Probe.Info;
@@ -199,6 +232,7 @@ export namespace Chunked {
           chunkPath,
           chunk,
           sourceStartMs: message.sourceStartMs,
+          rotation: message.rotation ?? 0,
           probe,
           plan,
           last: chunk.index === message.count - 1,
@@ -274,7 +308,21 @@ export namespace Chunked {
         .go({ response: "all_new" }),
     );
     if (!claimed) return "recorded" as const;
-    return stitch(claimed.data as VideoItem);
+    try {
+      return await stitch(claimed.data as VideoItem);
+    } catch (error) {
+      // Give the claim back, so this message's prompt retry can stitch; only a stitcher that was
+      // killed leaves its claim to go stale (the visibility timeout outlasts the staleness).
+      await conditional(
+        Dynamo.entities.video
+          .patch({ videoId: video.videoId })
+          .remove(["stitchStartedAt"])
+          .composite({ owner: video.owner })
+          .where((a, op) => `${op.eq(a.status, "processing")} AND ${op.eq(a.stitchStartedAt, now)}`)
+          .go(),
+      ).catch((released) => logger().warn({ err: released }, "stitch claim not released"));
+      throw error;
+    }
   }
 
   /** Playlists, master, MP4 downloads, `ready` (which publishes `video.ready`), then `work/` goes. */
