@@ -47,6 +47,8 @@ const attempt = {
   },
 } as const;
 
+export const deliveryRetentionMs = 30 * 24 * 3600_000;
+
 export const WebhookDeliveryEntity = new Entity({
   model: { entity: "webhookDelivery", version: "1", service },
   attributes: {
@@ -67,6 +69,16 @@ export const WebhookDeliveryEntity = new Entity({
     leaseUntil: { type: "number" },
     createdAt: { type: "number", required: true, readOnly: true },
     updatedAt: { type: "number", watch: "*", default: () => Date.now(), set: () => Date.now() },
+    /**
+     * The table's TTL (epoch seconds): a delivery and its attempts are kept 30 days after the
+     * event, as Stripe keeps events; retries end after 5 days, so none is still pending then.
+     */
+    ttl: {
+      type: "number",
+      readOnly: true,
+      watch: ["createdAt"],
+      set: (_, item) => Math.floor(((item.createdAt as number) + deliveryRetentionMs) / 1000),
+    },
   },
   indexes: {
     byId: {

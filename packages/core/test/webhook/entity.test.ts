@@ -41,4 +41,30 @@ describe("webhook entities", () => {
     // 13-digit epoch ms: string order is time order.
     expect(keys(1_700_000_000_000) < keys(1_800_000_000_000)).toBe(true);
   });
+
+  it("gives each delivery the table's TTL, 30 days after its event", () => {
+    const createdAt = 1_800_000_000_000;
+    const item = (
+      Dynamo.entities.webhookDelivery
+        .create({
+          deliveryId: "msg_y",
+          endpointId: "whk_1",
+          owner: "alice",
+          eventId: "e",
+          eventType: "video.ready",
+          payload: "{}",
+          status: "pending",
+          attemptCount: 0,
+          createdAt,
+        })
+        .params() as { Item: Record<string, unknown> }
+    ).Item;
+    expect(item.ttl).toBe(createdAt / 1000 + 30 * 24 * 3600);
+    // An attempt's update leaves it alone.
+    const update = Dynamo.entities.webhookDelivery
+      .patch({ deliveryId: "msg_y" })
+      .set({ status: "succeeded", attemptCount: 1 })
+      .params() as { UpdateExpression: string };
+    expect(update.UpdateExpression).not.toContain("ttl");
+  });
 });
