@@ -9,7 +9,11 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness({
-    env: { RUSHES_UPLOAD_EXPIRES_SECONDS: "1", RUSHES_UPLOAD_GRACE_SECONDS: "0" },
+    env: {
+      RUSHES_UPLOAD_EXPIRES_SECONDS: "1",
+      RUSHES_UPLOAD_GRACE_SECONDS: "0",
+      RUSHES_SWEEP_INTERVAL_SECONDS: "1",
+    },
   });
 });
 
@@ -45,5 +49,17 @@ it("expires an upload that never arrives, and says so in reads and listings", as
   const listed = await h.api(key, "GET", "/v1/videos");
   expect(listed.body.data.map((v: { id: string; status: string }) => [v.id, v.status])).toEqual([
     [id, "expired"],
+  ]);
+  // The sweep settles it, and subscribers hear of it once, as `video.expired`.
+  const published = await waitUntil(
+    "video.expired published",
+    () => {
+      const found = h.runtime.events.filter((e) => e.properties.videoId === id);
+      return found.length > 0 && found;
+    },
+    { timeoutMs: 30_000 },
+  );
+  expect(published.map((e) => [e.type, e.properties.status])).toEqual([
+    ["video.expired", "expired"],
   ]);
 });

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { Ffmpeg } from "@rushes/core/media";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inspect } from "../support/media";
+import { waitUntil } from "../support/wait";
 import { type Harness, startHarness } from "./harness";
 
 // Multipart uploads end to end on the real stand-ins: parts PUT to s3rver through presigned
@@ -171,6 +172,14 @@ describe("multipart uploads on the stand-ins", () => {
       (e: { type: string }) => e.type,
     );
     expect(history).toEqual(["created", "cancelled"]);
+    // Subscribers hear of it once, as `video.cancelled`.
+    const published = await waitUntil("video.cancelled published", () => {
+      const found = h.runtime.events.filter((e) => e.properties.videoId === video.id);
+      return found.length > 0 && found;
+    });
+    expect(published.map((e) => [e.type, e.properties.status])).toEqual([
+      ["video.cancelled", "cancelled"],
+    ]);
   }, 60_000);
 
   it("ingest still rejects a multipart source larger than declared", async () => {

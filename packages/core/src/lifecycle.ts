@@ -254,7 +254,14 @@ export namespace Lifecycle {
       awaiting_upload: (item) => item.uploadExpiresAt + uploadGraceMs(),
       processing: (_, now) => leaseEnd(now),
     },
-    events: { ready: "video.ready", failed: "video.failed", rejected: "video.rejected" },
+    events: {
+      ready: "video.ready",
+      failed: "video.failed",
+      rejected: "video.rejected",
+      // An upload that ends without a video: never made in time, or aborted by its owner.
+      expired: "video.expired",
+      cancelled: "video.cancelled",
+    },
     async properties(item) {
       return {
         videoId: item.videoId,

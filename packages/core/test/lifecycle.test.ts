@@ -126,6 +126,8 @@ describe("per-status declarations", () => {
       ready: "video.ready",
       failed: "video.failed",
       rejected: "video.rejected",
+      expired: "video.expired",
+      cancelled: "video.cancelled",
     });
     expect(Lifecycle.clip.events).toEqual({
       available: "clip.available",

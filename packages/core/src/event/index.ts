@@ -42,6 +42,8 @@ export namespace Events {
     "video.ready": VideoProperties,
     "video.failed": VideoProperties,
     "video.rejected": VideoProperties,
+    "video.expired": VideoProperties,
+    "video.cancelled": VideoProperties,
     "clip.available": ClipProperties,
     "clip.not_available": ClipProperties,
     "clip.failed": ClipProperties,

@@ -15,6 +15,8 @@ export const EventTypes: Events.Type[] = [
   "video.ready",
   "video.failed",
   "video.rejected",
+  "video.expired",
+  "video.cancelled",
   "clip.available",
   "clip.not_available",
   "clip.failed",

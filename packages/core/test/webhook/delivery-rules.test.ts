@@ -116,6 +116,8 @@ describe("event filters", () => {
       "video.ready",
       "video.failed",
       "video.rejected",
+      "video.expired",
+      "video.cancelled",
       "clip.available",
       "clip.not_available",
       "clip.failed",
