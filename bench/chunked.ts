@@ -212,15 +212,27 @@ export async function measureChunked(camera: string, rounds: number): Promise<Ch
  * The camera source three times over, by stream copy: 90 s (24 s quick) of the same grain and
  * bitrate in a second, where a fresh encode of 90 s of noise takes minutes on two cores. Video
  * and audio loop apart: looped together, each pass would start after the audio's last frame
- * (16 ms past the video's), and the 2 s keyframe grid would drift off the chunk boundaries.
+ * (16 ms past the video's), and the 2 s keyframe grid would drift off the chunk boundaries. The
+ * audio stops before the video ends: a source a few ms past its last boundary gets a last chunk
+ * of one segment, cut from the one before (`Chunks.plan`), and the figure is about whole chunks.
  */
 async function longSource(camera: string): Promise<string> {
   const path = join(await scratch("media"), `source-camera-${source.height}p-${long.seconds}s.mp4`);
   if (await bytesOf([path]).catch(() => 0)) return path;
   await Ffmpeg.run("ffmpeg", [
     ...["-v", "error", "-y", "-stream_loop", "2", "-an", "-i", camera],
-    ...["-stream_loop", "2", "-vn", "-i", camera, "-map", "0:v", "-map", "1:a"],
-    ...["-c", "copy", "-movflags", "+faststart", `${path}.partial.mp4`],
+    ...["-stream_loop", "2", "-t", String(long.seconds - 0.02), "-vn", "-i", camera],
+    ...[
+      "-map",
+      "0:v",
+      "-map",
+      "1:a",
+      "-c",
+      "copy",
+      "-movflags",
+      "+faststart",
+      `${path}.partial.mp4`,
+    ],
   ]);
   await rename(`${path}.partial.mp4`, path);
   return path;
