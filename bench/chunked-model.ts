@@ -18,7 +18,7 @@ export type Measured = {
   passCpu: Fit;
   /** The split's stream copies (`ChunkTranscode.split` starts them all at once): CPU per copied second. */
   copiesCpu: number;
-  /** The copies' bytes per copied second (a worker reads its copy). */
+  /** The copies' bytes per copied second, a chunk and its 1 s tail (a worker reads its copy). */
   copyBytes: number;
   /** Encoding chunks to every rung (`ChunkTranscode.encode`, ffmpeg + node): CPU per chunk second. */
   chunkCpu: number;
