@@ -84,6 +84,7 @@ export async function chunkedRun(work: string, job: Job) {
         chunkPath: split.chunks[chunk.index]!,
         chunk,
         sourceStartMs: startMs,
+        rotation: probe.rotation ?? 0,
         probe,
         plan,
         last: chunk.index === chunks.length - 1,
