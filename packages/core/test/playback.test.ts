@@ -106,6 +106,17 @@ describe("playlist rewriting", () => {
     );
   });
 
+  it("writes UTF-8 whether or not the playlist is all ASCII", () => {
+    const named = '#EXTM3U\n#EXT-X-SESSION-DATA:DATA-ID="title",VALUE="Café ☕"\na.m4s\n';
+    const out = Playlist.rewrite(named, (uri) => `S/${uri}`);
+    expect(out.toString("utf8")).toBe(
+      '#EXTM3U\n#EXT-X-SESSION-DATA:DATA-ID="title",VALUE="Café ☕"\nS/a.m4s\n',
+    );
+    expect(Playlist.rewrite("#EXTM3U\na.m4s\n", (uri) => `S/${uri}`).toString("utf8")).toBe(
+      "#EXTM3U\nS/a.m4s\n",
+    );
+  });
+
   it("rewrites a master's audio and variant URIs", () => {
     const master =
       '#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",URI="audio/index.m3u8"\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p/index.m3u8\n';

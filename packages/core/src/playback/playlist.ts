@@ -28,6 +28,7 @@ export namespace Playlist {
    * UTF-8 bytes the route sends. Bytes, not a string: an hour's rung signed for CloudFront is
    * about 400 KB, and V8 spends milliseconds making a flat string that large, where writing the
    * lines into one buffer takes a fraction of one (`npm run bench`: playback.rewriteP99Ms).
+   * `resolve` gives URLs, which are ASCII (both signers' are).
    */
   export function rewrite(text: string, resolve: (uri: string) => string): Buffer {
     const lines = text.split("\n");
@@ -44,7 +45,7 @@ export namespace Playlist {
         lines[i] = resolve(line);
       }
     }
-    return joined(lines);
+    return joined(lines, !nonAscii.test(text));
   }
 
   /**
@@ -61,18 +62,24 @@ export namespace Playlist {
       const image = hash === -1 ? line : line.slice(0, hash);
       lines[i] = resolve(image) + (hash === -1 ? "" : line.slice(hash));
     }
-    return joined(lines);
+    return joined(lines, !nonAscii.test(text));
   }
 
-  /** `lines.join("\n")` as UTF-8, written straight into one buffer. */
-  function joined(lines: string[]): Buffer {
+  const nonAscii = /[^\x00-\x7f]/;
+
+  /**
+   * `lines.join("\n")` as UTF-8, written straight into one buffer. When every line is ASCII (the
+   * playlist we stored, and the URLs put in it) one byte per character is UTF-8 too, and V8
+   * writes that about ten times faster than it encodes UTF-8 (0.2 ms against 2 ms an hour's rung).
+   */
+  function joined(lines: string[], ascii: boolean): Buffer {
     let bytes = lines.length - 1;
-    for (const line of lines) bytes += Buffer.byteLength(line);
+    for (const line of lines) bytes += ascii ? line.length : Buffer.byteLength(line);
     const out = Buffer.allocUnsafe(Math.max(0, bytes));
     let at = 0;
     for (let i = 0; i < lines.length; i++) {
       if (i > 0) out[at++] = 0x0a;
-      at += out.write(lines[i]!, at);
+      at += out.write(lines[i]!, at, ascii ? "latin1" : "utf8");
     }
     return out;
   }
