@@ -39,15 +39,18 @@ export namespace FfmpegTranscoder {
    * scene-cut keyframes: every rung then has exactly the same keyframes, on the 2 s grid, so
    * segments line up across rungs and a player can switch at any boundary.
    *
-   * Rungs of 720p and up use x264's `superfast` preset rather than `veryfast`: on 1080p camera
-   * footage it encodes about 1.8× faster for about 9% more bytes at the same CRF (SSIM 0.952
-   * against 0.956), and those two rungs are four fifths of the ladder's pixels. That is what keeps
-   * a four-rung ladder within 1.6× of the old two-MP4 ingest (`npm run bench`: hls.vsMp4Plan).
-   * The small rungs, which viewers on poor networks get, keep the better compression.
+   * The ladder encodes with x264's `superfast` preset rather than `veryfast`: on 1080p camera
+   * footage it is about 1.8× faster for about 9% more bytes at the same CRF (SSIM 0.952 against
+   * 0.956). Four rungs are 2.7× the pixels of the old 720p + 480p MP4s; at `veryfast` the whole
+   * ingest cost 2.6-3× the old one, at `superfast` on 1080p and 720p only 1.7×, and with the
+   * whole ladder on it, within the 1.6× the product allows (`npm run bench`: hls.vsMp4Plan).
    */
-  export function ladderCodec(rung: Plan.Size): string[] {
-    const preset = Math.min(rung.width, rung.height) >= 720 ? "superfast" : "veryfast";
-    return [...videoCodec.map((arg) => (arg === "veryfast" ? preset : arg)), "-sc_threshold", "0"];
+  export function ladderCodec(_rung: Plan.Size): string[] {
+    return [
+      ...videoCodec.map((arg) => (arg === "veryfast" ? "superfast" : arg)),
+      "-sc_threshold",
+      "0",
+    ];
   }
   export const audioCodec = ["-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000"];
   /** Faststart moves the index first so playback starts before the download ends. */

@@ -104,9 +104,9 @@ describe("ffmpeg arguments", () => {
     expect(args.filter((a) => a === "0:a:0")).toHaveLength(1);
     expect(args.filter((a) => a === "-sc_threshold")).toHaveLength(4);
     expect(args.filter((a) => a === "expr:gte(t,n_forced*2)")).toHaveLength(4);
-    // 1080p and 720p trade a little compression for speed; 480p and 360p keep veryfast.
+    // The ladder trades a little compression for speed (hls.vsMp4Plan).
     const presets = args.flatMap((a, i) => (a === "-preset" ? [args[i + 1]] : []));
-    expect(presets).toEqual(["superfast", "superfast", "veryfast", "veryfast"]);
+    expect(presets).toEqual(["superfast", "superfast", "superfast", "superfast"]);
     expect(args).toContain("high");
     for (const rung of ["1080p", "720p", "480p", "360p", "audio"]) {
       expect(args).toContain(`/w/hls/${rung}/index.m3u8`);
