@@ -65,7 +65,7 @@ export namespace Playlist {
     return joined(lines, !nonAscii.test(text));
   }
 
-  const nonAscii = /[^\x00-\x7f]/;
+  const nonAscii = /[\u0080-\uffff]/;
 
   /**
    * `lines.join("\n")` as UTF-8, written straight into one buffer. When every line is ASCII (the
