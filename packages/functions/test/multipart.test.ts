@@ -1,41 +1,17 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Runtime } from "@rushes/local/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectError, startApp } from "./app";
 
 // The multipart routes in-process with app.request(), over the real stand-ins (s3rver, with the
 // runtime's multipart middleware answering like S3). Ingest is a no-op: this is the HTTP contract.
 let runtime: Runtime;
-let app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> };
-let dataDir: string;
+let call: Awaited<ReturnType<typeof startApp>>["call"];
+let stop: () => Promise<void>;
 let alice: string;
 let bob: string;
 
 const MiB = 1024 ** 2;
 const TiB = 1024 ** 4;
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON replies, checked field by field below
-type Reply = { status: number; body: any; text: string };
-
-const call = async (key: string, method: string, path: string, body?: unknown): Promise<Reply> => {
-  const res = await app.request(path, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
-};
-
-const expectError = (res: Reply, status: number, code: string) => {
-  expect(res.status, res.text).toBe(status);
-  expect(res.body.error.code, res.text).toBe(code);
-  expect(res.body.error.message).toEqual(expect.any(String));
-};
 
 const create = async (bytes: number, extra: Record<string, unknown> = {}, key = alice) => {
   const res = await call(key, "POST", "/v1/uploads", {
@@ -74,22 +50,13 @@ const put = async (videoId: string, parts: Array<[number, Buffer]>) => {
 };
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "rushes-multipart-routes-"));
-  const { startRuntime } = await import("@rushes/local/runtime");
-  runtime = await startRuntime({
-    dataDir,
-    port: 0,
-    quiet: true,
-    handlers: { ingest: async () => {}, clipWorker: async () => ({ batchItemFailures: [] }) },
-  });
-  ({ app } = await import("@rushes/functions/api"));
+  ({ runtime, call, stop } = await startApp());
   alice = (await call(runtime.devKey, "POST", "/v1/keys", { owner: "alice" })).body.key;
   bob = (await call(runtime.devKey, "POST", "/v1/keys", { owner: "bob" })).body.key;
 });
 
 afterAll(async () => {
-  await runtime?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await stop?.();
 });
 
 describe("POST /v1/uploads chooses the upload method", () => {

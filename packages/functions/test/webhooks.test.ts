@@ -1,38 +1,14 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Runtime } from "@rushes/local/runtime";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { expectError, startApp } from "./app";
 
 // The webhook routes in-process with app.request(), over real dynalite and fauxqs. Delivery
 // itself is covered by test/integration/webhooks.test.ts.
 let runtime: Runtime;
-let app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> };
-let dataDir: string;
+let call: Awaited<ReturnType<typeof startApp>>["call"];
+let stop: () => Promise<void>;
 let alice: string;
 let bob: string;
-
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
-type Res = { status: number; body: any; text: string };
-
-const call = async (key: string, method: string, path: string, body?: unknown): Promise<Res> => {
-  const res = await app.request(path, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
-};
-
-const expectError = (res: Res, status: number, code: string) => {
-  expect(res.status, res.text).toBe(status);
-  expect(res.body.error.code).toBe(code);
-  expect(typeof res.body.error.message).toBe("string");
-};
 
 const create = (key: string, body: Record<string, unknown>) =>
   call(key, "POST", "/v1/webhooks", body);
@@ -51,22 +27,13 @@ async function deployed(run: () => Promise<void>) {
 }
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "rushes-webhook-routes-"));
-  const { startRuntime } = await import("@rushes/local/runtime");
-  runtime = await startRuntime({
-    dataDir,
-    port: 0,
-    quiet: true,
-    handlers: { ingest: async () => {}, clipWorker: async () => ({ batchItemFailures: [] }) },
-  });
-  ({ app } = await import("@rushes/functions/api"));
+  ({ runtime, call, stop } = await startApp());
   alice = (await call(runtime.devKey, "POST", "/v1/keys", { owner: "alice" })).body.key;
   bob = (await call(runtime.devKey, "POST", "/v1/keys", { owner: "bob" })).body.key;
 });
 
 afterAll(async () => {
-  await runtime?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await stop?.();
 });
 
 afterEach(() => {
