@@ -16,6 +16,7 @@ import {
   shots,
   skipBrowser,
   startServer,
+  watchErrors,
   within,
 } from "../support/e2e";
 import { generateVideo } from "../support/media";
@@ -92,15 +93,12 @@ describe.skipIf(skipBrowser)("cameras in Chromium against npm start", () => {
     // A fresh profile: nothing in localStorage, so whatever it shows came from the API.
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
-    page.on("console", (m) => {
-      if (m.type() === "error") errors.push(`console: ${m.text()} (${m.location().url})`);
-    });
-    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+    errors = watchErrors(page);
   }, 240_000);
 
   afterEach(() => {
     expect(errors).toEqual([]);
-    errors = [];
+    errors.splice(0);
   });
 
   afterAll(async () => {

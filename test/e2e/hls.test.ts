@@ -13,6 +13,7 @@ import {
   type StartedServer,
   skipBrowser,
   startServer,
+  watchErrors,
   within,
 } from "../support/e2e";
 import { generateVideo } from "../support/media";
@@ -24,7 +25,7 @@ describe.skipIf(skipBrowser)("HLS playback in Chromium", () => {
   let browser: Browser;
   let page: Page;
   let videoId: string;
-  const errors: string[] = [];
+  let errors: string[] = [];
 
   beforeAll(async () => {
     requireChromium();
@@ -45,10 +46,7 @@ describe.skipIf(skipBrowser)("HLS playback in Chromium", () => {
     base = server.base;
     browser = await launchChromium(["--autoplay-policy=no-user-gesture-required"]);
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on("console", (m) => {
-      if (m.type() === "error") errors.push(`console: ${m.text()} (${m.location().url})`);
-    });
-    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+    errors = watchErrors(page);
     await page.goto(`${base}/`);
     const key = await page.evaluate(() => window.RUSHES_CONFIG?.devKey);
     const call = async (method: string, path: string, body?: unknown) => {

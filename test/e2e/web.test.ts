@@ -13,6 +13,7 @@ import {
   shots,
   skipBrowser,
   startServer,
+  watchErrors,
   within,
 } from "../support/e2e";
 import { generateVideo } from "../support/media";
@@ -113,19 +114,13 @@ describe.skipIf(skipBrowser)("web client in Chromium against npm start", () => {
     base = server.base;
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on("console", (message) => {
-      if (message.type() !== "error") return;
-      const url = message.location().url ?? "";
-      if (expectedFailures?.test(url) && /Failed to load resource/.test(message.text())) return;
-      errors.push(`console: ${message.text()} (${url})`);
-    });
-    page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));
+    errors = watchErrors(page, () => expectedFailures);
   }, 240_000);
 
   afterEach(() => {
     // No console errors anywhere in the flow: checked after every step, so the failing step is named.
     expect(errors).toEqual([]);
-    errors = [];
+    errors.splice(0);
   });
 
   afterAll(async () => {

@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { type Browser, chromium, type Locator } from "playwright-core";
+import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { waitUntil } from "./wait";
 
 export const root = resolve(import.meta.dirname, "../..");
@@ -144,4 +144,21 @@ export async function settledBox(locator: Locator) {
     },
     { timeoutMs: 10_000, intervalMs: 100 },
   );
+}
+
+/**
+ * Every console error and uncaught exception the page shows, as lines to assert empty after each
+ * step (then clear with `splice(0)`). A failed load of a URL that `expected()` matches is left
+ * out: a 4xx a step provokes on purpose, which the page shows to the person.
+ */
+export function watchErrors(page: Page, expected: () => RegExp | undefined = () => undefined) {
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() !== "error") return;
+    const url = message.location().url ?? "";
+    if (expected()?.test(url) && /Failed to load resource/.test(message.text())) return;
+    errors.push(`console: ${message.text()} (${url})`);
+  });
+  page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));
+  return errors;
 }
