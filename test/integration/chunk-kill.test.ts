@@ -1,10 +1,11 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { handlerChild, killHandlerChildren } from "../support/handler-child";
 import { assemble, fetchKey, packets, worstJitter } from "../support/ladder";
 import { generateVideo } from "../support/media";
 import { type Harness, startHarness } from "./harness";
@@ -20,7 +21,6 @@ const seconds = 30;
 const visibilitySeconds = 15;
 let h: Harness;
 let dir: string;
-const children: ChildProcess[] = [];
 
 /** Every chunk delivery: which chunk, its receive count, when the worker got it. */
 const deliveries: { index: number; receives: string; at: number }[] = [];
@@ -37,16 +37,12 @@ let killed:
 
 /** Runs the first attempt at chunk 1 in a child, kills it after its first segment, then fails. */
 async function killedPartWay(event: SQSEvent, videoId: string): Promise<never> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", join(import.meta.dirname, "chunk-child.ts")],
-    {
-      env: { ...process.env, RUSHES_TEST_EVENT: JSON.stringify(event) },
-      detached: true,
-      stdio: ["ignore", "ignore", "ignore", "ipc"],
-    },
-  );
-  children.push(child);
+  const child = handlerChild(join(import.meta.dirname, "chunk-child.ts"), event, [
+    "ignore",
+    "ignore",
+    "ignore",
+    "ipc",
+  ]);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on("exit", (code, signal) => resolve({ code, signal })),
   );
@@ -102,12 +98,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const child of children) {
-    if (child.exitCode !== null || child.signalCode !== null || !child.pid) continue;
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {}
-  }
+  killHandlerChildren();
   await h?.stop();
   await rm(dir, { recursive: true, force: true });
 });

@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { S3Event } from "aws-lambda";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { handlerChild, killHandlerChildren } from "../support/handler-child";
 import { generateVideo } from "../support/media";
 import { type Harness, startHarness } from "./harness";
 
@@ -16,15 +17,7 @@ const children: ChildProcess[] = [];
 
 const invokeInChild = (event: S3Event) =>
   new Promise<void>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", join(import.meta.dirname, "ingest-child.ts")],
-      {
-        env: { ...process.env, RUSHES_TEST_EVENT: JSON.stringify(event) },
-        detached: true,
-        stdio: "ignore",
-      },
-    );
+    const child = handlerChild(join(import.meta.dirname, "ingest-child.ts"), event);
     children.push(child);
     child.on("exit", (code, signal) =>
       code === 0 ? resolve() : reject(new Error(`ingest ${signal ?? code}`)),
@@ -45,12 +38,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children) {
-    if (child.exitCode !== null || child.signalCode !== null || !child.pid) continue;
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {}
-  }
+  killHandlerChildren();
   await h?.stop();
   await rm(dir, { recursive: true, force: true });
 });
