@@ -74,7 +74,7 @@ export async function measureHls(sourcePath: string, rounds: number): Promise<Hl
       return [
         ...input,
         ...["-map", "0:v:0", "-vf", `scale=${rung.width}:${rung.height},setsar=1,format=yuv420p`],
-        ...FfmpegTranscoder.ladderCodec(rung),
+        ...FfmpegTranscoder.ladderCodec,
         ...["-maxrate", String(rung.maxBitrate), "-bufsize", String(rung.maxBitrate * 2)],
         ...Hls.output(workDir, rung.name, plan.hls.segmentSeconds),
       ];

@@ -127,7 +127,7 @@ export namespace ChunkTranscode {
         ...["-v", "error", "-y", "-copyts", ...Ffmpeg.input(job.chunkPath, "matroska")],
         ...["-filter_complex", graph.join(";"), ...FfmpegTranscoder.frameTiming],
         ...rungs.flatMap((r, i) => [
-          ...["-map", `[r${i}]`, ...FfmpegTranscoder.ladderCodec(r)],
+          ...["-map", `[r${i}]`, ...FfmpegTranscoder.ladderCodec],
           ...["-maxrate", String(r.maxBitrate), "-bufsize", String(r.maxBitrate * 2)],
           // The single run's caps: no more frames than the stretch holds, at most maxFps.
           ...["-frames:v", String(FfmpegTranscoder.maxFrames(chunk.endMs - chunk.startMs))],

@@ -35,7 +35,7 @@ export namespace FfmpegTranscoder {
     ...["-force_key_frames", "expr:gte(t,n_forced*2)"],
   ];
   /**
-   * A rung's x264 settings, the same in the single run and in every chunk. The ladder adds no
+   * Every rung's x264 settings, the same in the single run and in every chunk. The ladder adds no
    * scene-cut keyframes: every rung then has exactly the same keyframes, on the 2 s grid, so
    * segments line up across rungs and a player can switch at any boundary.
    *
@@ -43,15 +43,12 @@ export namespace FfmpegTranscoder {
    * footage it is about 1.8× faster for about 9% more bytes at the same CRF (SSIM 0.952 against
    * 0.956). Four rungs are 2.7× the pixels of the old 720p + 480p MP4s; at `veryfast` the whole
    * ingest cost 2.6-3× the old one, at `superfast` on 1080p and 720p only 1.7×, and with the
-   * whole ladder on it, within the 1.6× the product allows (`npm run bench`: hls.vsMp4Plan).
+   * whole ladder on it about 1.6×, the goal (`npm run bench`: hls.vsMp4Plan).
    */
-  export function ladderCodec(_rung: Plan.Size): string[] {
-    return [
-      ...videoCodec.map((arg) => (arg === "veryfast" ? "superfast" : arg)),
-      "-sc_threshold",
-      "0",
-    ];
-  }
+  export const ladderCodec = [
+    ...videoCodec.map((arg) => (arg === "veryfast" ? "superfast" : arg)),
+    ...["-sc_threshold", "0"],
+  ];
   export const audioCodec = ["-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000"];
   /** Faststart moves the index first so playback starts before the download ends. */
   export const mp4 = [
@@ -251,7 +248,7 @@ export namespace FfmpegTranscoder {
     ];
     const rungArgs = rungs.flatMap((r, i) => [
       ...["-map", `[r${i}]`],
-      ...ladderCodec(r),
+      ...ladderCodec,
       ...["-maxrate", String(r.maxBitrate), "-bufsize", String(r.maxBitrate * 2)],
       ...limit,
       ...Hls.output(outputs.hls, r.name, plan.hls.segmentSeconds),
