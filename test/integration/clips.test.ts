@@ -25,7 +25,9 @@ beforeAll(async () => {
   h = await startHarness({
     env: {
       RUSHES_CLIP_RETRY_DELAY_SECONDS: "1",
-      RUSHES_CLIP_RETRY_LIMIT_SECONDS: "5",
+      // Long enough for the late-footage test to upload and ingest a 4 s recording on a busy
+      // machine (5 s was not, once in CI); the give-up test waits it out.
+      RUSHES_CLIP_RETRY_LIMIT_SECONDS: "15",
       RUSHES_THUMBNAIL_WIDTHS: "160,320",
     },
     queue: { visibilityTimeoutSeconds: 5, maxReceiveCount: 2 },
@@ -136,7 +138,7 @@ describe("waiting for footage", () => {
   it("gives up as not_available once the retry limit passes", async () => {
     await h.api(key, "POST", "/v1/cameras", { alias: "Dark", cameraId: "dark" });
     const id = await requestClip(T0, T0 + 2000, "exact", "dark");
-    const { clip, seen } = await waitForClip(id, ["not_available", "available", "failed"], 30_000);
+    const { clip, seen } = await waitForClip(id, ["not_available", "available", "failed"], 60_000);
     expect(seen[0]).toBe("pending");
     expect(clip.status).toBe("not_available");
     expect(clip.error.code).toBe("not_available");
