@@ -8,6 +8,8 @@ export interface ActiveUpload {
   progress: number;
   state: "uploading" | "uploaded" | "error";
   error?: string;
+  /** Shown on its card while it uploads, e.g. how much a resumed upload had already sent. */
+  note?: string;
 }
 
 /** Keyed by video id, newest first; the library shows these before the server lists them. */

@@ -7,7 +7,7 @@ import {
   type Uppy,
   type UppyFile,
 } from "@uppy/core";
-import { api } from "../api";
+import { ApiError, api } from "../api";
 import { fingerprint, forget, type Resumable, remember, resumable } from "./resume";
 
 /**
@@ -112,12 +112,26 @@ export class RushesUploader<M extends Meta, B extends Body> extends BasePlugin<O
     }
   }
 
-  /** The parts S3 already has for an earlier upload of this file; undefined if it cannot resume. */
+  /**
+   * The parts S3 already has for an earlier upload of this file; undefined if the API says it
+   * cannot resume (gone, finished, another key's). A network error or a 5xx is retried, then
+   * thrown: starting over would throw away the parts, and the next try can still resume them.
+   */
   private async partsOf(videoId: string) {
-    try {
-      return (await api.listParts(videoId)).parts;
-    } catch {
-      return undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await api.listParts(videoId)).parts;
+      } catch (error) {
+        // Status 0 is the network's; a 4xx other than 429 is the API's answer.
+        const transient =
+          !(error instanceof ApiError) ||
+          error.status === 0 ||
+          error.status === 429 ||
+          error.status >= 500;
+        if (!transient) return undefined;
+        if (attempt === 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1_000 * attempt));
+      }
     }
   }
 

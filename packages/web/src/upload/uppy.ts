@@ -75,7 +75,7 @@ async function resumed(
   uppy.info(message, "info", 10_000);
   uppy.setFileMeta(file.id, { resumed: message });
   try {
-    updateUpload(videoId, { video: await api.video(videoId), state: "uploading" });
+    updateUpload(videoId, { video: await api.video(videoId), state: "uploading", note: message });
   } catch {
     // The library shows it on its next refresh.
   }

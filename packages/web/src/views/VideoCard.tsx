@@ -78,6 +78,7 @@ export function VideoCard(props: {
           {upload.progress}%
         </progress>
       )}
+      {upload?.state === "uploading" && upload.note && <p class="note">{upload.note}</p>}
       {upload?.error && <p class="reason">{upload.error}</p>}
       {video.error && settled(video.status) && (
         <p class="reason">
