@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Storage } from "../storage";
+import { ChunkAudio } from "./chunk-audio";
 import type { Chunks } from "./chunks";
 import { MediaError } from "./error";
 import { Ffmpeg } from "./ffmpeg";
@@ -24,45 +25,54 @@ export namespace ChunkTranscode {
 
   export type Split = {
     chunks: string[];
-    /** The audio rendition, encoded once for the whole source: no seam can exist at a join. */
-    hls: string;
-    audio?: Hls.Audio;
+    /** Each chunk's audio samples (`ChunkAudio.split`), when the ladder has audio. */
+    audio?: string[];
     thumbnails: string[];
     sheets: string[];
     vtt: string;
   };
 
   /**
-   * One pass over the source for audio (AAC into the `audio/` HLS rendition), the storyboard
-   * and the thumbnails, and one stream copy per chunk. The storyboard decodes keyframes only
+   * One pass over the source for the storyboard, the thumbnails and each chunk's exact audio
+   * samples, and one stream copy per chunk. The storyboard decodes keyframes only
    * (`-skip_frame nokey`), a small fraction of a full decode, so each tile is the keyframe at or
-   * before its time; the thumbnails seek to their instant and decode a few frames.
+   * before its time; the thumbnails seek to their instant and decode a few frames. Audio is
+   * decoded and cut, not encoded: each chunk's worker encodes its own (`ChunkAudio`).
    */
   export async function split(
     job: { sourcePath: string; probe: Probe.Info; plan: Plan; chunks: Chunks.Chunk[] },
     dir: string,
   ): Promise<Split> {
     const { plan, probe, sourcePath } = job;
-    const hls = join(dir, "hls");
     const storyboard = join(dir, "storyboard");
-    await mkdir(join(hls, "audio"), { recursive: true });
     await mkdir(storyboard, { recursive: true });
     const chunks = job.chunks.map((c) => join(dir, `chunk-${c.index}.mkv`));
     const thumbnails = plan.thumbnails.map((t) => join(dir, `thumb-${t.width}.jpg`));
     const input = Ffmpeg.input(sourcePath, probe.formatName);
     const thumbs = Thumbnails.graph("1:v:0", plan.thumbnails, "t", 0);
+    const audio = plan.hls.audio
+      ? job.chunks.map((c) => join(dir, `chunk-${c.index}.flac`))
+      : undefined;
+    const last = job.chunks.length - 1;
+    const cut = audio
+      ? ChunkAudio.split(
+          "0:a:0",
+          job.chunks.map((c, i) => ChunkAudio.span(c, i === last)),
+          audio,
+        )
+      : undefined;
     await Ffmpeg.run("ffmpeg", [
       ...["-v", "error", "-y", "-skip_frame", "nokey", ...input],
       ...["-ss", (plan.thumbnailAtMs / 1000).toFixed(3), ...input],
-      ...["-filter_complex", `${Storyboard.graph("0:v:0", plan.storyboard, "sb")};${thumbs.graph}`],
+      ...[
+        "-filter_complex",
+        [Storyboard.graph("0:v:0", plan.storyboard, "sb"), thumbs.graph, cut?.graph]
+          .filter(Boolean)
+          .join(";"),
+      ],
       ...Storyboard.output("sb", storyboard),
       ...thumbs.labels.flatMap((label, i) => Thumbnails.output(label, thumbnails[i]!)),
-      ...(plan.hls.audio
-        ? [
-            ...["-map", "0:a:0", ...FfmpegTranscoder.audioCodec],
-            ...Hls.output(hls, "audio", plan.hls.segmentSeconds),
-          ]
-        : []),
+      ...(cut?.outputs ?? []),
     ]);
     // Copies keep the source's timestamps (-copyts), so a worker trims on the source's clock.
     await Promise.all(
@@ -75,16 +85,10 @@ export namespace ChunkTranscode {
         ]),
       ),
     );
-    const audio = plan.hls.audio ? await audioOf(hls) : undefined;
     const vtt = Storyboard.vtt(plan.storyboard, probe.durationMs);
     await writeFile(join(storyboard, "storyboard.vtt"), vtt);
     const sheets = plan.storyboard.sheets.map((_, i) => join(storyboard, Storyboard.sheetName(i)));
-    return { chunks, hls, audio, thumbnails, sheets, vtt };
-  }
-
-  async function audioOf(hls: string): Promise<Hls.Audio> {
-    const { track, ...measured } = await Hls.measure(hls, "audio");
-    return { ...measured, channels: track.kind === "audio" ? track.channels : 2 };
+    return { chunks, ...(audio ? { audio } : {}), thumbnails, sheets, vtt };
   }
 
   /**
@@ -104,9 +108,37 @@ export namespace ChunkTranscode {
       probe: Probe.Info;
       plan: Plan;
       last: boolean;
+      /** The chunk's audio samples from the split (`ChunkAudio.split`), when it has audio. */
+      audioPath?: string;
     },
     dir: string,
     opts: Ffmpeg.RunOptions = {},
+  ): Promise<{ rungs: Hls.Measured[]; audio?: ChunkAudio.Encoded }> {
+    const { plan, probe, chunk } = job;
+    // Its own process beside the ladder's: x264 keeps the other cores busy meanwhile.
+    const audio = job.audioPath
+      ? ChunkAudio.encode(
+          {
+            flacPath: job.audioPath,
+            span: ChunkAudio.span(chunk, job.last),
+            prefix: `c${String(chunk.index).padStart(5, "0")}-`,
+            segmentSeconds: plan.hls.segmentSeconds,
+          },
+          dir,
+          opts,
+        )
+      : undefined;
+    // Both settle before this returns or throws: nothing writes into `dir` after a failure.
+    const [ladder, sound] = await Promise.allSettled([encodeLadder(job, dir, opts), audio]);
+    if (ladder.status === "rejected") throw ladder.reason;
+    if (sound.status === "rejected") throw sound.reason;
+    return { rungs: ladder.value, ...(sound.value ? { audio: sound.value } : {}) };
+  }
+
+  async function encodeLadder(
+    job: Parameters<typeof encode>[0],
+    dir: string,
+    opts: Ffmpeg.RunOptions,
   ): Promise<Hls.Measured[]> {
     const { plan, probe, chunk } = job;
     const rungs = plan.hls.rungs;
@@ -175,25 +207,39 @@ export namespace ChunkTranscode {
         if (!same) throw new MediaError("ffmpeg_failed", `A chunk has no ${rung.name} rung`, false);
         return same.segments;
       });
-      let peak = 0;
-      let bits = 0;
-      let total = 0;
-      for (const s of segments) {
-        bits += s.bytes * 8;
-        total += s.duration;
-        peak = Math.max(peak, (s.bytes * 8) / Math.max(s.duration, 1));
-      }
-      return {
-        name: rung.name,
-        codec: rung.codec,
-        width: rung.width,
-        height: rung.height,
-        init: rung.init,
-        peakBitrate: Math.ceil(peak),
-        averageBitrate: Math.ceil(bits / Math.max(total, 0.001)),
-        segments: segments.map(({ uri, duration }) => ({ uri, duration })),
-      };
+      const { name, codec, width, height, init } = rung;
+      return { name, codec, width, height, init, ...rated(segments) };
     });
+  }
+
+  /** The audio rendition of the whole video from each chunk's (`ChunkAudio`), as `joinLadder`. */
+  export function joinAudio(
+    chunks: { audio?: Omit<ChunkAudio.Encoded, "segments"> & { segments: Sized[] } }[],
+  ): Hls.Audio {
+    const first = chunks[0]?.audio;
+    if (!first || chunks.some((c) => !c.audio)) {
+      throw new MediaError("ffmpeg_failed", "A chunk has no audio", false);
+    }
+    const { name, codec, channels, init } = first;
+    return { name, codec, channels, init, ...rated(chunks.flatMap((c) => c.audio!.segments)) };
+  }
+
+  type Sized = Hls.Segment & { bytes: number };
+
+  function rated(segments: Sized[]) {
+    let peak = 0;
+    let bits = 0;
+    let total = 0;
+    for (const s of segments) {
+      bits += s.bytes * 8;
+      total += s.duration;
+      peak = Math.max(peak, (s.bytes * 8) / Math.max(s.duration, 1));
+    }
+    return {
+      peakBitrate: Math.ceil(peak),
+      averageBitrate: Math.ceil(bits / Math.max(total, 0.001)),
+      segments: segments.map(({ uri, duration }) => ({ uri, duration })),
+    };
   }
 
   /** A VOD media playlist in the form ffmpeg's hls muxer writes it. */

@@ -39,12 +39,19 @@ export namespace Hls {
    * `-output_ts_offset` let a later run encode a time range of the source into the same ladder
    * (the chunked transcode's segments continue the numbering of the chunk before).
    */
-  export function output(dir: string, name: string, segmentSeconds: number, startNumber = 0) {
+  export function output(
+    dir: string,
+    name: string,
+    segmentSeconds: number,
+    startNumber = 0,
+    /** Before each segment's number: a chunk's audio segments are named apart from the others'. */
+    prefix = "",
+  ) {
     return [
       ...["-f", "hls", "-hls_time", String(segmentSeconds), "-hls_playlist_type", "vod"],
       ...["-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", initName],
       ...["-hls_flags", "independent_segments", "-start_number", String(startNumber)],
-      ...["-hls_segment_filename", join(dir, name, "%05d.m4s")],
+      ...["-hls_segment_filename", join(dir, name, `${prefix}%05d.m4s`)],
       join(dir, name, playlistName),
     ];
   }

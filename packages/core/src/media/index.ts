@@ -1,5 +1,6 @@
 /** The media layer: probe, plan, the Transcoder port with its two adapters, and clip cutting. */
 export { transcoder } from "./adapters";
+export { ChunkAudio } from "./chunk-audio";
 export { ChunkTranscode } from "./chunk-transcode";
 export { Chunks } from "./chunks";
 export { Cut } from "./cut";

@@ -43,7 +43,9 @@ export namespace ObjectKeys {
     `work/${videoId}/chunks/${String(index).padStart(5, "0")}.mkv`;
   export const chunkManifest = (videoId: string, index: number) =>
     `work/${videoId}/chunks/${String(index).padStart(5, "0")}.json`;
-  export const audioManifest = (videoId: string) => `work/${videoId}/audio.json`;
+  /** A chunk's exact audio samples (FLAC), which its worker encodes with the chunk. */
+  export const chunkAudio = (videoId: string, index: number) =>
+    `work/${videoId}/chunks/${String(index).padStart(5, "0")}.flac`;
 
   export const clipPrefix = (clipId: string) => `clips/${clipId}/`;
   export const clip = (clipId: string) => `clips/${clipId}/clip.mp4`;

@@ -46,7 +46,9 @@ export namespace Chunked {
   });
   export type Message = z.infer<typeof Message>;
 
-  /** What a chunk worker leaves for the stitch: its segments per rung, with their sizes. */
+  const Segment = z.object({ uri: z.string(), duration: z.number(), bytes: z.number() });
+
+  /** What a chunk worker leaves for the stitch: its segments per rung and of the audio, with sizes. */
   const Manifest = z.object({
     rungs: z.array(
       z.object({
@@ -55,20 +57,20 @@ export namespace Chunked {
         width: z.number(),
         height: z.number(),
         init: z.string(),
-        segments: z.array(z.object({ uri: z.string(), duration: z.number(), bytes: z.number() })),
+        segments: z.array(Segment),
       }),
     ),
+    audio: z
+      .object({
+        name: z.string(),
+        codec: z.string(),
+        channels: z.number(),
+        init: z.string(),
+        segments: z.array(Segment),
+      })
+      .optional(),
   });
   type Manifest = z.infer<typeof Manifest>;
-  const AudioManifest = z.object({
-    name: z.string(),
-    codec: z.string(),
-    channels: z.number(),
-    peakBitrate: z.number(),
-    averageBitrate: z.number(),
-    init: z.string(),
-    segments: z.array(z.object({ uri: z.string(), duration: z.number() })),
-  });
 
   /** Whether a source takes this path: rotated ones too (the message carries the rotation). */
   export function applies(probe: Probe.Info): boolean {
@@ -77,8 +79,8 @@ export namespace Chunked {
 
   /**
    * Ingest's part for a long source (already downloaded and probed, lease held): split, upload
-   * the chunks and the whole-source outputs (audio, thumbnails, storyboard), record the chunk
-   * count, then send one message per chunk.
+   * the chunks (video copies and exact audio samples) and the whole-source outputs (thumbnails,
+   * storyboard), record the chunk count, then send one message per chunk.
    */
   export async function start(
     video: VideoItem,
@@ -104,6 +106,9 @@ export namespace Chunked {
       ...split.chunks.map((path, i) =>
         Storage.upload(ObjectKeys.chunk(id, i), path, "video/x-matroska"),
       ),
+      ...(split.audio ?? []).map((path, i) =>
+        Storage.upload(ObjectKeys.chunkAudio(id, i), path, "audio/flac"),
+      ),
       ...plan.thumbnails.map((t, i) =>
         Storage.upload(t.key, split.thumbnails[i]!, contentTypes.jpg),
       ),
@@ -111,22 +116,6 @@ export namespace Chunked {
         Storage.upload(key, split.sheets[i]!, contentTypes.jpg),
       ),
     ]);
-    if (split.audio) {
-      const audio = split.audio;
-      for (const file of [audio.init, ...audio.segments.map((s) => s.uri), Hls.playlistName]) {
-        const type = file.endsWith(".m3u8")
-          ? contentTypes.m3u8
-          : file.endsWith(".m4s")
-            ? contentTypes.m4s
-            : contentTypes.mp4;
-        await Storage.upload(
-          ObjectKeys.hlsFile(id, "audio", file),
-          join(split.hls, "audio", file),
-          type,
-        );
-      }
-      await putJson(ObjectKeys.audioManifest(id), AudioManifest.parse(audio), dir);
-    }
     await Storage.upload(
       plan.storyboard.key,
       join(dir, "storyboard", "storyboard.vtt"),
@@ -221,13 +210,18 @@ export namespace Chunked {
 
   async function encode(video: VideoItem, message: Message) {
     const { chunk } = message;
+    const id = video.videoId;
     const probe = video.probe as Probe.Info;
-    const plan = Plan.forVideo(video.videoId, probe, Config.get().RUSHES_THUMBNAIL_WIDTHS);
+    const plan = Plan.forVideo(id, probe, Config.get().RUSHES_THUMBNAIL_WIDTHS);
     await withWorkDir(async (dir) => {
       const chunkPath = join(dir, "chunk.mkv");
-      await Storage.download(ObjectKeys.chunk(video.videoId, chunk.index), chunkPath);
+      const audioPath = plan.hls.audio ? join(dir, "chunk.flac") : undefined;
+      await Promise.all([
+        Storage.download(ObjectKeys.chunk(id, chunk.index), chunkPath),
+        audioPath && Storage.download(ObjectKeys.chunkAudio(id, chunk.index), audioPath),
+      ]);
       const out = join(dir, "hls");
-      const rungs = await ChunkTranscode.encode(
+      const encoded = await ChunkTranscode.encode(
         {
           chunkPath,
           chunk,
@@ -236,28 +230,24 @@ export namespace Chunked {
           probe,
           plan,
           last: chunk.index === message.count - 1,
+          ...(audioPath ? { audioPath } : {}),
         },
         out,
       );
+      const renditions = [...encoded.rungs, ...(encoded.audio ? [encoded.audio] : [])];
+      // Every chunk's init is the same bytes (each encodes from its own zero); the first one's serves.
+      const files = renditions.flatMap((r) => [
+        ...r.segments.map((s) => ({ rendition: r.name, file: s.uri, type: contentTypes.m4s })),
+        ...(chunk.index === 0 ? [{ rendition: r.name, file: r.init, type: contentTypes.mp4 }] : []),
+      ]);
+      await inParallel(files, ({ rendition, file, type }) =>
+        Storage.upload(ObjectKeys.hlsFile(id, rendition, file), join(out, rendition, file), type),
+      );
       const manifest: Manifest = { rungs: [] };
-      for (const rung of rungs) {
+      for (const rung of encoded.rungs) {
         const segments = [];
         for (const s of rung.segments) {
-          const path = join(out, rung.name, s.uri);
-          await Storage.upload(
-            ObjectKeys.hlsFile(video.videoId, rung.name, s.uri),
-            path,
-            contentTypes.m4s,
-          );
-          segments.push({ ...s, bytes: (await stat(path)).size });
-        }
-        // Every chunk's init is the same bytes (each encodes from its own zero); the first one's serves.
-        if (chunk.index === 0) {
-          await Storage.upload(
-            ObjectKeys.hlsFile(video.videoId, rung.name, rung.init),
-            join(out, rung.name, rung.init),
-            contentTypes.mp4,
-          );
+          segments.push({ ...s, bytes: (await stat(join(out, rung.name, s.uri))).size });
         }
         manifest.rungs.push({
           name: rung.name,
@@ -268,8 +258,18 @@ export namespace Chunked {
           segments,
         });
       }
-      await putJson(ObjectKeys.chunkManifest(video.videoId, chunk.index), manifest, dir);
+      if (encoded.audio) manifest.audio = encoded.audio;
+      await putJson(ObjectKeys.chunkManifest(id, chunk.index), manifest, dir);
     });
+  }
+
+  /** Runs `task` over `items`, eight at a time (S3 takes parallel PUTs well; a chunk has dozens). */
+  async function inParallel<T>(items: T[], task: (item: T) => Promise<unknown>) {
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) await task(items[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(8, items.length) }, worker));
   }
 
   /**
@@ -335,11 +335,9 @@ export namespace Chunked {
       for (let i = 0; i < (video.chunks ?? 0); i++) {
         manifests.push(Manifest.parse(await getJson(ObjectKeys.chunkManifest(id, i), dir)));
       }
-      const audio = plan.hls.audio
-        ? AudioManifest.parse(await getJson(ObjectKeys.audioManifest(id), dir))
-        : undefined;
       const rungs = ChunkTranscode.joinLadder(manifests);
-      for (const rung of rungs) {
+      const audio = plan.hls.audio ? ChunkTranscode.joinAudio(manifests) : undefined;
+      for (const rung of [...rungs, ...(audio ? [audio] : [])]) {
         const path = join(dir, `${rung.name}.m3u8`);
         await writeFile(path, ChunkTranscode.playlist(rung, plan.hls.segmentSeconds));
         await Storage.upload(
