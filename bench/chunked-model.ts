@@ -14,15 +14,15 @@ export type Measured = {
   sourceBytes: number;
   /** ffprobe listing the keyframes (`Chunks.keyframes`): CPU, fitted over two source lengths. */
   keyframesCpu: Fit;
-  /** The split's whole-source pass (audio rendition, keyframe storyboard, thumbnails): CPU, fitted. */
+  /** The split's whole-source pass (keyframe storyboard, thumbnails, each chunk's audio cut): CPU, fitted. */
   passCpu: Fit;
   /** The split's stream copies (`ChunkTranscode.split` starts them all at once): CPU per copied second. */
   copiesCpu: number;
-  /** The copies' bytes per copied second, a chunk and its 1 s tail (a worker reads its copy). */
+  /** Per copied second: a chunk's copy with its 1 s tail, and its audio cut (FLAC), which its worker reads. */
   copyBytes: number;
-  /** Encoding chunks to every rung (`ChunkTranscode.encode`, ffmpeg + node): CPU per chunk second. */
+  /** Encoding chunks to every rung and their audio (`ChunkTranscode.encode`, ffmpeg + node): CPU per chunk second. */
   chunkCpu: number;
-  /** Every rung's segments (what the workers write). */
+  /** Every rung's segments, and the audio's (what the workers write). */
   ladderBytes: number;
   audioBytes: number;
   /**
@@ -78,11 +78,11 @@ const copyTailSeconds = 1;
  *                 + (keyframesCpu + passCpu)(H) / v                  (fixed + H·perSecond)
  *                 + C·copiesCpu / (effectiveVcpus·v)                 (disk not modelled)
  *                 + q + (C·copyBytes + stillsBytes) / r              (chunks and stills, in parallel)
- *                 + (segs(H) + 2)·q + H·audioBytes / r               (audio files, one by one)
- *                 + (3 + ceil(n / 10))·q                             (manifest, VTT, record, SQS)
+ *                 + (3 + ceil(n / 10))·q                             (VTT, record, SQS)
  *   chunk worker  cold start + q + c·copyBytes / r                   (read its copy)
- *                 + L·chunkCpu / (effectiveVcpus·v)                  (every rung)
- *                 + rungs·segs(L)·q + L·ladderBytes / r              (segments, one PUT at a time)
+ *                 + L·chunkCpu / (effectiveVcpus·v)                  (every rung, and the audio)
+ *                 + (rungs + 1)·segs(L)·q / 8                        (segments, eight PUTs at a time)
+ *                   + L·(ladderBytes + audioBytes) / r
  *                 + 4·q                                              (load, manifest, done, claim)
  *   stitch        (n + rungs + 2)·q                                  (manifests, playlists, master)
  *                 + Σ downloads: 2·(segs(H) + 1)·q / 8 + H·(rungBytes + audioBytes) / r
@@ -126,7 +126,6 @@ export function project(
     pass: at(m.passCpu) / v,
     copies: (copied * m.copiesCpu) / (a.effectiveVcpus * v),
     uploadChunks: q + (copied * m.copyBytes + m.stillsBytes) / r,
-    uploadAudio: (segs(h) + 2) * q + (h * m.audioBytes) / r,
     fanOut: (3 + Math.ceil(plan.length / 10)) * q,
   };
   const length = lengths[longest]!;
@@ -134,7 +133,7 @@ export function project(
     coldStart: a.coldStartSeconds,
     read: q + (copies[longest]! * m.copyBytes) / r,
     encode: (length * m.chunkCpu) / (a.effectiveVcpus * v),
-    write: m.rungs * segs(length) * q + (length * m.ladderBytes) / r,
+    write: ((m.rungs + 1) * segs(length) * q) / 8 + (length * (m.ladderBytes + m.audioBytes)) / r,
     record: 4 * q,
   };
   const stitch = {

@@ -3,6 +3,7 @@ import { copyFile, mkdir, stat, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import {
+  type ChunkAudio,
   Chunks,
   ChunkTranscode,
   Ffmpeg,
@@ -39,7 +40,7 @@ export type Phase = (typeof phases)[number];
 export type Job = { sourcePath: string; probe: Probe.Info; plan: Plan; chunkSeconds: number };
 export type Split = Awaited<ReturnType<typeof splitRun>>;
 export type Run = Awaited<ReturnType<typeof chunkedRun>>;
-type Encoded = { dir: string; rungs: ChunkTranscode.ChunkRung[] };
+type Encoded = { dir: string; rungs: ChunkTranscode.ChunkRung[]; audio?: ChunkAudio.Encoded };
 
 /** Ingest's part: the keyframes, the chunk plan, and the split (its pass, then its copies). */
 export async function splitRun(work: string, job: Job) {
@@ -79,7 +80,8 @@ export async function chunkedRun(work: string, job: Job) {
   const encoded: Encoded[] = [];
   await pool(chunks, concurrency, async (chunk) => {
     const out = join(work, `chunk-${chunk.index}`);
-    const rungs = await ChunkTranscode.encode(
+    const audioPath = split.audio?.[chunk.index];
+    const { rungs, audio } = await ChunkTranscode.encode(
       {
         chunkPath: split.chunks[chunk.index]!,
         chunk,
@@ -88,6 +90,7 @@ export async function chunkedRun(work: string, job: Job) {
         probe,
         plan,
         last: chunk.index === chunks.length - 1,
+        ...(audioPath ? { audioPath } : {}),
       },
       out,
     );
@@ -98,19 +101,22 @@ export async function chunkedRun(work: string, job: Job) {
         r.segments.map(async (s) => ({ ...s, bytes: await bytesOf([join(out, r.name, s.uri)]) })),
       ),
     });
-    encoded[chunk.index] = { dir: out, rungs: await Promise.all(rungs.map(sized)) };
+    encoded[chunk.index] = {
+      dir: out,
+      rungs: await Promise.all(rungs.map(sized)),
+      ...(audio ? { audio } : {}),
+    };
   });
   const chunksDone = mark();
-  const downloads = await stitch(join(work, "stitch"), encoded, split, plan);
+  const downloads = await stitch(join(work, "stitch"), encoded, plan);
   const end = mark();
   // Outside the timing: each download remuxed again from the first chunk's segments only, so
   // the remux's cost per run can be told from its cost per second.
-  const firstChunk = await remuxFirstChunk(join(work, "stitch"), encoded[0]!, split, plan);
+  const firstChunk = await remuxFirstChunk(join(work, "stitch"), encoded[0]!, plan);
 
   const rungBytes = (name: string) =>
     sum(encoded.map((e) => sum(rungOf(e, name).segments.map((s) => s.bytes))));
-  const audio = split.audio;
-  const audioFiles = audio ? [audio.init, ...audio.segments.map((s) => s.uri)] : [];
+  const audioBytes = sum(encoded.map((e) => sum((e.audio?.segments ?? []).map((s) => s.bytes))));
   return {
     chunks,
     segments: Object.fromEntries(
@@ -126,9 +132,10 @@ export async function chunkedRun(work: string, job: Job) {
       stitch: between(chunksDone, end),
     } satisfies Record<Phase, Cost>,
     bytes: {
-      copies: await bytesOf(split.chunks),
+      // What ingest uploads per chunk and its worker reads: the copy and the audio cut.
+      copies: await bytesOf([...split.chunks, ...(split.audio ?? [])]),
       rungs: Object.fromEntries(plan.hls.rungs.map((r) => [r.name, rungBytes(r.name)])),
-      audio: await bytesOf(audioFiles.map((f) => join(split.hls, "audio", f))),
+      audio: audioBytes,
       stills: await bytesOf([...split.thumbnails, ...split.sheets]),
     },
   };
@@ -137,14 +144,15 @@ export async function chunkedRun(work: string, job: Job) {
 const rungOf = (e: Encoded, name: string) => e.rungs.find((r) => r.name === name)!;
 
 /** The stitch's file work, in the order `Chunked.stitch` does it; returns each MP4's remux. */
-async function stitch(dir: string, encoded: Encoded[], split: ChunkTranscode.Split, plan: Plan) {
+async function stitch(dir: string, encoded: Encoded[], plan: Plan) {
   const rungs = ChunkTranscode.joinLadder(encoded);
   await mkdir(dir, { recursive: true });
   for (const rung of rungs) {
     const text = ChunkTranscode.playlist(rung, plan.hls.segmentSeconds);
     await writeFile(join(dir, `${rung.name}.m3u8`), text);
   }
-  await writeFile(join(dir, Hls.masterName), Hls.master(rungs, split.audio));
+  const audio = plan.hls.audio ? ChunkTranscode.joinAudio(encoded) : undefined;
+  await writeFile(join(dir, Hls.masterName), Hls.master(rungs, audio));
   const downloads: { name: string; seconds: number; mp4Bytes: number; remuxMs: number }[] = [];
   for (const r of plan.renditions) {
     const rung = rungs.find((x) => x.name === r.name)!;
@@ -156,30 +164,25 @@ async function stitch(dir: string, encoded: Encoded[], split: ChunkTranscode.Spl
         rungOf(e, r.name).segments.map((s) => [s.uri, join(e.dir, r.name, s.uri)] as const),
       ),
     ]);
-    if (split.audio) {
-      const files = [split.audio.init, ...split.audio.segments.map((s) => s.uri)];
-      await gather(
-        hls,
-        "audio",
-        files.map((f) => [f, join(split.hls, "audio", f)]),
-      );
-    }
-    downloads.push({ name: r.name, ...(await remux(dir, rung, split.audio, r.name)) });
+    if (audio) await gather(hls, "audio", audioFiles(encoded));
+    downloads.push({ name: r.name, ...(await remux(dir, rung, audio, r.name)) });
   }
   return downloads;
 }
 
-async function remuxFirstChunk(
-  dir: string,
-  first: Encoded,
-  split: ChunkTranscode.Split,
-  plan: Plan,
-) {
+/** Every chunk's audio files, as the stitch fetches them: the first chunk's init, all segments. */
+const audioFiles = (encoded: Encoded[]) => [
+  [encoded[0]!.audio!.init, join(encoded[0]!.dir, "audio", encoded[0]!.audio!.init)] as const,
+  ...encoded.flatMap((e) =>
+    (e.audio?.segments ?? []).map((s) => [s.uri, join(e.dir, "audio", s.uri)] as const),
+  ),
+];
+
+async function remuxFirstChunk(dir: string, first: Encoded, plan: Plan) {
   const out = [];
   for (const r of plan.renditions) {
     const rung = ChunkTranscode.joinLadder([first]).find((x) => x.name === r.name)!;
-    const n = rung.segments.length;
-    const audio = split.audio && { ...split.audio, segments: split.audio.segments.slice(0, n) };
+    const audio = first.audio ? ChunkTranscode.joinAudio([first]) : undefined;
     out.push(await remux(dir, rung, audio, r.name));
   }
   return out;

@@ -113,7 +113,7 @@ export namespace ChunkAudio {
     return kept;
   }
 
-  export type Encoded = Omit<Hls.Audio, "peakBitrate" | "averageBitrate"> & {
+  export type Encoded = Omit<Hls.Audio, "peakBitrate" | "averageBitrate" | "segments"> & {
     segments: (Hls.Segment & { bytes: number })[];
   };
 
