@@ -40,7 +40,13 @@ export type Phase = (typeof phases)[number];
 export type Job = { sourcePath: string; probe: Probe.Info; plan: Plan; chunkSeconds: number };
 export type Split = Awaited<ReturnType<typeof splitRun>>;
 export type Run = Awaited<ReturnType<typeof chunkedRun>>;
-type Encoded = { dir: string; rungs: ChunkTranscode.ChunkRung[]; audio?: ChunkAudio.Encoded };
+type Encoded = {
+  dir: string;
+  rungs: ChunkTranscode.ChunkRung[];
+  audio?: ChunkAudio.Encoded;
+  tiles: ChunkTranscode.Encoded["tiles"];
+  thumbnails?: string[];
+};
 
 /** Ingest's part: the keyframes, the chunk plan, and the split (its pass, then its copies). */
 export async function splitRun(work: string, job: Job) {
@@ -81,16 +87,19 @@ export async function chunkedRun(work: string, job: Job) {
   await pool(chunks, concurrency, async (chunk) => {
     const out = join(work, `chunk-${chunk.index}`);
     const audioPath = split.audio?.[chunk.index];
-    const { rungs, audio } = await ChunkTranscode.encode(
+    const { rungs, audio, tiles, thumbnails } = await ChunkTranscode.encode(
       {
-        chunkPath: split.chunks[chunk.index]!,
+        input: {
+          kind: "copy",
+          chunkPath: split.chunks[chunk.index]!,
+          ...(audioPath ? { audioPath } : {}),
+        },
         chunk,
         sourceStartMs: startMs,
         rotation: probe.rotation ?? 0,
         probe,
         plan,
         last: chunk.index === chunks.length - 1,
-        ...(audioPath ? { audioPath } : {}),
       },
       out,
     );
@@ -105,6 +114,8 @@ export async function chunkedRun(work: string, job: Job) {
       dir: out,
       rungs: await Promise.all(rungs.map(sized)),
       ...(audio ? { audio } : {}),
+      tiles,
+      ...(thumbnails ? { thumbnails } : {}),
     };
   });
   const chunksDone = mark();
@@ -136,7 +147,10 @@ export async function chunkedRun(work: string, job: Job) {
       copies: await bytesOf([...split.chunks, ...(split.audio ?? [])]),
       rungs: Object.fromEntries(plan.hls.rungs.map((r) => [r.name, rungBytes(r.name)])),
       audio: audioBytes,
-      stills: await bytesOf([...split.thumbnails, ...split.sheets]),
+      // The workers' tiles and thumbnails (the stitch's sheets are about the same bytes again).
+      stills: await bytesOf(
+        encoded.flatMap((e) => [...e.tiles.map((t) => t.path), ...(e.thumbnails ?? [])]),
+      ),
     },
   };
 }

@@ -118,31 +118,53 @@ export namespace ChunkAudio {
   };
 
   /**
-   * One chunk's audio: its FLAC to AAC with the ladder's settings, its own frames kept, written
-   * as fMP4 HLS segments into `dir/audio/` (named `{prefix}NNNNN.m4s`, so chunks never collide),
-   * each moved to the chunk's first frame.
+   * From `[input]` on the source's own clock (`-copyts`), the span's samples by their exact
+   * timestamps, for a source whose index times every sample (MP4/MOV): `zero` is the sample the
+   * grid starts at (the source's start time, at the grid's rate).
    */
+  export function cutGraph(input: string, s: Span, zero: number, label: string) {
+    const end = s.toSample === undefined ? "" : `:end_pts=${zero + s.toSample}`;
+    return `[${input}]aresample=${sampleRate},atrim=start_pts=${zero + s.fromSample}${end},asetpts=PTS-STARTPTS[${label}]`;
+  }
+
+  type Job = { span: Span; prefix: string; segmentSeconds: number };
+
+  /** One chunk's audio from its split's FLAC: to AAC with the ladder's settings, then packaged. */
   export async function encode(
-    job: { flacPath: string; span: Span; prefix: string; segmentSeconds: number },
+    job: Job & { flacPath: string },
     dir: string,
     opts: Ffmpeg.RunOptions = {},
   ): Promise<Encoded> {
-    const name = "audio";
-    await mkdir(join(dir, name), { recursive: true });
-    const adts = join(dir, `${job.prefix}encoded.aac`);
+    const adtsPath = join(dir, `${job.prefix}encoded.aac`);
+    await mkdir(dir, { recursive: true });
     await Ffmpeg.run(
       "ffmpeg",
       [
         ...["-v", "error", "-y", "-protocol_whitelist", "file", "-f", "flac"],
         ...["-i", `file:${job.flacPath}`, "-map", "0:a:0", ...FfmpegTranscoder.audioCodec],
-        ...["-f", "adts", adts],
+        ...["-f", "adts", adtsPath],
       ],
       opts,
     );
-    const kept = keep(adtsFrames(await readFile(adts)), job.span);
+    return packageAdts({ ...job, adtsPath }, dir, opts);
+  }
+
+  /**
+   * A chunk's encode (ADTS) to its part of the audio rendition: its own frames kept, written as
+   * fMP4 HLS segments into `dir/audio/` (named `{prefix}NNNNN.m4s`, so chunks never collide),
+   * each moved to the chunk's first frame.
+   */
+  export async function packageAdts(
+    job: Job & { adtsPath: string },
+    dir: string,
+    opts: Ffmpeg.RunOptions = {},
+  ): Promise<Encoded> {
+    const name = "audio";
+    await mkdir(join(dir, name), { recursive: true });
+    const kept = keep(adtsFrames(await readFile(job.adtsPath)), job.span);
     const selected = join(dir, `${job.prefix}kept.aac`);
     await writeFile(selected, Buffer.concat(kept));
-    await rm(adts, { force: true });
+    await rm(job.adtsPath, { force: true });
     await Ffmpeg.run(
       "ffmpeg",
       [

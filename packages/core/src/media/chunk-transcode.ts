@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Storage } from "../storage";
 import { ChunkAudio } from "./chunk-audio";
@@ -27,53 +27,35 @@ export namespace ChunkTranscode {
     chunks: string[];
     /** Each chunk's audio samples (`ChunkAudio.split`), when the ladder has audio. */
     audio?: string[];
-    thumbnails: string[];
-    sheets: string[];
-    vtt: string;
   };
 
   /**
-   * One pass over the source for the storyboard, the thumbnails and each chunk's exact audio
-   * samples, and one stream copy per chunk. The storyboard decodes keyframes only
-   * (`-skip_frame nokey`), a small fraction of a full decode, so each tile is the keyframe at or
-   * before its time; the thumbnails seek to their instant and decode a few frames. Audio is
-   * decoded and cut, not encoded: each chunk's worker encodes its own (`ChunkAudio`).
+   * For a source the workers cannot read by ranges (not MP4/MOV): each chunk's exact audio
+   * samples, cut from one decode (no encode: each worker encodes its own, `ChunkAudio`), and one
+   * stream copy of each chunk's video. The storyboard and thumbnails come from the workers.
    */
   export async function split(
     job: { sourcePath: string; probe: Probe.Info; plan: Plan; chunks: Chunks.Chunk[] },
     dir: string,
   ): Promise<Split> {
     const { plan, probe, sourcePath } = job;
-    const storyboard = join(dir, "storyboard");
-    await mkdir(storyboard, { recursive: true });
+    await mkdir(dir, { recursive: true });
     const chunks = job.chunks.map((c) => join(dir, `chunk-${c.index}.mkv`));
-    const thumbnails = plan.thumbnails.map((t) => join(dir, `thumb-${t.width}.jpg`));
     const input = Ffmpeg.input(sourcePath, probe.formatName);
-    const thumbs = Thumbnails.graph("1:v:0", plan.thumbnails, "t", 0);
     const audio = plan.hls.audio
       ? job.chunks.map((c) => join(dir, `chunk-${c.index}.flac`))
       : undefined;
-    const last = job.chunks.length - 1;
-    const cut = audio
-      ? ChunkAudio.split(
-          "0:a:0",
-          job.chunks.map((c, i) => ChunkAudio.span(c, i === last)),
-          audio,
-        )
-      : undefined;
-    await Ffmpeg.run("ffmpeg", [
-      ...["-v", "error", "-y", "-skip_frame", "nokey", ...input],
-      ...["-ss", (plan.thumbnailAtMs / 1000).toFixed(3), ...input],
-      ...[
-        "-filter_complex",
-        [Storyboard.graph("0:v:0", plan.storyboard, "sb"), thumbs.graph, cut?.graph]
-          .filter(Boolean)
-          .join(";"),
-      ],
-      ...Storyboard.output("sb", storyboard),
-      ...thumbs.labels.flatMap((label, i) => Thumbnails.output(label, thumbnails[i]!)),
-      ...(cut?.outputs ?? []),
-    ]);
+    if (audio) {
+      const last = job.chunks.length - 1;
+      const cut = ChunkAudio.split(
+        "0:a:0",
+        job.chunks.map((c, i) => ChunkAudio.span(c, i === last)),
+        audio,
+      );
+      await Ffmpeg.run("ffmpeg", [
+        ...["-v", "error", "-y", ...input, "-filter_complex", cut.graph, ...cut.outputs],
+      ]);
+    }
     // Copies keep the source's timestamps (-copyts), so a worker trims on the source's clock.
     await Promise.all(
       job.chunks.map((c, i) =>
@@ -85,78 +67,113 @@ export namespace ChunkTranscode {
         ]),
       ),
     );
-    const vtt = Storyboard.vtt(plan.storyboard, probe.durationMs);
-    await writeFile(join(storyboard, "storyboard.vtt"), vtt);
-    const sheets = plan.storyboard.sheets.map((_, i) => join(storyboard, Storyboard.sheetName(i)));
-    return { chunks, ...(audio ? { audio } : {}), thumbnails, sheets, vtt };
+    return { chunks, ...(audio ? { audio } : {}) };
   }
+
+  /** Where a chunk worker reads its stretch from. */
+  export type Input =
+    /**
+     * The stored source itself: a presigned URL (a local path in the bench). ffmpeg seeks with
+     * Range requests, so the worker transfers its own stretch of the source, not the whole.
+     * MP4/MOV only: their index gives every audio sample an exact time, which `ChunkAudio`'s
+     * cut depends on.
+     */
+    | { kind: "source"; path: string; formatName: string }
+    /** The split's stream copy of the chunk's video, and its exact audio samples (FLAC). */
+    | { kind: "copy"; chunkPath: string; audioPath?: string };
+
+  /** Read from before a chunk's start: the audio's pre-roll, plus a margin for the seek. */
+  const leadMs = 1600;
+
+  export type Encoded = {
+    rungs: Hls.Measured[];
+    audio?: ChunkAudio.Encoded;
+    /** Storyboard tiles whose time falls in the chunk, by their index in the whole video. */
+    tiles: { index: number; path: string }[];
+    /** The video's thumbnails, from the chunk that holds their instant. */
+    thumbnails?: string[];
+  };
 
   /**
    * One chunk to every rung of the ladder, with the single run's scaler, x264 settings, frame
-   * timing and caps, and 2 s keyframe grid. The chunk is trimmed to [start, end) on the source's clock and re-timed from
-   * zero, which keeps the init segment identical to every other chunk's; then each segment is
-   * moved to the chunk's start (`Fmp4.shift`) and numbered on from the chunk before.
+   * timing and caps, and 2 s keyframe grid; plus its audio (`ChunkAudio`), its storyboard tiles
+   * and, in the chunk that holds their instant, the thumbnails. The chunk is trimmed to
+   * [start, end) on the source's clock and re-timed from zero, which keeps the init segment
+   * identical to every other chunk's; then each segment is moved to the chunk's start
+   * (`Fmp4.shift`) and numbered on from the chunk before.
    */
   export async function encode(
     job: {
-      chunkPath: string;
+      input: Input;
       chunk: Chunks.Chunk;
-      /** The source's start_time: the copy's timestamps are the source's own. */
+      /** The source's start_time: the input's timestamps are the source's own. */
       sourceStartMs: number;
-      /** The source's display rotation (`Probe.Info.rotation`), which the copy may have lost. */
+      /** The source's display rotation (`Probe.Info.rotation`), which a copy may have lost. */
       rotation: number;
       probe: Probe.Info;
       plan: Plan;
       last: boolean;
-      /** The chunk's audio samples from the split (`ChunkAudio.split`), when it has audio. */
-      audioPath?: string;
     },
     dir: string,
     opts: Ffmpeg.RunOptions = {},
-  ): Promise<{ rungs: Hls.Measured[]; audio?: ChunkAudio.Encoded }> {
-    const { plan, probe, chunk } = job;
-    // Its own process beside the ladder's: x264 keeps the other cores busy meanwhile.
-    const audio = job.audioPath
-      ? ChunkAudio.encode(
-          {
-            flacPath: job.audioPath,
-            span: ChunkAudio.span(chunk, job.last),
-            prefix: `c${String(chunk.index).padStart(5, "0")}-`,
-            segmentSeconds: plan.hls.segmentSeconds,
-          },
-          dir,
-          opts,
-        )
-      : undefined;
-    // Both settle before this returns or throws: nothing writes into `dir` after a failure.
-    const [ladder, sound] = await Promise.allSettled([encodeLadder(job, dir, opts), audio]);
-    if (ladder.status === "rejected") throw ladder.reason;
-    if (sound.status === "rejected") throw sound.reason;
-    return { rungs: ladder.value, ...(sound.value ? { audio: sound.value } : {}) };
-  }
-
-  async function encodeLadder(
-    job: Parameters<typeof encode>[0],
-    dir: string,
-    opts: Ffmpeg.RunOptions,
-  ): Promise<Hls.Measured[]> {
-    const { plan, probe, chunk } = job;
+  ): Promise<Encoded> {
+    const { plan, probe, chunk, input } = job;
     const rungs = plan.hls.rungs;
     for (const r of rungs) await mkdir(join(dir, r.name), { recursive: true });
+    const span = plan.hls.audio ? ChunkAudio.span(chunk, job.last) : undefined;
+    const prefix = `c${String(chunk.index).padStart(5, "0")}-`;
     const start = seconds(job.sourceStartMs + chunk.startMs);
     const end = job.last ? "" : `:end=${seconds(job.sourceStartMs + chunk.endMs)}`;
-    const branches = rungs.map((_, i) => `[v${i}]`).join("");
-    // ffmpeg turns the frames upright itself (autorotate) when the copy kept the display matrix,
-    // as newer Matroska muxers do; ffmpeg 4's drops it, and then the graph turns them instead.
-    const turn = (await turnsItself(job.chunkPath)) ? "" : upright(job.rotation);
-    const graph = [
-      `[0:v:0]trim=start=${start}${end},setpts=PTS-STARTPTS${turn},split=${rungs.length}${branches}`,
-      ...rungs.map((r, i) => `[v${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[r${i}]`),
+
+    const tiles = Storyboard.tilesIn(
+      plan.storyboard,
+      chunk.startMs,
+      job.last ? undefined : chunk.endMs,
+    );
+    const atMs = plan.thumbnailAtMs;
+    const thumbs =
+      atMs >= chunk.startMs && (job.last || atMs < chunk.endMs) && plan.thumbnails.length > 0
+        ? Thumbnails.graph("vth", plan.thumbnails, "t", (atMs - chunk.startMs) / 1000)
+        : undefined;
+    const branches = [
+      ...rungs.map((_, i) => `[v${i}]`),
+      ...(tiles.count > 0 ? ["[vsb]"] : []),
+      ...(thumbs ? ["[vth]"] : []),
     ];
-    await Ffmpeg.run(
+    // A copy made by ffmpeg 4's Matroska muxer has lost the display matrix, so the graph turns
+    // the frames; ffmpeg turns the source's itself (autorotate), as it does for the single run.
+    const turn =
+      input.kind === "copy" && !(await turnsItself(input.chunkPath)) ? upright(job.rotation) : "";
+    const graph = [
+      `[0:v:0]trim=start=${start}${end},setpts=PTS-STARTPTS${turn},split=${branches.length}${branches.join("")}`,
+      ...rungs.map((r, i) => `[v${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[r${i}]`),
+      ...(tiles.count > 0
+        ? [Storyboard.tileGraph("vsb", plan.storyboard, tiles.offsetMs, "sb")]
+        : []),
+      ...(thumbs ? [thumbs.graph] : []),
+    ];
+    // The source kind decodes its audio in the same run, cut by its exact timestamps.
+    const adts = join(dir, `${prefix}encoded.aac`);
+    const zero = Math.round((job.sourceStartMs * ChunkAudio.sampleRate) / 1000);
+    const audioHere = span && input.kind === "source";
+    if (audioHere) graph.push(ChunkAudio.cutGraph("0:a:0", span, zero, "aud"));
+    const tilesDir = join(dir, "tiles");
+    if (tiles.count > 0) await mkdir(tilesDir, { recursive: true });
+    const thumbnails = thumbs
+      ? plan.thumbnails.map((t) => join(dir, `thumb-${t.width}.jpg`))
+      : undefined;
+
+    const inputArgs =
+      input.kind === "source"
+        ? [
+            ...["-noaccurate_seek", "-ss", seconds(Math.max(0, chunk.startMs - leadMs))],
+            ...Ffmpeg.input(input.path, input.formatName),
+          ]
+        : Ffmpeg.input(input.chunkPath, "matroska");
+    const ladder = Ffmpeg.run(
       "ffmpeg",
       [
-        ...["-v", "error", "-y", "-copyts", ...Ffmpeg.input(job.chunkPath, "matroska")],
+        ...["-v", "error", "-y", "-copyts", ...inputArgs],
         ...["-filter_complex", graph.join(";"), ...FfmpegTranscoder.frameTiming],
         ...rungs.flatMap((r, i) => [
           ...["-map", `[r${i}]`, ...FfmpegTranscoder.ladderCodec],
@@ -166,9 +183,36 @@ export namespace ChunkTranscode {
           ...(probe.fps && probe.fps > maxFps ? ["-r", String(maxFps)] : []),
           ...Hls.output(dir, r.name, plan.hls.segmentSeconds, chunk.firstSegment),
         ]),
+        ...(tiles.count > 0 ? Storyboard.tileOutput("sb", tilesDir, tiles.first, tiles.count) : []),
+        ...(thumbs
+          ? thumbs.labels.flatMap((label, i) => Thumbnails.output(label, thumbnails![i]!))
+          : []),
+        ...(audioHere ? ["-map", "[aud]", ...FfmpegTranscoder.audioCodec, "-f", "adts", adts] : []),
       ],
       opts,
     );
+    // A copy's audio is its own process beside the ladder's: x264 keeps the other cores busy.
+    const flac = span && input.kind === "copy" && input.audioPath;
+    const audio = flac
+      ? ChunkAudio.encode(
+          { flacPath: flac, span, prefix, segmentSeconds: plan.hls.segmentSeconds },
+          dir,
+          opts,
+        )
+      : ladder.then(() =>
+          audioHere
+            ? ChunkAudio.packageAdts(
+                { adtsPath: adts, span, prefix, segmentSeconds: plan.hls.segmentSeconds },
+                dir,
+                opts,
+              )
+            : undefined,
+        );
+    // Both settle before this returns or throws: nothing writes into `dir` after a failure.
+    const [ran, sound] = await Promise.allSettled([ladder, audio]);
+    if (ran.status === "rejected") throw ran.reason;
+    if (sound.status === "rejected") throw sound.reason;
+
     const measured: Hls.Measured[] = [];
     for (const rung of rungs) {
       const { track, ...m } = await Hls.measure(dir, rung.name);
@@ -183,8 +227,25 @@ export namespace ChunkTranscode {
       const size = track.kind === "video" ? track : { width: rung.width, height: rung.height };
       measured.push({ ...m, width: size.width, height: size.height });
     }
-    return measured;
+    const written = await Promise.all(
+      Array.from({ length: tiles.count }, async (_, i) => {
+        const path = join(tilesDir, Storyboard.sheetName(tiles.first + i));
+        return (await exists(path)) ? [{ index: tiles.first + i, path }] : [];
+      }),
+    );
+    return {
+      rungs: measured,
+      ...(sound.value ? { audio: sound.value } : {}),
+      tiles: written.flat(),
+      ...(thumbnails ? { thumbnails } : {}),
+    };
   }
+
+  const exists = (path: string) =>
+    stat(path).then(
+      () => true,
+      () => false,
+    );
 
   export type ChunkRung = {
     name: string;

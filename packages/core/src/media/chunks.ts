@@ -70,7 +70,8 @@ export namespace Chunks {
         index,
         startMs,
         endMs: starts[index + 1] ?? durationMs,
-        readFromMs: Math.min(startMs, before.at(-1) ?? 0),
+        // No keyframes listed (a worker reading the source by ranges seeks to one itself).
+        readFromMs: keyframes.length ? Math.min(startMs, before.at(-1) ?? 0) : startMs,
         firstSegment: startMs / segmentMs,
       };
     });

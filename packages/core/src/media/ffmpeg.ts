@@ -52,11 +52,55 @@ export namespace Ffmpeg {
   export function input(path: string, formatName: string): string[] {
     const format = demuxer(formatName);
     return [
-      ...["-protocol_whitelist", "file", "-format_whitelist", format],
+      ...source(path),
+      ...["-format_whitelist", format],
       ...["-max_pixels", String(Config.get().RUSHES_MAX_FRAME_PIXELS)],
-      ...["-f", format, "-i", `file:${path}`],
+      ...["-f", format, "-i", location(path)],
     ];
   }
+
+  /**
+   * Whether `path` is a presigned object URL rather than a local file. Only rushes' own code
+   * passes URLs (the chunk workers read their byte ranges of the stored source straight from
+   * S3); paths are always absolute local files.
+   */
+  export const isUrl = (path: string) => /^https?:\/\//.test(path);
+
+  /**
+   * The protocols one input may use: `file` for a local path; for a URL its own scheme and what
+   * carries it, and nothing else. ffmpeg's HTTP reader seeks with Range requests, so a worker
+   * transfers only the part of the source it decodes; `reconnect` rides out a dropped connection.
+   */
+  export function source(path: string): string[] {
+    if (!isUrl(path)) return ["-protocol_whitelist", "file"];
+    const https = path.startsWith("https:");
+    return [
+      ...["-protocol_whitelist", https ? "https,tls,tcp" : "http,tcp"],
+      ...["-reconnect", "1", "-reconnect_delay_max", "10"],
+    ];
+  }
+
+  /** ffmpeg's words when reading a URL failed on the way, not on what it read. */
+  const network =
+    /Server returned|Connection (?:refused|reset|timed out)|Network is unreachable|Failed to resolve|Operation timed out|HTTP error/i;
+
+  /**
+   * A failed run over a URL whose reading failed (S3 throttled, a dropped connection) is worth
+   * retrying, whatever the input: it becomes a transient `source_unreadable`, never a verdict
+   * on the upload. Anything else is returned as it was.
+   */
+  export function unlessUnreadable(path: string, error: unknown): unknown {
+    if (!isUrl(path) || !(error instanceof MediaError) || !network.test(error.message))
+      return error;
+    return new MediaError(
+      "source_unreadable",
+      `Reading the stored source failed: ${error.message.slice(0, 300)}`,
+      false,
+    );
+  }
+
+  /** The `-i` argument for `path`: a URL as it is, a local file behind `file:`. */
+  export const location = (path: string) => (isUrl(path) ? path : `file:${path}`);
 
   /** libavutil's words when a decoder refuses a frame over `-max_pixels` (ffmpeg 4 to 7). */
   const oversized = /exceeds specified max pixel count/;

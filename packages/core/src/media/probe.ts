@@ -14,8 +14,11 @@ export namespace Probe {
   export const Info = ProbeInfo;
   export type Info = z.infer<typeof Info>;
 
-  /** Info plus what cutting needs to address timestamps inside the file. */
-  export type Details = Info & { startMs: number };
+  /**
+   * Info plus what cutting needs to address timestamps inside the file, and the video's frame
+   * count when the container's index states it (MP4/MOV), which the chunk plan weighs.
+   */
+  export type Details = Info & { startMs: number; frames?: number };
 
   export interface Options {
     maxDurationSeconds?: number;
@@ -32,9 +35,11 @@ export namespace Probe {
     return Info.parse(await details(path, opts));
   }
 
+  /** `path` may be a presigned URL (`Ffmpeg.isUrl`): ffprobe then reads the index by ranges. */
   export async function details(path: string, opts: Options = {}): Promise<Details> {
-    const { size } = await stat(path);
-    if (size === 0) throw new MediaError("not_a_video", "The file is empty", true);
+    if (!Ffmpeg.isUrl(path) && (await stat(path)).size === 0) {
+      throw new MediaError("not_a_video", "The file is empty", true);
+    }
 
     const raw = await ffprobe(path, opts);
     const formatName = raw.format.format_name;
@@ -88,6 +93,7 @@ export namespace Probe {
       formatName,
       ...(rotation ? { rotation } : {}),
       startMs: Math.round((parseSeconds(raw.format.start_time) ?? 0) * 1000),
+      ...(Number(video.nb_frames) > 0 ? { frames: Number(video.nb_frames) } : {}),
     };
   }
 
@@ -100,6 +106,7 @@ export namespace Probe {
     avg_frame_rate: z.string().optional(),
     r_frame_rate: z.string().optional(),
     duration: z.string().optional(),
+    nb_frames: z.string().optional(),
     disposition: z.object({ attached_pic: z.number().optional() }).optional(),
     tags: z.record(z.string(), z.string()).optional(),
     side_data_list: z.array(z.object({ rotation: z.number().optional() })).optional(),
@@ -115,12 +122,14 @@ export namespace Probe {
 
   async function ffprobe(path: string, opts: Options) {
     const args = [
-      ...["-v", "error", "-protocol_whitelist", "file"],
+      ...["-v", "error", ...Ffmpeg.source(path)],
       ...["-format_whitelist", Ffmpeg.formatWhitelist],
-      ...["-show_format", "-show_streams", "-of", "json", `file:${path}`],
+      ...["-show_format", "-show_streams", "-of", "json", Ffmpeg.location(path)],
     ];
     try {
-      const { stdout } = await Ffmpeg.run("ffprobe", args, run(opts));
+      const { stdout } = await Ffmpeg.run("ffprobe", args, run(opts)).catch((error: unknown) => {
+        throw Ffmpeg.unlessUnreadable(path, error);
+      });
       const parsed = Output.safeParse(JSON.parse(stdout));
       if (!parsed.success) throw new MediaError("not_a_video", "Not a media file", true);
       return parsed.data;
@@ -162,6 +171,8 @@ export namespace Probe {
     try {
       ({ stdout } = await Ffmpeg.run("ffmpeg", args, run(opts)));
     } catch (error) {
+      const unreadable = Ffmpeg.unlessUnreadable(path, error);
+      if (unreadable !== error) throw unreadable;
       if (!(error instanceof MediaError) || error.code !== "ffmpeg_failed") throw error;
     }
     // Each output writes at most one frame line, so one line per input means all decoded.
@@ -182,6 +193,8 @@ export namespace Probe {
       ...["-map", "0:v:0", "-c", "copy", "-t", String(max + 1), "-f", "null", "-"],
     ];
     const { stdout } = await Ffmpeg.run("ffmpeg", args, run(opts)).catch((error: unknown) => {
+      const unreadable = Ffmpeg.unlessUnreadable(path, error);
+      if (unreadable !== error) throw unreadable;
       if (!(error instanceof MediaError) || error.code !== "ffmpeg_failed") throw error;
       throw new MediaError("undecodable", "The video stream cannot be read to its end", true);
     });

@@ -1,4 +1,7 @@
+import { copyFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { MediaError } from "./error";
+import { Ffmpeg } from "./ffmpeg";
 import type { Plan } from "./plan";
 
 /**
@@ -23,6 +26,60 @@ export namespace Storyboard {
       ...["-f", "image2", "-start_number", "0", join(dir, "%d.jpg")],
     ];
   }
+
+  /**
+   * The tiles a chunk of the video makes: those whose time (i × interval) falls in
+   * [startMs, endMs), or from startMs on for the last chunk; `offsetMs` is the first one's time
+   * from the chunk's start.
+   */
+  export function tilesIn(sb: Plan.Storyboard, startMs: number, endMs: number | undefined) {
+    const first = Math.ceil(startMs / sb.intervalMs);
+    const end =
+      endMs === undefined ? sb.count : Math.min(sb.count, Math.ceil(endMs / sb.intervalMs));
+    const count = Math.max(0, end - first);
+    return { first, count, offsetMs: first * sb.intervalMs - startMs };
+  }
+
+  /** From `[input]`, timed from the chunk's start: one frame every interval from `offsetMs`, as tiles. */
+  export function tileGraph(input: string, sb: Plan.Storyboard, offsetMs: number, label: string) {
+    const fps = `fps=fps=1000/${sb.intervalMs}`;
+    const scale = `scale=${sb.tile.width}:${sb.tile.height},setsar=1,format=yuvj420p`;
+    return `[${input}]trim=start=${(offsetMs / 1000).toFixed(3)},setpts=PTS-STARTPTS,${fps},${scale}[${label}]`;
+  }
+
+  /** Output options: `count` tiles as `dir/{first}.jpg`, `dir/{first + 1}.jpg`… */
+  export function tileOutput(label: string, dir: string, first: number, count: number): string[] {
+    return [
+      ...["-map", `[${label}]`, "-frames:v", String(count), "-c:v", "mjpeg", "-q:v", "5"],
+      ...["-f", "image2", "-start_number", String(first), join(dir, "%d.jpg")],
+    ];
+  }
+
+  /**
+   * The sheets from every tile (`dir/{i}.jpg`, i < count): a tile a chunk did not make (its
+   * stretch ended a frame early) repeats the one before, so cues never point at a hole.
+   */
+  export async function sheetsFromTiles(sb: Plan.Storyboard, tiles: string, out: string) {
+    let last: string | undefined;
+    for (let i = 0; i < sb.count; i++) {
+      const path = join(tiles, sheetName(i));
+      if (await exists(path)) last = path;
+      else if (last) await copyFile(last, path);
+      else throw new MediaError("ffmpeg_failed", "The storyboard has no first tile", false);
+    }
+    await Ffmpeg.run("ffmpeg", [
+      ...["-v", "error", "-y", "-protocol_whitelist", "file", "-f", "image2", "-framerate", "1"],
+      ...["-start_number", "0", "-i", `file:${join(tiles, "%d.jpg")}`],
+      ...["-vf", `tile=${sb.columns}x${sb.rows}`, "-frames:v", String(sb.sheets.length)],
+      ...["-c:v", "mjpeg", "-q:v", "5", "-f", "image2", "-start_number", "0", join(out, "%d.jpg")],
+    ]);
+  }
+
+  const exists = (path: string) =>
+    stat(path).then(
+      () => true,
+      () => false,
+    );
 
   /** The local file name of sheet `i` as `output` writes it. */
   export const sheetName = (i: number) => `${i}.jpg`;

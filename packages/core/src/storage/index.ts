@@ -75,6 +75,17 @@ export namespace Storage {
     });
   }
 
+  /**
+   * A GET for rushes' own ffmpeg runs (a chunk worker reading its byte range of the source):
+   * valid for the longest run a function may make, never handed to a client.
+   */
+  export async function presignRead(key: string) {
+    const command = new GetObjectCommand({ Bucket: bucket(), Key: key });
+    return getSignedUrl(await Aws.s3(), command, {
+      expiresIn: Config.get().RUSHES_FFMPEG_TIMEOUT_SECONDS + 300,
+    });
+  }
+
   export async function head(key: string) {
     const s3 = await Aws.s3();
     try {

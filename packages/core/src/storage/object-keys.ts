@@ -43,6 +43,9 @@ export namespace ObjectKeys {
     `work/${videoId}/chunks/${String(index).padStart(5, "0")}.mkv`;
   export const chunkManifest = (videoId: string, index: number) =>
     `work/${videoId}/chunks/${String(index).padStart(5, "0")}.json`;
+  /** Storyboard tile `index` of the whole video, made by the chunk that holds its time. */
+  export const storyboardTile = (videoId: string, index: number) =>
+    `work/${videoId}/tiles/${index}.jpg`;
   /** A chunk's exact audio samples (FLAC), which its worker encodes with the chunk. */
   export const chunkAudio = (videoId: string, index: number) =>
     `work/${videoId}/chunks/${String(index).padStart(5, "0")}.flac`;

@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ChangeMessageVisibilityCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { Resource } from "sst";
@@ -12,10 +12,12 @@ import { logger } from "../log";
 import {
   Chunks,
   ChunkTranscode,
+  Ffmpeg,
   FfmpegTranscoder,
   Hls,
   Plan,
   type Probe,
+  Storyboard,
   withWorkDir,
 } from "../media";
 import { contentTypes } from "../media/transcoder";
@@ -43,6 +45,8 @@ export namespace Chunked {
     }),
     /** The source's display-matrix rotation (`Probe.Info.rotation`): a chunk's copy may lose it. */
     rotation: z.number().int().optional(),
+    /** Where the worker reads: the stored source by ranges, or the split's copy (the default). */
+    read: z.enum(["source", "copy"]).optional(),
   });
   export type Message = z.infer<typeof Message>;
 
@@ -78,9 +82,41 @@ export namespace Chunked {
   }
 
   /**
-   * Ingest's part for a long source (already downloaded and probed, lease held): split, upload
-   * the chunks (video copies and exact audio samples) and the whole-source outputs (thumbnails,
-   * storyboard), record the chunk count, then send one message per chunk.
+   * Whether the chunk workers can read their stretches straight from the stored source: an
+   * MP4/MOV, whose index lets ffmpeg seek by byte ranges and times every audio sample exactly.
+   * Other containers are split first (`start`).
+   */
+  export function ranged(probe: Probe.Info): boolean {
+    return Ffmpeg.demuxer(probe.formatName) === "mov";
+  }
+
+  /**
+   * Ingest's part for a long MP4/MOV (probed by ranges, lease held): plan on the segment grid
+   * and fan out. Nothing is downloaded, copied or uploaded: each worker reads its own stretch of
+   * the source (and seeks to the keyframe before it), and makes its own audio, storyboard tiles
+   * and, if its stretch holds their instant, the thumbnails.
+   */
+  export async function startRanged(
+    video: VideoItem,
+    probe: Probe.Info,
+    source: { startMs: number; frames?: number | undefined },
+  ) {
+    const config = Config.get();
+    const plan = Plan.forVideo(video.videoId, probe, config.RUSHES_THUMBNAIL_WIDTHS);
+    const chunks = Chunks.plan({
+      durationMs: probe.durationMs,
+      keyframesMs: [],
+      chunkSeconds: config.RUSHES_CHUNK_SECONDS,
+      segmentSeconds: plan.hls.segmentSeconds,
+      ...(source.frames === undefined ? {} : { packets: source.frames }),
+    });
+    if (chunks.length < 2) return undefined;
+    return fanOut(video, probe, chunks, { sourceStartMs: source.startMs, read: "source" });
+  }
+
+  /**
+   * Ingest's part for a long source in another container (downloaded and probed, lease held):
+   * list its keyframes, split it into stream copies and exact audio cuts, upload them, fan out.
    */
   export async function start(
     video: VideoItem,
@@ -102,23 +138,36 @@ export namespace Chunked {
     if (chunks.length < 2) return undefined;
     const split = await ChunkTranscode.split({ sourcePath, probe, plan, chunks }, dir);
     const id = video.videoId;
-    await Promise.all([
-      ...split.chunks.map((path, i) =>
-        Storage.upload(ObjectKeys.chunk(id, i), path, "video/x-matroska"),
-      ),
-      ...(split.audio ?? []).map((path, i) =>
-        Storage.upload(ObjectKeys.chunkAudio(id, i), path, "audio/flac"),
-      ),
-      ...plan.thumbnails.map((t, i) =>
-        Storage.upload(t.key, split.thumbnails[i]!, contentTypes.jpg),
-      ),
-      ...plan.storyboard.sheets.map((key, i) =>
-        Storage.upload(key, split.sheets[i]!, contentTypes.jpg),
-      ),
-    ]);
-    await Storage.upload(
+    await inParallel(
+      [
+        ...split.chunks.map((path, i) => ({
+          key: ObjectKeys.chunk(id, i),
+          path,
+          type: "video/x-matroska",
+        })),
+        ...(split.audio ?? []).map((path, i) => ({
+          key: ObjectKeys.chunkAudio(id, i),
+          path,
+          type: "audio/flac",
+        })),
+      ],
+      ({ key, path, type }) => Storage.upload(key, path, type),
+    );
+    return fanOut(video, probe, chunks, { sourceStartMs: startMs, read: "copy" });
+  }
+
+  /** Records the chunk count, writes the storyboard's cues, then one message per chunk. */
+  async function fanOut(
+    video: VideoItem,
+    probe: Probe.Info,
+    chunks: Chunks.Chunk[],
+    how: { sourceStartMs: number; read: "source" | "copy" },
+  ) {
+    const id = video.videoId;
+    const plan = Plan.forVideo(id, probe, Config.get().RUSHES_THUMBNAIL_WIDTHS);
+    await putText(
       plan.storyboard.key,
-      join(dir, "storyboard", "storyboard.vtt"),
+      Storyboard.vtt(plan.storyboard, probe.durationMs),
       contentTypes.vtt,
     );
     const recorded = await Lifecycle.transition(Lifecycle.video, video, {
@@ -127,6 +176,7 @@ export namespace Chunked {
       set: { probe: Ingest.toProbe(probe), chunks: chunks.length },
       detail: {
         chunked: chunks.length,
+        read: how.read,
         keyframeAligned: chunks.filter((c) => c.readFromMs === c.startMs).length,
       },
     });
@@ -142,8 +192,9 @@ export namespace Chunked {
             MessageBody: JSON.stringify({
               videoId: id,
               count: chunks.length,
-              sourceStartMs: startMs,
+              sourceStartMs: how.sourceStartMs,
               chunk,
+              read: how.read,
               ...(probe.rotation ? { rotation: probe.rotation } : {}),
             } satisfies Message),
           })),
@@ -152,7 +203,7 @@ export namespace Chunked {
       if (out.Failed?.length)
         throw new Error(`chunk messages not sent: ${out.Failed.map((f) => f.Code).join(", ")}`);
     }
-    logger().info({ videoId: id, chunks: chunks.length }, "chunked: fanned out");
+    logger().info({ videoId: id, chunks: chunks.length, read: how.read }, "chunked: fanned out");
     return "chunked" as const;
   }
 
@@ -214,35 +265,67 @@ export namespace Chunked {
     const probe = video.probe as Probe.Info;
     const plan = Plan.forVideo(id, probe, Config.get().RUSHES_THUMBNAIL_WIDTHS);
     await withWorkDir(async (dir) => {
-      const chunkPath = join(dir, "chunk.mkv");
-      const audioPath = plan.hls.audio ? join(dir, "chunk.flac") : undefined;
-      await Promise.all([
-        Storage.download(ObjectKeys.chunk(id, chunk.index), chunkPath),
-        audioPath && Storage.download(ObjectKeys.chunkAudio(id, chunk.index), audioPath),
-      ]);
+      let input: ChunkTranscode.Input;
+      if (message.read === "source") {
+        const key = video.sourceKey ?? ObjectKeys.original(id);
+        input = {
+          kind: "source",
+          path: await Storage.presignRead(key),
+          formatName: probe.formatName,
+        };
+      } else {
+        const chunkPath = join(dir, "chunk.mkv");
+        const audioPath = plan.hls.audio ? join(dir, "chunk.flac") : undefined;
+        await Promise.all([
+          Storage.download(ObjectKeys.chunk(id, chunk.index), chunkPath),
+          audioPath && Storage.download(ObjectKeys.chunkAudio(id, chunk.index), audioPath),
+        ]);
+        input = { kind: "copy", chunkPath, ...(audioPath ? { audioPath } : {}) };
+      }
       const out = join(dir, "hls");
       const encoded = await ChunkTranscode.encode(
         {
-          chunkPath,
+          input,
           chunk,
           sourceStartMs: message.sourceStartMs,
           rotation: message.rotation ?? 0,
           probe,
           plan,
           last: chunk.index === message.count - 1,
-          ...(audioPath ? { audioPath } : {}),
         },
         out,
       );
       const renditions = [...encoded.rungs, ...(encoded.audio ? [encoded.audio] : [])];
       // Every chunk's init is the same bytes (each encodes from its own zero); the first one's serves.
-      const files = renditions.flatMap((r) => [
-        ...r.segments.map((s) => ({ rendition: r.name, file: s.uri, type: contentTypes.m4s })),
-        ...(chunk.index === 0 ? [{ rendition: r.name, file: r.init, type: contentTypes.mp4 }] : []),
-      ]);
-      await inParallel(files, ({ rendition, file, type }) =>
-        Storage.upload(ObjectKeys.hlsFile(id, rendition, file), join(out, rendition, file), type),
-      );
+      const files = [
+        ...renditions.flatMap((r) => [
+          ...r.segments.map((s) => ({
+            key: ObjectKeys.hlsFile(id, r.name, s.uri),
+            path: join(out, r.name, s.uri),
+            type: contentTypes.m4s,
+          })),
+          ...(chunk.index === 0
+            ? [
+                {
+                  key: ObjectKeys.hlsFile(id, r.name, r.init),
+                  path: join(out, r.name, r.init),
+                  type: contentTypes.mp4,
+                },
+              ]
+            : []),
+        ]),
+        ...encoded.tiles.map((t) => ({
+          key: ObjectKeys.storyboardTile(id, t.index),
+          path: t.path,
+          type: contentTypes.jpg,
+        })),
+        ...(encoded.thumbnails ?? []).map((path, i) => ({
+          key: plan.thumbnails[i]!.key,
+          path,
+          type: contentTypes.jpg,
+        })),
+      ];
+      await inParallel(files, ({ key, path, type }) => Storage.upload(key, path, type));
       const manifest: Manifest = { rungs: [] };
       for (const rung of encoded.rungs) {
         const segments = [];
@@ -264,10 +347,13 @@ export namespace Chunked {
   }
 
   /** Runs `task` over `items`, eight at a time (S3 takes parallel PUTs well; a chunk has dozens). */
-  async function inParallel<T>(items: T[], task: (item: T) => Promise<unknown>) {
+  async function inParallel<T>(items: T[], task: (item: T, index: number) => Promise<unknown>) {
     let next = 0;
     const worker = async () => {
-      while (next < items.length) await task(items[next++]!);
+      while (next < items.length) {
+        const i = next++;
+        await task(items[i]!, i);
+      }
     };
     await Promise.all(Array.from({ length: Math.min(8, items.length) }, worker));
   }
@@ -332,9 +418,12 @@ export namespace Chunked {
     const plan = Plan.forVideo(id, probe, Config.get().RUSHES_THUMBNAIL_WIDTHS);
     const result = await withWorkDir(async (dir) => {
       const manifests: Manifest[] = [];
-      for (let i = 0; i < (video.chunks ?? 0); i++) {
-        manifests.push(Manifest.parse(await getJson(ObjectKeys.chunkManifest(id, i), dir)));
-      }
+      await inParallel(
+        Array.from({ length: video.chunks ?? 0 }, (_, i) => i),
+        async (i) => {
+          manifests[i] = Manifest.parse(await getJson(ObjectKeys.chunkManifest(id, i), dir));
+        },
+      );
       const rungs = ChunkTranscode.joinLadder(manifests);
       const audio = plan.hls.audio ? ChunkTranscode.joinAudio(manifests) : undefined;
       for (const rung of [...rungs, ...(audio ? [audio] : [])]) {
@@ -350,28 +439,53 @@ export namespace Chunked {
       await writeFile(masterPath, Hls.master(rungs, audio));
       await Storage.upload(plan.hls.masterKey, masterPath, contentTypes.m3u8);
 
-      const renditions = [];
-      for (const r of plan.renditions) {
-        const rung = rungs.find((x) => x.name === r.name)!;
-        const hls = join(dir, "hls");
-        for (const part of [rung, ...(audio ? [audio] : [])]) {
-          await ChunkTranscode.fetchRendition(
-            part,
-            (file) => ObjectKeys.hlsFile(id, part.name, file),
+      // The storyboard's sheets from the tiles every chunk made.
+      const sb = plan.storyboard;
+      const tiles = join(dir, "tiles");
+      const sheets = join(dir, "sheets");
+      await Promise.all([mkdir(tiles, { recursive: true }), mkdir(sheets, { recursive: true })]);
+      await inParallel(
+        Array.from({ length: sb.count }, (_, i) => i),
+        (i) =>
+          Storage.download(
+            ObjectKeys.storyboardTile(id, i),
+            join(tiles, Storyboard.sheetName(i)),
+          ).catch(
+            // A tile a chunk did not make (its stretch ended early): the sheets repeat the one before.
+            (error: unknown) => {
+              if ((error as Error).name !== "NoSuchKey") throw error;
+            },
+          ),
+      );
+      await Storyboard.sheetsFromTiles(sb, tiles, sheets);
+      await inParallel(sb.sheets, (key, i) =>
+        Storage.upload(key, join(sheets, Storyboard.sheetName(i)), contentTypes.jpg),
+      );
+
+      // Each MP4 download at once: its rung's segments and the audio's, joined and remuxed.
+      const renditions = await Promise.all(
+        plan.renditions.map(async (r) => {
+          const rung = rungs.find((x) => x.name === r.name)!;
+          const hls = join(dir, `hls-${r.name}`);
+          for (const part of [rung, ...(audio ? [audio] : [])]) {
+            await ChunkTranscode.fetchRendition(
+              part,
+              (file) => ObjectKeys.hlsFile(id, part.name, file),
+              hls,
+            );
+          }
+          const path = join(dir, `${r.name}.mp4`);
+          await FfmpegTranscoder.download(
             hls,
+            { rungs: [rung], audio: audio as Hls.Audio | undefined, master: "" },
+            r.name,
+            path,
+            {},
           );
-        }
-        const path = join(dir, `${r.name}.mp4`);
-        await FfmpegTranscoder.download(
-          hls,
-          { rungs: [rung], audio: audio as Hls.Audio | undefined, master: "" },
-          r.name,
-          path,
-          {},
-        );
-        const bytes = await Storage.upload(r.key, path, contentTypes.mp4);
-        renditions.push({ name: r.name, width: r.width, height: r.height, key: r.key, bytes });
-      }
+          const bytes = await Storage.upload(r.key, path, contentTypes.mp4);
+          return { name: r.name, width: r.width, height: r.height, key: r.key, bytes };
+        }),
+      );
       return {
         renditions,
         hls: {
@@ -396,6 +510,14 @@ export namespace Chunked {
     });
     if (outcome === "ready") await Storage.removePrefixes([ObjectKeys.workPrefix(id)]);
     return outcome === "ready" ? ("stitched" as const) : ("lost" as const);
+  }
+
+  async function putText(key: string, text: string, contentType: string) {
+    await withWorkDir(async (dir) => {
+      const path = join(dir, "text");
+      await writeFile(path, text);
+      await Storage.upload(key, path, contentType);
+    });
   }
 
   async function putJson(key: string, value: unknown, dir: string) {

@@ -142,13 +142,24 @@ export namespace Ingest {
     const { RUSHES_THUMBNAIL_WIDTHS: widths } = Config.get();
     return withWorkDir(async (dir) => {
       const adapter = transcoder();
+      // ffmpeg probes the stored source by ranges: long MP4/MOV footage then fans out to chunk
+      // workers that read their own stretches, and never comes down whole, so no /tmp bounds it.
+      let probed: Probe.Details | undefined;
+      if (adapter.kind === "ffmpeg") {
+        probed = await Probe.details(await Storage.presignRead(source.key));
+        const probe = Probe.Info.parse(probed);
+        if (Chunked.applies(probe) && Chunked.ranged(probe)) {
+          const started = await Chunked.startRanged(video, probe, probed);
+          if (started !== undefined) return started;
+        }
+      }
       // What the transcode needs in /tmp is the adapter's business (ffmpeg needs far more).
       const shortage = await adapter.scratchShortage(dir, source.bytes);
       if (shortage) return fail(video, "insufficient_storage", shortage);
       const sourcePath = join(dir, "source");
       await Storage.download(source.key, sourcePath);
-      const probe = await Probe.file(sourcePath);
-      // Long footage fans out to chunk workers (only ffmpeg: MediaConvert parallelises itself).
+      const probe = probed ? Probe.Info.parse(probed) : await Probe.file(sourcePath);
+      // Long footage in other containers is split first (MediaConvert parallelises itself).
       if (adapter.kind === "ffmpeg" && Chunked.applies(probe)) {
         const started = await Chunked.start(video, sourcePath, probe, dir);
         if (started !== undefined) return started;
