@@ -99,6 +99,11 @@ export const ConfigSchema = z.object({
    * and deliveries may go to private and loopback addresses.
    */
   RUSHES_WEBHOOK_ALLOW_LOCAL: bool(false),
+  /**
+   * Large copies (a long source moved out of the upload's reach) go as parallel UploadPartCopy
+   * requests; the local runtime turns this off, as s3rver has no UploadPartCopy.
+   */
+  RUSHES_S3_PART_COPY: bool(true),
   /** Path-style S3 URLs, needed by local stand-ins (s3rver) that have no wildcard DNS. */
   RUSHES_S3_FORCE_PATH_STYLE: bool(false),
   RUSHES_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),

@@ -231,7 +231,7 @@ export namespace Ingest {
         `Uploaded as ${head.contentType}, declared ${video.contentType}`,
       );
     }
-    await Storage.copy(upload, original, head.etag);
+    await Storage.copy(upload, original, { etag: head.etag, bytes: head.bytes });
     // Not a status change: where the source now lives, while our lease holds.
     const pointed = await conditional(
       Dynamo.entities.video
