@@ -335,6 +335,28 @@ describe("a rotated long source", () => {
   }, 400_000);
 });
 
+describe("an MP4 with no B-frames, as many cameras and phones write", () => {
+  // Its video starts at 0 and its AAC a frame earlier: read from the start with the file's own
+  // timestamps, the first chunk's audio once came out 1024 samples early.
+  it("has its first chunk's audio in place too", async () => {
+    const plain = await generateVideo({
+      path: join(dir, "no-bframes.mp4"),
+      width: 320,
+      height: 180,
+      seconds: 20,
+      fps,
+      gopSeconds: 2,
+      preset: "ultrafast",
+    });
+    const id = await h.upload(key, plain);
+    const done = await h.waitForStatus(key, id, ["ready", "failed", "rejected"], 200_000);
+    expect(done.status).toBe("ready");
+    const audio = await assemble(id, "audio", join(dir, "no-bframes-audio.mp4"));
+    // Joins at 6 and 12 s; the codec's own error is measured 3 s before each, inside chunk 0 too.
+    await expectNoSeams(audio.path, plain, [6, 12]);
+  }, 240_000);
+});
+
 describe("a Matroska source, which workers cannot read by ranges", () => {
   it("is split into copies and exact audio cuts, and ends ready with seamless audio", async () => {
     const mkv = await generateVideo({

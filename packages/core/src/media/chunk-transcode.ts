@@ -122,8 +122,14 @@ export namespace ChunkTranscode {
     for (const r of rungs) await mkdir(join(dir, r.name), { recursive: true });
     const span = plan.hls.audio ? ChunkAudio.span(chunk, job.last) : undefined;
     const prefix = `c${String(chunk.index).padStart(5, "0")}-`;
-    const start = seconds(job.sourceStartMs + chunk.startMs);
-    const end = job.last ? "" : `:end=${seconds(job.sourceStartMs + chunk.endMs)}`;
+    // A stretch at the source's start is read from its start, on ffmpeg's own clock (zero at the
+    // file's start): there, keeping the file's timestamps (-copyts) puts an AAC source's first
+    // samples a frame (1024) early in some files, where the single run and every later chunk
+    // agree with ffmpeg's clock. Later stretches seek, and keep the source's clock.
+    const fromStart = input.kind === "source" && chunk.startMs <= leadMs;
+    const clockMs = fromStart ? 0 : job.sourceStartMs;
+    const start = seconds(clockMs + chunk.startMs);
+    const end = job.last ? "" : `:end=${seconds(clockMs + chunk.endMs)}`;
 
     const tiles = Storyboard.tilesIn(
       plan.storyboard,
@@ -154,7 +160,7 @@ export namespace ChunkTranscode {
     ];
     // The source kind decodes its audio in the same run, cut by its exact timestamps.
     const adts = join(dir, `${prefix}encoded.aac`);
-    const zero = Math.round((job.sourceStartMs * ChunkAudio.sampleRate) / 1000);
+    const zero = Math.round((clockMs * ChunkAudio.sampleRate) / 1000);
     const audioHere = span && input.kind === "source";
     if (audioHere) graph.push(ChunkAudio.cutGraph("0:a:0", span, zero, "aud"));
     const tilesDir = join(dir, "tiles");
@@ -164,16 +170,18 @@ export namespace ChunkTranscode {
       : undefined;
 
     const inputArgs =
-      input.kind === "source"
-        ? [
-            ...["-noaccurate_seek", "-ss", seconds(Math.max(0, chunk.startMs - leadMs))],
-            ...Ffmpeg.input(input.path, input.formatName),
-          ]
-        : Ffmpeg.input(input.chunkPath, "matroska");
+      input.kind === "copy"
+        ? ["-copyts", ...Ffmpeg.input(input.chunkPath, "matroska")]
+        : fromStart
+          ? Ffmpeg.input(input.path, input.formatName)
+          : [
+              ...["-copyts", "-noaccurate_seek", "-ss", seconds(chunk.startMs - leadMs)],
+              ...Ffmpeg.input(input.path, input.formatName),
+            ];
     const ladder = Ffmpeg.run(
       "ffmpeg",
       [
-        ...["-v", "error", "-y", "-copyts", ...inputArgs],
+        ...["-v", "error", "-y", ...inputArgs],
         ...["-filter_complex", graph.join(";"), ...FfmpegTranscoder.frameTiming],
         ...rungs.flatMap((r, i) => [
           ...["-map", `[r${i}]`, ...FfmpegTranscoder.ladderCodec],
