@@ -1,6 +1,7 @@
 // The model behind `chunked.projectedHourSeconds`: an hour of 1080p through the chunked path on
 // Lambda, from rates this run measured and constants it has to assume.
-import { Chunks } from "@rushes/core/media";
+import { Chunks, type Plan, Storyboard } from "@rushes/core/media";
+import { Storage } from "@rushes/core/storage";
 
 /** A cost with a part paid once per run (seconds) and a part per second of source. */
 export type Fit = { fixed: number; perSecond: number };
@@ -12,26 +13,32 @@ export type Fit = { fixed: number; perSecond: number };
 export type Measured = {
   /** The source's bytes (its bitrate ÷ 8). */
   sourceBytes: number;
-  /** ffprobe listing the keyframes (`Chunks.keyframes`): CPU, fitted over two source lengths. */
-  keyframesCpu: Fit;
-  /** The split's whole-source pass (keyframe storyboard, thumbnails, each chunk's audio cut): CPU, fitted. */
-  passCpu: Fit;
-  /** The split's stream copies (`ChunkTranscode.split` starts them all at once): CPU per copied second. */
-  copiesCpu: number;
-  /** Per copied second: a chunk's copy with its 1 s tail, and its audio cut (FLAC), which its worker reads. */
-  copyBytes: number;
-  /** Encoding chunks to every rung and their audio (`ChunkTranscode.encode`, ffmpeg + node): CPU per chunk second. */
+  /**
+   * Not per second: ingest's own work, `Probe.details` (ffprobe over the index, then the first
+   * and last frames decoded), the chunk plan and the VTT. CPU per run (see `measureChunked`).
+   */
+  ingestCpu: number;
+  /**
+   * Encoding chunks to every rung, their audio, tiles and thumbnails (`ChunkTranscode.encode`,
+   * ffmpeg + node), each read from its seek point: CPU per chunk second.
+   */
   chunkCpu: number;
   /** Every rung's segments, and the audio's (what the workers write). */
   ladderBytes: number;
   audioBytes: number;
   /**
+   * Per storyboard tile, not per second: its JPEG (a worker PUTs it, the stitch GETs it), and
+   * the stitch's `sheetsFromTiles` (CPU) and sheets (bytes) per tile.
+   */
+  tile: { bytes: number; sheetsCpu: number; sheetBytes: number };
+  /** Not per second: the thumbnails one worker makes (files, bytes). */
+  thumbnails: { files: number; bytes: number };
+  /**
    * Per MP4 download: its rung's segments (the stitch reads them), the MP4, and the remux's wall
-   * (`FfmpegTranscoder.download`, I/O more than CPU), fitted over the whole and the first chunk.
+   * (`FfmpegTranscoder.download`, I/O more than CPU; the downloads at once, as the stitch runs
+   * them), fitted over the whole and the first chunk.
    */
   downloads: { name: string; rungBytes: number; mp4Bytes: number; remuxWall: Fit }[];
-  /** Not per second: the thumbnails' and storyboard sheets' bytes (well under a MB). */
-  stillsBytes: number;
   /** Not per second: the ladder's rungs. */
   rungs: number;
 };
@@ -42,9 +49,8 @@ export const assumed = {
   vcpus: 6,
   /**
    * Of those 6, what one ffmpeg ladder keeps busy: infra/processing.ts's own estimate (~4.6),
-   * not measured on Lambda. The chunk encode and the split's copies (one ffmpeg per chunk, all
-   * at once) spread over them; the ingest pass and the keyframe listing are one thread's work
-   * (ffmpeg up to 6 filters and encodes on one thread), so their CPU here is their wall there.
+   * not measured on Lambda. The chunk encode spreads over them; ingest's probe and the stitch's
+   * sheets are one short process each, so their CPU here is their wall there.
    */
   effectiveVcpus: 4.6,
   /** A Lambda vCPU's speed ÷ one core of this machine. Unknown, so 1:1. */
@@ -53,96 +59,121 @@ export const assumed = {
   coldStartSeconds: 1,
   /** S3 reads and writes per function, however many streams: about 100 MB/s. */
   transferBytesPerSecond: 100e6,
-  /** The upload's server-side CopyObject into `sources/`: assumed at the same rate. */
+  /**
+   * The move into `sources/` is S3 copying inside itself (`Storage.copy`): above one part,
+   * 512 MiB part copies, sixteen at once. Each part copy is assumed to run at this rate, the
+   * transfer rate again; S3 publishes none.
+   */
   copyBytesPerSecond: 100e6,
   /** First byte of any one S3, DynamoDB or SQS request. */
   requestSeconds: 0.03,
   /** Every chunk's worker starts at once: concurrency ≥ chunks, SQS's scale-up ramp ignored. */
   chunksAtOnce: true,
-  /** The hour's keyframes, for its chunk plan: every 2 s like the camera source. */
+  /**
+   * The hour's keyframes every 2 s like the camera source: a worker's seek lands on the
+   * keyframe before its lead, so it reads up to one GOP more than its stretch and lead.
+   */
   gopSeconds: 2,
 };
 export type Assumed = typeof assumed;
 
-/** ChunkTranscode copies each chunk this far past its end (its `tailMs`). */
-const copyTailSeconds = 1;
+/** A worker seeks this far before its chunk's start (ChunkTranscode's `leadMs`: audio pre-roll and margin). */
+const leadSeconds = 1.6;
 
 /**
  * The projected wall time, in seconds, of a source `seconds` long, from the ingest invocation to
- * `ready`, step after step as production runs them (H = seconds; r = transfer rate; q = request
- * latency; n = chunks; L = the longest chunk; C = seconds copied in all, each chunk plus its 1 s
- * tail; c = the longest chunk's copy; segs(x) = ceil(x / 6 s); v = speedRatio):
+ * `ready`, step after step as production runs an MP4/MOV (H = seconds; r = transfer rate; q =
+ * request latency; n = chunks; L = the longest chunk; T = storyboard tiles in all, t = the
+ * longest chunk's, S = sheets; segs(x) = ceil(x / 6 s); v = speedRatio):
  *
- *   ingest        cold start + q + H·sourceBytes / copyRate          (uploads/ → sources/)
- *                 + q + H·sourceBytes / r                            (download it whole)
- *                 + (keyframesCpu + passCpu)(H) / v                  (fixed + H·perSecond)
- *                 + C·copiesCpu / (effectiveVcpus·v)                 (disk not modelled)
- *                 + q + (C·copyBytes + stillsBytes) / r              (chunks and stills, in parallel)
+ *   ingest        cold start + copy(H·sourceBytes)                   (uploads/ → sources/, in S3)
+ *                 + 4·q + ingestCpu / v                              (probe by ranges, plan, VTT)
  *                 + (3 + ceil(n / 10))·q                             (VTT, record, SQS)
- *   chunk worker  cold start + q + c·copyBytes / r                   (read its copy)
- *                 + L·chunkCpu / (effectiveVcpus·v)                  (every rung, and the audio)
+ *   chunk worker  cold start + q                                     (its byte range of the source:
+ *                   + (L + lead + gop)·sourceBytes / r                  lead 1.6 s, up to a GOP more)
+ *                 + L·chunkCpu / (effectiveVcpus·v)                  (every rung, audio, tiles)
  *                 + (rungs + 1)·segs(L)·q / 8                        (segments, eight PUTs at a time)
  *                   + L·(ladderBytes + audioBytes) / r
+ *                 + (t + thumbnails)·q / 8 + stills' bytes / r       (its tiles; the thumbnails too)
  *                 + 4·q                                              (load, manifest, done, claim)
- *   stitch        (n + rungs + 2)·q                                  (manifests, playlists, master)
- *                 + Σ downloads: 2·(segs(H) + 1)·q / 8 + H·(rungBytes + audioBytes) / r
- *                                + remuxWall(H) / v + q + H·mp4Bytes / r
+ *   stitch        n·q / 8 + (rungs + 2)·q                            (manifests; playlists, master)
+ *                 + T·q / 8 + T·tile.bytes / r                       (the tiles)
+ *                 + T·sheetsCpu / v + S·q / 8 + T·sheetBytes / r     (the sheets)
+ *                 + Σ downloads: H·(rungBytes + audioBytes + mp4Bytes) / r   (at once: r is shared)
+ *                 + max downloads: 2·(segs(H) + 1)·q / 8 + q         (fetches, upload: they overlap)
+ *                 + max downloads: remuxWall(H) / v                  (fixed + H·perSecond, at once)
  *                 + 3·q                                              (ready, work/ cleanup)
  *
+ * copy(B) = q + B / copyRate up to one part (P = 512 MiB); above, head and create (2·q), then
+ * ceil(ceil(B / P) / 16) rounds of part copies, each q + P / copyRate, then complete (q).
+ *
  * Chunks run at once and the last to finish stitches, so the chunk step counts once (the longest).
- * `withoutCopies` is the byte-range alternative on the same inputs: no stream copies and no
- * chunk objects to upload; each worker reads its range of the source, the same bytes.
+ * A worker's read is counted apart from its encode although ffmpeg streams it: an upper bound.
  */
 export function project(
   m: Measured,
-  options: { seconds: number; chunkSeconds: number; segmentSeconds: number },
+  options: {
+    seconds: number;
+    chunkSeconds: number;
+    segmentSeconds: number;
+    /** The storyboard `Plan.storyboard` makes for a source `seconds` long. */
+    storyboard: Plan.Storyboard;
+  },
   a: Assumed = assumed,
 ) {
   const h = options.seconds;
   const r = a.transferBytesPerSecond;
   const q = a.requestSeconds;
   const v = a.speedRatio;
+  const sb = options.storyboard;
   const segs = (seconds: number) => Math.ceil(seconds / options.segmentSeconds);
   const at = (fit: Fit) => fit.fixed + h * fit.perSecond;
-  const gopMs = a.gopSeconds * 1000;
+  // As ingest plans an MP4: on the segment grid, no keyframes listed.
   const plan = Chunks.plan({
     durationMs: h * 1000,
-    keyframesMs: Array.from({ length: Math.ceil((h * 1000) / gopMs) }, (_, i) => i * gopMs),
+    keyframesMs: [],
     chunkSeconds: options.chunkSeconds,
     segmentSeconds: options.segmentSeconds,
   });
   const lengths = plan.map((c) => (c.endMs - c.startMs) / 1000);
-  const copies = plan.map(
-    (c) => Math.min(c.endMs / 1000 + copyTailSeconds, h) - c.readFromMs / 1000,
-  );
   const longest = lengths.indexOf(Math.max(...lengths));
-  const copied = sum(copies);
+  const length = lengths[longest]!;
+  const c = plan[longest]!;
+  const tiles = Storyboard.tilesIn(
+    sb,
+    c.startMs,
+    longest === plan.length - 1 ? undefined : c.endMs,
+  );
 
   const ingest = {
     coldStart: a.coldStartSeconds,
-    sourceCopy: q + (h * m.sourceBytes) / a.copyBytesPerSecond,
-    download: q + (h * m.sourceBytes) / r,
-    keyframes: at(m.keyframesCpu) / v,
-    pass: at(m.passCpu) / v,
-    copies: (copied * m.copiesCpu) / (a.effectiveVcpus * v),
-    uploadChunks: q + (copied * m.copyBytes + m.stillsBytes) / r,
+    sourceCopy: copySeconds(h * m.sourceBytes, a),
+    probe: 4 * q + m.ingestCpu / v,
     fanOut: (3 + Math.ceil(plan.length / 10)) * q,
   };
-  const length = lengths[longest]!;
   const chunk = {
     coldStart: a.coldStartSeconds,
-    read: q + (copies[longest]! * m.copyBytes) / r,
+    read: q + ((length + leadSeconds + a.gopSeconds) * m.sourceBytes) / r,
     encode: (length * m.chunkCpu) / (a.effectiveVcpus * v),
     write: ((m.rungs + 1) * segs(length) * q) / 8 + (length * (m.ladderBytes + m.audioBytes)) / r,
+    // With chunks of one length, one of the longest may hold the thumbnails' instant.
+    stills:
+      ((tiles.count + m.thumbnails.files) * q) / 8 +
+      (tiles.count * m.tile.bytes + m.thumbnails.bytes) / r,
     record: 4 * q,
   };
   const stitch = {
-    manifestsAndPlaylists: (plan.length + m.rungs + 2) * q,
-    fetch: sum(
-      m.downloads.map((d) => (2 * (segs(h) + 1) * q) / 8 + (h * (d.rungBytes + m.audioBytes)) / r),
-    ),
-    remux: sum(m.downloads.map((d) => at(d.remuxWall) / v)),
-    upload: sum(m.downloads.map((d) => q + (h * d.mp4Bytes) / r)),
+    manifestsAndPlaylists: (plan.length * q) / 8 + (m.rungs + 2) * q,
+    tiles: (sb.count * q) / 8 + (sb.count * m.tile.bytes) / r,
+    sheets:
+      (sb.count * m.tile.sheetsCpu) / v +
+      (sb.sheets.length * q) / 8 +
+      (sb.count * m.tile.sheetBytes) / r,
+    // The downloads run at once: their bytes share the function's bandwidth, their request
+    // latencies and remuxes overlap.
+    transfer: sum(m.downloads.map((d) => (h * (d.rungBytes + m.audioBytes + d.mp4Bytes)) / r)),
+    requests: m.downloads.length ? (2 * (segs(h) + 1) * q) / 8 + q : 0,
+    remux: Math.max(0, ...m.downloads.map((d) => at(d.remuxWall) / v)),
     ready: 3 * q,
   };
   const steps = {
@@ -150,17 +181,24 @@ export function project(
     chunk: sum(Object.values(chunk)),
     stitch: sum(Object.values(stitch)),
   };
-  const total = steps.ingest + steps.chunk + steps.stitch;
   return {
-    seconds: total,
-    withoutCopies: total - ingest.copies - (copied * m.copyBytes) / r,
+    seconds: steps.ingest + steps.chunk + steps.stitch,
     chunks: plan.length,
     longestChunkSeconds: length,
     steps,
     terms: { ingest, chunk, stitch },
-    /** Ingest's /tmp: the source and its copies (the 3.5 × source check in front is stricter). */
-    ingestScratchBytes: h * m.sourceBytes + copied * m.copyBytes,
+    /** Ingest's /tmp: nothing. It probes the stored source by ranges and writes no copies. */
+    ingestScratchBytes: 0,
   };
+}
+
+/** `Storage.copy` of `bytes`: one CopyObject up to a part, else rounds of sixteen part copies. */
+export function copySeconds(bytes: number, a: Assumed = assumed) {
+  const q = a.requestSeconds;
+  if (bytes <= Storage.copyPartBytes) return q + bytes / a.copyBytesPerSecond;
+  const parts = Math.ceil(bytes / Storage.copyPartBytes);
+  const rounds = Math.ceil(parts / Storage.copiesAtOnce);
+  return 3 * q + rounds * (q + Storage.copyPartBytes / a.copyBytesPerSecond);
 }
 
 /** The line through two (seconds, cost) points; proportional if noise puts it below zero. */

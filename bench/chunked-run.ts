@@ -6,11 +6,11 @@ import {
   type ChunkAudio,
   Chunks,
   ChunkTranscode,
-  Ffmpeg,
   FfmpegTranscoder,
   Hls,
   type Plan,
-  type Probe,
+  Probe,
+  Storyboard,
 } from "@rushes/core/media";
 import { childrenCpuMs } from "./lib";
 
@@ -34,11 +34,11 @@ export function between(a: Mark, b: Mark): Cost {
   return { wall: b.at - a.at, cpu: child + node, child, node };
 }
 
-export const phases = ["keyframes", "pass", "copies", "chunks", "stitch"] as const;
+/** Production's steps for a long MP4/MOV: ingest (probe, plan, VTT), the chunks, the stitch. */
+export const phases = ["ingest", "chunks", "stitch"] as const;
 export type Phase = (typeof phases)[number];
 
 export type Job = { sourcePath: string; probe: Probe.Info; plan: Plan; chunkSeconds: number };
-export type Split = Awaited<ReturnType<typeof splitRun>>;
 export type Run = Awaited<ReturnType<typeof chunkedRun>>;
 type Encoded = {
   dir: string;
@@ -48,52 +48,41 @@ type Encoded = {
   thumbnails?: string[];
 };
 
-/** Ingest's part: the keyframes, the chunk plan, and the split (its pass, then its copies). */
-export async function splitRun(work: string, job: Job) {
-  const { sourcePath, probe, plan } = job;
+/**
+ * Ingest's part for an MP4/MOV (`Ingest.process`, `Chunked.startRanged`): probe the source
+ * (production passes a presigned URL; ffprobe reads the index by ranges either way), plan on the
+ * segment grid without keyframes, write the storyboard's VTT. Nothing is copied or uploaded.
+ */
+export async function ingestRun(work: string, job: Job) {
   const start = mark();
-  const { startMs, keyframesMs } = await Chunks.keyframes(sourcePath, probe.formatName);
-  const keyframed = mark();
+  const details = await Probe.details(job.sourcePath);
   const chunks = Chunks.plan({
-    durationMs: probe.durationMs,
-    keyframesMs,
+    durationMs: details.durationMs,
+    keyframesMs: [],
     chunkSeconds: job.chunkSeconds,
-    segmentSeconds: plan.hls.segmentSeconds,
+    segmentSeconds: job.plan.hls.segmentSeconds,
+    ...(details.frames === undefined ? {} : { packets: details.frames }),
   });
-  const copies = watchCopies();
-  const out = await ChunkTranscode.split(
-    { sourcePath, probe, plan, chunks },
-    join(work, "split"),
-  ).finally(copies.stop);
-  const end = mark();
-  return {
-    startMs,
-    chunks,
-    out,
-    phases: {
-      keyframes: between(start, keyframed),
-      pass: between(keyframed, copies.from ?? end),
-      copies: between(copies.from ?? end, end),
-    },
-  };
+  await mkdir(work, { recursive: true });
+  await writeFile(
+    join(work, "storyboard.vtt"),
+    Storyboard.vtt(job.plan.storyboard, details.durationMs),
+  );
+  return { startMs: details.startMs, chunks, cost: between(start, mark()) };
 }
 
-/** One chunked transcode: the split, every chunk (`concurrency` at a time), the stitch. */
+/** One chunked transcode as production runs an MP4: ingest, every chunk (`concurrency` at a time), the stitch. */
 export async function chunkedRun(work: string, job: Job) {
-  const { probe, plan } = job;
-  const { startMs, chunks, out: split, phases: splitPhases } = await splitRun(work, job);
-  const splitDone = mark();
+  const { probe, plan, sourcePath } = job;
+  const { startMs, chunks, cost: ingest } = await ingestRun(work, job);
+  const ingested = mark();
   const encoded: Encoded[] = [];
   await pool(chunks, concurrency, async (chunk) => {
     const out = join(work, `chunk-${chunk.index}`);
-    const audioPath = split.audio?.[chunk.index];
     const { rungs, audio, tiles, thumbnails } = await ChunkTranscode.encode(
       {
-        input: {
-          kind: "copy",
-          chunkPath: split.chunks[chunk.index]!,
-          ...(audioPath ? { audioPath } : {}),
-        },
+        // A local path where production passes a presigned URL: ffmpeg seeks the same index.
+        input: { kind: "source", path: sourcePath, formatName: probe.formatName },
         chunk,
         sourceStartMs: startMs,
         rotation: probe.rotation ?? 0,
@@ -119,7 +108,7 @@ export async function chunkedRun(work: string, job: Job) {
     };
   });
   const chunksDone = mark();
-  const downloads = await stitch(join(work, "stitch"), encoded, plan);
+  const stitched = await stitch(join(work, "stitch"), encoded, plan);
   const end = mark();
   // Outside the timing: each download remuxed again from the first chunk's segments only, so
   // the remux's cost per run can be told from its cost per second.
@@ -128,6 +117,8 @@ export async function chunkedRun(work: string, job: Job) {
   const rungBytes = (name: string) =>
     sum(encoded.map((e) => sum(rungOf(e, name).segments.map((s) => s.bytes))));
   const audioBytes = sum(encoded.map((e) => sum((e.audio?.segments ?? []).map((s) => s.bytes))));
+  const tiles = encoded.flatMap((e) => e.tiles);
+  const thumbnails = encoded.flatMap((e) => e.thumbnails ?? []);
   return {
     chunks,
     segments: Object.fromEntries(
@@ -136,52 +127,71 @@ export async function chunkedRun(work: string, job: Job) {
         sum(encoded.map((e) => rungOf(e, r.name).segments.length)),
       ]),
     ),
-    downloads: downloads.map((d, i) => ({ ...d, firstChunk: firstChunk[i]! })),
+    downloads: stitched.downloads.map((d, i) => ({ ...d, firstChunk: firstChunk[i]! })),
     phases: {
-      ...splitPhases,
-      chunks: between(splitDone, chunksDone),
+      ingest,
+      chunks: between(ingested, chunksDone),
       stitch: between(chunksDone, end),
     } satisfies Record<Phase, Cost>,
+    /** The stitch's `sheetsFromTiles` alone (part of the stitch phase). */
+    sheets: stitched.sheets,
     bytes: {
-      // What ingest uploads per chunk and its worker reads: the copy and the audio cut.
-      copies: await bytesOf([...split.chunks, ...(split.audio ?? [])]),
       rungs: Object.fromEntries(plan.hls.rungs.map((r) => [r.name, rungBytes(r.name)])),
       audio: audioBytes,
-      // The workers' tiles and thumbnails (the stitch's sheets are about the same bytes again).
-      stills: await bytesOf(
-        encoded.flatMap((e) => [...e.tiles.map((t) => t.path), ...(e.thumbnails ?? [])]),
-      ),
+      // What the workers PUT besides segments, and the stitch's sheets made from the tiles.
+      tiles: { count: tiles.length, bytes: await bytesOf(tiles.map((t) => t.path)) },
+      thumbnails: { count: thumbnails.length, bytes: await bytesOf(thumbnails) },
+      sheets: stitched.sheetBytes,
     },
   };
 }
 
 const rungOf = (e: Encoded, name: string) => e.rungs.find((r) => r.name === name)!;
 
-/** The stitch's file work, in the order `Chunked.stitch` does it; returns each MP4's remux. */
+/**
+ * The stitch's file work, in the order `Chunked.stitch` does it: playlists (the audio's too) and
+ * master, the storyboard's sheets from the workers' tiles, then every MP4 download at once, each
+ * in its own folder. Local copies stand in for its S3 reads; returns each MP4's remux.
+ */
 async function stitch(dir: string, encoded: Encoded[], plan: Plan) {
   const rungs = ChunkTranscode.joinLadder(encoded);
+  const audio = plan.hls.audio ? ChunkTranscode.joinAudio(encoded) : undefined;
   await mkdir(dir, { recursive: true });
-  for (const rung of rungs) {
+  for (const rung of [...rungs, ...(audio ? [audio] : [])]) {
     const text = ChunkTranscode.playlist(rung, plan.hls.segmentSeconds);
     await writeFile(join(dir, `${rung.name}.m3u8`), text);
   }
-  const audio = plan.hls.audio ? ChunkTranscode.joinAudio(encoded) : undefined;
   await writeFile(join(dir, Hls.masterName), Hls.master(rungs, audio));
-  const downloads: { name: string; seconds: number; mp4Bytes: number; remuxMs: number }[] = [];
-  for (const r of plan.renditions) {
-    const rung = rungs.find((x) => x.name === r.name)!;
-    // Where production fetches the rung's and the audio's files from S3 (`fetchRendition`).
-    const hls = join(dir, "hls");
-    await gather(hls, r.name, [
-      [rung.init, join(encoded[0]!.dir, r.name, rung.init)],
-      ...encoded.flatMap((e) =>
-        rungOf(e, r.name).segments.map((s) => [s.uri, join(e.dir, r.name, s.uri)] as const),
-      ),
-    ]);
-    if (audio) await gather(hls, "audio", audioFiles(encoded));
-    downloads.push({ name: r.name, ...(await remux(dir, rung, audio, r.name)) });
+
+  const tiles = join(dir, "tiles");
+  const sheets = join(dir, "sheets");
+  await Promise.all([mkdir(tiles, { recursive: true }), mkdir(sheets, { recursive: true })]);
+  for (const tile of encoded.flatMap((e) => e.tiles)) {
+    await copyFile(tile.path, join(tiles, Storyboard.sheetName(tile.index)));
   }
-  return downloads;
+  const sheetsStart = mark();
+  await Storyboard.sheetsFromTiles(plan.storyboard, tiles, sheets);
+  const sheetsCost = between(sheetsStart, mark());
+  const sheetBytes = await bytesOf(
+    plan.storyboard.sheets.map((_, i) => join(sheets, Storyboard.sheetName(i))),
+  );
+
+  const downloads = await Promise.all(
+    plan.renditions.map(async (r) => {
+      const rung = rungs.find((x) => x.name === r.name)!;
+      // Where production fetches the rung's and the audio's files (`fetchRendition`).
+      const hls = join(dir, `hls-${r.name}`);
+      await gather(hls, r.name, [
+        [rung.init, join(encoded[0]!.dir, r.name, rung.init)],
+        ...encoded.flatMap((e) =>
+          rungOf(e, r.name).segments.map((s) => [s.uri, join(e.dir, r.name, s.uri)] as const),
+        ),
+      ]);
+      if (audio) await gather(hls, "audio", audioFiles(encoded));
+      return { name: r.name, ...(await remux(hls, rung, audio, join(dir, `${r.name}.mp4`))) };
+    }),
+  );
+  return { downloads, sheets: sheetsCost, sheetBytes };
 }
 
 /** Every chunk's audio files, as the stitch fetches them: the first chunk's init, all segments. */
@@ -192,27 +202,21 @@ const audioFiles = (encoded: Encoded[]) => [
   ),
 ];
 
-async function remuxFirstChunk(dir: string, first: Encoded, plan: Plan) {
-  const out = [];
-  for (const r of plan.renditions) {
-    const rung = ChunkTranscode.joinLadder([first]).find((x) => x.name === r.name)!;
-    const audio = first.audio ? ChunkTranscode.joinAudio([first]) : undefined;
-    out.push(await remux(dir, rung, audio, r.name));
-  }
-  return out;
+/** The downloads again, at once as in the stitch, from the first chunk's files (already gathered). */
+function remuxFirstChunk(dir: string, first: Encoded, plan: Plan) {
+  const audio = first.audio ? ChunkTranscode.joinAudio([first]) : undefined;
+  return Promise.all(
+    plan.renditions.map((r) => {
+      const rung = ChunkTranscode.joinLadder([first]).find((x) => x.name === r.name)!;
+      return remux(join(dir, `hls-${r.name}`), rung, audio, join(dir, `${r.name}-first.mp4`));
+    }),
+  );
 }
 
-/** `FfmpegTranscoder.download` (join the fragments, remux with faststart) from `dir/hls`. */
-async function remux(dir: string, rung: Hls.Measured, audio: Hls.Audio | undefined, name: string) {
-  const path = join(dir, `${name}.mp4`);
+/** `FfmpegTranscoder.download` (join the fragments, remux with faststart) from `hls`. */
+async function remux(hls: string, rung: Hls.Measured, audio: Hls.Audio | undefined, path: string) {
   const start = performance.now();
-  await FfmpegTranscoder.download(
-    join(dir, "hls"),
-    { rungs: [rung], audio, master: "" },
-    name,
-    path,
-    {},
-  );
+  await FfmpegTranscoder.download(hls, { rungs: [rung], audio, master: "" }, rung.name, path, {});
   return {
     seconds: sum(rung.segments.map((s) => s.duration)),
     mp4Bytes: (await stat(path)).size,
@@ -226,26 +230,28 @@ async function gather(hls: string, name: string, files: (readonly [string, strin
 }
 
 /**
- * When the split's first stream copy starts: its whole-source pass has ended then, so the split
- * can be parted into that pass and the copies without copying its code here. `ChunkTranscode`
- * calls `Ffmpeg.run` through the namespace object, so wrapping it there sees each spawn.
+ * The split other containers take (`Chunked.start`), once, for `detail.chunked.split`: the
+ * keyframe listing, the plan on those keyframes, then `ChunkTranscode.split` (one pass cutting
+ * each chunk's audio to FLAC, and a stream copy per chunk). What an MP4's ranged reads avoid.
  */
-function watchCopies() {
-  const original = Ffmpeg.run;
-  const seen: { from?: Mark } = {};
-  Object.assign(Ffmpeg, {
-    run: (bin: Ffmpeg.Bin, args: string[], opts?: Ffmpeg.RunOptions) => {
-      if (!seen.from && args.includes("copy")) seen.from = mark();
-      return original(bin, args, opts);
-    },
+export async function splitRun(work: string, job: Job) {
+  const { sourcePath, probe, plan } = job;
+  const start = mark();
+  const { keyframesMs, packets } = await Chunks.keyframes(sourcePath, probe.formatName);
+  const chunks = Chunks.plan({
+    durationMs: probe.durationMs,
+    keyframesMs,
+    chunkSeconds: job.chunkSeconds,
+    segmentSeconds: plan.hls.segmentSeconds,
+    packets,
   });
+  const out = await ChunkTranscode.split({ sourcePath, probe, plan, chunks }, join(work, "split"));
+  const cost = between(start, mark());
   return {
-    get from() {
-      return seen.from;
-    },
-    stop: () => {
-      Object.assign(Ffmpeg, { run: original });
-    },
+    cost,
+    copiedSeconds:
+      sum(chunks.map((c) => Math.min(c.endMs + 1000, probe.durationMs) - c.readFromMs)) / 1000,
+    bytes: { video: await bytesOf(out.chunks), audio: await bytesOf(out.audio ?? []) },
   };
 }
 

@@ -1,5 +1,6 @@
-// Chunked figures: a long source split, its chunks encoded side by side and stitched, against the
-// single run of the same source; and the hour on Lambda projected from what that measured.
+// Chunked figures: a long MP4 probed, its chunks encoded side by side from their own stretches
+// of it and stitched, against the single run of the same source; and the hour on Lambda
+// projected from what that measured.
 import { mkdtemp, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Config } from "@rushes/core/config";
@@ -11,11 +12,12 @@ import {
   type Cost,
   chunkedRun,
   concurrency,
+  ingestRun,
+  type Job,
   mark,
   type Phase,
   phases,
   type Run,
-  type Split,
   splitRun,
   sum,
 } from "./chunked-run";
@@ -27,6 +29,9 @@ export const long = { seconds: 3 * source.seconds, chunkSeconds: quick ? 6 : 15 
 
 const widths = [300, 640, 1500, 3000];
 
+/** Samples of ingest alone per source: each is a fraction of a second, so one would be noise. */
+const ingestSamples = quick ? 3 : 5;
+
 export interface ChunkedResult {
   cpuOverhead: number;
   speedupLocal: number;
@@ -35,17 +40,19 @@ export interface ChunkedResult {
 }
 
 /**
- * The same functions production runs, in-process on local files (`chunked-run.ts`):
- * `Chunks.keyframes` and `Chunks.plan`, `ChunkTranscode.split`, `ChunkTranscode.encode` per
- * chunk, and the stitch's `joinLadder`, playlists, master and `FfmpegTranscoder.download`. What
- * `video/chunked.ts` adds around them is S3, SQS and DynamoDB; on the embedded stand-ins that
- * would time s3rver and fauxqs in this process, not S3 and Lambda, so the model prices those
- * steps instead. The single run is `FfmpegTranscoder.render`: the same outputs, on local files.
+ * The same functions production runs for an MP4, in-process on local files (`chunked-run.ts`):
+ * `Probe.details`, `Chunks.plan` and the VTT for ingest, `ChunkTranscode.encode` per chunk
+ * reading the source itself (a local path where production passes a presigned URL), and the
+ * stitch's `joinLadder`/`joinAudio`, playlists, master, `Storyboard.sheetsFromTiles` and the
+ * `FfmpegTranscoder.download`s at once. What `video/chunked.ts` adds around them is S3, SQS and
+ * DynamoDB; on the embedded stand-ins that would time s3rver and fauxqs in this process, not S3
+ * and Lambda, so the model prices those steps instead. The single run is
+ * `FfmpegTranscoder.render`: the same outputs, on local files.
  */
 export async function measureChunked(camera: string, rounds: number): Promise<ChunkedResult> {
   const dir = await scratch("chunked");
   const sourcePath = await longSource(camera);
-  const job = { sourcePath, ...(await jobOf(sourcePath)) };
+  const job: Job = { sourcePath, ...(await jobOf(sourcePath)) };
   const seconds = job.probe.durationMs / 1000;
 
   const single: Cost[] = [];
@@ -71,15 +78,31 @@ export async function measureChunked(camera: string, rounds: number): Promise<Ch
   );
   await alternate("chunked", rounds, variants);
 
-  // The split again on the camera source (a third as long), to tell its cost per run from its
-  // cost per second of source.
-  const short = { sourcePath: camera, ...(await jobOf(camera)) };
-  const shortSplits: Split[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const work = await mkdtemp(join(dir, "short-"));
-    shortSplits.push(await splitRun(work, short));
-    await rm(work, { recursive: true, force: true });
+  // Ingest alone, a few times on the camera source (a third as long) and on the long one,
+  // alternating, outside the paired runs (it is too small to pair). Its cost is per run: two
+  // processes, the first and last frames decoded. Only the index it parses grows with the
+  // source, and that stays under the clock's 10 ms tick at 90 s (ffprobe alone took about 0.1
+  // CPU-s on 8, 30 and 90 s alike here), so a line through the two medians would fit noise and
+  // scale it 40 times for the hour. The long source's median is the per-run cost; the short
+  // one's is kept beside it (detail.chunked.medianSeconds.ingestCpu) to show it does not grow.
+  const short: Job = { sourcePath: camera, ...(await jobOf(camera)) };
+  const ingestCpu = { short: [] as number[], long: [] as number[] };
+  for (let i = 0; i < ingestSamples; i++) {
+    for (const [key, which] of [
+      ["short", short],
+      ["long", job],
+    ] as const) {
+      const work = await mkdtemp(join(dir, "ingest-"));
+      ingestCpu[key].push((await ingestRun(work, which)).cost.cpu / 1000);
+      await rm(work, { recursive: true, force: true });
+    }
   }
+
+  // The split other containers take, once: what the ranged reads avoid for an MP4.
+  const splitWork = await mkdtemp(join(dir, "split-"));
+  progress("  chunked: the split other containers take, once, for detail.chunked.split");
+  const split = await splitRun(splitWork, job);
+  await rm(splitWork, { recursive: true, force: true });
 
   const last = chunked.at(-1)!;
   if (JSON.stringify(last.segments) !== JSON.stringify(singleSegments)) {
@@ -92,23 +115,19 @@ export async function measureChunked(camera: string, rounds: number): Promise<Ch
   const phase = (p: Phase, key: keyof Cost) => med((r) => r.phases[p][key]);
   const total = (r: Run, key: keyof Cost) => sum(phases.map((p) => r.phases[p][key]));
   const shortSeconds = short.probe.durationMs / 1000;
-  const splitFit = (p: "keyframes" | "pass") =>
-    fitLine(
-      [shortSeconds, median(shortSplits.map((s) => s.phases[p].cpu)) / 1000],
-      [seconds, phase(p, "cpu")],
-    );
-  const copied =
-    sum(last.chunks.map((c) => Math.min(c.endMs + 1000, job.probe.durationMs) - c.readFromMs)) /
-    1000;
+  const tiles = job.plan.storyboard.count;
   const measured: Measured = {
     sourceBytes: (await bytesOf([sourcePath])) / seconds,
-    keyframesCpu: splitFit("keyframes"),
-    passCpu: splitFit("pass"),
-    copiesCpu: phase("copies", "cpu") / copied,
-    copyBytes: last.bytes.copies / copied,
+    ingestCpu: median(ingestCpu.long),
     chunkCpu: phase("chunks", "cpu") / seconds,
     ladderBytes: sum(Object.values(last.bytes.rungs)) / seconds,
     audioBytes: last.bytes.audio / seconds,
+    tile: {
+      bytes: last.bytes.tiles.bytes / Math.max(1, last.bytes.tiles.count),
+      sheetsCpu: med((r) => r.sheets.cpu) / tiles,
+      sheetBytes: last.bytes.sheets / tiles,
+    },
+    thumbnails: { files: last.bytes.thumbnails.count, bytes: last.bytes.thumbnails.bytes },
     downloads: last.downloads.map((d, i) => ({
       name: d.name,
       rungBytes: last.bytes.rungs[d.name]! / seconds,
@@ -118,17 +137,18 @@ export async function measureChunked(camera: string, rounds: number): Promise<Ch
         [d.seconds, med((r) => r.downloads[i]!.remuxMs)],
       ),
     })),
-    stillsBytes: last.bytes.stills,
     rungs: job.plan.hls.rungs.length,
   };
-  const hour = { seconds: 3600, segmentSeconds: job.plan.hls.segmentSeconds };
+  const hour = {
+    seconds: 3600,
+    segmentSeconds: job.plan.hls.segmentSeconds,
+    storyboard: Plan.storyboard("vid_bench", { ...job.probe, durationMs: 3600 * 1000 }),
+  };
   const chunkSeconds = Config.get().RUSHES_CHUNK_SECONDS;
   const model = project(measured, { ...hour, chunkSeconds });
   const asMeasured = project(measured, { ...hour, chunkSeconds: long.chunkSeconds });
   const singleWall = median(single.map((c) => c.wall)) / 1000;
   const singleCpu = median(single.map((c) => c.cpu)) / 1000;
-  const split = (key: keyof Cost) =>
-    phase("keyframes", key) + phase("pass", key) + phase("copies", key);
   const seconds2 = (wall: number, cpu: number) => ({ wall: round(wall, 2), cpu: round(cpu, 2) });
 
   return {
@@ -153,10 +173,7 @@ export async function measureChunked(camera: string, rounds: number): Promise<Ch
         made: `the ${source.seconds} s camera source looped 3 times, stream copy`,
       },
       chunkSeconds: long.chunkSeconds,
-      chunks: last.chunks.map((c) => ({
-        seconds: (c.endMs - c.startMs) / 1000,
-        keyframeAligned: c.readFromMs === c.startMs,
-      })),
+      chunks: last.chunks.map((c) => (c.endMs - c.startMs) / 1000),
       concurrency,
       segments: { single: singleSegments, chunked: last.segments },
       medianSeconds: {
@@ -168,6 +185,10 @@ export async function measureChunked(camera: string, rounds: number): Promise<Ch
         phases: Object.fromEntries(
           phases.map((p) => [p, seconds2(phase(p, "wall"), phase(p, "cpu"))]),
         ),
+        sheets: seconds2(
+          med((r) => r.sheets.wall),
+          med((r) => r.sheets.cpu),
+        ),
         ffmpegCpu: {
           single: round(median(single.map((c) => c.child)) / 1000, 2),
           chunked: round(
@@ -175,16 +196,21 @@ export async function measureChunked(camera: string, rounds: number): Promise<Ch
             2,
           ),
         },
+        // Ingest alone, CPU: the long source's median is the model's ingestCpu.
+        ingestCpu: {
+          [`${shortSeconds}s`]: round(median(ingestCpu.short), 3),
+          [`${seconds}s`]: round(median(ingestCpu.long), 3),
+        },
       },
-      // Byte-range reads vs the split: the split against the single run, and its stream copies
-      // alone, which byte-range reads would not make (nor upload, nor hold in ingest's /tmp).
+      // What an MP4's ranged reads avoid: the split other containers take (keyframe listing,
+      // FLAC audio cuts, a stream copy per chunk, all of which ingest uploads and the workers
+      // download), against the single run; one run of it.
       split: {
-        wallVsSingle: round(split("wall") / singleWall),
-        cpuVsSingle: round(split("cpu") / singleCpu),
-        copiesWallVsSingle: round(phase("copies", "wall") / singleWall),
-        copiesCpuVsSingle: round(phase("copies", "cpu") / singleCpu),
-        copiedSeconds: round(copied, 2),
-        copyBytes: last.bytes.copies,
+        wallVsSingle: round(split.cost.wall / 1000 / singleWall),
+        cpuVsSingle: round(split.cost.cpu / 1000 / singleCpu),
+        seconds: seconds2(split.cost.wall / 1000, split.cost.cpu / 1000),
+        copiedSeconds: round(split.copiedSeconds, 2),
+        copyBytes: split.bytes,
       },
       model: {
         hourSeconds: hour.seconds,
@@ -195,9 +221,8 @@ export async function measureChunked(camera: string, rounds: number): Promise<Ch
         steps: roundAll(model.steps),
         terms: roundAll(model.terms),
         chunks: model.chunks,
-        withoutCopiesSeconds: round(model.withoutCopies, 1),
         [`with${long.chunkSeconds}sChunksSeconds`]: round(asMeasured.seconds, 1),
-        ingestScratchBytes: Math.round(model.ingestScratchBytes),
+        ingestScratchBytes: model.ingestScratchBytes,
         // The hour's ladder in one run on one function, for scale (Lambda stops at 900 s).
         singleRunEncodeSeconds: Math.round(
           (hour.seconds * singleCpu) / seconds / assumed.effectiveVcpus,

@@ -49,7 +49,7 @@ const what: Record<string, string> = {
   "hls.floorRatio": "full ingest ÷ (decode-only + Σ each output's encode-only)",
   "playback.rewriteP99Ms": "p99 ms: sign + rewrite a 600-segment playlist, in-process",
   "ingest.peakRssMB": `peak RSS of the ingest (node + ffmpeg), ${source.seconds} s 1080p`,
-  "chunked.cpuOverhead": `CPU of split + chunks + stitch ÷ single run, ${long.seconds} s 1080p, ${long.chunkSeconds} s chunks`,
+  "chunked.cpuOverhead": `CPU of ingest + chunks + stitch ÷ single run, ${long.seconds} s 1080p, ${long.chunkSeconds} s chunks`,
   "chunked.speedupLocal": "single-run wall ÷ chunked wall, chunks as the local runtime runs them",
   "chunked.projectedHourSeconds":
     "model: 1 h 1080p on Lambda, a 6 vCPU function per chunk (bench/chunked-model.ts)",

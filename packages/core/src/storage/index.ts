@@ -131,7 +131,7 @@ export namespace Storage {
 
   /** Parts of a multipart copy, and how many go at once. */
   export const copyPartBytes = 512 * 1024 ** 2;
-  const copiesAtOnce = 16;
+  export const copiesAtOnce = 16;
 
   /**
    * Copies an object to `to`, type and metadata kept, inside S3 (nothing passes through the
