@@ -1,4 +1,5 @@
-// SQS consumer for chunks of long sources: each record is one chunk to encode to every rung.
+// SQS consumer for chunks of long sources: each record is one chunk to encode to every rung, or,
+// once the chunks are stitched, one MP4 download to build.
 
 import { Config } from "@rushes/core/config";
 import { Chunked } from "@rushes/core/video/chunked";
@@ -11,13 +12,18 @@ import { batch, json } from "./sqs";
  * retried but fails the video (`chunk_failed`): the DLQ then only ever holds malformed messages,
  * never a video left `processing`.
  */
+const fieldsOf = (message: Chunked.Message) =>
+  "download" in message
+    ? { videoId: message.videoId, download: message.download }
+    : { videoId: message.videoId, chunk: message.chunk.index };
+
 export const handler = batch(json(Chunked.Message), {
   what: "chunk",
-  fields: (message) => ({ videoId: message.videoId, chunk: message.chunk.index }),
+  fields: fieldsOf,
   run: (message, { receives }) =>
     Chunked.run(message, receives >= Config.get().RUSHES_CHUNK_MAX_RECEIVES),
   failed: async (message, { receiptHandle, receives, log }) => {
-    const fields = { videoId: message.videoId, chunk: message.chunk.index };
+    const fields = fieldsOf(message);
     await Chunked.retrySoon(receiptHandle, receives).then(
       (seconds) => log.info({ ...fields, seconds }, "chunk retry in"),
       (err) => log.warn({ err, ...fields }, "chunk retry not brought forward"),

@@ -114,6 +114,21 @@ export namespace Storage {
     await pipeline(object.Body as NodeJS.ReadableStream, createWriteStream(path));
   }
 
+  /** A small object rushes writes and reads back itself (a manifest): stored as given. */
+  export async function putText(key: string, text: string, contentType: string) {
+    await (await Aws.s3()).send(
+      new PutObjectCommand({ Bucket: bucket(), Key: key, Body: text, ContentType: contentType }),
+    );
+  }
+
+  /** The text of a small object rushes wrote itself. */
+  export async function getText(key: string) {
+    const object = await (await Aws.s3()).send(
+      new GetObjectCommand({ Bucket: bucket(), Key: key }),
+    );
+    return object.Body!.transformToString("utf8");
+  }
+
   /** Streams a local file up and returns its size. No ACL: the bucket blocks public access. */
   export async function upload(key: string, path: string, contentType: string, to = bucket()) {
     const { size } = await stat(path);

@@ -43,6 +43,11 @@ export namespace ObjectKeys {
     `work/${videoId}/chunks/${String(index).padStart(5, "0")}.mkv`;
   export const chunkManifest = (videoId: string, index: number) =>
     `work/${videoId}/chunks/${String(index).padStart(5, "0")}.json`;
+  /** The stitched ladder (rungs and audio) that each MP4 download job builds from. */
+  export const stitchedLadder = (videoId: string) => `work/${videoId}/ladder.json`;
+  /** What one download job wrote: its rendition, for the job that finishes the video. */
+  export const builtDownload = (videoId: string, name: string) =>
+    `work/${videoId}/downloads/${name}.json`;
   /** Storyboard tile `index` of the whole video, made by the chunk that holds its time. */
   export const storyboardTile = (videoId: string, index: number) =>
     `work/${videoId}/tiles/${index}.jpg`;

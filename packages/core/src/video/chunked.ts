@@ -22,6 +22,7 @@ import {
 } from "../media";
 import { contentTypes } from "../media/transcoder";
 import { ObjectKeys, Storage } from "../storage";
+import { ChunkedDownloads } from "./chunked-downloads";
 import { Ingest } from "./ingest";
 import type { VideoItem } from "./schema";
 
@@ -32,7 +33,7 @@ import type { VideoItem } from "./schema";
  * playlists and the MP4 downloads and marks the video `ready`.
  */
 export namespace Chunked {
-  export const Message = z.object({
+  export const ChunkMessage = z.object({
     videoId: z.string(),
     count: z.number().int().positive(),
     sourceStartMs: z.number().int(),
@@ -48,6 +49,10 @@ export namespace Chunked {
     /** Where the worker reads: the stored source by ranges, or the split's copy (the default). */
     read: z.enum(["source", "copy"]).optional(),
   });
+  export type ChunkMessage = z.infer<typeof ChunkMessage>;
+
+  /** What the chunk queue carries: a chunk to encode, or then one MP4 download to build. */
+  export const Message = z.union([ChunkMessage, ChunkedDownloads.Message]);
   export type Message = z.infer<typeof Message>;
 
   const Segment = z.object({ uri: z.string(), duration: z.number(), bytes: z.number() });
@@ -196,7 +201,7 @@ export namespace Chunked {
               chunk,
               read: how.read,
               ...(probe.rotation ? { rotation: probe.rotation } : {}),
-            } satisfies Message),
+            } satisfies ChunkMessage),
           })),
         }),
       );
@@ -212,6 +217,7 @@ export namespace Chunked {
    * a failure then fails the whole video (`chunk_failed`) instead of leaving it `processing`.
    */
   export async function run(message: Message, lastAttempt: boolean) {
+    if ("download" in message) return ChunkedDownloads.run(message, lastAttempt);
     const { videoId, chunk } = message;
     const video = await Lifecycle.video.load(videoId);
     if (video?.status !== "processing" || !video.probe) return "settled" as const;
@@ -259,7 +265,7 @@ export namespace Chunked {
     return seconds;
   }
 
-  async function encode(video: VideoItem, message: Message) {
+  async function encode(video: VideoItem, message: ChunkMessage) {
     const { chunk } = message;
     const id = video.videoId;
     const probe = video.probe as Probe.Info;
@@ -363,7 +369,7 @@ export namespace Chunked {
    * the set, claims the stitch with a conditional write, so exactly one worker stitches; a claim
    * older than the processing timeout (its stitcher died) may be taken over.
    */
-  async function record(video: VideoItem, message: Message) {
+  async function record(video: VideoItem, message: ChunkMessage) {
     const now = Date.now();
     const added = await conditional(
       Dynamo.entities.video
@@ -411,12 +417,15 @@ export namespace Chunked {
     }
   }
 
-  /** Playlists, master, MP4 downloads, `ready` (which publishes `video.ready`), then `work/` goes. */
+  /**
+   * Playlists, master and storyboard sheets, then the MP4 downloads are handed to their own jobs
+   * (`ChunkedDownloads`), the last of which marks the video `ready`.
+   */
   export async function stitch(video: VideoItem) {
     const id = video.videoId;
     const probe = video.probe as Probe.Info;
     const plan = Plan.forVideo(id, probe, Config.get().RUSHES_THUMBNAIL_WIDTHS);
-    const result = await withWorkDir(async (dir) => {
+    const ladder = await withWorkDir(async (dir) => {
       const manifests: Manifest[] = [];
       await inParallel(
         Array.from({ length: video.chunks ?? 0 }, (_, i) => i),
@@ -462,54 +471,9 @@ export namespace Chunked {
         Storage.upload(key, join(sheets, Storyboard.sheetName(i)), contentTypes.jpg),
       );
 
-      // Each MP4 download at once: its rung's segments and the audio's, joined and remuxed.
-      const renditions = await Promise.all(
-        plan.renditions.map(async (r) => {
-          const rung = rungs.find((x) => x.name === r.name)!;
-          const hls = join(dir, `hls-${r.name}`);
-          for (const part of [rung, ...(audio ? [audio] : [])]) {
-            await ChunkTranscode.fetchRendition(
-              part,
-              (file) => ObjectKeys.hlsFile(id, part.name, file),
-              hls,
-            );
-          }
-          const path = join(dir, `${r.name}.mp4`);
-          await FfmpegTranscoder.download(
-            hls,
-            { rungs: [rung], audio: audio as Hls.Audio | undefined, master: "" },
-            r.name,
-            path,
-            {},
-          );
-          const bytes = await Storage.upload(r.key, path, contentTypes.mp4);
-          return { name: r.name, width: r.width, height: r.height, key: r.key, bytes };
-        }),
-      );
-      return {
-        renditions,
-        hls: {
-          masterKey: plan.hls.masterKey,
-          rungs: rungs.map((r) => ({
-            name: r.name,
-            width: r.width,
-            height: r.height,
-            bandwidth: r.peakBitrate + (audio?.peakBitrate ?? 0),
-            codecs: audio ? `${r.codec},${audio.codec}` : r.codec,
-          })),
-        },
-      };
+      return { rungs, audio };
     });
-    const outcome = await Ingest.complete(video, {
-      probe: video.probe!,
-      report: { transcoder: "ffmpeg", chunks: video.chunks },
-      renditions: result.renditions,
-      thumbnails: plan.thumbnails.map(({ width, height, key }) => ({ width, height, key })),
-      hls: result.hls,
-      storyboard: Plan.storyboardInfo(plan),
-    });
-    if (outcome === "ready") await Storage.removePrefixes([ObjectKeys.workPrefix(id)]);
-    return outcome === "ready" ? ("stitched" as const) : ("lost" as const);
+    return ChunkedDownloads.fanOut(video, ladder);
   }
 
   async function putText(key: string, text: string, contentType: string) {
