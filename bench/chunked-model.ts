@@ -99,10 +99,13 @@ const leadSeconds = 1.6;
  *   stitch        n·q / 8 + (rungs + 2)·q                            (manifests; playlists, master)
  *                 + T·q / 8 + T·tile.bytes / r                       (the tiles)
  *                 + T·sheetsCpu / v + S·q / 8 + T·sheetBytes / r     (the sheets)
- *                 + Σ downloads: H·(rungBytes + audioBytes + mp4Bytes) / r   (at once: r is shared)
- *                 + max downloads: 2·(segs(H) + 1)·q / 8 + q         (fetches, upload: they overlap)
- *                 + max downloads: remuxWall(H) / v                  (fixed + H·perSecond, at once)
- *                 + 3·q                                              (ready, work/ cleanup)
+ *                 + 2·q                                              (the ladder stored, fan-out)
+ *   download      max over downloads, each its own job at once:
+ *                   cold start + 2·q                                 (load, the ladder)
+ *                   + 2·(segs(H) + 1)·q / 8 + H·(rungBytes + audioBytes) / r   (fetch)
+ *                   + remuxWall(H) / v                               (fixed + H·perSecond)
+ *                   + q + H·mp4Bytes / r + 4·q                       (upload; record, claim)
+ *   finish        (downloads + 3)·q                                  (their records, ready, work/)
  *
  * copy(B) = q + B / copyRate up to one part (P = 512 MiB); above, head and create (2·q), then
  * ceil(ceil(B / P) / 16) rounds of part copies, each q + P / copyRate, then complete (q).
@@ -169,24 +172,44 @@ export function project(
       (sb.count * m.tile.sheetsCpu) / v +
       (sb.sheets.length * q) / 8 +
       (sb.count * m.tile.sheetBytes) / r,
-    // The downloads run at once: their bytes share the function's bandwidth, their request
-    // latencies and remuxes overlap.
-    transfer: sum(m.downloads.map((d) => (h * (d.rungBytes + m.audioBytes + d.mp4Bytes)) / r)),
-    requests: m.downloads.length ? (2 * (segs(h) + 1) * q) / 8 + q : 0,
-    remux: Math.max(0, ...m.downloads.map((d) => at(d.remuxWall) / v)),
-    ready: 3 * q,
+    // The joined ladder stored, one message per download (ChunkedDownloads.fanOut).
+    fanOut: 2 * q,
+  };
+  // Each download is its own job on its own function, all at once: the longest one counts.
+  const jobs = m.downloads.map((d) => {
+    const terms = {
+      coldStart: a.coldStartSeconds,
+      load: 2 * q,
+      fetch: (2 * (segs(h) + 1) * q) / 8 + (h * (d.rungBytes + m.audioBytes)) / r,
+      remux: at(d.remuxWall) / v,
+      upload: q + (h * d.mp4Bytes) / r,
+      record: 4 * q,
+    };
+    return { name: d.name, terms, seconds: sum(Object.values(terms)) };
+  });
+  const longestJob = jobs.reduce(
+    (a, b) => (b.seconds > a.seconds ? b : a),
+    jobs[0] ?? { name: "", terms: {}, seconds: 0 },
+  );
+  const download = longestJob.terms;
+  const finish = {
+    // The downloads' records read back, ready (which publishes), work/ deleted.
+    ready: (m.downloads.length + 3) * q,
   };
   const steps = {
     ingest: sum(Object.values(ingest)),
     chunk: sum(Object.values(chunk)),
     stitch: sum(Object.values(stitch)),
+    download: sum(Object.values(download)),
+    finish: sum(Object.values(finish)),
   };
   return {
     seconds: steps.ingest + steps.chunk + steps.stitch,
     chunks: plan.length,
     longestChunkSeconds: length,
     steps,
-    terms: { ingest, chunk, stitch },
+    terms: { ingest, chunk, stitch, download, finish },
+    longestDownload: longestJob.name,
     /** Ingest's /tmp: nothing. It probes the stored source by ranges and writes no copies. */
     ingestScratchBytes: 0,
   };
