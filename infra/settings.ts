@@ -48,6 +48,7 @@ export const settings = {
   RUSHES_DOWNLOAD_EXPIRES_SECONDS: signers,
   RUSHES_MAX_DURATION_SECONDS: ["ingest", "clipWorker", "chunkWorker"],
   RUSHES_CHUNK_SECONDS: ["ingest", "chunkWorker"],
+  RUSHES_RANGED_READ_BYTES: ["ingest"],
   RUSHES_THUMBNAIL_WIDTHS: ["ingest", "clipWorker", "chunkWorker", "mediaConvertComplete"],
   RUSHES_MAX_FRAME_PIXELS: ["ingest", "clipWorker", "chunkWorker"],
   RUSHES_TRANSCODER: ["ingest", "mediaConvertComplete"],

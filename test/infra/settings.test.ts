@@ -42,6 +42,7 @@ describe("deploy-time settings", () => {
       RUSHES_DOWNLOAD_EXPIRES_SECONDS: "600",
       RUSHES_MAX_DURATION_SECONDS: "1200",
       RUSHES_CHUNK_SECONDS: "120",
+      RUSHES_RANGED_READ_BYTES: "1073741824",
       RUSHES_THUMBNAIL_WIDTHS: "320,640",
       RUSHES_TRANSCODER: "mediaconvert",
       RUSHES_MEDIACONVERT_ENDPOINT: "https://abcd1234.mediaconvert.us-east-1.amazonaws.com",

@@ -45,6 +45,11 @@ export const ConfigSchema = z.object({
    * HLS segments), one SQS message and one chunk worker each.
    */
   RUSHES_CHUNK_SECONDS: int(60),
+  /**
+   * Sources at least this large are probed through a presigned URL rather than downloaded, and,
+   * when long MP4/MOV, read by ranges by their chunk workers; smaller ones come down whole.
+   */
+  RUSHES_RANGED_READ_BYTES: int(256 * 1024 ** 2),
   /** The chunk queue's maxReceiveCount: a chunk's last attempt fails the video (`chunk_failed`). */
   RUSHES_CHUNK_MAX_RECEIVES: int(3),
   /**

@@ -142,10 +142,11 @@ export namespace Ingest {
     const { RUSHES_THUMBNAIL_WIDTHS: widths } = Config.get();
     return withWorkDir(async (dir) => {
       const adapter = transcoder();
-      // ffmpeg probes the stored source by ranges: long MP4/MOV footage then fans out to chunk
-      // workers that read their own stretches, and never comes down whole, so no /tmp bounds it.
+      // A large source is probed by ranges: long MP4/MOV footage then fans out to chunk workers
+      // that read their own stretches, and never comes down whole, so no /tmp bounds it. A small
+      // one comes down in one GET, which is cheaper than a probe by ranges.
       let probed: Probe.Details | undefined;
-      if (adapter.kind === "ffmpeg") {
+      if (adapter.kind === "ffmpeg" && source.bytes >= Config.get().RUSHES_RANGED_READ_BYTES) {
         probed = await Probe.details(await Storage.presignRead(source.key));
         const probe = Probe.Info.parse(probed);
         if (Chunked.applies(probe) && Chunked.ranged(probe)) {
