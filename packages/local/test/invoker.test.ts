@@ -7,8 +7,21 @@ const noop = () => {};
 const silentLog: Log = { debug: noop, info: noop, warn: noop, error: noop };
 
 /** Events are "owner:n"; each holds a slot until released, so the test decides what finishes. */
-function harness(options: { group?: boolean; lookupMs?: (owner: string) => number } = {}) {
+function harness(
+  options: {
+    group?: boolean;
+    lookupMs?: (owner: string) => number;
+    /** Every lookup waits for `open()`, so they all answer in one go, however busy the machine. */
+    gated?: boolean;
+  } = {},
+) {
   const started: string[] = [];
+  let open = () => {};
+  const gate = options.gated
+    ? new Promise<void>((resolve) => {
+        open = resolve;
+      })
+    : Promise.resolve();
   const release = new Map<string, () => void>();
   const invoker = createAsyncInvoker<string>({
     name: "test",
@@ -24,7 +37,8 @@ function harness(options: { group?: boolean; lookupMs?: (owner: string) => numbe
       : {
           group: async (event: string) => {
             const owner = event.split(":")[0]!;
-            await new Promise((r) => setTimeout(r, options.lookupMs?.(owner) ?? 0));
+            if (options.gated) await gate;
+            else await new Promise((r) => setTimeout(r, options.lookupMs?.(owner) ?? 0));
             return owner;
           },
         }),
@@ -34,7 +48,7 @@ function harness(options: { group?: boolean; lookupMs?: (owner: string) => numbe
     release.get(event)!();
     await settle();
   };
-  return { invoker, started, finish, settle };
+  return { invoker, started, finish, settle, open };
 }
 
 describe("fair ingest slots", () => {
@@ -56,9 +70,12 @@ describe("fair ingest slots", () => {
   });
 
   it("takes turns between owners with backlogs, and never holds both slots for one of them", async () => {
-    const { invoker, started, finish, settle } = harness();
+    const { invoker, started, finish, settle, open } = harness({ gated: true });
     for (let i = 1; i <= 3; i++) invoker.push(`a:${i}`);
     for (let i = 1; i <= 3; i++) invoker.push(`b:${i}`);
+    // Both backlogs are known before a slot is given: on a busy machine b's lookups could
+    // otherwise answer a timer tick after a's, and a would fairly take both free slots.
+    open();
     await settle();
     expect(started).toEqual(["a:1", "b:1"]);
     await finish("a:1");
