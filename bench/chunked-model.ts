@@ -204,7 +204,7 @@ export function project(
     finish: sum(Object.values(finish)),
   };
   return {
-    seconds: steps.ingest + steps.chunk + steps.stitch,
+    seconds: sum(Object.values(steps)),
     chunks: plan.length,
     longestChunkSeconds: length,
     steps,

@@ -220,6 +220,7 @@ export async function measureChunked(camera: string, rounds: number): Promise<Ch
         seconds: round(model.seconds, 1),
         steps: roundAll(model.steps),
         terms: roundAll(model.terms),
+        longestDownload: model.longestDownload,
         chunks: model.chunks,
         [`with${long.chunkSeconds}sChunksSeconds`]: round(asMeasured.seconds, 1),
         ingestScratchBytes: model.ingestScratchBytes,

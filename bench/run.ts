@@ -124,7 +124,7 @@ if (media.some(enabled)) {
   if (enabled("chunked")) {
     // One round: each variant is about 3 CPU-minutes here, and a second pair would take the
     // full run past 20 minutes on 2 cores.
-    const c = await measureChunked(camera, 1);
+    const c = await measureChunked(camera, 2);
     figures.chunked = {
       cpuOverhead: c.cpuOverhead,
       speedupLocal: c.speedupLocal,
