@@ -1,5 +1,6 @@
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { inParallel } from "../parallel";
 import { Storage } from "../storage";
 import { ChunkAudio } from "./chunk-audio";
 import type { Chunks } from "./chunks";
@@ -336,14 +337,9 @@ export namespace ChunkTranscode {
   ) {
     await mkdir(join(dir, rendition.name), { recursive: true });
     const files = [rendition.init, ...rendition.segments.map((s) => s.uri)];
-    let next = 0;
-    const worker = async () => {
-      while (next < files.length) {
-        const file = files[next++]!;
-        await Storage.download(keyOf(file), join(dir, rendition.name, file));
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, worker));
+    await inParallel(files, 8, (file) =>
+      Storage.download(keyOf(file), join(dir, rendition.name, file)),
+    );
   }
 
   /**

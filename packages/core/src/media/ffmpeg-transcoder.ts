@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { Config } from "../config";
+import { inParallel } from "../parallel";
 import { Storage } from "../storage";
 import { ObjectKeys } from "../storage/object-keys";
 import { MediaError } from "./error";
@@ -100,7 +101,7 @@ export namespace FfmpegTranscoder {
                 ])
               : [],
           );
-        await inParallel(media, ([rung, file]) =>
+        await inParallel(media, uploadConcurrency, ([rung, file]) =>
           put(
             ObjectKeys.hlsFile(videoId, rung!, file!),
             join(out.hls, rung!, file!),
@@ -109,7 +110,7 @@ export namespace FfmpegTranscoder {
         );
         const sheets = out.sheets;
         if (sheets) {
-          await inParallel(plan.storyboard.sheets, (key, i) =>
+          await inParallel(plan.storyboard.sheets, uploadConcurrency, (key, i) =>
             put(key, sheets[i]!, contentTypes.jpg),
           );
         }
@@ -117,7 +118,7 @@ export namespace FfmpegTranscoder {
           ...out.ladder.rungs.map((r) => r.name),
           ...(out.ladder.audio ? ["audio"] : []),
         ];
-        await inParallel(playlists, (rung) =>
+        await inParallel(playlists, uploadConcurrency, (rung) =>
           put(
             ObjectKeys.hlsFile(videoId, rung, Hls.playlistName),
             join(out.hls, rung, Hls.playlistName),
@@ -332,17 +333,5 @@ export namespace FfmpegTranscoder {
   function typeOf(file: string): string {
     const ext = extname(file).slice(1);
     return ext === "m4s" ? contentTypes.m4s : ext === "m3u8" ? contentTypes.m3u8 : contentTypes.mp4;
-  }
-
-  /** Runs `task` over `items`, at most `uploadConcurrency` at a time. */
-  async function inParallel<T>(items: T[], task: (item: T, index: number) => Promise<unknown>) {
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) {
-        const i = next++;
-        await task(items[i]!, i);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(uploadConcurrency, items.length) }, worker));
   }
 }

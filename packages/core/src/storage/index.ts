@@ -19,6 +19,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { Resource } from "sst";
 import { Aws } from "../aws";
 import { Config } from "../config";
+import { inParallel } from "../parallel";
 
 export { Multipart } from "./multipart";
 export { ObjectKeys } from "./object-keys";
@@ -184,27 +185,23 @@ export namespace Storage {
     try {
       const count = Math.ceil(bytes / copyPartBytes);
       const etags: string[] = [];
-      let next = 0;
-      const worker = async () => {
-        while (next < count) {
-          const i = next++;
-          const first = i * copyPartBytes;
-          const last = Math.min(bytes, first + copyPartBytes) - 1;
-          const out = await s3.send(
-            new UploadPartCopyCommand({
-              Bucket: bucket(),
-              Key: to,
-              UploadId,
-              PartNumber: i + 1,
-              CopySource: source,
-              CopySourceRange: `bytes=${first}-${last}`,
-              ...ifMatch,
-            }),
-          );
-          etags[i] = out.CopyPartResult?.ETag ?? "";
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(copiesAtOnce, count) }, worker));
+      const parts = Array.from({ length: count }, (_, i) => i);
+      await inParallel(parts, copiesAtOnce, async (i) => {
+        const first = i * copyPartBytes;
+        const last = Math.min(bytes, first + copyPartBytes) - 1;
+        const out = await s3.send(
+          new UploadPartCopyCommand({
+            Bucket: bucket(),
+            Key: to,
+            UploadId,
+            PartNumber: i + 1,
+            CopySource: source,
+            CopySourceRange: `bytes=${first}-${last}`,
+            ...ifMatch,
+          }),
+        );
+        etags[i] = out.CopyPartResult?.ETag ?? "";
+      });
       await s3.send(
         new CompleteMultipartUploadCommand({
           Bucket: bucket(),
