@@ -3,9 +3,7 @@ import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { Resource } from "sst";
 import * as z from "zod";
 import { Aws } from "../aws";
-import { conditional } from "../conditional";
 import { Config } from "../config";
-import { Dynamo } from "../dynamo";
 import { Lifecycle } from "../lifecycle";
 import { logger } from "../log";
 import {
@@ -19,6 +17,7 @@ import {
 import { contentTypes } from "../media/transcoder";
 import { ObjectKeys, Storage } from "../storage";
 import { Ingest } from "./ingest";
+import { Join } from "./join";
 import type { VideoItem } from "./schema";
 
 /**
@@ -155,47 +154,10 @@ export namespace ChunkedDownloads {
 
   /** Adds the download to the done set; the one that completes it claims the finish. */
   async function record(video: VideoItem, name: string) {
-    const now = Date.now();
-    const added = await conditional(
-      Dynamo.entities.video
-        .patch({ videoId: video.videoId })
-        .add({ downloadsDone: [name] })
-        // A heartbeat on the ingest lease, as each finished chunk gives one.
-        .set({ dueScope: video.dueScope ?? "video/processing", dueAt: Lifecycle.leaseEnd(now) })
-        .composite({ owner: video.owner })
-        .where((a, op) => op.eq(a.status, "processing"))
-        .go({ response: "all_new" }),
-    );
-    if (!added) return "settled" as const;
-    const wanted = planOf(video).renditions.length;
-    if ((added.data.downloadsDone ?? []).length < wanted) return "recorded" as const;
-    const staleBefore = now - Config.get().RUSHES_PROCESSING_TIMEOUT_SECONDS * 1000;
-    const claimed = await conditional(
-      Dynamo.entities.video
-        .patch({ videoId: video.videoId })
-        .set({ finishStartedAt: now })
-        .composite({ owner: video.owner })
-        .where(
-          (a, op) =>
-            `${op.eq(a.status, "processing")} AND (${op.notExists(a.finishStartedAt)} OR ${op.lt(a.finishStartedAt, staleBefore)})`,
-        )
-        .go({ response: "all_new" }),
-    );
-    if (!claimed) return "recorded" as const;
-    try {
-      return await finish(claimed.data as VideoItem);
-    } catch (error) {
-      // Give the claim back for this message's prompt retry, as a failed stitch does.
-      await conditional(
-        Dynamo.entities.video
-          .patch({ videoId: video.videoId })
-          .remove(["finishStartedAt"])
-          .composite({ owner: video.owner })
-          .where((a, op) => `${op.eq(a.status, "processing")} AND ${op.eq(a.finishStartedAt, now)}`)
-          .go(),
-      ).catch((released) => logger().warn({ err: released }, "finish claim not released"));
-      throw error;
-    }
+    const done = await Join.record(video, { downloadsDone: [name] });
+    if (done === undefined) return "settled" as const;
+    if (done < planOf(video).renditions.length) return "recorded" as const;
+    return Join.once(video, "finishStartedAt", finish);
   }
 
   /** `ready` (which publishes `video.ready`) with every download, then `work/` goes. */

@@ -1,19 +1,16 @@
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ChangeMessageVisibilityCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { Resource } from "sst";
 import * as z from "zod";
 import { Aws } from "../aws";
-import { conditional } from "../conditional";
 import { Config } from "../config";
-import { Dynamo } from "../dynamo";
 import { Lifecycle } from "../lifecycle";
 import { logger } from "../log";
 import {
   Chunks,
   ChunkTranscode,
   Ffmpeg,
-  FfmpegTranscoder,
   Hls,
   Plan,
   type Probe,
@@ -21,9 +18,11 @@ import {
   withWorkDir,
 } from "../media";
 import { contentTypes } from "../media/transcoder";
+import { inParallel } from "../parallel";
 import { ObjectKeys, Storage } from "../storage";
 import { ChunkedDownloads } from "./chunked-downloads";
 import { Ingest } from "./ingest";
+import { Join } from "./join";
 import type { VideoItem } from "./schema";
 
 /**
@@ -143,7 +142,7 @@ export namespace Chunked {
     if (chunks.length < 2) return undefined;
     const split = await ChunkTranscode.split({ sourcePath, probe, plan, chunks }, dir);
     const id = video.videoId;
-    await inParallel(
+    await inParallel8(
       [
         ...split.chunks.map((path, i) => ({
           key: ObjectKeys.chunk(id, i),
@@ -170,7 +169,7 @@ export namespace Chunked {
   ) {
     const id = video.videoId;
     const plan = Plan.forVideo(id, probe, Config.get().RUSHES_THUMBNAIL_WIDTHS);
-    await putText(
+    await Storage.putText(
       plan.storyboard.key,
       Storyboard.vtt(plan.storyboard, probe.durationMs),
       contentTypes.vtt,
@@ -331,7 +330,7 @@ export namespace Chunked {
           type: contentTypes.jpg,
         })),
       ];
-      await inParallel(files, ({ key, path, type }) => Storage.upload(key, path, type));
+      await inParallel8(files, ({ key, path, type }) => Storage.upload(key, path, type));
       const manifest: Manifest = { rungs: [] };
       for (const rung of encoded.rungs) {
         const segments = [];
@@ -348,20 +347,8 @@ export namespace Chunked {
         });
       }
       if (encoded.audio) manifest.audio = encoded.audio;
-      await putJson(ObjectKeys.chunkManifest(id, chunk.index), manifest, dir);
+      await putJson(ObjectKeys.chunkManifest(id, chunk.index), manifest);
     });
-  }
-
-  /** Runs `task` over `items`, eight at a time (S3 takes parallel PUTs well; a chunk has dozens). */
-  async function inParallel<T>(items: T[], task: (item: T, index: number) => Promise<unknown>) {
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) {
-        const i = next++;
-        await task(items[i]!, i);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(8, items.length) }, worker));
   }
 
   /**
@@ -370,51 +357,10 @@ export namespace Chunked {
    * older than the processing timeout (its stitcher died) may be taken over.
    */
   async function record(video: VideoItem, message: ChunkMessage) {
-    const now = Date.now();
-    const added = await conditional(
-      Dynamo.entities.video
-        .patch({ videoId: video.videoId })
-        .add({ chunksDone: [message.chunk.index] })
-        // A heartbeat on the ingest lease: while chunks finish, no sweep or redelivery takes the
-        // video over; once none has for RUSHES_PROCESSING_TIMEOUT_SECONDS, one may (re-split,
-        // done chunks skipped), and attempts bound that like any other ingest.
-        // (gsi6 needs both keys; the scope is the one the record already waits under.)
-        .set({ dueScope: video.dueScope ?? "video/processing", dueAt: Lifecycle.leaseEnd(now) })
-        .composite({ owner: video.owner })
-        .where((a, op) => op.eq(a.status, "processing"))
-        .go({ response: "all_new" }),
-    );
-    if (!added) return "settled" as const;
-    const done = (added.data.chunksDone ?? []).length;
+    const done = await Join.record(video, { chunksDone: [message.chunk.index] });
+    if (done === undefined) return "settled" as const;
     if (done < message.count) return "recorded" as const;
-    const staleBefore = now - Config.get().RUSHES_PROCESSING_TIMEOUT_SECONDS * 1000;
-    const claimed = await conditional(
-      Dynamo.entities.video
-        .patch({ videoId: video.videoId })
-        .set({ stitchStartedAt: now })
-        .composite({ owner: video.owner })
-        .where(
-          (a, op) =>
-            `${op.eq(a.status, "processing")} AND (${op.notExists(a.stitchStartedAt)} OR ${op.lt(a.stitchStartedAt, staleBefore)})`,
-        )
-        .go({ response: "all_new" }),
-    );
-    if (!claimed) return "recorded" as const;
-    try {
-      return await stitch(claimed.data as VideoItem);
-    } catch (error) {
-      // Give the claim back, so this message's prompt retry can stitch; only a stitcher that was
-      // killed leaves its claim to go stale (the visibility timeout outlasts the staleness).
-      await conditional(
-        Dynamo.entities.video
-          .patch({ videoId: video.videoId })
-          .remove(["stitchStartedAt"])
-          .composite({ owner: video.owner })
-          .where((a, op) => `${op.eq(a.status, "processing")} AND ${op.eq(a.stitchStartedAt, now)}`)
-          .go(),
-      ).catch((released) => logger().warn({ err: released }, "stitch claim not released"));
-      throw error;
-    }
+    return Join.once(video, "stitchStartedAt", stitch);
   }
 
   /**
@@ -427,10 +373,12 @@ export namespace Chunked {
     const plan = Plan.forVideo(id, probe, Config.get().RUSHES_THUMBNAIL_WIDTHS);
     const ladder = await withWorkDir(async (dir) => {
       const manifests: Manifest[] = [];
-      await inParallel(
+      await inParallel8(
         Array.from({ length: video.chunks ?? 0 }, (_, i) => i),
         async (i) => {
-          manifests[i] = Manifest.parse(await getJson(ObjectKeys.chunkManifest(id, i), dir));
+          manifests[i] = Manifest.parse(
+            JSON.parse(await Storage.getText(ObjectKeys.chunkManifest(id, i))),
+          );
         },
       );
       const rungs = ChunkTranscode.joinLadder(manifests);
@@ -453,7 +401,7 @@ export namespace Chunked {
       const tiles = join(dir, "tiles");
       const sheets = join(dir, "sheets");
       await Promise.all([mkdir(tiles, { recursive: true }), mkdir(sheets, { recursive: true })]);
-      await inParallel(
+      await inParallel8(
         Array.from({ length: sb.count }, (_, i) => i),
         (i) =>
           Storage.download(
@@ -467,7 +415,7 @@ export namespace Chunked {
           ),
       );
       await Storyboard.sheetsFromTiles(sb, tiles, sheets);
-      await inParallel(sb.sheets, (key, i) =>
+      await inParallel8(sb.sheets, (key, i) =>
         Storage.upload(key, join(sheets, Storyboard.sheetName(i)), contentTypes.jpg),
       );
 
@@ -476,23 +424,12 @@ export namespace Chunked {
     return ChunkedDownloads.fanOut(video, ladder);
   }
 
-  async function putText(key: string, text: string, contentType: string) {
-    await withWorkDir(async (dir) => {
-      const path = join(dir, "text");
-      await writeFile(path, text);
-      await Storage.upload(key, path, contentType);
-    });
-  }
+  /** Eight at a time: S3 takes parallel requests well, and a chunk has dozens of files. */
+  const inParallel8 = <T>(
+    items: readonly T[],
+    task: (item: T, index: number) => Promise<unknown>,
+  ) => inParallel(items, 8, task);
 
-  async function putJson(key: string, value: unknown, dir: string) {
-    const path = join(dir, `${key.replaceAll("/", "_")}`);
-    await writeFile(path, JSON.stringify(value));
-    await Storage.upload(key, path, "application/json");
-  }
-
-  async function getJson(key: string, dir: string): Promise<unknown> {
-    const path = join(dir, `${key.replaceAll("/", "_")}`);
-    await Storage.download(key, path);
-    return JSON.parse(await readFile(path, "utf8"));
-  }
+  const putJson = (key: string, value: unknown) =>
+    Storage.putText(key, JSON.stringify(value), "application/json");
 }
