@@ -8,7 +8,7 @@ export const maxUploadBytes = 5 * 1024 ** 4;
 
 /** Days before S3 aborts an unfinished multipart upload; core's Multipart.abortAfterDays matches. */
 export const abortIncompleteUploadsAfterDays = 7;
-const abortRule = "abort-incomplete-multipart-uploads";
+const abortRules = ["abort-incomplete-multipart-uploads", "abort-incomplete-source-copies"];
 
 let resolveWebUrl: (url: $util.Input<string>) => void = () => {};
 
@@ -35,7 +35,8 @@ export function setWebUrl(url: $util.Input<string>) {
  *   whose event was lost for good) expires; ingest moves every accepted source to `sources/`
  *   within minutes, so two days never touch a live upload.
  * - Parts of a multipart upload never completed are billed until aborted; the video expires with
- *   them.
+ *   them. So are the parts of a source ingest copies to `sources/` in parts and never completes
+ *   (a worker killed mid-copy): the same rule aborts those.
  * - The chunked transcode's scratch (`work/`) is deleted once a video is ready; what a failed or
  *   abandoned one leaves expires too.
  */
@@ -45,7 +46,8 @@ export const lifecycleRules: Array<{
   expiresIn?: `${number} ${"day" | "days"}`;
 }> = [
   { id: "ExpireUploads", prefix: "uploads/", expiresIn: "2 days" },
-  { id: abortRule, prefix: "uploads/" },
+  { id: abortRules[0]!, prefix: "uploads/" },
+  { id: abortRules[1]!, prefix: "sources/" },
   { id: "ExpireWork", prefix: "work/", expiresIn: "2 days" },
 ];
 
@@ -117,7 +119,7 @@ export const bucket = new sst.aws.Bucket("Media", {
     // SST's lifecycle rules have no AbortIncompleteMultipartUpload field, so it is added here.
     lifecycle: (args) => {
       args.rules = args.rules.map((rule) =>
-        rule.id === abortRule
+        abortRules.includes(rule.id)
           ? {
               ...rule,
               abortIncompleteMultipartUpload: {

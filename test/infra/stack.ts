@@ -128,6 +128,14 @@ async function run(opts: DeployOptions): Promise<DeployedStack> {
   try {
     const pulumi = await import("@pulumi/pulumi");
     await pulumi.runtime.setMocks(createMocks(registered), "rushes", stage, false);
+    // The mock monitor puts the root stack's type into its children's URNs; the engine does not
+    // (urn:pulumi:<stage>::rushes::sst:aws:Bucket::Media), and SST reads a link's type from it.
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+      newUrn(parent: string, type: string, name: string): string;
+    };
+    const newUrn = monitor.newUrn.bind(monitor);
+    monitor.newUrn = (parent, type, name) =>
+      newUrn(parent?.includes("::pulumi:pulumi:Stack::") ? "" : parent, type, name);
     g.$dev = opts.dev ?? false;
     g.$cli = {
       command: opts.dev ? "dev" : "deploy",
@@ -347,8 +355,11 @@ export function resourcePolicies(stack: Stack): {
   topics: Record<string, PolicyDocument>;
   mediaConvertRole?: PolicyDocument[];
 } {
-  const bucketPolicies = resources(stack, "aws:s3/bucketPolicy:BucketPolicy");
-  if (bucketPolicies.length > 1) throw new Error("more than one bucket policy");
+  // The Media bucket's, as SST names it (the web site's assets bucket has its own).
+  const media = resources(stack, "aws:s3/bucketPolicy:BucketPolicy").filter(
+    (p) => p.inputs.bucket === resource(stack, "aws:s3/bucket:Bucket", "MediaBucket").state.bucket,
+  );
+  if (media.length > 1) throw new Error("more than one policy on the Media bucket");
   const queues: Record<string, PolicyDocument> = {};
   for (const q of resources(stack, "aws:sqs/queuePolicy:QueuePolicy")) {
     const queue = stack.resources.find(
@@ -367,7 +378,7 @@ export function resourcePolicies(stack: Stack): {
     (r) => r.type === "aws:iam/role:Role" && r.name === "MediaConvertRole",
   );
   return {
-    bucket: bucketPolicies[0] && parse(bucketPolicies[0].inputs.policy),
+    bucket: media[0] && parse(media[0].inputs.policy),
     queues,
     topics,
     mediaConvertRole: role && rolePolicies(stack, role),
