@@ -10,11 +10,18 @@ const pureMedia = ["plan", "mediaconvert"].map(
 );
 const pureLocal = ["front", "mappings"].map((name) => `packages/local/test/${name}.test.ts`);
 
-const tiers: Record<string, { include: string[]; exclude: string[] }> = {
+const tiers: Record<string, { include: string[]; exclude: string[]; globalSetup?: string[] }> = {
   /** Core logic and ElectroDB `.params()` key shapes: no stand-in, no ffmpeg run. */
   unit: { include: ["packages/core/test/*.test.ts", ...pureMedia, ...pureLocal], exclude: [] },
-  /** infra/*.ts evaluated against the recording fake of the sst.aws.* globals. */
-  contract: { include: ["test/infra/**/*.test.ts"], exclude: [] },
+  /**
+   * sst.config.ts on SST's own platform code under Pulumi's mocks (test/infra/stack.ts). Its
+   * globalSetup writes the platform out of the sst CLI binary, once per SST version.
+   */
+  contract: {
+    include: ["test/infra/**/*.test.ts"],
+    exclude: [],
+    globalSetup: ["test/infra/platform.ts"],
+  },
   /** The Hono app in process over real dynalite, s3rver and fauxqs; no-op event handlers. */
   routes: { include: ["packages/functions/test/**/*.test.ts"], exclude: [] },
   /** Real ffmpeg/ffprobe on tiny generated media. */
@@ -42,9 +49,11 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ["default"],
     setupFiles: ["test/setup.ts"],
-    projects: Object.entries({ ...tiers, integration }).map(([name, { include, exclude }]) => ({
-      extends: true,
-      test: { name, include: [...include], exclude: [...exclude, "**/node_modules/**"] },
-    })),
+    projects: Object.entries({ ...tiers, integration }).map(
+      ([name, { include, exclude, ...rest }]) => ({
+        extends: true,
+        test: { name, include: [...include], exclude: [...exclude, "**/node_modules/**"], ...rest },
+      }),
+    ),
   },
 });

@@ -1,71 +1,81 @@
 // Infra contract: playback media through CloudFront, private, signed, cached for every viewer.
 import { createPublicKey } from "node:crypto";
 import { beforeAll, describe, expect, test } from "vitest";
-import { type Deployment, deploy, settle, testPrivateKey } from "./fake";
+import {
+  arnOf,
+  type DeployedStack,
+  deployStack,
+  linksOf,
+  resource,
+  resourcePolicies,
+  testPrivateKey,
+} from "./stack";
 
-const WEB_URL = "https://d111111abcdef8.cloudfront.net";
-let d: Deployment;
+let d: DeployedStack;
 
 beforeAll(async () => {
-  d = await deploy({ stage: "test" });
+  d = await deployStack();
 });
 
-const args = async (type: string, name: string) =>
-  // biome-ignore lint/suspicious/noExplicitAny: the args are what the infra passed, asserted below
-  (await settle(d.one(type, name).args)) as Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: resource inputs, asserted below
+const inputs = (type: string, name: string): Record<string, any> => resource(d, type, name).inputs;
+/** A resource's id, as the mocks gave it: others refer to it by that. */
+const idOf = (type: string, name: string) => resource(d, type, name).state.id;
 
 describe("the playback CDN", () => {
-  test("serves the media bucket through an origin access control, signing every origin request", async () => {
-    const oac = await args(
-      "aws:cloudfront/originAccessControl:OriginAccessControl",
-      "CdnOriginAccess",
-    );
-    expect(oac).toMatchObject({
+  const distribution = () => inputs("aws:cloudfront/distribution:Distribution", "Cdn");
+
+  test("serves the media bucket through an origin access control, signing every origin request", () => {
+    expect(
+      inputs("aws:cloudfront/originAccessControl:OriginAccessControl", "CdnOriginAccess"),
+    ).toMatchObject({
       originAccessControlOriginType: "s3",
       signingBehavior: "always",
       signingProtocol: "sigv4",
     });
-    const dist = await args("aws:cloudfront/distribution:Distribution", "Cdn");
-    expect(dist.origins).toEqual([
-      {
+    const bucket = resource(d, "aws:s3/bucket:Bucket", "MediaBucket").state;
+    expect(distribution().origins).toEqual([
+      expect.objectContaining({
         originId: "media",
-        domainName: "rushes-test-media-abc123.s3.us-east-1.amazonaws.com",
-        originAccessControlId:
-          "fake:aws:cloudfront/originAccessControl:OriginAccessControl:CdnOriginAccess:id",
-      },
+        domainName: bucket.bucketRegionalDomainName,
+        originAccessControlId: idOf(
+          "aws:cloudfront/originAccessControl:OriginAccessControl",
+          "CdnOriginAccess",
+        ),
+      }),
     ]);
-    expect(dist.enabled).toBe(true);
-    expect(d.outputs.cdn).toBe("d2222222abcdef8.cloudfront.net");
+    expect(distribution().enabled).toBe(true);
+    expect(d.outputs.cdn).toBe(
+      resource(d, "aws:cloudfront/distribution:Distribution", "Cdn").state.domainName,
+    );
   });
 
-  test("answers only requests signed by its key group, over HTTPS, read-only", async () => {
-    const dist = await args("aws:cloudfront/distribution:Distribution", "Cdn");
-    const behavior = dist.defaultCacheBehavior;
+  test("answers only requests signed by its key group, over HTTPS, read-only", () => {
+    const behavior = distribution().defaultCacheBehavior;
     expect(behavior.trustedKeyGroups).toEqual([
-      "fake:aws:cloudfront/keyGroup:KeyGroup:CdnKeyGroup:id",
+      idOf("aws:cloudfront/keyGroup:KeyGroup", "CdnKeyGroup"),
     ]);
     expect(behavior.viewerProtocolPolicy).toBe("https-only");
-    expect(behavior.allowedMethods.sort()).toEqual(["GET", "HEAD", "OPTIONS"]);
-    expect(dist.orderedCacheBehaviors).toBeUndefined();
-    const group = await args("aws:cloudfront/keyGroup:KeyGroup", "CdnKeyGroup");
-    expect(group.items).toEqual(["fake:aws:cloudfront/publicKey:PublicKey:CdnPublicKey:id"]);
+    expect([...behavior.allowedMethods].sort()).toEqual(["GET", "HEAD", "OPTIONS"]);
+    expect(distribution().orderedCacheBehaviors).toBeUndefined();
+    expect(inputs("aws:cloudfront/keyGroup:KeyGroup", "CdnKeyGroup").items).toEqual([
+      idOf("aws:cloudfront/publicKey:PublicKey", "CdnPublicKey"),
+    ]);
   });
 
-  test("the key group's public key is derived from the CdnPrivateKey secret", async () => {
-    expect(d.one("sst:sst:Secret", "CdnPrivateKey").args).toEqual({});
-    const key = await args("aws:cloudfront/publicKey:PublicKey", "CdnPublicKey");
+  test("the key group's public key is derived from the CdnPrivateKey secret", () => {
+    const key = inputs("aws:cloudfront/publicKey:PublicKey", "CdnPublicKey");
     expect(key.encodedKey).toBe(
       createPublicKey(testPrivateKey).export({ type: "spki", format: "pem" }).toString(),
     );
     expect(key.encodedKey).toMatch(/^-----BEGIN PUBLIC KEY-----/);
   });
 
-  test("the cache key leaves out the signed query string, headers and cookies", async () => {
-    const dist = await args("aws:cloudfront/distribution:Distribution", "Cdn");
-    expect(dist.defaultCacheBehavior.cachePolicyId).toBe(
-      "fake:aws:cloudfront/cachePolicy:CachePolicy:CdnCachePolicy:id",
+  test("the cache key leaves out the signed query string, headers and cookies", () => {
+    expect(distribution().defaultCacheBehavior.cachePolicyId).toBe(
+      idOf("aws:cloudfront/cachePolicy:CachePolicy", "CdnCachePolicy"),
     );
-    const policy = await args("aws:cloudfront/cachePolicy:CachePolicy", "CdnCachePolicy");
+    const policy = inputs("aws:cloudfront/cachePolicy:CachePolicy", "CdnCachePolicy");
     expect(policy.parametersInCacheKeyAndForwardedToOrigin).toMatchObject({
       queryStringsConfig: { queryStringBehavior: "none" },
       headersConfig: { headerBehavior: "none" },
@@ -74,52 +84,49 @@ describe("the playback CDN", () => {
     expect(policy.defaultTtl).toBeGreaterThanOrEqual(3600);
   });
 
-  test("CORS admits the web app's origin for reads only", async () => {
-    const dist = await args("aws:cloudfront/distribution:Distribution", "Cdn");
-    expect(dist.defaultCacheBehavior.responseHeadersPolicyId).toBe(
-      "fake:aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy:CdnCors:id",
+  test("CORS admits the web app's origin for reads only", () => {
+    expect(distribution().defaultCacheBehavior.responseHeadersPolicyId).toBe(
+      idOf("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", "CdnCors"),
     );
-    const headers = await args(
-      "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
-      "CdnCors",
-    );
-    expect(headers.corsConfig.accessControlAllowOrigins).toEqual({ items: [WEB_URL] });
+    const headers = inputs("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", "CdnCors");
+    expect(headers.corsConfig.accessControlAllowOrigins).toEqual({ items: [d.outputs.web] });
     expect(headers.corsConfig.accessControlAllowMethods).toEqual({ items: ["GET", "HEAD"] });
     expect(headers.corsConfig.accessControlAllowCredentials).toBe(false);
   });
 
-  test("the bucket lets only this distribution read, and only media/", async () => {
-    const bucket = await args("sst:aws:Bucket", "Media");
-    expect(bucket.policy).toEqual([
+  test("the bucket lets only this distribution read, and only media/", () => {
+    const bucket = arnOf(d, "Media");
+    const reads = resourcePolicies(d).bucket!.Statement.filter((s) => s.Effect === "Allow");
+    expect(reads).toEqual([
       {
-        actions: ["s3:GetObject"],
-        principals: [{ type: "service", identifiers: ["cloudfront.amazonaws.com"] }],
-        paths: ["media/*"],
-        conditions: [
-          {
-            test: "StringEquals",
-            variable: "AWS:SourceArn",
-            values: ["arn:aws:cloudfront::123456789012:distribution/ECDN"],
-          },
-        ],
+        Sid: "PlaybackCdnReadsMedia",
+        Effect: "Allow",
+        Action: "s3:GetObject",
+        Principal: { Service: "cloudfront.amazonaws.com" },
+        Resource: `${bucket}/media/*`,
+        Condition: { StringEquals: { "AWS:SourceArn": arnOf(d, "Cdn") } },
       },
     ]);
   });
 
-  test("the API links the CDN's URL and key id, and its private key, for the playback signer", async () => {
-    const cdn = await args("sst:sst:Linkable", "Cdn");
-    expect(cdn.properties).toEqual({
-      url: "https://d2222222abcdef8.cloudfront.net",
-      keyPairId: "fake:aws:cloudfront/publicKey:PublicKey:CdnPublicKey:id",
-    });
-    const api = d.one("sst:aws:Function", "Api").args;
-    const linked = (api.link as unknown[]).map((r) => d.nameOf(r));
-    expect(linked).toEqual(expect.arrayContaining(["Cdn", "CdnPrivateKey"]));
-    for (const name of ["Ingest", "ClipWorker"]) {
-      const other = (d.one("sst:aws:Function", name).args.link as unknown[]).map((r) =>
-        d.nameOf(r),
-      );
-      expect(other).not.toContain("CdnPrivateKey");
-    }
+  test("SST's own statements stay in the bucket policy: plain HTTP is refused", () => {
+    const bucket = arnOf(d, "Media");
+    const denies = resourcePolicies(d).bucket!.Statement.filter((s) => s.Effect === "Deny");
+    expect(denies).toEqual([
+      expect.objectContaining({
+        Action: "s3:*",
+        Resource: [bucket, `${bucket}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      }),
+    ]);
+  });
+
+  test("the API links the CDN's URL and key id, and its private key, for the playback signer", () => {
+    const cdn = d.builds.Api!.links.Cdn as { url: string; keyPairId: string };
+    expect(cdn.url).toBe(`https://${d.outputs.cdn}`);
+    expect(cdn.keyPairId).toBe(idOf("aws:cloudfront/publicKey:PublicKey", "CdnPublicKey"));
+    expect(linksOf(d, "Api")).toEqual(expect.arrayContaining(["Cdn", "CdnPrivateKey"]));
+    for (const name of ["Ingest", "ClipWorker"])
+      expect(linksOf(d, name)).not.toContain("CdnPrivateKey");
   });
 });

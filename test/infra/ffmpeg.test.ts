@@ -5,16 +5,16 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
-import { type Deployment, deploy, root } from "./fake";
+import { type DeployedStack, deployStack, envOf, fnArgs, root } from "./stack";
 
 const files = ["ffmpeg-static/ffmpeg", "@derhuerst/ffprobe-static/ffprobe"];
 const elfMachine = { x86_64: 0x3e, arm64: 0xb7 } as const;
 
-let d: Deployment;
+let d: DeployedStack;
 let dir: string | undefined;
 
 beforeAll(async () => {
-  d = await deploy();
+  d = await deployStack();
 });
 
 afterEach(async () => {
@@ -40,8 +40,8 @@ async function bundle(contents: Buffer) {
   return dir;
 }
 
-describe.each(["Ingest", "ClipWorker"])("%s", (name) => {
-  const args = () => d.one("sst:aws:Function", name).args;
+describe.each(["Ingest", "ClipWorker", "ChunkWorker"])("%s", (name) => {
+  const args = () => fnArgs(d, name);
   const machine = () => elfMachine[args().architecture as keyof typeof elfMachine];
 
   test("installs ffmpeg and ffprobe from one release, pinned to an exact version", () => {
@@ -60,9 +60,22 @@ describe.each(["Ingest", "ClipWorker"])("%s", (name) => {
     }
   });
 
+  test("SST asks for both packages in the function's bundle, for the function's architecture", () => {
+    expect(d.builds[name]!.install).toEqual(args().nodejs.install);
+    expect(d.builds[name]!.architecture).toBe(args().architecture);
+  });
+
+  test("SST ran postbuild on the bundle it built: both binaries are executable", async () => {
+    // The build stand-in (test/infra/build.ts) puts an ELF header where npm would put each binary.
+    for (const file of files) {
+      const full = path.join(d.builds[name]!.out, "node_modules", file);
+      expect((await stat(full)).mode & 0o777, file).toBe(0o755);
+    }
+  });
+
   test("points FFMPEG_PATH/FFPROBE_PATH at those binaries in the package", () => {
-    expect(args().environment.FFMPEG_PATH).toBe("/var/task/node_modules/ffmpeg-static/ffmpeg");
-    expect(args().environment.FFPROBE_PATH).toBe(
+    expect(envOf(d, name).FFMPEG_PATH).toBe("/var/task/node_modules/ffmpeg-static/ffmpeg");
+    expect(envOf(d, name).FFPROBE_PATH).toBe(
       "/var/task/node_modules/@derhuerst/ffprobe-static/ffprobe",
     );
   });

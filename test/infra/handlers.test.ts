@@ -2,14 +2,14 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { type Deployment, deploy, root } from "./fake";
 import { exportsName, handlerSource, reachableResources } from "./source";
+import { type DeployedStack, deployStack, envOf, fnArgs, linksOf, root } from "./stack";
 
-let all: Deployment;
+let all: DeployedStack;
 
 beforeAll(async () => {
   // MediaConvert mode declares every function rushes has.
-  all = await deploy({ env: { RUSHES_TRANSCODER: "mediaconvert" } });
+  all = await deployStack({ env: { RUSHES_TRANSCODER: "mediaconvert" } });
 });
 
 /**
@@ -39,7 +39,7 @@ const notReadAtRunTime: Record<string, Record<string, string>> = {
   },
 };
 
-const handlerOf = (name: string) => handlerSource(all.one("sst:aws:Function", name).args.handler);
+const handlerOf = (name: string) => handlerSource(fnArgs(all, name).handler);
 
 describe.each([
   "Api",
@@ -61,12 +61,12 @@ describe.each([
 
   test("it links exactly the resources its code reads as Resource.X", () => {
     const { file } = handlerOf(name);
-    const args = all.one("sst:aws:Function", name).args;
     // A resource may also come as its SST_RESOURCE_ variable alone, without the link's rights.
-    const delivered = Object.keys(args.environment ?? {}).flatMap(
+    // SST_RESOURCE_App is SST's own, in every function.
+    const delivered = Object.keys(envOf(all, name)).flatMap(
       (key) => /^SST_RESOURCE_(\w+)$/.exec(key)?.[1] ?? [],
     );
-    const linked = [...(args.link as unknown[]).map((r) => all.nameOf(r)), ...delivered];
+    const linked = [...linksOf(all, name), ...delivered.filter((r) => r !== "App")];
     const { resources, via } = reachableResources(file);
     // SST puts `Resource.App` (name, stage) into every function without a link.
     const read = resources.filter((r) => r !== "App" && !(r in (notReadAtRunTime[name] ?? {})));

@@ -257,7 +257,8 @@ export function createMocks(registered: Registered[]): pulumi.runtime.Mocks {
         name: args.name,
         custom: args.custom ?? true,
         inputs,
-        state: unsecret(full) as State,
+        // The id too, as the tests compare references between resources by it.
+        state: { ...(unsecret(full) as State), id: id || `${args.name}-id` },
         id: id || `${args.name}-id`,
       });
       return { id: id || `${args.name}-id`, state: full };

@@ -5,7 +5,7 @@ import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { infraSettings, settings } from "../../infra/settings";
 import { ConfigSchema } from "../../packages/core/src/config";
-import { deploy, root, settle } from "./fake";
+import { deployStack, envOf, lambdaOf, mappingOf, resource, root } from "./stack";
 
 const functions = {
   api: "Api",
@@ -23,8 +23,8 @@ const blank = Object.fromEntries(
   [...Object.keys(settings), ...Object.keys(infraSettings)].map((name) => [name, ""]),
 );
 
-const environmentOf = async (d: Awaited<ReturnType<typeof deploy>>, name: string) =>
-  (await settle(d.one("sst:aws:Function", name).args.environment)) as Record<string, string>;
+const deploy = deployStack;
+const environmentOf = async (d: Awaited<ReturnType<typeof deploy>>, name: string) => envOf(d, name);
 
 describe("deploy-time settings", () => {
   test("each setting reaches exactly the functions the list names", async () => {
@@ -40,7 +40,8 @@ describe("deploy-time settings", () => {
       RUSHES_MAX_FRAME_PIXELS: "33554432",
       RUSHES_MEDIACONVERT_TIMEOUT_SECONDS: "7200",
       RUSHES_DOWNLOAD_EXPIRES_SECONDS: "600",
-      RUSHES_MAX_DURATION_SECONDS: "1200",
+      // Above the 6 h default: with MediaConvert too, long sources are split into chunks.
+      RUSHES_MAX_DURATION_SECONDS: "43200",
       RUSHES_CHUNK_SECONDS: "120",
       RUSHES_RANGED_READ_BYTES: "1073741824",
       RUSHES_THUMBNAIL_WIDTHS: "320,640",
@@ -76,18 +77,36 @@ describe("deploy-time settings", () => {
     ).toEqual({ RUSHES_MAX_UPLOAD_BYTES: String(5 * 1024 ** 4) });
     const worker = await environmentOf(d, "ClipWorker");
     expect(Object.keys(worker).filter((k) => k in settings)).toEqual([]);
-    expect(d.one("sst:aws:Function", "Ingest").args.memory).toBe("10240 MB");
-    expect(d.one("sst:aws:Function", "ClipWorker").args.memory).toBe("10240 MB");
+    for (const name of ["Ingest", "ClipWorker", "ChunkWorker"]) {
+      expect(lambdaOf(d, name).memorySize, name).toBe(10240);
+    }
+    expect(mappingOf(d, "ChunkQueue").scalingConfig).toEqual({ maximumConcurrency: 100 });
+    expect(mappingOf(d, "ClipQueue").scalingConfig).toEqual({ maximumConcurrency: 20 });
   });
 
-  test("Lambda memory of the ffmpeg functions is a setting, for accounts with a lower quota", async () => {
+  test("memory, fan-out and the duration cap are settings (lower quotas, shared accounts, long footage)", async () => {
     const d = await deploy({
-      env: { ...blank, RUSHES_INGEST_MEMORY_MB: "3008", RUSHES_CLIP_WORKER_MEMORY_MB: "2048" },
+      env: {
+        ...blank,
+        RUSHES_INGEST_MEMORY_MB: "3008",
+        RUSHES_CLIP_WORKER_MEMORY_MB: "2048",
+        RUSHES_CHUNK_WORKER_MEMORY_MB: "4096",
+        RUSHES_CHUNK_MAX_CONCURRENCY: "10",
+        RUSHES_CLIP_MAX_CONCURRENCY: "5",
+        RUSHES_MAX_DURATION_SECONDS: "43200",
+      },
     });
-    expect(d.one("sst:aws:Function", "Ingest").args.memory).toBe("3008 MB");
-    expect(d.one("sst:aws:Function", "ClipWorker").args.memory).toBe("2048 MB");
-    // Memory is the infra's to read: no function gets it.
-    expect(await environmentOf(d, "Ingest")).not.toHaveProperty("RUSHES_INGEST_MEMORY_MB");
+    expect(lambdaOf(d, "Ingest").memorySize).toBe(3008);
+    expect(lambdaOf(d, "ClipWorker").memorySize).toBe(2048);
+    expect(lambdaOf(d, "ChunkWorker").memorySize).toBe(4096);
+    expect(mappingOf(d, "ChunkQueue").scalingConfig).toEqual({ maximumConcurrency: 10 });
+    expect(mappingOf(d, "ClipQueue").scalingConfig).toEqual({ maximumConcurrency: 5 });
+    // The infra's own settings reach no function.
+    for (const name of Object.keys(infraSettings)) {
+      expect(await environmentOf(d, "Ingest")).not.toHaveProperty(name);
+    }
+    // The duration cap may be raised in ffmpeg mode too: long sources are split into chunks.
+    expect((await environmentOf(d, "Ingest")).RUSHES_MAX_DURATION_SECONDS).toBe("43200");
   });
 
   test.each([
@@ -96,30 +115,26 @@ describe("deploy-time settings", () => {
     [{ RUSHES_THUMBNAIL_WIDTHS: "320,wide" }, /RUSHES_THUMBNAIL_WIDTHS/],
     [{ RUSHES_INGEST_MEMORY_MB: "20000" }, /RUSHES_INGEST_MEMORY_MB=20000 must be/],
     [{ RUSHES_CLIP_WORKER_MEMORY_MB: "1.5" }, /RUSHES_CLIP_WORKER_MEMORY_MB/],
+    // Lambda takes an event source mapping's maximum concurrency from 2 to 1,000.
+    [{ RUSHES_CHUNK_MAX_CONCURRENCY: "1" }, /RUSHES_CHUNK_MAX_CONCURRENCY=1 must be/],
+    [{ RUSHES_CLIP_MAX_CONCURRENCY: "1001" }, /RUSHES_CLIP_MAX_CONCURRENCY=1001 must be/],
     // /tmp and the 15-minute timeout were sized for these: a setting may lower them only.
     // 5 TiB is S3's own object limit, which the settings schema itself caps.
     [{ RUSHES_MAX_UPLOAD_BYTES: String(6 * 1024 ** 4) }, /RUSHES_MAX_UPLOAD_BYTES=6597069766656/],
   ])("refuses to deploy with %o", async (env, message) => {
     await expect(deploy({ env: { ...blank, ...env } })).rejects.toThrow(message);
   });
-
-  test("the duration cap may be raised in either mode: long sources are split into chunks", async () => {
-    const d = await deploy({ env: { ...blank, RUSHES_MAX_DURATION_SECONDS: "43200" } });
-    expect((await environmentOf(d, "Ingest")).RUSHES_MAX_DURATION_SECONDS).toBe("43200");
-  });
-
-  test("with MediaConvert the duration cap may be raised", async () => {
-    const d = await deploy({
-      env: { ...blank, RUSHES_TRANSCODER: "mediaconvert", RUSHES_MAX_DURATION_SECONDS: "7200" },
-    });
-    expect((await environmentOf(d, "Ingest")).RUSHES_MAX_DURATION_SECONDS).toBe("7200");
-  });
 });
 
 test("the table expires idempotency keys by their own ttl attribute", async () => {
   const { IdempotencyEntity } = await import("../../packages/core/src/idempotency/entity");
   const d = await deploy({ env: blank });
-  const ttl = d.one("sst:aws:Dynamo", "Table").args.ttl;
+  const ttl = (
+    resource(d, "aws:dynamodb/table:Table", "TableTable").inputs.ttl as {
+      attributeName: string;
+      enabled: boolean;
+    }
+  ).attributeName;
   expect(ttl).toBe("ttl");
   expect(IdempotencyEntity.schema.attributes).toHaveProperty(ttl);
 });

@@ -38,8 +38,10 @@ export namespace Sweep {
   const outboxQuietMs = 30_000;
 
   /**
-   * One pass. `reclaimAll` is for a local start-up: nothing else can hold a lease there, so every
-   * lease counts as run out, every unsent entry is sent, and every waiting upload is looked at.
+   * One pass. `reclaimAll` is for a local start-up only: nothing else can hold a lease there, so
+   * every lease counts as run out and is released, every unsent entry is sent, and every waiting
+   * upload is looked at. Never on a deployed stage, where a live worker holds its lease: there
+   * the upgrade step adopts legacy records without releasing anything (`adoptLegacy`).
    */
   export async function run(
     redrive: Redrive,
@@ -124,10 +126,13 @@ export namespace Sweep {
 
   /**
    * Records written before the `byDue` index existed are not on it: put the unfinished ones
-   * there. A Scan, so only at a local start-up (an operator can run `Sweep.run` with
-   * `reclaimAll` once after upgrading a deployed stage); it finds nothing on a second run.
+   * there, each due when its own lease or upload would end. It releases nothing: a live lease
+   * stays its holder's until it runs out, and only then does a sweep re-drive it. A Scan, so it
+   * runs at a local start-up and, on a deployed stage, once in the upgrade step
+   * (core/src/upgrade.ts), never in the scheduled pass. Idempotent: what it adopted is on the
+   * index, so a second run finds nothing.
    */
-  async function adoptLegacy(now: number) {
+  export async function adoptLegacy(now: number): Promise<{ videos: number; clips: number }> {
     const timeout = Lifecycle.leaseEnd(0);
     const unfinished = (a: { status: unknown; dueScope: unknown }, op: Scanned) =>
       `${op.notExists(a.dueScope)} AND (${op.eq(a.status, "processing")} OR ${op.eq(
@@ -163,8 +168,11 @@ export namespace Sweep {
           .go(),
       );
     }
-    const adopted = videos.data.length + clips.data.length;
-    if (adopted) logger().info({ adopted, now }, "put records from before the due index on it");
+    const adopted = { videos: videos.data.length, clips: clips.data.length };
+    if (adopted.videos + adopted.clips) {
+      logger().info({ ...adopted, now }, "put records from before the due index on it");
+    }
+    return adopted;
   }
 
   type Scanned = { notExists(a: unknown): string; eq(a: unknown, v: unknown): string };
