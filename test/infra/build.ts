@@ -62,13 +62,15 @@ async function runtimeBuild(work: string, input: any, builds: Record<string, Bui
   const exported = handler.slice(dot + 1);
   const entry = [".ts", ".js", ".mjs", ".tsx"]
     .map((ext) => path.join(root, file + ext))
-    .find((candidate) => candidate);
+    .find((candidate) => existsSync(candidate));
+  if (!entry)
+    return { handler, out: "", errors: [`no source for the handler ${handler}`], sourcemaps: [] };
   const out = path.join(work, "artifacts", `${input.functionID}-src`);
   const install = (properties.install ?? {}) as Record<string, string>;
   const splitting = Boolean(properties.splitting);
   const started = Date.now();
   const options: BuildOptions = {
-    entryPoints: { [path.posix.join(path.dirname(file), path.basename(file))]: entry! },
+    entryPoints: { [path.posix.join(path.dirname(file), path.basename(file))]: entry },
     bundle: true,
     platform: "node",
     format: "esm",

@@ -97,11 +97,19 @@ function cli() {
   return started;
 }
 
-const withDeadline = <T>(promise: Promise<T>, ms: number) =>
-  Promise.race([
-    promise.then((value) => ({ done: true as const, value })),
-    new Promise<{ done: false }>((resolve) => setTimeout(() => resolve({ done: false }), ms)),
-  ]);
+async function withDeadline<T>(promise: Promise<T>, ms: number) {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise.then((value) => ({ done: true as const, value })),
+      new Promise<{ done: false }>((resolve) => {
+        timer = setTimeout(() => resolve({ done: false }), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 const debugStart = Date.now();
 const debug = (what: string) => {
@@ -469,10 +477,12 @@ export function mappingOf(stack: Stack, queue: string): Loose {
 
 const asList = (value: unknown) =>
   Array.isArray(value) ? value : value === undefined ? [] : [value];
-const glob = (pattern: string, value: string) =>
-  new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*")}$`, "i").test(
-    value,
-  );
+/** IAM's `*` wildcard; actions match whatever their case, resources exactly. */
+const glob = (pattern: string, value: string, ignoreCase = false) =>
+  new RegExp(
+    `^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*")}$`,
+    ignoreCase ? "i" : "",
+  ).test(value);
 
 /**
  * Whether some unconditional Allow statement grants `action` on `resource` (IAM's wildcards; no
@@ -483,7 +493,7 @@ export function grants(statements: Record<string, unknown>[], action: string, re
     (s) =>
       s.Effect === "Allow" &&
       !s.Condition &&
-      asList(s.Action).some((a) => glob(String(a), action)) &&
+      asList(s.Action).some((a) => glob(String(a), action, true)) &&
       asList(s.Resource).some((r) => glob(String(r), resource)),
   );
 }
