@@ -16,6 +16,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -90,15 +91,18 @@ export function platformDir(): string {
         );
       }
     }
-    mkdirSync(path.dirname(dir), { recursive: true });
-    rmSync(dir, { recursive: true, force: true });
-    cpSync(written, dir, { recursive: true });
+    // Copied aside, then renamed into place: a run cut short never leaves half a platform.
+    const staged = path.join(path.dirname(dir), `.platform-${process.pid}`);
+    rmSync(staged, { recursive: true, force: true });
+    cpSync(written, staged, { recursive: true });
     // Its tsconfig extends @tsconfig/node18, which SST installs with Bun and this repo does not;
     // what the transform needs of it is node18's target.
-    const tsconfig = JSON.parse(readFileSync(path.join(dir, "tsconfig.json"), "utf8"));
+    const tsconfig = JSON.parse(readFileSync(path.join(staged, "tsconfig.json"), "utf8"));
     delete tsconfig.extends;
     tsconfig.compilerOptions = { ...tsconfig.compilerOptions, target: "ES2022", strict: true };
-    writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(tsconfig, null, 2));
+    writeFileSync(path.join(staged, "tsconfig.json"), JSON.stringify(tsconfig, null, 2));
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(staged, dir);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -115,26 +119,35 @@ export function platformDir(): string {
 export function programRoot(): string {
   const dir = path.join(root, ".sst/test-platform/root");
   const web = path.join(dir, "packages/web");
-  if (existsSync(path.join(web, "dist/index.html"))) return dir;
-  rmSync(dir, { recursive: true, force: true });
   mkdirSync(web, { recursive: true });
+  const link = (from: string, to: string) => {
+    if (existsSync(to)) return;
+    try {
+      symlinkSync(from, to);
+    } catch (error) {
+      // Another test file's process linked it first.
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  };
+  // Every entry, so what the repository gains later is there too.
   const skip = new Set([".git", ".sst", "packages"]);
   for (const entry of readdirSync(root)) {
-    if (!skip.has(entry)) symlinkSync(path.join(root, entry), path.join(dir, entry));
+    if (!skip.has(entry)) link(path.join(root, entry), path.join(dir, entry));
   }
   for (const pkg of readdirSync(path.join(root, "packages"))) {
-    if (pkg !== "web")
-      symlinkSync(path.join(root, "packages", pkg), path.join(dir, "packages", pkg));
+    if (pkg !== "web") link(path.join(root, "packages", pkg), path.join(dir, "packages", pkg));
   }
   for (const entry of readdirSync(path.join(root, "packages/web"))) {
-    if (entry !== "dist")
-      symlinkSync(path.join(root, "packages/web", entry), path.join(web, entry));
+    if (entry !== "dist") link(path.join(root, "packages/web", entry), path.join(web, entry));
   }
-  mkdirSync(path.join(web, "dist"));
-  writeFileSync(
-    path.join(web, "dist/index.html"),
-    "<!doctype html><title>rushes</title><!-- stand-in for the web build: test/infra/platform.ts -->\n",
-  );
+  const page = path.join(web, "dist/index.html");
+  if (!existsSync(page)) {
+    mkdirSync(path.dirname(page), { recursive: true });
+    writeFileSync(
+      page,
+      "<!doctype html><title>rushes</title><!-- stand-in for the web build: test/infra/platform.ts -->\n",
+    );
+  }
   return dir;
 }
 
