@@ -5,8 +5,8 @@
 // write the platform, so it runs here with a throwaway HOME holding two stubs that only print a
 // version: Pulumi's with the version the binary was built against (read from its Go build
 // info), Bun's with whatever SST_BUN_VERSION tells the CLI to expect. It runs in a scratch app
-// whose config pins @pulumi/aws to the installed version, so the CLI looks nothing up. The
-// result is copied to `.sst/test-platform/<sst version>/` (gitignored) once per SST version.
+// with no provider, so the CLI looks nothing up on any network. The result is copied to
+// `.sst/test-platform/<sst version>/` (gitignored) once per SST version.
 import { execFileSync } from "node:child_process";
 import {
   chmodSync,
@@ -61,15 +61,11 @@ export function platformDir(): string {
     const app = path.join(scratch, "app");
     mkdirSync(app);
     writeFileSync(path.join(app, "package.json"), '{"name":"platform","private":true}');
+    // No provider: with `home: "aws"` the CLI looks the AWS provider up on the npm registry, even
+    // at a pinned version. The platform it writes is the same either way.
     writeFileSync(
       path.join(app, "sst.config.ts"),
-      `export default $config({
-  app() {
-    return { name: "platform", home: "aws", providers: { aws: { version: "${version("@pulumi/aws")}" } } };
-  },
-  async run() {},
-});
-`,
+      `export default $config({ app: () => ({ name: "platform", home: "local" }), async run() {} });\n`,
     );
     execFileSync(binary, ["install", "--stage", "test"], {
       cwd: app,
