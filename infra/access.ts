@@ -72,3 +72,14 @@ export function receiveRights(
 export function objects(bucket: { arn: $util.Output<string> }, ...prefixes: string[]) {
   return prefixes.map((prefix) => $interpolate`${bucket.arn}/${prefix}*`);
 }
+
+/**
+ * Listing the bucket, for a function that must tell a missing key from a refused one. S3 answers
+ * a GET or HEAD of a missing key with 404 (NoSuchKey, NotFound) only to a role that may list the
+ * bucket, and with 403 otherwise; the code takes only 404 for "missing" (Storage.head, the
+ * stitch's optional storyboard tiles). It cannot be narrowed by prefix: a GET or HEAD carries no
+ * s3:prefix, so a conditioned listing never applies to it.
+ */
+export function listing(bucket: { arn: $util.Output<string> }) {
+  return { actions: ["s3:ListBucket"], resources: [bucket.arn] };
+}

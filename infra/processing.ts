@@ -1,7 +1,15 @@
 // Processing: ingest on upload, the clip queue and its worker, MediaConvert, and domain events.
 import { chmod, open } from "node:fs/promises";
 import path from "node:path";
-import { names, objects, publishRights, receiveRights, sendRights, tableRights } from "./access";
+import {
+  listing,
+  names,
+  objects,
+  publishRights,
+  receiveRights,
+  sendRights,
+  tableRights,
+} from "./access";
 import { environment, memory, setting } from "./settings";
 import { bucket, maxUploadBytes, table } from "./storage";
 
@@ -232,9 +240,8 @@ function mediaConvertPermissions(role: aws.iam.Role) {
  * What ingest does to objects, and nothing more: it reads the upload (GET, and HEAD, which S3
  * authorises as GET), moves it to sources/ (copy, then delete) or deletes it when it must refuse
  * it (a large one in parts, aborting them if the copy fails), and writes outputs under media/ and
- * intermediates under work/. When a delete won the race
- * against it, it lists and deletes what it wrote for that video, so it may list those prefixes
- * (and only those: HEAD is not a listing, so a vanished object still answers 403, not 404).
+ * intermediates under work/. When a delete won the race against it, it lists and deletes what it
+ * wrote for that video.
  */
 function ingestObjectRights() {
   return [
@@ -248,17 +255,8 @@ function ingestObjectRights() {
       actions: ["s3:PutObject", "s3:DeleteObject"],
       resources: objects(bucket, "media/", "work/"),
     },
-    {
-      actions: ["s3:ListBucket"],
-      resources: [bucket.arn],
-      conditions: [
-        {
-          test: "StringLike",
-          variable: "s3:prefix",
-          values: ["uploads/*", "sources/*", "media/*"],
-        },
-      ],
-    },
+    // A source gone before ingest reads it fails the video `source_missing`, which needs a 404.
+    listing(bucket),
   ];
 }
 
@@ -368,11 +366,9 @@ function chunkObjectRights() {
     { actions: ["s3:GetObject", "s3:PutObject"], resources: objects(bucket, "work/", "media/") },
     { actions: ["s3:GetObject"], resources: objects(bucket, "sources/") },
     { actions: ["s3:DeleteObject"], resources: objects(bucket, "work/") },
-    {
-      actions: ["s3:ListBucket"],
-      resources: [bucket.arn],
-      conditions: [{ test: "StringLike", variable: "s3:prefix", values: ["work/*"] }],
-    },
+    // Listing work/ to clear it; and a storyboard tile a chunk did not make is skipped on its
+    // NoSuchKey, which S3 answers only to a role that may list the bucket.
+    listing(bucket),
   ];
 }
 
@@ -418,6 +414,8 @@ export const sweep = new sst.aws.Function("Sweep", {
     // clip in the clip events it publishes from the outbox.
     { actions: ["s3:GetObject", "s3:DeleteObject"], resources: objects(bucket, "uploads/") },
     { actions: ["s3:GetObject"], resources: objects(bucket, "clips/") },
+    // An upload never made is the usual case: its HEAD must answer 404, not 403.
+    listing(bucket),
   ],
 });
 

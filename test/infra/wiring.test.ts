@@ -269,12 +269,7 @@ describe("processing", () => {
       },
       { Effect: "Allow", Action: "s3:GetObject", Resource: `${arn}/sources/*` },
       { Effect: "Allow", Action: "s3:DeleteObject", Resource: `${arn}/work/*` },
-      {
-        Effect: "Allow",
-        Action: "s3:ListBucket",
-        Resource: arn,
-        Condition: { StringLike: { "s3:prefix": "work/*" } },
-      },
+      { Effect: "Allow", Action: "s3:ListBucket", Resource: arn },
     ]);
   });
 
@@ -359,13 +354,8 @@ describe("processing", () => {
           Action: ["s3:PutObject", "s3:DeleteObject"],
           Resource: [`${arn}/media/*`, `${arn}/work/*`],
         },
-        // Listing only those prefixes, to find what it wrote for a deleted video.
-        {
-          Effect: "Allow",
-          Action: "s3:ListBucket",
-          Resource: arn,
-          Condition: { StringLike: { "s3:prefix": ["uploads/*", "sources/*", "media/*"] } },
-        },
+        // Listing: what it wrote for a deleted video; and a vanished source answers 404.
+        { Effect: "Allow", Action: "s3:ListBucket", Resource: arn },
       ]);
     }
   });
@@ -470,6 +460,21 @@ describe("processing", () => {
     ).toBe(true);
     // A pass must end well inside its interval, so passes never pile up.
     expect(sweep.timeout).toBeLessThan(300);
+  });
+
+  test.each([
+    // Storage.head of an upload never made: the usual case for the sweep.
+    ["Sweep", "uploads/vid_x/source"],
+    // Storage.head of a source gone before ingest read it (`source_missing`).
+    ["Ingest", "sources/vid_x/source"],
+    // A storyboard tile a chunk did not make, skipped on NoSuchKey by the stitch.
+    ["ChunkWorker", "work/vid_x/tiles/0.jpg"],
+  ])("%s tells a missing %s (404) from a refused read (403)", (fn, key) => {
+    // The code takes only 404 for "missing"; S3 answers 404 for a missing key only to a role
+    // that may list the bucket, unconditionally (a GET or HEAD carries no s3:prefix).
+    const statements = statementsOf(ffmpeg, fn);
+    expect(grants(statements, "s3:ListBucket", bucketArn(ffmpeg))).toBe(true);
+    expect(grants(statements, "s3:GetObject", `${bucketArn(ffmpeg)}/${key}`)).toBe(true);
   });
 
   test("an unknown transcoder fails the deploy", async () => {
