@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { GetItemCommand, ScanCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "../../../test/support/api";
@@ -125,6 +128,21 @@ describe("upgrading a stage", () => {
     // Idempotent: nothing left to rewrite or adopt.
     const second = await Upgrade.run(now);
     expect(second).toEqual({
+      keys: expect.objectContaining({ rewritten: 0, skipped: 0 }),
+      adopted: { videos: 0, clips: 0 },
+    });
+  });
+
+  it("runs as the README's script, with the resources in its environment as `sst shell` gives them", async () => {
+    // `sst shell` puts SST_RESOURCE_* and the credentials in the environment; the runtime has
+    // put its own stand-ins' there for this process.
+    const root = join(import.meta.dirname, "../../..");
+    const { stdout } = await promisify(execFile)(
+      join(root, "node_modules/.bin/tsx"),
+      [join(root, "scripts/upgrade.ts")],
+      { cwd: root, env: process.env },
+    );
+    expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toEqual({
       keys: expect.objectContaining({ rewritten: 0, skipped: 0 }),
       adopted: { videos: 0, clips: 0 },
     });
