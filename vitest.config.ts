@@ -21,6 +21,11 @@ const tiers: Record<string, { include: string[]; exclude: string[] }> = {
   media: { include: ["packages/core/test/media/**/*.test.ts"], exclude: pureMedia },
   /** The web client in the system Chromium against `npm start`. */
   e2e: { include: ["test/e2e/**/*.test.ts"], exclude: [] },
+  /**
+   * The AWS requests the other tiers recorded, against the stack's IAM (test/iam/check.ts). It
+   * runs after every other tier (groupOrder), whose records it reads.
+   */
+  iam: { include: ["test/iam/**/*.test.ts"], exclude: [] },
 };
 
 const claimed = Object.values(tiers).flatMap((tier) => tier.include);
@@ -44,7 +49,14 @@ export default defineConfig({
     setupFiles: ["test/setup.ts"],
     projects: Object.entries({ ...tiers, integration }).map(([name, { include, exclude }]) => ({
       extends: true,
-      test: { name, include: [...include], exclude: [...exclude, "**/node_modules/**"] },
+      test: {
+        name,
+        include: [...include],
+        exclude: [...exclude, "**/node_modules/**"],
+        ...(name === "iam" ? { sequence: { groupOrder: 1 } } : {}),
+        // A run of the integration tier records afresh what test/iam then checks.
+        ...(name === "integration" ? { globalSetup: ["test/iam/fresh-records.ts"] } : {}),
+      },
     })),
   },
 });

@@ -1,8 +1,11 @@
+import { AwsRecord } from "@rushes/core/aws-record";
 import { type LambdaHandler, lambdaContext, sleep } from "./lambda";
 import type { Log } from "./log";
 
 export interface AsyncInvokerOptions<E> {
   name: string;
+  /** The deployed SST Function this stands in for ("Ingest"): its AWS requests are recorded as its. */
+  function?: string;
   handler: LambdaHandler<E>;
   /** How many invocations run at once; the rest wait. */
   concurrency?: number;
@@ -53,7 +56,9 @@ export function createAsyncInvoker<E>(options: AsyncInvokerOptions<E>): AsyncInv
     const label = describe(event);
     for (let attempt = 0; attempt <= delays.length; attempt++) {
       try {
-        await options.handler(event, lambdaContext(name, options.functionTimeoutMs ?? 900_000));
+        const context = lambdaContext(name, options.functionTimeoutMs ?? 900_000);
+        const invoke = () => options.handler(event, context);
+        await (options.function ? AwsRecord.as(options.function, invoke) : invoke());
         return;
       } catch (error) {
         if (attempt === delays.length || abort.signal.aborted) {
