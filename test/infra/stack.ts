@@ -1,0 +1,353 @@
+// Runs sst.config.ts, as it is, on SST's own platform code under Pulumi's mock runtime, as
+// `sst deploy` would run it: the same globals, the same run() wrapper and its transformations.
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { vi } from "vitest";
+import { type BuildRecord, startRpc } from "./build";
+import { ACCOUNT, createMocks, type Registered } from "./mocks";
+import { platformDir, root } from "./platform";
+
+export { root };
+
+export type PolicyDocument = { Version?: string; Statement: Array<Record<string, unknown>> };
+export interface StackResource {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  state: Record<string, unknown>;
+}
+export interface Stack {
+  resources: StackResource[];
+  outputs: Record<string, unknown>;
+}
+
+/** One SST component the program made, with the args it was given (functions and all). */
+export interface ComponentRecord {
+  type: string;
+  name: string;
+  // biome-ignore lint/suspicious/noExplicitAny: the args the infra passed, asserted in tests
+  args: any;
+}
+
+export interface DeployedStack extends Stack {
+  stage: string;
+  app: { name: string; removal: string; protect: boolean; home: string };
+  /** SST components, in the order they were made, with their args. */
+  components: ComponentRecord[];
+  /** What SST's build step was asked to build, by function component name. */
+  builds: Record<string, BuildRecord>;
+  /** Resources made but never registered, because some input of theirs never resolved. */
+  pending: { type: string; name: string }[];
+  /** Stack outputs that never resolved. */
+  unresolved: string[];
+}
+
+export interface DeployOptions {
+  stage?: string;
+  env?: Record<string, string>;
+  /** `sst dev` rather than `sst deploy`. */
+  dev?: boolean;
+}
+
+/** A throwaway RSA key: `sst secret set CdnPrivateKey` stores one like it. */
+export const testPrivateKey = generateKeyPairSync("rsa", { modulusLength: 2048 })
+  .privateKey.export({ type: "pkcs8", format: "pem" })
+  .toString();
+
+/** The values `sst secret set` would have given this stage. */
+export const testSecrets: Record<string, string> = {
+  AdminKey: "test-admin-key",
+  WebhookKey: "test-webhook-key",
+  CdnPrivateKey: testPrivateKey,
+};
+
+/** How long the whole program may take to settle; a deadlock shows as what is still pending. */
+const DEADLINE_MS = 20_000;
+
+const cache = new Map<string, Promise<DeployedStack>>();
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Deploys the stack under the mocks; cached per options. Runs one at a time: Pulumi's runtime
+ * state is global to the process.
+ */
+export function deployStack(opts: DeployOptions = {}): Promise<DeployedStack> {
+  const key = JSON.stringify([opts.stage ?? "test", opts.env ?? {}, opts.dev ?? false]);
+  let deployed = cache.get(key);
+  if (!deployed) {
+    deployed = queue.then(() => run(opts));
+    queue = deployed.catch(() => {});
+    cache.set(key, deployed);
+  }
+  return deployed;
+}
+
+const withDeadline = <T>(promise: Promise<T>, ms: number) =>
+  Promise.race([
+    promise.then((value) => ({ done: true as const, value })),
+    new Promise<{ done: false }>((resolve) => setTimeout(() => resolve({ done: false }), ms)),
+  ]);
+
+async function run(opts: DeployOptions): Promise<DeployedStack> {
+  const stage = opts.stage ?? "test";
+  const platform = platformDir();
+  const work = mkdtempSync(path.join(tmpdir(), "rushes-sst-work-"));
+  const rpc = await startRpc(work);
+  const registered: Registered[] = [];
+  const constructed: { type: string; name: string }[] = [];
+  const components: ComponentRecord[] = [];
+
+  const env: Record<string, string> = {
+    ...Object.fromEntries(Object.entries(testSecrets).map(([k, v]) => [`SST_SECRET_${k}`, v])),
+    SST_SERVER: rpc.url,
+    SST_AWS_REGION: "us-east-1",
+    ...opts.env,
+  };
+  const savedEnv = { ...process.env };
+  const globalNames = ["$app", "$dev", "$cli", "sst", "aws"];
+  const savedGlobals = Object.getOwnPropertyDescriptors(globalThis);
+  const g = globalThis as Record<string, unknown>;
+  Object.assign(process.env, env);
+  vi.resetModules();
+  try {
+    const pulumi = await import("@pulumi/pulumi");
+    await pulumi.runtime.setMocks(createMocks(registered), "rushes", stage, false);
+    g.$dev = opts.dev ?? false;
+    g.$cli = {
+      command: opts.dev ? "dev" : "deploy",
+      rpc: rpc.url,
+      paths: { home: work, root, work, platform },
+      home: "aws",
+      state: { version: {} },
+    };
+    // The globals SST's run wrapper puts in scope ($interpolate, $util, $transform, ...).
+    const shim = await import(/* @vite-ignore */ path.join(platform, "src/shim/run.js"));
+    globalNames.push(...Object.keys(shim));
+    Object.assign(g, shim);
+    // `sst` is the platform's components/index.ts, less the Cloudflare and Vercel providers
+    // (whose Pulumi packages a home of "aws" never loads, and this repo does not install).
+    const components$ = path.join(platform, "src/components");
+    const [awsComponents, secret, linkable] = await Promise.all([
+      import(/* @vite-ignore */ path.join(components$, "aws/index.ts")),
+      import(/* @vite-ignore */ path.join(components$, "secret.ts")),
+      import(/* @vite-ignore */ path.join(components$, "linkable.ts")),
+    ]);
+    g.sst = { aws: awsComponents, ...secret, ...linkable };
+    g.aws = await import("@pulumi/aws");
+    for (const Class of [
+      ...Object.values(awsComponents),
+      ...Object.values(secret),
+      ...Object.values(linkable),
+    ]) {
+      const type = (Class as { __pulumiType?: string })?.__pulumiType;
+      if (typeof type !== "string" || !type.startsWith("sst:")) continue;
+      (shim.$transform as (c: unknown, cb: (args: unknown, o: unknown, n: string) => void) => void)(
+        Class,
+        (args, _opts, name) => components.push({ type, name, args }),
+      );
+    }
+
+    const config = (await import(/* @vite-ignore */ path.join(root, "sst.config.ts"))).default as {
+      app(input: { stage: string }): DeployedStack["app"];
+      run(): Promise<Record<string, unknown>>;
+    };
+    const app = config.app({ stage });
+    g.$app = { ...app, stage, providers: { aws: { region: "us-east-1" } } };
+    const { run: sstRun } = await import(/* @vite-ignore */ path.join(platform, "src/auto/run.ts"));
+
+    let outputs: Record<string, unknown> = {};
+    const program = pulumi.runtime.runInPulumiStack(async () => {
+      pulumi.runtime.registerStackTransformation((args) => {
+        constructed.push({ type: args.type, name: args.name });
+        return undefined;
+      });
+      const returned = (await sstRun(() => config.run())) as Record<string, unknown>;
+      return returned;
+    });
+    const settled = await withDeadline(
+      Promise.all([program, pulumi.runtime.waitForRPCs()]).then(([o]) => o),
+      DEADLINE_MS,
+    );
+    const unresolved: string[] = [];
+    if (settled.done) outputs = (settled.value ?? {}) as Record<string, unknown>;
+    else {
+      // The program itself finished (run() returned), but some of it never settled: name what.
+      const stack = registered.find((r) => r.type === "pulumi:pulumi:Stack");
+      outputs = (stack?.state ?? {}) as Record<string, unknown>;
+      unresolved.push("(the stack did not settle within the deadline)");
+    }
+    delete outputs._protect;
+    const done = new Set(registered.map((r) => `${r.type}::${r.name}`));
+    const pending = constructed.filter((c) => !done.has(`${c.type}::${c.name}`));
+    return {
+      stage,
+      app,
+      resources: registered
+        .filter((r) => r.type !== "pulumi:pulumi:Stack")
+        .map(({ type, name, inputs, state }) => ({ type, name, inputs, state })),
+      outputs,
+      components,
+      builds: rpc.builds,
+      pending,
+      unresolved,
+    };
+  } finally {
+    for (const key of globalNames) {
+      if (key in savedGlobals) Object.defineProperty(globalThis, key, savedGlobals[key]!);
+      else delete g[key];
+    }
+    for (const key of Object.keys(env)) {
+      if (key in savedEnv) process.env[key] = savedEnv[key];
+      else delete process.env[key];
+    }
+    await rpc.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+// ---- Reading the deployed stack ----
+
+/** The one resource of `type` named `name` (physical resources are named after their component). */
+export function resource(stack: Stack, type: string, name: string): StackResource {
+  const matches = stack.resources.filter((r) => r.type === type && r.name === name);
+  if (matches.length !== 1) {
+    throw new Error(`expected one ${type} "${name}", found ${matches.length}`);
+  }
+  return matches[0]!;
+}
+
+export function resources(stack: Stack, type: string): StackResource[] {
+  return stack.resources.filter((r) => r.type === type);
+}
+
+/** The args the infra gave the SST component `name` of `type`. */
+export function component(stack: DeployedStack, type: string, name: string): ComponentRecord {
+  const matches = stack.components.filter((c) => c.type === type && c.name === name);
+  if (matches.length !== 1) {
+    throw new Error(`expected one ${type} component "${name}", found ${matches.length}`);
+  }
+  return matches[0]!;
+}
+
+/** SST's physical resource behind each component kind, and the state field holding its ARN. */
+const physical: Array<[string, (name: string) => string, string]> = [
+  ["aws:s3/bucketV2:BucketV2", (n) => `${n}Bucket`, "arn"],
+  ["aws:s3/bucket:Bucket", (n) => `${n}Bucket`, "arn"],
+  ["aws:dynamodb/table:Table", (n) => `${n}Table`, "arn"],
+  ["aws:sqs/queue:Queue", (n) => `${n}Queue`, "arn"],
+  ["aws:sns/topic:Topic", (n) => `${n}Topic`, "arn"],
+  ["aws:lambda/function:Function", (n) => `${n}Function`, "arn"],
+  ["aws:iam/role:Role", (n) => n, "arn"],
+  ["aws:cloudfront/distribution:Distribution", (n) => n, "arn"],
+];
+
+/** The physical ARN of an SST component by its name ("Media", "Table", "ClipQueue", ...). */
+export function arnOf(stack: Stack, name: string): string {
+  for (const [type, physicalName, field] of physical) {
+    const found = stack.resources.find((r) => r.type === type && r.name === physicalName(name));
+    if (found) return String(found.state[field]);
+  }
+  throw new Error(`no resource with an ARN for the component "${name}"`);
+}
+
+const parse = (policy: unknown): PolicyDocument =>
+  (typeof policy === "string" ? JSON.parse(policy) : policy) as PolicyDocument;
+
+/** The documents of AWS managed policies SST attaches, as AWS publishes them. */
+export const managedPolicies: Record<string, PolicyDocument> = {
+  "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole": {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: "*",
+      },
+    ],
+  },
+};
+
+/** The SST component names of every sst.aws.Function, with its role's logical name. */
+function functionRoles(stack: Stack) {
+  return stack.resources
+    .filter((r) => r.type === "aws:lambda/function:Function")
+    .map((fn) => {
+      const name = fn.name.replace(/Function$/, "");
+      const role = stack.resources.find(
+        (r) => r.type === "aws:iam/role:Role" && r.state.arn === fn.inputs.role,
+      );
+      return { name, role };
+    });
+}
+
+/**
+ * Identity policies attached to each sst.aws.Function's role (inline + RolePolicy + managed
+ * documents that can be resolved), keyed by the SST component name.
+ */
+export function functionPolicies(stack: Stack): Record<string, PolicyDocument[]> {
+  const out: Record<string, PolicyDocument[]> = {};
+  for (const { name, role } of functionRoles(stack)) {
+    if (!role) throw new Error(`no role found for the function ${name}`);
+    out[name] = rolePolicies(stack, role);
+  }
+  return out;
+}
+
+function rolePolicies(stack: Stack, role: StackResource): PolicyDocument[] {
+  const docs: PolicyDocument[] = [];
+  for (const inline of (role.inputs.inlinePolicies as { policy?: string }[] | undefined) ?? []) {
+    if (inline.policy) docs.push(parse(inline.policy));
+  }
+  for (const rp of stack.resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy")) {
+    if (rp.inputs.role === role.state.name || rp.inputs.role === role.state.id) {
+      docs.push(parse(rp.inputs.policy));
+    }
+  }
+  for (const arn of (role.inputs.managedPolicyArns as string[] | undefined) ?? []) {
+    const known = managedPolicies[arn];
+    if (!known) throw new Error(`unknown managed policy ${arn} on ${role.name}`);
+    docs.push(known);
+  }
+  return docs;
+}
+
+/**
+ * Resource policies: the bucket policy, queue policies by SST name, topic policies, and the
+ * MediaConvert role's policies (when the stage uses MediaConvert).
+ */
+export function resourcePolicies(stack: Stack): {
+  bucket?: PolicyDocument;
+  queues: Record<string, PolicyDocument>;
+  topics: Record<string, PolicyDocument>;
+  mediaConvertRole?: PolicyDocument[];
+} {
+  const bucketPolicies = resources(stack, "aws:s3/bucketPolicy:BucketPolicy");
+  if (bucketPolicies.length > 1) throw new Error("more than one bucket policy");
+  const queues: Record<string, PolicyDocument> = {};
+  for (const q of resources(stack, "aws:sqs/queuePolicy:QueuePolicy")) {
+    const queue = stack.resources.find(
+      (r) => r.type === "aws:sqs/queue:Queue" && r.state.url === q.inputs.queueUrl,
+    );
+    queues[queue ? queue.name.replace(/Queue$/, "") : q.name] = parse(q.inputs.policy);
+  }
+  const topics: Record<string, PolicyDocument> = {};
+  for (const t of resources(stack, "aws:sns/topicPolicy:TopicPolicy")) {
+    const topic = stack.resources.find(
+      (r) => r.type === "aws:sns/topic:Topic" && r.state.arn === t.inputs.arn,
+    );
+    topics[topic ? topic.name.replace(/Topic$/, "") : t.name] = parse(t.inputs.policy);
+  }
+  const role = stack.resources.find(
+    (r) => r.type === "aws:iam/role:Role" && r.name === "MediaConvertRole",
+  );
+  return {
+    bucket: bucketPolicies[0] && parse(bucketPolicies[0].inputs.policy),
+    queues,
+    topics,
+    mediaConvertRole: role && rolePolicies(stack, role),
+  };
+}
+
+export { ACCOUNT };
