@@ -105,11 +105,26 @@ export interface Decision {
 
 /** The resource policy that also decides a request on this ARN, if any. */
 function resourcePolicy(arn: string, grants: Grants): PolicyDocument | undefined {
-  if (arn.startsWith("arn:aws:s3:::")) return grants.bucket;
+  if (arn.startsWith("arn:aws:s3:::")) return grants.bucket && anyone(grants.bucket);
   for (const [name, policy] of Object.entries({ ...grants.queues, ...grants.topics })) {
-    if (grants.arnOf(name) === arn) return policy;
+    if (grants.arnOf(name) === arn) return anyone(policy);
   }
   return undefined;
+}
+
+/**
+ * `{"*": "*"}` is how a policy document built from `principals: [{type: "*"}]` can come out of the
+ * mocks; the AWS provider writes it `"*"`, the only spelling IAM (and the simulator) accepts.
+ */
+function anyone(policy: PolicyDocument): PolicyDocument {
+  const principal = (p: unknown) =>
+    p && typeof p === "object" && Object.keys(p).join() === "*" ? "*" : p;
+  return {
+    ...policy,
+    Statement: policy.Statement.map((s) =>
+      "Principal" in s ? { ...s, Principal: principal(s.Principal) } : s,
+    ),
+  };
 }
 
 /** Each triple's example through the simulator, as the function's role in the stack's account. */
@@ -158,6 +173,9 @@ export function matches(glob: string, value: string, ignoreCase = false): boolea
     .replace(/\?/g, ".");
   return new RegExp(`^${source}$`, ignoreCase ? "i" : "").test(value);
 }
+
+/** What the Lambda runtime itself does with a function's role (AWSLambdaBasicExecutionRole). */
+export const runtimeGrant = (action: string) => action.startsWith("logs:");
 
 export interface Grant {
   function: string;

@@ -1,0 +1,134 @@
+// The IAM check: every AWS request the other tiers recorded (core/src/aws-record), evaluated
+// against the IAM that SST's real components produce for this stack, and every unused grant.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  arnOf,
+  deployStack,
+  functionPolicies,
+  type PolicyDocument,
+  resources,
+  type Stack,
+} from "../infra/stack";
+import { awsRecordDir } from "../support/aws-records";
+import {
+  type Decision,
+  evaluate,
+  type Grant,
+  type Grants,
+  grantsUse,
+  readEntries,
+  runtimeGrant,
+  type Triple,
+  triples,
+} from "./check";
+
+/** The functions the integration tier runs; each must have left records. */
+const exercised = [
+  "Api",
+  "Ingest",
+  "ChunkWorker",
+  "ClipWorker",
+  "Sweep",
+  "MediaConvertComplete",
+  "WebhookDispatcher",
+  "WebhookSender",
+];
+const report = join(dirname(awsRecordDir), "iam-report.txt");
+
+let list: Triple[] = [];
+let decisions: Decision[] = [];
+let use: Grant[] = [];
+let pending: string[] = [];
+
+beforeAll(async () => {
+  // A MediaConvert stage has every function and every grant of the default (ffmpeg) one, plus
+  // what its MediaConvert path needs, which the integration tier runs too (mediaconvert.test.ts).
+  const stack = await deployStack({ env: { RUSHES_TRANSCODER: "mediaconvert" } });
+  // A function whose inputs never resolved (a deadlock in the stack) has no role to check.
+  pending = stack.pending.map((r) => `${r.type} ${r.name}`);
+  const grants: Grants = {
+    functions: functionPolicies(stack),
+    ...resourcePolicies(stack),
+    arnOf: (name) => arnOf(stack, name),
+  };
+  list = triples(readEntries(awsRecordDir), grants.arnOf);
+  decisions = await evaluate(list, grants);
+  use = grantsUse(grants, list);
+}, 300_000);
+
+/**
+ * The policies on the resources the functions reach: the media bucket's (the web site's bucket has
+ * its own, which no function touches), and the queues' and topics' by SST component name.
+ */
+function resourcePolicies(stack: Stack) {
+  const parse = (policy: unknown) =>
+    (typeof policy === "string" ? JSON.parse(policy) : policy) as PolicyDocument;
+  const media = arnOf(stack, "Media").replace("arn:aws:s3:::", "");
+  const bucket = resources(stack, "aws:s3/bucketPolicy:BucketPolicy").find(
+    (p) => p.inputs.bucket === media,
+  );
+  const named = (type: string, policyType: string, key: string, field: string) =>
+    Object.fromEntries(
+      resources(stack, policyType).flatMap((p) => {
+        const target = stack.resources.find(
+          (r) => r.type === type && r.state[field] === p.inputs[key],
+        );
+        return target ? [[target.name.replace(/(Queue|Topic)$/, ""), parse(p.inputs.policy)]] : [];
+      }),
+    );
+  return {
+    ...(bucket ? { bucket: parse(bucket.inputs.policy) } : {}),
+    queues: named("aws:sqs/queue:Queue", "aws:sqs/queuePolicy:QueuePolicy", "queueUrl", "url"),
+    topics: named("aws:sns/topic:Topic", "aws:sns/topicPolicy:TopicPolicy", "arn", "arn"),
+  };
+}
+
+afterAll(() => {
+  // The runtime's own grants (logs) are used by Lambda, not by rushes' code: never recorded.
+  const unused = use.filter((g) => !g.usedBy.length && !runtimeGrant(g.action));
+  const denied = decisions.filter((d) => d.result !== "Allowed");
+  const line = (d: Decision) =>
+    `${d.result.padEnd(16)} ${d.triple.function} ${d.triple.action} ${d.triple.resource}${d.detail ? ` (${d.detail})` : ""}`;
+  const summary = `iam: ${list.length} distinct (function, action, resource pattern) triples, ${denied.length} denied; ${unused.length} of ${use.filter((g) => !runtimeGrant(g.action)).length} grants unused`;
+  mkdirSync(dirname(report), { recursive: true });
+  writeFileSync(
+    report,
+    [
+      summary,
+      "",
+      "## Requests (function, action, resource pattern)",
+      ...decisions.map(line),
+      "",
+      "## Grants no recorded request uses",
+      ...unused.map((g) => `${g.function} ${g.action} ${g.resource}`),
+      "",
+      "## Wildcard grants, and the actions they were used for",
+      ...use
+        .filter((g) => g.usedBy.length && /\*/.test(g.action))
+        .map((g) => `${g.function} ${g.action} ${g.resource}: ${g.usedBy.join(", ")}`),
+      "",
+    ].join("\n"),
+  );
+  console.log(`${summary} (${report})`);
+});
+
+describe("every AWS request the functions made is allowed by the stack's IAM", () => {
+  it("has requests of every function the integration tier runs", () => {
+    const seen = new Set(list.map((t) => t.function));
+    const missing = exercised.filter((fn) => !seen.has(fn));
+    expect(missing, `no requests recorded in ${awsRecordDir} for these functions`).toEqual([]);
+  });
+
+  it("denies none of them", () => {
+    const denied = decisions
+      .filter((d) => d.result !== "Allowed")
+      .map(
+        (d) =>
+          `${d.triple.function} may not ${d.triple.action} on ${d.triple.example.arn} (${d.result}${d.detail ? `: ${d.detail}` : ""})`,
+      );
+    const why = pending.length ? `; never resolved under the mocks: ${pending.join(", ")}` : "";
+    expect(denied, `denied requests${why}`).toEqual([]);
+  });
+});
