@@ -116,7 +116,10 @@ afterAll(() => {
 
 describe("every AWS request the functions made is allowed by the stack's IAM", () => {
   it("has requests of every function the integration tier runs", () => {
-    const seen = new Set(list.map((t) => t.function));
+    // The local SQS pollers record what each subscription asks even when no message comes, so
+    // only requests of the function's own code count here.
+    const mapping = ["sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage"];
+    const seen = new Set(list.filter((t) => !mapping.includes(t.action)).map((t) => t.function));
     const missing = exercised.filter((fn) => !seen.has(fn));
     expect(missing, `no requests recorded in ${awsRecordDir} for these functions`).toEqual([]);
   });
