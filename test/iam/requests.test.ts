@@ -24,7 +24,7 @@ import {
   triples,
 } from "./check";
 
-/** The functions the integration tier runs; each must have left records. */
+/** The functions the integration tier runs, and the role; each must have left records. */
 const exercised = [
   "Api",
   "Ingest",
@@ -34,6 +34,8 @@ const exercised = [
   "MediaConvertComplete",
   "WebhookDispatcher",
   "WebhookSender",
+  // Not a function: what the MediaConvert jobs that Ingest submits do, as their role.
+  "MediaConvertRole",
 ];
 const report = join(dirname(awsRecordDir), "iam-report.txt");
 
@@ -49,7 +51,7 @@ beforeAll(async () => {
   // A function whose inputs never resolved (a deadlock in the stack) has no role to check.
   pending = stack.pending.map((r) => `${r.type} ${r.name}`);
   const grants: Grants = {
-    functions: functionPolicies(stack),
+    functions: { ...functionPolicies(stack), ...mediaConvertRole(stack) },
     ...resourcePolicies(stack),
     arnOf: (name) => arnOf(stack, name),
   };
@@ -58,13 +60,24 @@ beforeAll(async () => {
   use = grantsUse(grants, list);
 }, 300_000);
 
+/** The role MediaConvert jobs run as, whose reads and writes the recorder notes at CreateJob. */
+function mediaConvertRole(stack: Stack): Record<string, PolicyDocument[]> {
+  const role = resources(stack, "aws:iam/role:Role").find((r) => r.name === "MediaConvertRole");
+  if (!role) return {};
+  const policies = resources(stack, "aws:iam/rolePolicy:RolePolicy")
+    .filter((p) => p.inputs.role === role.state.name || p.inputs.role === role.state.id)
+    .map((p) => parse(p.inputs.policy));
+  return { MediaConvertRole: policies };
+}
+
+const parse = (policy: unknown) =>
+  (typeof policy === "string" ? JSON.parse(policy) : policy) as PolicyDocument;
+
 /**
  * The policies on the resources the functions reach: the media bucket's (the web site's bucket has
  * its own, which no function touches), and the queues' and topics' by SST component name.
  */
 function resourcePolicies(stack: Stack) {
-  const parse = (policy: unknown) =>
-    (typeof policy === "string" ? JSON.parse(policy) : policy) as PolicyDocument;
   const media = arnOf(stack, "Media").replace("arn:aws:s3:::", "");
   const bucket = resources(stack, "aws:s3/bucketPolicy:BucketPolicy").find(
     (p) => p.inputs.bucket === media,

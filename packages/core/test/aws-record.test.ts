@@ -186,3 +186,39 @@ describe("AwsRecord", () => {
     );
   });
 });
+
+describe("mediaConvertJob: what a job does as its role", () => {
+  it("reads its inputs and writes under each output group's destination", async () => {
+    const { mediaConvertJob } = await import("../src/aws-record/actions");
+    const input = {
+      Settings: {
+        Inputs: [{ FileInput: "s3://b/sources/vid_a/source" }],
+        OutputGroups: [
+          {
+            OutputGroupSettings: {
+              Type: "FILE_GROUP_SETTINGS",
+              FileGroupSettings: { Destination: "s3://b/media/vid_a/720p" },
+            },
+          },
+          {
+            OutputGroupSettings: {
+              Type: "CMAF_GROUP_SETTINGS",
+              CmafGroupSettings: { Destination: "s3://b/media/vid_a/hls/master" },
+            },
+          },
+        ],
+      },
+    };
+    expect(mediaConvertJob(input)).toEqual([
+      {
+        action: "s3:GetObject",
+        target: { kind: "object", bucket: "b", key: "sources/vid_a/source" },
+      },
+      { action: "s3:PutObject", target: { kind: "object", bucket: "b", key: "media/vid_a/720p" } },
+      {
+        action: "s3:PutObject",
+        target: { kind: "object", bucket: "b", key: "media/vid_a/hls/master" },
+      },
+    ]);
+  });
+});

@@ -128,6 +128,36 @@ const sqsRenamed: Record<string, string> = {
   ChangeMessageVisibilityBatch: "ChangeMessageVisibility",
 };
 
+/** `s3://bucket/key` → the object. */
+function s3Url(url: string): Target {
+  const [bucket = "", ...key] = url.replace(/^s3:\/\//, "").split("/");
+  return { kind: "object", bucket, key: key.join("/") };
+}
+
+/**
+ * What a MediaConvert job does with the role it runs as: it reads its inputs and writes each
+ * output group's files, named `<destination><modifier>.<ext>`, so on the destination's prefix.
+ */
+export function mediaConvertJob(input: Input): AuthorisedAs[] {
+  type Group = { OutputGroupSettings?: Record<string, { Destination?: string } | string> };
+  const settings = (input.Settings ?? {}) as {
+    Inputs?: Array<{ FileInput?: string }>;
+    OutputGroups?: Group[];
+  };
+  const reads = (settings.Inputs ?? []).map((i) => ({
+    action: "s3:GetObject",
+    target: s3Url(str(i.FileInput)),
+  }));
+  const writes = (settings.OutputGroups ?? []).flatMap((g) =>
+    Object.values(g.OutputGroupSettings ?? {}).flatMap((group) =>
+      typeof group === "object" && group.Destination
+        ? [{ action: "s3:PutObject", target: s3Url(group.Destination) }]
+        : [],
+    ),
+  );
+  return [...reads, ...writes];
+}
+
 /** The IAM requests behind one SDK command (`command` without its `Command` suffix). */
 export function authorisedAs(service: string, command: string, input: Input): AuthorisedAs[] {
   switch (service) {

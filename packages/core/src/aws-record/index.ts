@@ -4,7 +4,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Config } from "../config";
-import { type AuthorisedAs, authorisedAs, type Target } from "./actions";
+import { type AuthorisedAs, authorisedAs, mediaConvertJob, type Target } from "./actions";
 
 export type { AuthorisedAs, Target } from "./actions";
 
@@ -28,7 +28,10 @@ export namespace AwsRecord {
   global[key] ??= new AsyncLocalStorage<string>();
   const store = global[key];
 
-  /** Runs `fn` as the deployed function `name` (an SST Function name: "Api", "Ingest", …). */
+  /**
+   * Runs `fn` as the deployed function `name` (an SST Function name: "Api", "Ingest", …), or as
+   * "MediaConvertRole" for what a MediaConvert job does.
+   */
   export function as<T>(name: string, fn: () => T): T {
     return store.run(name, fn);
   }
@@ -114,7 +117,12 @@ export namespace AwsRecord {
       (next, context) => async (args) => {
         const service = services[context.clientName ?? ""] ?? context.clientName ?? "unknown";
         const command = (context.commandName ?? "").replace(/Command$/, "");
-        note(authorisedAs(service, command, args.input as Record<string, unknown>));
+        const input = args.input as Record<string, unknown>;
+        note(authorisedAs(service, command, input));
+        // The job's own reads and writes are the MediaConvert role's, not the caller's.
+        if (service === "mediaconvert" && command === "CreateJob" && store.getStore()) {
+          as("MediaConvertRole", () => note(mediaConvertJob(input)));
+        }
         return next(args);
       },
       { step: "initialize", name: "rushesAwsRecord" },
