@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   type Entry,
@@ -158,5 +160,31 @@ describe("the IAM check", () => {
     expect(matches("arn:aws:s3:::b/work/*", "arn:aws:s3:::b/work/a/b")).toBe(true);
     expect(matches("arn:aws:s3:::b/work/*", "arn:aws:s3:::b/media/a")).toBe(false);
     expect(matches("arn:aws:s3:::b/w?rk", "arn:aws:s3:::b/wark")).toBe(true);
+  });
+});
+
+describe("the simulator stays out of every bundle", () => {
+  it("is a root devDependency only, and nothing under packages/ imports it", () => {
+    const root = new URL("../../", import.meta.url);
+    const manifest = (path: string) => JSON.parse(readFileSync(new URL(path, root), "utf8"));
+    expect(Object.keys(manifest("package.json").devDependencies)).toContain(
+      "@cloud-copilot/iam-simulate",
+    );
+    expect(Object.keys(manifest("package.json").dependencies ?? {})).not.toContain(
+      "@cloud-copilot/iam-simulate",
+    );
+    for (const pkg of ["core", "functions", "local", "web"]) {
+      const { dependencies = {}, devDependencies = {} } = manifest(`packages/${pkg}/package.json`);
+      expect(Object.keys({ ...dependencies, ...devDependencies }).join(), pkg).not.toMatch(
+        /@cloud-copilot/,
+      );
+    }
+    // AGPL-3.0: only test/ may import it, never code that is deployed or shipped.
+    const grep = spawnSync("git", ["grep", "-l", "@cloud-copilot", "--", "packages", "infra"], {
+      cwd: root,
+      encoding: "utf8",
+    });
+    expect(grep.status, grep.stderr).toBe(1); // git grep: 1 is "no match"
+    expect(grep.stdout).toBe("");
   });
 });
