@@ -1,4 +1,5 @@
 // The HTTP API: the Hono app behind a Lambda function URL.
+import { names, sendRights, tableRights } from "./access";
 import { cdn, cdnPrivateKey } from "./cdn";
 import { clipQueue } from "./processing";
 import { environment } from "./settings";
@@ -33,18 +34,28 @@ export const api = new sst.aws.Function("Api", {
   // start reads only Hono and the routing table; ElectroDB, zod and the SDK clients load with the
   // first request that needs them (`npm run bench`: api.bundleBytes, api.initRatio).
   nodejs: { splitting: true },
-  // Not the bucket: its link grants s3:* on every object. The API gets its name the way a link
-  // would deliver it, and only the rights above. The playback routes sign CloudFront URLs with the
-  // CDN's key (packages/core/src/playback); the webhook queue and key serve creating, rotating
-  // and redelivering webhooks.
-  link: [table, clipQueue, adminKey, cdn, cdnPrivateKey, webhookDeliveryQueue, webhookKey],
+  // Links that grant nothing: the secrets and the CDN's URL and key id, for the playback routes
+  // that sign CloudFront URLs (packages/core/src/playback) and the webhook routes. The bucket,
+  // the table and the queues by name only, with the short lists below (infra/access.ts).
+  link: [adminKey, cdn, cdnPrivateKey, webhookKey],
   environment: {
-    SST_RESOURCE_Media: sst.Linkable.env([bucket]).apply((env) => env.SST_RESOURCE_Media!),
+    ...names({
+      Media: bucket,
+      Table: table,
+      ClipQueue: clipQueue,
+      WebhookDeliveryQueue: webhookDeliveryQueue,
+    }),
     ...environment("api", { RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes) }, [
       "RUSHES_MAX_UPLOAD_BYTES",
     ]),
   },
-  permissions: apiBucketRights,
+  permissions: [
+    tableRights(table),
+    // A clip request; a webhook redelivery.
+    sendRights(clipQueue),
+    sendRights(webhookDeliveryQueue),
+    ...apiBucketRights,
+  ],
   // The /docs page and its renderer are files read on request (packages/functions/src/api/docs.ts),
   // so the 3 MB renderer never weighs on the handler's bundle or its cold start.
   copyFiles: [

@@ -1,7 +1,8 @@
 // Processing: ingest on upload, the clip queue and its worker, MediaConvert, and domain events.
 import { chmod, open } from "node:fs/promises";
 import path from "node:path";
-import { environment, memory } from "./settings";
+import { names, objects, publishRights, receiveRights, sendRights, tableRights } from "./access";
+import { environment, memory, setting } from "./settings";
 import { bucket, maxUploadBytes, table } from "./storage";
 
 export const events = new sst.aws.SnsTopic("Events");
@@ -135,7 +136,7 @@ export const chunkDeadLetters = new sst.aws.Queue("ChunkDeadLetters", {
 
 export const chunkQueue = new sst.aws.Queue("ChunkQueue", {
   // What a killed worker's chunk waits; one that threw comes back after the worker's own short
-  // backoff (ChangeMessageVisibility, which the link's sqs:* on this queue allows).
+  // backoff (ChangeMessageVisibility, granted to the worker below).
   visibilityTimeout: `${6 * chunkWorkerSeconds} seconds`,
   // The worker fails the video (chunk_failed) on the last receive, so the DLQ gets only what it
   // could never read: the worker's RUSHES_CHUNK_MAX_RECEIVES is this same number.
@@ -175,9 +176,7 @@ export const ingest = new sst.aws.Function("Ingest", {
   storage: "10240 MB",
   timeout: `${ingestSeconds} seconds`,
   retries: ingestRetries,
-  // Not the bucket: its link grants s3:* on every object. Ingest gets its name the way a link
-  // would deliver it, and only the object rights below. The chunk queue for the fan-out.
-  link: [table, events, chunkQueue],
+  // No links: each would grant a whole service (infra/access.ts). Names and short lists instead.
   // The async invoke config SST makes for `retries` also names the on-failure destination.
   transform: {
     eventInvokeConfig: { destinationConfig: { onFailure: { destination: ingestFailures.arn } } },
@@ -185,7 +184,7 @@ export const ingest = new sst.aws.Function("Ingest", {
   // Deploy-time settings (infra/settings.ts) may lower the upload cap, not raise it. Long sources
   // are split into chunks (ChunkWorker), so the duration cap is the same 6 h in both modes.
   environment: {
-    SST_RESOURCE_Media: sst.Linkable.env([bucket]).apply((env) => env.SST_RESOURCE_Media!),
+    ...names({ Media: bucket, Table: table, Events: events, ChunkQueue: chunkQueue }),
     ...ffmpegEnvironment,
     ...timeouts(ingestSeconds),
     ...environment(
@@ -200,8 +199,12 @@ export const ingest = new sst.aws.Function("Ingest", {
     ...(mediaConvertRole ? { RUSHES_MEDIACONVERT_ROLE_ARN: mediaConvertRole.arn } : {}),
   },
   permissions: [
+    tableRights(table),
+    publishRights(events),
+    // The chunked path's fan-out (Chunked.fanOut).
+    sendRights(chunkQueue),
     // Lambda sends the failed event with the function's own role.
-    { actions: ["sqs:SendMessage"], resources: [ingestFailures.arn] },
+    sendRights(ingestFailures),
     ...ingestObjectRights(),
     ...(mediaConvertRole ? mediaConvertPermissions(mediaConvertRole) : []),
   ],
@@ -228,21 +231,22 @@ function mediaConvertPermissions(role: aws.iam.Role) {
 /**
  * What ingest does to objects, and nothing more: it reads the upload (GET, and HEAD, which S3
  * authorises as GET), moves it to sources/ (copy, then delete) or deletes it when it must refuse
- * it, and writes outputs under media/ and intermediates under work/. When a delete won the race
+ * it (a large one in parts, aborting them if the copy fails), and writes outputs under media/ and
+ * intermediates under work/. When a delete won the race
  * against it, it lists and deletes what it wrote for that video, so it may list those prefixes
  * (and only those: HEAD is not a listing, so a vanished object still answers 403, not 404).
  */
 function ingestObjectRights() {
-  const objects = (prefix: string) => $interpolate`${bucket.arn}/${prefix}*`;
   return [
-    { actions: ["s3:GetObject", "s3:DeleteObject"], resources: [objects("uploads/")] },
+    { actions: ["s3:GetObject", "s3:DeleteObject"], resources: objects(bucket, "uploads/") },
+    // A large source is copied in parts (Storage.copy): a failed copy aborts what it started.
     {
-      actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-      resources: [objects("sources/")],
+      actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+      resources: objects(bucket, "sources/"),
     },
     {
       actions: ["s3:PutObject", "s3:DeleteObject"],
-      resources: [objects("media/"), objects("work/")],
+      resources: objects(bucket, "media/", "work/"),
     },
     {
       actions: ["s3:ListBucket"],
@@ -295,20 +299,37 @@ export const clipWorker = new sst.aws.Function("ClipWorker", {
   memory: memory("RUSHES_CLIP_WORKER_MEMORY_MB"),
   storage: "10240 MB",
   timeout: `${clipWorkerSeconds} seconds`,
-  link: [table, bucket, events, clipQueue],
   environment: {
+    ...names({ Media: bucket, Table: table, Events: events, ClipQueue: clipQueue }),
     ...ffmpegEnvironment,
     ...timeouts(clipWorkerSeconds),
     ...environment("clipWorker"),
     RUSHES_MAX_ATTEMPTS: String(clipAttempts),
   },
+  permissions: [
+    tableRights(table),
+    publishRights(events),
+    // The subscription polls with this role; waiting for footage sends a new, delayed message.
+    receiveRights(clipQueue),
+    sendRights(clipQueue),
+    // Reads the recordings' top renditions (media/), writes the clip and its thumbnails
+    // (clips/), and signs the clip's URL in clip.available (clips/).
+    { actions: ["s3:GetObject"], resources: objects(bucket, "media/", "clips/") },
+    { actions: ["s3:PutObject"], resources: objects(bucket, "clips/") },
+  ],
 });
 
-// One clip per invocation: each gets a whole function, and Lambda scales out per message.
-clipQueue.subscribe(clipWorker.arn, { batch: { size: 1, partialResponses: true } });
+// One clip per invocation: each gets a whole function, and Lambda scales out per message, up
+// to RUSHES_CLIP_MAX_CONCURRENCY at once (an event source mapping's maximum concurrency).
+clipQueue.subscribe(clipWorker.arn, {
+  batch: { size: 1, partialResponses: true },
+  transform: {
+    eventSourceMapping: {
+      scalingConfig: { maximumConcurrency: setting("RUSHES_CLIP_MAX_CONCURRENCY") },
+    },
+  },
+});
 
-// Reads work/ (its chunk) and media/ (the stitch's segments), writes both, deletes work/: the
-// bucket link; the queue link is for the SQS permissions the subscription needs.
 export const chunkWorker = new sst.aws.Function("ChunkWorker", {
   handler: "packages/functions/src/chunk-worker.handler",
   runtime: "nodejs22.x",
@@ -317,28 +338,36 @@ export const chunkWorker = new sst.aws.Function("ChunkWorker", {
   // A chunk and its ladder are small; the stitcher holds the two MP4 downloads' segments twice.
   storage: "10240 MB",
   timeout: `${chunkWorkerSeconds} seconds`,
-  // Like ingest, not the bucket's s3:* link: the name, and only the object rights below.
-  link: [table, events, chunkQueue],
   environment: {
-    SST_RESOURCE_Media: sst.Linkable.env([bucket]).apply((env) => env.SST_RESOURCE_Media!),
+    ...names({ Media: bucket, Table: table, Events: events, ChunkQueue: chunkQueue }),
     ...ffmpegEnvironment,
     ...timeouts(chunkWorkerSeconds),
     ...environment("chunkWorker"),
     RUSHES_CHUNK_MAX_RECEIVES: String(chunkReceives),
   },
-  permissions: chunkObjectRights(),
+  permissions: [
+    tableRights(table),
+    publishRights(events),
+    // The subscription polls with this role; a failed chunk's retry is brought forward
+    // (Chunked.retrySoon); the stitcher fans the MP4 downloads' parts out (chunked-downloads).
+    receiveRights(chunkQueue, { changesVisibility: true }),
+    sendRights(chunkQueue),
+    ...chunkObjectRights(),
+  ],
 });
 
 /**
  * A worker reads its chunk and the manifests (work/) and, stitching, the segments it joins
  * (media/); it writes segments, playlists and downloads (media/) and its manifest (work/); it
- * lists and deletes work/ once the video is ready. Nothing under uploads/ or sources/.
+ * lists and deletes work/ once the video is ready. A ranged chunk of an MP4/MOV source reads
+ * its range of the source itself, through a URL the worker presigns (sources/). Nothing under
+ * uploads/.
  */
 function chunkObjectRights() {
-  const objects = (prefix: string) => $interpolate`${bucket.arn}/${prefix}*`;
   return [
-    { actions: ["s3:GetObject", "s3:PutObject"], resources: [objects("work/"), objects("media/")] },
-    { actions: ["s3:DeleteObject"], resources: [objects("work/")] },
+    { actions: ["s3:GetObject", "s3:PutObject"], resources: objects(bucket, "work/", "media/") },
+    { actions: ["s3:GetObject"], resources: objects(bucket, "sources/") },
+    { actions: ["s3:DeleteObject"], resources: objects(bucket, "work/") },
     {
       actions: ["s3:ListBucket"],
       resources: [bucket.arn],
@@ -347,8 +376,16 @@ function chunkObjectRights() {
   ];
 }
 
-// One chunk per invocation: the fan-out is the point.
-chunkQueue.subscribe(chunkWorker.arn, { batch: { size: 1, partialResponses: true } });
+// One chunk per invocation: the fan-out is the point, up to RUSHES_CHUNK_MAX_CONCURRENCY at once,
+// so a long source cannot take the account's whole Lambda concurrency from the API.
+chunkQueue.subscribe(chunkWorker.arn, {
+  batch: { size: 1, partialResponses: true },
+  transform: {
+    eventSourceMapping: {
+      scalingConfig: { maximumConcurrency: setting("RUSHES_CHUNK_MAX_CONCURRENCY") },
+    },
+  },
+});
 
 /**
  * The sweep (packages/functions/src/sweep.ts → core/src/sweep.ts): publishes unsent outbox
@@ -363,18 +400,33 @@ export const sweep = new sst.aws.Function("Sweep", {
   runtime: "nodejs22.x",
   architecture: "arm64",
   timeout: "2 minutes",
-  link: [table, bucket, events, clipQueue, ingest],
+  // Ingest's link grants lambda:InvokeFunction on it, and nothing else: it stays.
+  link: [ingest],
   environment: {
+    ...names({ Media: bucket, Table: table, Events: events, ClipQueue: clipQueue }),
     ...environment("sweep"),
     RUSHES_SWEEP_INTERVAL_SECONDS: String(sweepSeconds),
     // Leases store their own end; this only dates leases taken before they did.
     RUSHES_PROCESSING_TIMEOUT_SECONDS: timeouts(ingestSeconds).RUSHES_PROCESSING_TIMEOUT_SECONDS,
   },
+  permissions: [
+    // It scans for due leases, uploads and outbox entries (core/sweep.ts).
+    tableRights(table, ["dynamodb:Scan"]),
+    publishRights(events),
+    sendRights(clipQueue),
+    // HEAD of an upload whose event was lost, deleting one that came too late; the URL of a
+    // clip in the clip events it publishes from the outbox.
+    { actions: ["s3:GetObject", "s3:DeleteObject"], resources: objects(bucket, "uploads/") },
+    { actions: ["s3:GetObject"], resources: objects(bucket, "clips/") },
+  ],
 });
 
-new sst.aws.Cron("SweepSchedule", {
+// sst.aws.Cron is deprecated in SST 4.17 in favour of CronV2 (EventBridge Scheduler). A missed
+// pass is made up by the next one five minutes later, so the scheduler does not retry it.
+new sst.aws.CronV2("SweepSchedule", {
   schedule: `rate(${sweepSeconds / 60} minutes)`,
   function: sweep.arn,
+  retries: 0,
 });
 
 export const mediaConvertComplete = mediaConvertRole ? createMediaConvertComplete() : undefined;
@@ -385,8 +437,32 @@ function createMediaConvertComplete() {
     runtime: "nodejs22.x",
     architecture: "arm64",
     timeout: "1 minute",
-    link: [table, bucket, events],
-    environment: environment("mediaConvertComplete", { RUSHES_TRANSCODER: transcoder }),
+    environment: {
+      ...names({ Media: bucket, Table: table, Events: events }),
+      ...environment("mediaConvertComplete", { RUSHES_TRANSCODER: transcoder }),
+    },
+    permissions: [
+      tableRights(table),
+      publishRights(events),
+      // Sizes of the job's outputs (HEAD) and the ladder's master playlist (media/); what was
+      // written for a video deleted while it was transcoding (Ingest.removeIfDeleted).
+      { actions: ["s3:GetObject"], resources: objects(bucket, "media/") },
+      {
+        actions: ["s3:DeleteObject"],
+        resources: objects(bucket, "uploads/", "sources/", "media/"),
+      },
+      {
+        actions: ["s3:ListBucket"],
+        resources: [bucket.arn],
+        conditions: [
+          {
+            test: "StringLike",
+            variable: "s3:prefix",
+            values: ["uploads/*", "sources/*", "media/*"],
+          },
+        ],
+      },
+    ],
   });
   // MediaConvert reports to the account's default event bus.
   sst.aws.Bus.subscribe(

@@ -68,14 +68,23 @@ export const settings = {
 export type Setting = keyof typeof settings;
 
 /**
- * Settings the infra reads itself. Lambda memory: new AWS accounts may be held to less than
- * Lambda's 10,240 MB until a quota increase (README, "Deploy to AWS").
+ * Settings the infra reads itself.
+ * - Lambda memory: new AWS accounts may be held to less than Lambda's 10,240 MB until a quota
+ *   increase (README, "Deploy to AWS").
+ * - The most chunk and clip workers that run at once: an SQS event source mapping's maximum
+ *   concurrency, which Lambda takes from 2 to 1,000. Without it, a 6 h source fans out to 360
+ *   10 GB functions at once and can starve the API of the account's concurrency.
  */
 export const infraSettings = {
   RUSHES_INGEST_MEMORY_MB: { fallback: 10240, min: 128, max: 10240 },
   RUSHES_CLIP_WORKER_MEMORY_MB: { fallback: 10240, min: 128, max: 10240 },
   RUSHES_CHUNK_WORKER_MEMORY_MB: { fallback: 10240, min: 128, max: 10240 },
+  RUSHES_CHUNK_MAX_CONCURRENCY: { fallback: 100, min: 2, max: 1000 },
+  RUSHES_CLIP_MAX_CONCURRENCY: { fallback: 20, min: 2, max: 1000 },
 } as const;
+
+type InfraSetting = keyof typeof infraSettings;
+type MemorySetting = Extract<InfraSetting, `${string}_MEMORY_MB`>;
 
 const present = (name: string) => {
   const value = process.env[name];
@@ -114,16 +123,21 @@ export function environment<V = string>(
   return out;
 }
 
-/** Lambda memory for `name`, as SST takes it: "10240 MB". */
-export function memory(name: keyof typeof infraSettings): `${number} MB` {
+/** An infra setting's whole number, within its bounds. */
+export function setting(name: InfraSetting): number {
   const { fallback, min, max } = infraSettings[name];
   const value = present(name);
-  if (value === undefined) return `${fallback} MB`;
-  const mb = Number(value);
-  if (!Number.isInteger(mb) || mb < min || mb > max) {
-    throw new Error(`${name}=${value} must be a whole number of MB from ${min} to ${max}`);
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new Error(`${name}=${value} must be a whole number from ${min} to ${max}`);
   }
-  return `${mb} MB`;
+  return number;
+}
+
+/** Lambda memory for `name`, as SST takes it: "10240 MB". */
+export function memory(name: MemorySetting): `${number} MB` {
+  return `${setting(name)} MB`;
 }
 
 /** Every setting set when deploying is checked, even one no function of this stage reads. */
@@ -132,5 +146,5 @@ export function validateAll() {
     const value = present(name);
     if (value !== undefined) check(name, value);
   }
-  for (const name of Object.keys(infraSettings) as (keyof typeof infraSettings)[]) memory(name);
+  for (const name of Object.keys(infraSettings) as InfraSetting[]) setting(name);
 }

@@ -206,6 +206,8 @@ declare global {
             transform?: {
               /** SST calls it with the rules it built from `lifecycle` (as s3.BucketLifecycleConfiguration). */
               lifecycle?: (args: { rules: BucketLifecycleRule[] }) => void;
+              /** SST calls it with the bucket policy it built (as s3.BucketPolicy's args). */
+              policy?: (args: { bucket: Input<string>; policy: Input<string> }) => void;
               publicAccessBlock?:
                 | false
                 | {
@@ -277,6 +279,12 @@ declare global {
               window?: Input<DurationMinutes>;
               partialResponses?: Input<boolean>;
             }>;
+            transform?: {
+              /** @pulumi/aws lambda.EventSourceMapping's args, as far as rushes sets them. */
+              eventSourceMapping?: {
+                scalingConfig?: Input<{ maximumConcurrency?: Input<number> }>;
+              };
+            };
           },
         ): unknown;
       }
@@ -308,13 +316,15 @@ declare global {
         readonly url: Output<string>;
       }
 
-      class Cron {
+      class CronV2 {
         constructor(
           name: string,
           args: {
-            schedule: Input<`rate(${string})` | `cron(${string})`>;
+            schedule: Input<`rate(${string})` | `cron(${string})` | `at(${string})`>;
             function?: Input<string | Function | FunctionArgs | FunctionArn>;
             enabled?: Input<boolean>;
+            retries?: Input<number>;
+            timezone?: Input<string>;
           },
         );
       }
@@ -338,7 +348,31 @@ declare global {
   }
 
   namespace aws {
+    function getPartitionOutput(): Output<{ partition: string }> & {
+      readonly partition: Output<string>;
+    };
     namespace iam {
+      function getPolicyDocumentOutput(args: {
+        sourcePolicyDocuments?: Input<Input<string>[]>;
+        statements?: Input<
+          Input<{
+            sid?: Input<string>;
+            effect?: Input<"Allow" | "Deny">;
+            actions?: Input<Input<string>[]>;
+            resources?: Input<Input<string>[]>;
+            principals?: Input<
+              Input<{ type: Input<string>; identifiers: Input<Input<string>[]> }>[]
+            >;
+            conditions?: Input<
+              Input<{
+                test: Input<string>;
+                variable: Input<string>;
+                values: Input<Input<unknown>[]>;
+              }>[]
+            >;
+          }>[]
+        >;
+      }): Output<{ json: string }> & { readonly json: Output<string> };
       class Role {
         constructor(name: string, args: { assumeRolePolicy: Input<string> });
         readonly arn: Output<string>;

@@ -8,7 +8,7 @@ export const maxUploadBytes = 5 * 1024 ** 4;
 
 /** Days before S3 aborts an unfinished multipart upload; core's Multipart.abortAfterDays matches. */
 export const abortIncompleteUploadsAfterDays = 7;
-const abortRule = "abort-incomplete-multipart-uploads";
+const abortRules = ["abort-incomplete-multipart-uploads", "abort-incomplete-source-copies"];
 
 let resolveWebUrl: (url: $util.Input<string>) => void = () => {};
 
@@ -35,7 +35,8 @@ export function setWebUrl(url: $util.Input<string>) {
  *   whose event was lost for good) expires; ingest moves every accepted source to `sources/`
  *   within minutes, so two days never touch a live upload.
  * - Parts of a multipart upload never completed are billed until aborted; the video expires with
- *   them.
+ *   them. So are the parts of a source ingest copies to `sources/` in parts and never completes
+ *   (a worker killed mid-copy): the same rule aborts those.
  * - The chunked transcode's scratch (`work/`) is deleted once a video is ready; what a failed or
  *   abandoned one leaves expires too.
  */
@@ -45,7 +46,8 @@ export const lifecycleRules: Array<{
   expiresIn?: `${number} ${"day" | "days"}`;
 }> = [
   { id: "ExpireUploads", prefix: "uploads/", expiresIn: "2 days" },
-  { id: abortRule, prefix: "uploads/" },
+  { id: abortRules[0]!, prefix: "uploads/" },
+  { id: abortRules[1]!, prefix: "sources/" },
   { id: "ExpireWork", prefix: "work/", expiresIn: "2 days" },
 ];
 
@@ -53,7 +55,7 @@ let resolveMediaReader: (arn: $util.Input<string>) => void = () => {};
 
 /**
  * The CloudFront distribution that serves playback (infra/cdn.ts). Like the web URL it is made
- * after the bucket, which must already name it in its policy; cdn.ts settles it.
+ * after the bucket, and cdn.ts settles it.
  */
 const mediaReader = $util.output(
   new Promise<$util.Input<string>>((resolve) => {
@@ -63,6 +65,31 @@ const mediaReader = $util.output(
 
 export function setMediaReader(distributionArn: $util.Input<string>) {
   resolveMediaReader(distributionArn);
+}
+
+/**
+ * One reader besides presigned URLs: the playback CDN, through its origin access control, for
+ * media/ only. Viewers still need a URL it signed (infra/cdn.ts).
+ *
+ * Not in the bucket's `policy`: SST resolves the bucket's name, ARN and `nodes` only once the
+ * values of `policy` have resolved, and the distribution's origin is the bucket's domain, so a
+ * statement naming the distribution there would wait for ever on itself. Added to the policy
+ * document instead, after SST has built it: the policy resource alone waits for the distribution.
+ */
+function withMediaReader(bucketName: $util.Input<string>, document: $util.Input<string>) {
+  const partition = aws.getPartitionOutput().partition;
+  return aws.iam.getPolicyDocumentOutput({
+    sourcePolicyDocuments: [document],
+    statements: [
+      {
+        sid: "PlaybackCdnReadsMedia",
+        actions: ["s3:GetObject"],
+        principals: [{ type: "Service", identifiers: ["cloudfront.amazonaws.com"] }],
+        resources: [$interpolate`arn:${partition}:s3:::${bucketName}/media/*`],
+        conditions: [{ test: "StringEquals", variable: "AWS:SourceArn", values: [mediaReader] }],
+      },
+    ],
+  }).json;
 }
 
 export const bucket = new sst.aws.Bucket("Media", {
@@ -76,20 +103,13 @@ export const bucket = new sst.aws.Bucket("Media", {
     exposeHeaders: ["ETag", "Location"],
     maxAge: "1 hour",
   },
-  // One reader besides presigned URLs: the playback CDN, through its origin access control, for
-  // media/ only. Viewers still need a URL it signed (infra/cdn.ts).
-  policy: [
-    {
-      actions: ["s3:GetObject"],
-      principals: [{ type: "service", identifiers: ["cloudfront.amazonaws.com"] }],
-      paths: ["media/*"],
-      conditions: [{ test: "StringEquals", variable: "AWS:SourceArn", values: [mediaReader] }],
-    },
-  ],
   // No `access`: every object is reached through a presigned URL or the signed CDN. Spelled out
   // rather than left to
   // SST's default so that nothing, not even a later `access: "public"`, can open the bucket.
   transform: {
+    policy: (args) => {
+      args.policy = withMediaReader(args.bucket, args.policy);
+    },
     publicAccessBlock: {
       blockPublicAcls: true,
       blockPublicPolicy: true,
@@ -99,7 +119,7 @@ export const bucket = new sst.aws.Bucket("Media", {
     // SST's lifecycle rules have no AbortIncompleteMultipartUpload field, so it is added here.
     lifecycle: (args) => {
       args.rules = args.rules.map((rule) =>
-        rule.id === abortRule
+        abortRules.includes(rule.id)
           ? {
               ...rule,
               abortIncompleteMultipartUpload: {

@@ -1,5 +1,6 @@
 // Webhooks: the Events topic → dispatch queue → WebhookDispatcher → delivery queue → WebhookSender.
 
+import { names, receiveRights, sendRights, tableRights } from "./access";
 import { events } from "./processing";
 import { environment } from "./settings";
 import { table } from "./storage";
@@ -46,8 +47,17 @@ export const webhookDispatcher = new sst.aws.Function("WebhookDispatcher", {
   runtime: "nodejs22.x",
   architecture: "arm64",
   timeout: `${dispatcherSeconds} seconds`,
-  link: [table, webhookDeliveryQueue],
-  environment: environment("webhookDispatcher"),
+  environment: {
+    ...names({ Table: table, WebhookDeliveryQueue: webhookDeliveryQueue }),
+    ...environment("webhookDispatcher"),
+  },
+  permissions: [
+    tableRights(table),
+    // Subscribed by ARN below, so SST adds no receive rights of its own: the event source
+    // mapping polls the queue with this role.
+    receiveRights(webhookDispatchQueue),
+    sendRights(webhookDeliveryQueue),
+  ],
 });
 webhookDispatchQueue.subscribe(webhookDispatcher.arn, {
   batch: { size: 10, partialResponses: true },
@@ -59,8 +69,17 @@ export const webhookSender = new sst.aws.Function("WebhookSender", {
   runtime: "nodejs22.x",
   architecture: "arm64",
   timeout: `${senderSeconds} seconds`,
-  link: [table, webhookDeliveryQueue, webhookKey],
-  environment: environment("webhookSender", { RUSHES_WEBHOOK_TIMEOUT_SECONDS: "10" }),
+  link: [webhookKey],
+  environment: {
+    ...names({ Table: table, WebhookDeliveryQueue: webhookDeliveryQueue }),
+    ...environment("webhookSender", { RUSHES_WEBHOOK_TIMEOUT_SECONDS: "10" }),
+  },
+  permissions: [
+    tableRights(table),
+    // Polled by its subscription (by ARN, as above); the next attempt goes back as a new message.
+    receiveRights(webhookDeliveryQueue),
+    sendRights(webhookDeliveryQueue),
+  ],
 });
 webhookDeliveryQueue.subscribe(webhookSender.arn, {
   batch: { size: 10, partialResponses: true },

@@ -1,11 +1,14 @@
 // A stand-in for the few RPCs SST's components make to the sst CLI (its Go side) while deploying:
 // Runtime.Build bundles a function with esbuild, as the CLI does; Provider.Aws.Bootstrap names
 // the asset bucket the CLI would have made in the account.
+
+import { createHash, randomUUID } from "node:crypto";
+import { cpSync, existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { build } from "esbuild";
+import { type BuildOptions, build } from "esbuild";
 import { ACCOUNT, REGION } from "./mocks";
 import { root } from "./platform";
 
@@ -63,9 +66,9 @@ async function runtimeBuild(work: string, input: any, builds: Record<string, Bui
   const out = path.join(work, "artifacts", `${input.functionID}-src`);
   const install = (properties.install ?? {}) as Record<string, string>;
   const splitting = Boolean(properties.splitting);
-  const result = await build({
+  const started = Date.now();
+  const options: BuildOptions = {
     entryPoints: { [path.posix.join(path.dirname(file), path.basename(file))]: entry! },
-    outdir: out,
     bundle: true,
     platform: "node",
     format: "esm",
@@ -79,10 +82,11 @@ async function runtimeBuild(work: string, input: any, builds: Record<string, Bui
     },
     logLevel: "silent",
     absWorkingDir: root,
-  }).catch((error: { errors?: { text: string }[] }) => ({
-    errors: error.errors ?? [{ text: String(error) }],
-  }));
+  };
+  const result = await bundleCached(options, out);
   const errors = result.errors.map((e) => e.text);
+  if (process.env.RUSHES_INFRA_DEBUG)
+    console.log("build", input.functionID, Date.now() - started, "ms");
   if (errors.length === 0) await installPackages(out, install, properties.architecture);
   builds[input.functionID] = {
     handler,
@@ -95,6 +99,61 @@ async function runtimeBuild(work: string, input: any, builds: Record<string, Bui
   return { handler: `${file}.${exported}`, out, errors, sourcemaps: [] };
 }
 
+const bundleCache = path.join(root, ".sst/test-platform/bundles");
+const digest = (text: string | Buffer) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * esbuild, with its output kept between test files and runs: a bundle is reused while every file
+ * that went into it is unchanged (each test file deploys in its own process, and a cold build of
+ * all the functions takes most of a deploy).
+ */
+async function bundleCached(options: BuildOptions, out: string) {
+  const cached = path.join(bundleCache, digest(JSON.stringify(options)));
+  const inputsFile = path.join(cached, "inputs.json");
+  if (existsSync(inputsFile)) {
+    const inputs = JSON.parse(readFileSync(inputsFile, "utf8")) as Record<string, string>;
+    const fresh = Object.entries(inputs).every(([file, hash]) => {
+      const full = path.join(root, file);
+      return existsSync(full) && digest(readFileSync(full)) === hash;
+    });
+    if (fresh) {
+      cpSync(path.join(cached, "out"), out, { recursive: true });
+      return { errors: [] as { text: string }[] };
+    }
+  }
+  const scratch = `${cached}.${randomUUID()}`;
+  try {
+    const result = await build({ ...options, outdir: path.join(scratch, "out"), metafile: true });
+    const inputs = Object.fromEntries(
+      Object.keys(result.metafile.inputs)
+        .filter((file) => !file.includes(":"))
+        .map((file) => [file, digest(readFileSync(path.join(root, file)))]),
+    );
+    await writeFile(path.join(scratch, "inputs.json"), JSON.stringify(inputs));
+    if (existsSync(cached)) {
+      // Stale: move it aside in one step, so no other process copies half of it.
+      const stale = `${cached}.stale.${randomUUID()}`;
+      try {
+        renameSync(cached, stale);
+        rmSync(stale, { recursive: true, force: true });
+      } catch {}
+    }
+    try {
+      renameSync(scratch, cached);
+    } catch {
+      // Another test file cached the same bundle first.
+    }
+    cpSync(path.join(existsSync(cached) ? cached : scratch, "out"), out, { recursive: true });
+    return { errors: [] as { text: string }[] };
+  } catch (error) {
+    return {
+      errors: (error as { errors?: { text: string }[] }).errors ?? [{ text: String(error) }],
+    };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 export async function startRpc(work: string) {
   const builds: Record<string, BuildRecord> = {};
   const server = http.createServer((req, res) => {
@@ -104,6 +163,9 @@ export async function startRpc(work: string) {
     });
     req.on("end", async () => {
       const { method, params } = JSON.parse(body) as { method: string; params: unknown[] };
+      // One request per connection: Node's agent keeps sockets alive, and would otherwise reuse
+      // one this server has since closed (ECONNRESET) in the next deploy.
+      res.setHeader("connection", "close");
       const reply = (result: unknown, error?: string) =>
         res.end(JSON.stringify({ result, error: error ?? null }));
       try {
@@ -130,6 +192,7 @@ export async function startRpc(work: string) {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  server.unref();
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

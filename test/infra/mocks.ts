@@ -48,7 +48,22 @@ export function renderPolicyDocument(inputs: Record<string, unknown>) {
       return out;
     },
   );
-  return { Version: (inputs.version as string | undefined) ?? "2012-10-17", Statement: statements };
+  // As the provider merges them: the source documents' statements first, then these; a statement
+  // with the Sid of an earlier one replaces it.
+  const merged: Record<string, unknown>[] = [];
+  const add = (statement: Record<string, unknown>) => {
+    const same = statement.Sid ? merged.findIndex((m) => m.Sid === statement.Sid) : -1;
+    if (same >= 0) merged[same] = statement;
+    else merged.push(statement);
+  };
+  for (const source of (inputs.sourcePolicyDocuments as string[] | undefined) ?? []) {
+    for (const statement of JSON.parse(source).Statement) add(statement);
+  }
+  for (const statement of statements) add(statement);
+  for (const override of (inputs.overridePolicyDocuments as string[] | undefined) ?? []) {
+    for (const statement of JSON.parse(override).Statement) add(statement);
+  }
+  return { Version: (inputs.version as string | undefined) ?? "2012-10-17", Statement: merged };
 }
 
 /** State and id for one resource, by its Pulumi type. */

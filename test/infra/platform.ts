@@ -14,8 +14,10 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { createRequire } from "node:module";
@@ -103,7 +105,41 @@ export function platformDir(): string {
   return dir;
 }
 
+/**
+ * The directory the program runs in (`$cli.paths.root`): the repository, entry by entry, through
+ * symlinks, except for the web app's build output. StaticSite builds the site with a command that
+ * only a real deploy runs (`npm run build`, against the deployed API's URL), then reads the output
+ * directory: here that directory holds a stand-in page. The real packages/web/dist is not used:
+ * the e2e tier rebuilds it while these tests run.
+ */
+export function programRoot(): string {
+  const dir = path.join(root, ".sst/test-platform/root");
+  const web = path.join(dir, "packages/web");
+  if (existsSync(path.join(web, "dist/index.html"))) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(web, { recursive: true });
+  const skip = new Set([".git", ".sst", "packages"]);
+  for (const entry of readdirSync(root)) {
+    if (!skip.has(entry)) symlinkSync(path.join(root, entry), path.join(dir, entry));
+  }
+  for (const pkg of readdirSync(path.join(root, "packages"))) {
+    if (pkg !== "web")
+      symlinkSync(path.join(root, "packages", pkg), path.join(dir, "packages", pkg));
+  }
+  for (const entry of readdirSync(path.join(root, "packages/web"))) {
+    if (entry !== "dist")
+      symlinkSync(path.join(root, "packages/web", entry), path.join(web, entry));
+  }
+  mkdirSync(path.join(web, "dist"));
+  writeFileSync(
+    path.join(web, "dist/index.html"),
+    "<!doctype html><title>rushes</title><!-- stand-in for the web build: test/infra/platform.ts -->\n",
+  );
+  return dir;
+}
+
 /** vitest globalSetup: extract once, before the contract tier's workers start. */
 export default function setup() {
   platformDir();
+  programRoot();
 }

@@ -7,7 +7,7 @@ import path from "node:path";
 import { vi } from "vitest";
 import { type BuildRecord, startRpc } from "./build";
 import { ACCOUNT, createMocks, type Registered } from "./mocks";
-import { platformDir, root } from "./platform";
+import { platformDir, programRoot, root } from "./platform";
 
 export { root };
 
@@ -64,7 +64,7 @@ export const testSecrets: Record<string, string> = {
 };
 
 /** How long the whole program may take to settle; a deadlock shows as what is still pending. */
-const DEADLINE_MS = 20_000;
+const DEADLINE_MS = 60_000;
 
 const cache = new Map<string, Promise<DeployedStack>>();
 let queue: Promise<unknown> = Promise.resolve();
@@ -84,17 +84,33 @@ export function deployStack(opts: DeployOptions = {}): Promise<DeployedStack> {
   return deployed;
 }
 
+let started: Promise<{ work: string; rpc: Awaited<ReturnType<typeof startRpc>> }> | undefined;
+
+/** The CLI's side of a deploy, once per test file: its work directory and its RPC server. */
+function cli() {
+  started ??= (async () => {
+    const work = mkdtempSync(path.join(tmpdir(), "rushes-sst-work-"));
+    process.once("exit", () => rmSync(work, { recursive: true, force: true }));
+    return { work, rpc: await startRpc(work) };
+  })();
+  return started;
+}
+
 const withDeadline = <T>(promise: Promise<T>, ms: number) =>
   Promise.race([
     promise.then((value) => ({ done: true as const, value })),
     new Promise<{ done: false }>((resolve) => setTimeout(() => resolve({ done: false }), ms)),
   ]);
 
+const debugStart = Date.now();
+const debug = (what: string) => {
+  if (process.env.RUSHES_INFRA_DEBUG) console.log(`[infra] ${Date.now() - debugStart} ms: ${what}`);
+};
+
 async function run(opts: DeployOptions): Promise<DeployedStack> {
   const stage = opts.stage ?? "test";
   const platform = platformDir();
-  const work = mkdtempSync(path.join(tmpdir(), "rushes-sst-work-"));
-  const rpc = await startRpc(work);
+  const { work, rpc } = await cli();
   const registered: Registered[] = [];
   const constructed: { type: string; name: string }[] = [];
   const components: ComponentRecord[] = [];
@@ -106,25 +122,30 @@ async function run(opts: DeployOptions): Promise<DeployedStack> {
     ...opts.env,
   };
   const savedEnv = { ...process.env };
-  const globalNames = ["$app", "$dev", "$cli", "sst", "aws"];
-  const savedGlobals = Object.getOwnPropertyDescriptors(globalThis);
   const g = globalThis as Record<string, unknown>;
   Object.assign(process.env, env);
   vi.resetModules();
   try {
     const pulumi = await import("@pulumi/pulumi");
     await pulumi.runtime.setMocks(createMocks(registered), "rushes", stage, false);
+    // The mock monitor puts the root stack's type into its children's URNs; the engine does not
+    // (urn:pulumi:<stage>::rushes::sst:aws:Bucket::Media), and SST reads a link's type from it.
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+      newUrn(parent: string, type: string, name: string): string;
+    };
+    const newUrn = monitor.newUrn.bind(monitor);
+    monitor.newUrn = (parent, type, name) =>
+      newUrn(parent?.includes("::pulumi:pulumi:Stack::") ? "" : parent, type, name);
     g.$dev = opts.dev ?? false;
     g.$cli = {
       command: opts.dev ? "dev" : "deploy",
       rpc: rpc.url,
-      paths: { home: work, root, work, platform },
+      paths: { home: work, root: programRoot(), work, platform },
       home: "aws",
       state: { version: {} },
     };
     // The globals SST's run wrapper puts in scope ($interpolate, $util, $transform, ...).
     const shim = await import(/* @vite-ignore */ path.join(platform, "src/shim/run.js"));
-    globalNames.push(...Object.keys(shim));
     Object.assign(g, shim);
     // `sst` is the platform's components/index.ts, less the Cloudflare and Vercel providers
     // (whose Pulumi packages a home of "aws" never loads, and this repo does not install).
@@ -149,6 +170,7 @@ async function run(opts: DeployOptions): Promise<DeployedStack> {
       );
     }
 
+    debug("globals ready");
     const config = (await import(/* @vite-ignore */ path.join(root, "sst.config.ts"))).default as {
       app(input: { stage: string }): DeployedStack["app"];
       run(): Promise<Record<string, unknown>>;
@@ -166,21 +188,35 @@ async function run(opts: DeployOptions): Promise<DeployedStack> {
       const returned = (await sstRun(() => config.run())) as Record<string, unknown>;
       return returned;
     });
-    const settled = await withDeadline(
-      Promise.all([program, pulumi.runtime.waitForRPCs()]).then(([o]) => o),
-      DEADLINE_MS,
-    );
+    // Settled: the program returned, no RPC is outstanding, and every resource made has been
+    // registered. Outputs that wait on each other never get there; the deadline names them.
+    const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
+    const pendingNow = () => {
+      const done = new Set(registered.map(key));
+      return constructed.filter((c) => !done.has(key(c)));
+    };
+    const settle = async () => {
+      const value = await program;
+      for (;;) {
+        // Exported by the runtime, though not in its typings.
+        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        if (pendingNow().length === 0) return value;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    await program;
+    debug("program returned");
+    const settled = await withDeadline(settle(), DEADLINE_MS);
+    debug("settled");
     const unresolved: string[] = [];
     if (settled.done) outputs = (settled.value ?? {}) as Record<string, unknown>;
     else {
-      // The program itself finished (run() returned), but some of it never settled: name what.
       const stack = registered.find((r) => r.type === "pulumi:pulumi:Stack");
       outputs = (stack?.state ?? {}) as Record<string, unknown>;
       unresolved.push("(the stack did not settle within the deadline)");
     }
     delete outputs._protect;
-    const done = new Set(registered.map((r) => `${r.type}::${r.name}`));
-    const pending = constructed.filter((c) => !done.has(`${c.type}::${c.name}`));
+    const pending = pendingNow();
     return {
       stage,
       app,
@@ -194,16 +230,12 @@ async function run(opts: DeployOptions): Promise<DeployedStack> {
       unresolved,
     };
   } finally {
-    for (const key of globalNames) {
-      if (key in savedGlobals) Object.defineProperty(globalThis, key, savedGlobals[key]!);
-      else delete g[key];
-    }
-    for (const key of Object.keys(env)) {
+    // SST's globals stay: whatever never settled may still run, and reads them. The settings
+    // given for this deploy go.
+    for (const key of Object.keys(opts.env ?? {})) {
       if (key in savedEnv) process.env[key] = savedEnv[key];
       else delete process.env[key];
     }
-    await rpc.close();
-    rmSync(work, { recursive: true, force: true });
   }
 }
 
@@ -323,8 +355,11 @@ export function resourcePolicies(stack: Stack): {
   topics: Record<string, PolicyDocument>;
   mediaConvertRole?: PolicyDocument[];
 } {
-  const bucketPolicies = resources(stack, "aws:s3/bucketPolicy:BucketPolicy");
-  if (bucketPolicies.length > 1) throw new Error("more than one bucket policy");
+  // The Media bucket's, as SST names it (the web site's assets bucket has its own).
+  const media = resources(stack, "aws:s3/bucketPolicy:BucketPolicy").filter(
+    (p) => p.inputs.bucket === resource(stack, "aws:s3/bucket:Bucket", "MediaBucket").state.bucket,
+  );
+  if (media.length > 1) throw new Error("more than one policy on the Media bucket");
   const queues: Record<string, PolicyDocument> = {};
   for (const q of resources(stack, "aws:sqs/queuePolicy:QueuePolicy")) {
     const queue = stack.resources.find(
@@ -343,7 +378,7 @@ export function resourcePolicies(stack: Stack): {
     (r) => r.type === "aws:iam/role:Role" && r.name === "MediaConvertRole",
   );
   return {
-    bucket: bucketPolicies[0] && parse(bucketPolicies[0].inputs.policy),
+    bucket: media[0] && parse(media[0].inputs.policy),
     queues,
     topics,
     mediaConvertRole: role && rolePolicies(stack, role),
