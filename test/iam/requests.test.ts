@@ -124,6 +124,14 @@ afterAll(() => {
       "",
     ].join("\n"),
   );
+  // The figures alone, for comparing runs (before and after an infra change).
+  const figures = {
+    triples: list.length,
+    denied: denied.length,
+    grants: use.filter((g) => !runtimeGrant(g.action)).length,
+    unusedGrants: unused.length,
+  };
+  writeFileSync(report.replace(/\.txt$/, ".json"), `${JSON.stringify(figures, null, 2)}\n`);
   console.log(`${summary} (${report})`);
 });
 
