@@ -40,7 +40,22 @@ export namespace AwsRecord {
   export const active = () => dir() !== undefined;
 
   const written = new Set<string>();
-  let file: string | undefined;
+
+  /**
+   * Synchronous, so a process killed mid-invocation keeps what it already asked for. The directory
+   * is made again if a new test run cleared it; recording never fails the request it records.
+   */
+  function write(at: string, line: string) {
+    const file = join(at, `${process.pid}.jsonl`);
+    try {
+      appendFileSync(file, line);
+    } catch {
+      try {
+        mkdirSync(at, { recursive: true });
+        appendFileSync(file, line);
+      } catch {}
+    }
+  }
 
   /**
    * Writes the requests of the current function, once each per process. Outside any function
@@ -60,12 +75,7 @@ export namespace AwsRecord {
       } satisfies Entry);
       if (written.has(line)) continue;
       written.add(line);
-      if (!file) {
-        mkdirSync(at, { recursive: true });
-        file = join(at, `${process.pid}.jsonl`);
-      }
-      // Synchronous, so a process killed mid-invocation keeps what it already asked for.
-      appendFileSync(file, `${line}\n`);
+      write(at, `${line}\n`);
     }
   }
 
