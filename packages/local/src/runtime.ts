@@ -173,6 +173,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const ingest = createAsyncInvoker<S3Event>({
       name: "ingest",
       function: "Ingest",
+      onFailure: "IngestFailures",
       handler: handlers.ingest,
       log,
       describe: (event) => event.Records[0]?.s3.object.key ?? "event",
