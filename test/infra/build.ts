@@ -172,8 +172,26 @@ export async function startRpc(work: string) {
         switch (method) {
           case "Runtime.Build":
             return reply(await runtimeBuild(work, params[0], builds));
-          case "Runtime.AddTarget":
+          case "Runtime.AddTarget": {
+            // `sst dev` registers the function to run locally instead of building it.
+            // biome-ignore lint/suspicious/noExplicitAny: the CLI's RPC input
+            const input = params[0] as any;
+            builds[input.functionID] = {
+              handler: input.handler,
+              architecture: input.properties?.architecture,
+              links: input.links ?? {},
+              install: input.properties?.install ?? {},
+              splitting: Boolean(input.properties?.splitting),
+              out: "",
+            };
             return reply({});
+          }
+          case "Provider.Aws.Appsync":
+            // `sst dev`'s Live Lambda endpoints, made once per account by the CLI.
+            return reply({
+              http: "example.appsync-api.us-east-1.amazonaws.com",
+              realtime: "example.appsync-realtime-api.us-east-1.amazonaws.com",
+            });
           case "Provider.Aws.Bootstrap":
             return reply({
               asset: `sst-asset-${ACCOUNT}-${REGION}`,

@@ -4,6 +4,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type * as Pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
 import { type BuildRecord, startRpc } from "./build";
 import { ACCOUNT, createMocks, type Registered } from "./mocks";
@@ -40,7 +41,7 @@ export interface DeployedStack extends Stack {
   builds: Record<string, BuildRecord>;
   /** Resources made but never registered, because some input of theirs never resolved. */
   pending: { type: string; name: string }[];
-  /** Stack outputs that never resolved. */
+  /** Stack outputs (run()'s return value) that never resolved. */
   unresolved: string[];
 }
 
@@ -64,7 +65,7 @@ export const testSecrets: Record<string, string> = {
 };
 
 /** How long the whole program may take to settle; a deadlock shows as what is still pending. */
-const DEADLINE_MS = 60_000;
+const DEADLINE_MS = 30_000;
 
 const cache = new Map<string, Promise<DeployedStack>>();
 let queue: Promise<unknown> = Promise.resolve();
@@ -111,6 +112,7 @@ async function run(opts: DeployOptions): Promise<DeployedStack> {
   const stage = opts.stage ?? "test";
   const platform = platformDir();
   const { work, rpc } = await cli();
+  for (const key of Object.keys(rpc.builds)) delete rpc.builds[key];
   const registered: Registered[] = [];
   const constructed: { type: string; name: string }[] = [];
   const components: ComponentRecord[] = [];
@@ -155,7 +157,24 @@ async function run(opts: DeployOptions): Promise<DeployedStack> {
       import(/* @vite-ignore */ path.join(components$, "secret.ts")),
       import(/* @vite-ignore */ path.join(components$, "linkable.ts")),
     ]);
-    g.sst = { aws: awsComponents, ...secret, ...linkable };
+    // Secret and Linkable declare no __pulumiType for $transform to hook: record their args
+    // through a subclass, which SST's own instanceof checks still accept.
+    // biome-ignore lint/suspicious/noExplicitAny: a mixin's constructor takes any[]
+    const recorded = <C extends new (...args: any[]) => object>(Base: C, type: string) =>
+      class extends Base {
+        // biome-ignore lint/suspicious/noExplicitAny: the constructor's own arguments
+        constructor(...args: any[]) {
+          super(...args);
+          components.push({ type, name: args[0], args: args[1] ?? {} });
+        }
+      };
+    g.sst = {
+      aws: awsComponents,
+      ...secret,
+      ...linkable,
+      Secret: recorded(secret.Secret, "sst:sst:Secret"),
+      Linkable: recorded(linkable.Linkable, "sst:sst:Linkable"),
+    };
     g.aws = await import("@pulumi/aws");
     for (const Class of [
       ...Object.values(awsComponents),
@@ -180,13 +199,23 @@ async function run(opts: DeployOptions): Promise<DeployedStack> {
     const { run: sstRun } = await import(/* @vite-ignore */ path.join(platform, "src/auto/run.ts"));
 
     let outputs: Record<string, unknown> = {};
+    let failure: { error: unknown } | undefined;
+    let returned: Record<string, unknown> | undefined;
     const program = pulumi.runtime.runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((args) => {
         constructed.push({ type: args.type, name: args.name });
         return undefined;
       });
-      const returned = (await sstRun(() => config.run())) as Record<string, unknown>;
-      return returned;
+      // A failing program (a bad setting) fails the deploy; caught here, rethrown below, so
+      // that the stack's own promises do not reject unhandled.
+      try {
+        returned = (await sstRun(() => config.run())) as Record<string, unknown>;
+        watch(returned);
+        return returned;
+      } catch (error) {
+        failure = { error };
+        return {};
+      }
     });
     // Settled: the program returned, no RPC is outstanding, and every resource made has been
     // registered. Outputs that wait on each other never get there; the deadline names them.
@@ -195,8 +224,18 @@ async function run(opts: DeployOptions): Promise<DeployedStack> {
       const done = new Set(registered.map(key));
       return constructed.filter((c) => !done.has(key(c)));
     };
+    // The program returns its outputs at once (Outputs); the stack resolves them. Which resolved:
+    const resolvedKeys = new Set<string>();
+    const watch = (values: Record<string, unknown>) => {
+      for (const [name, value] of Object.entries(values)) {
+        (pulumi.output(value as Pulumi.Input<unknown>) as Pulumi.Output<unknown>).apply(() =>
+          resolvedKeys.add(name),
+        );
+      }
+    };
     const settle = async () => {
       const value = await program;
+      if (failure) return value;
       for (;;) {
         // Exported by the runtime, though not in its typings.
         await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
@@ -204,16 +243,16 @@ async function run(opts: DeployOptions): Promise<DeployedStack> {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     };
-    await program;
-    debug("program returned");
     const settled = await withDeadline(settle(), DEADLINE_MS);
     debug("settled");
+    if (failure) throw failure.error;
     const unresolved: string[] = [];
     if (settled.done) outputs = (settled.value ?? {}) as Record<string, unknown>;
     else {
-      const stack = registered.find((r) => r.type === "pulumi:pulumi:Stack");
-      outputs = (stack?.state ?? {}) as Record<string, unknown>;
-      unresolved.push("(the stack did not settle within the deadline)");
+      for (const name of Object.keys(returned ?? {})) {
+        if (!resolvedKeys.has(name)) unresolved.push(name);
+      }
+      if (!returned) unresolved.push("(run() itself never returned)");
     }
     delete outputs._protect;
     const pending = pendingNow();
@@ -225,7 +264,7 @@ async function run(opts: DeployOptions): Promise<DeployedStack> {
         .map(({ type, name, inputs, state }) => ({ type, name, inputs, state })),
       outputs,
       components,
-      builds: rpc.builds,
+      builds: { ...rpc.builds },
       pending,
       unresolved,
     };
@@ -386,3 +425,72 @@ export function resourcePolicies(stack: Stack): {
 }
 
 export { ACCOUNT };
+
+// ---- Shortcuts for the tests ----
+
+// biome-ignore lint/suspicious/noExplicitAny: resource inputs, asserted in tests
+type Loose = any;
+
+/** The args the infra gave the sst.aws.Function `name`. */
+export const fnArgs = (stack: DeployedStack, name: string): Loose =>
+  component(stack, "sst:aws:Function", name).args;
+
+/** The Lambda function SST deployed for the component `name`, as its inputs. */
+export const lambdaOf = (stack: Stack, name: string): Loose =>
+  resource(stack, "aws:lambda/function:Function", `${name}Function`).inputs;
+
+/** The Lambda function's environment variables. */
+export const envOf = (stack: Stack, name: string): Record<string, string> =>
+  lambdaOf(stack, name).environment?.variables ?? {};
+
+/** Every statement of every identity policy on the function's role. */
+export const statementsOf = (stack: Stack, name: string) => {
+  const docs = functionPolicies(stack)[name];
+  if (!docs) throw new Error(`no function named ${name}`);
+  return docs.flatMap((d) => d.Statement);
+};
+
+/** The links SST built into the function (its resource file), by name. */
+export const linksOf = (stack: DeployedStack, name: string) => {
+  const build = stack.builds[name];
+  if (!build) throw new Error(`SST never built the function ${name}`);
+  return Object.keys(build.links).sort();
+};
+
+/** The event source mapping that feeds the queue `queue` (an SST name) to a function. */
+export function mappingOf(stack: Stack, queue: string): Loose {
+  const arn = arnOf(stack, queue);
+  const found = resources(stack, "aws:lambda/eventSourceMapping:EventSourceMapping").filter(
+    (m) => m.inputs.eventSourceArn === arn,
+  );
+  if (found.length !== 1) throw new Error(`expected one mapping for ${queue}, ${found.length}`);
+  return found[0]!.inputs;
+}
+
+const asList = (value: unknown) =>
+  Array.isArray(value) ? value : value === undefined ? [] : [value];
+const glob = (pattern: string, value: string) =>
+  new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*")}$`, "i").test(
+    value,
+  );
+
+/**
+ * Whether some unconditional Allow statement grants `action` on `resource` (IAM's wildcards; no
+ * Deny, NotAction or conditions considered: enough to pin one grant in a test).
+ */
+export function grants(statements: Record<string, unknown>[], action: string, resource: string) {
+  return statements.some(
+    (s) =>
+      s.Effect === "Allow" &&
+      !s.Condition &&
+      asList(s.Action).some((a) => glob(String(a), action)) &&
+      asList(s.Resource).some((r) => glob(String(r), resource)),
+  );
+}
+
+/** Every action the statements allow, with the resources, flattened: for exact comparisons. */
+export function allowed(statements: Record<string, unknown>[]) {
+  return statements
+    .filter((s) => s.Effect === "Allow")
+    .flatMap((s) => asList(s.Action).flatMap((a) => asList(s.Resource).map((r) => `${a} ${r}`)));
+}
