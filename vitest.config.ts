@@ -28,6 +28,15 @@ const tiers: Record<string, { include: string[]; exclude: string[]; globalSetup?
   media: { include: ["packages/core/test/media/**/*.test.ts"], exclude: pureMedia },
   /** The web client in the system Chromium against `npm start`. */
   e2e: { include: ["test/e2e/**/*.test.ts"], exclude: [] },
+  /**
+   * The AWS requests the other tiers recorded, against the stack's IAM (test/iam/check.ts). It
+   * runs after every other tier (groupOrder), whose records it reads.
+   */
+  iam: {
+    include: ["test/iam/**/*.test.ts"],
+    exclude: [],
+    globalSetup: ["test/infra/platform.ts"],
+  },
 };
 
 const claimed = Object.values(tiers).flatMap((tier) => tier.include);
@@ -39,6 +48,8 @@ const claimed = Object.values(tiers).flatMap((tier) => tier.include);
 const integration = {
   include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
   exclude: claimed,
+  // A run of the integration tier records afresh what test/iam then checks.
+  globalSetup: ["test/iam/fresh-records.ts"],
 };
 
 export default defineConfig({
@@ -52,7 +63,13 @@ export default defineConfig({
     projects: Object.entries({ ...tiers, integration }).map(
       ([name, { include, exclude, ...rest }]) => ({
         extends: true,
-        test: { name, include: [...include], exclude: [...exclude, "**/node_modules/**"], ...rest },
+        test: {
+          name,
+          include: [...include],
+          exclude: [...exclude, "**/node_modules/**"],
+          ...rest,
+          ...(name === "iam" ? { sequence: { groupOrder: 1 } } : {}),
+        },
       }),
     ),
   },

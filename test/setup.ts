@@ -1,3 +1,5 @@
+import { awsRecordDir } from "./support/aws-records";
+
 // Resource names as the local runtime uses them, so ElectroDB can build params in unit tests.
 // The runtime overwrites these (with real endpoints) before anything reads them.
 const defaults: Record<string, unknown> = {
@@ -21,3 +23,5 @@ process.env.AWS_ACCESS_KEY_ID ??= "test";
 process.env.AWS_SECRET_ACCESS_KEY ??= "test";
 process.env.RUSHES_LOG_LEVEL ??= "warn";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+// Every test run records the AWS requests its functions make, for the IAM check (test/iam).
+process.env.RUSHES_AWS_RECORD_DIR ??= awsRecordDir;

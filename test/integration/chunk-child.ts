@@ -1,6 +1,7 @@
 // Runs the real chunk worker on one SQS event in its own process, as one Lambda invocation would.
 // It stops right after storing its first HLS segment and tells the parent, which then kills it:
 // a worker that dies (timeout, out of memory) part-way through writing its chunk's segments.
+import { AwsRecord } from "@rushes/core/aws-record";
 import { Storage } from "@rushes/core/storage";
 import { handler } from "@rushes/functions/chunk-worker";
 
@@ -16,4 +17,5 @@ Storage.upload = async (...args: Parameters<typeof upload>) => {
   return bytes;
 };
 
-process.send?.({ result: await handler(JSON.parse(process.env.RUSHES_TEST_EVENT ?? "{}")) });
+const event = JSON.parse(process.env.RUSHES_TEST_EVENT ?? "{}");
+process.send?.({ result: await AwsRecord.as("ChunkWorker", () => handler(event)) });

@@ -51,6 +51,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** mediaconvert-complete as EventBridge invokes it: as its own function, for the IAM recorder. */
+const completeHandler = async () => {
+  const [{ handler }, { AwsRecord }] = await Promise.all([
+    import("@rushes/functions/mediaconvert-complete"),
+    import("@rushes/core/aws-record"),
+  ]);
+  return (event: Parameters<typeof handler>[0]) =>
+    AwsRecord.as("MediaConvertComplete", () => handler(event));
+};
+
 /** Waits until ingest has recorded the submitted job on the video. */
 const waitForJob = async (id: string) => {
   const { Lifecycle } = await import("@rushes/core/lifecycle");
@@ -108,7 +118,7 @@ it("submits a job for a probed upload and finishes the video from the COMPLETE e
   }
   s3.destroy();
 
-  const { handler } = await import("@rushes/functions/mediaconvert-complete");
+  const handler = await completeHandler();
   // A completion for another job (a stale or foreign event) changes nothing.
   await handler(completion("mediaconvert-complete", id, "job-unrelated"));
   expect((await h.api(key, "GET", `/v1/videos/${id}`)).body.status).toBe("processing");
@@ -134,7 +144,7 @@ it("fails the video with MediaConvert's reason on an ERROR event", async () => {
   const file = await generateVideo({ path: join(dir, "b.mp4"), seconds: 1, fps: 10 });
   const id = await h.upload(key, file);
   const jobId = await waitForJob(id);
-  const { handler } = await import("@rushes/functions/mediaconvert-complete");
+  const handler = await completeHandler();
   await handler(completion("mediaconvert-error", id, jobId));
   const video = (await h.api(key, "GET", `/v1/videos/${id}`)).body;
   expect(video.status).toBe("failed");

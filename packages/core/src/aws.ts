@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
+import { AwsRecord } from "./aws-record";
 import { Config } from "./config";
 
 /**
@@ -18,7 +19,8 @@ export namespace Aws {
   export async function once<T>(name: string, build: () => Promise<T>): Promise<T> {
     const existing = clients.get(name);
     if (existing) return existing as T;
-    const client = await build();
+    // Every client rushes' functions use is built here, so the one recorder (tests only) sees all.
+    const client = AwsRecord.instrument(await build());
     clients.set(name, client);
     return client;
   }

@@ -114,6 +114,11 @@ export const ConfigSchema = z.object({
   RUSHES_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
   RUSHES_LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
   RUSHES_TMP_DIR: z.string().optional(),
+  /**
+   * Where each function's AWS requests are written (aws-record/), for the IAM check; unset, none
+   * are. A test setting: the tests set it, and a deployed function never has it.
+   */
+  RUSHES_AWS_RECORD_DIR: z.string().min(1).optional(),
   /** Explicit ffmpeg/ffprobe binaries; otherwise the system PATH, then the npm-shipped ones. */
   FFMPEG_PATH: z.string().min(1).optional(),
   FFPROBE_PATH: z.string().min(1).optional(),

@@ -1,6 +1,7 @@
 // Cron (every RUSHES_SWEEP_INTERVAL_SECONDS): re-drives what a crash left behind, see core/src/sweep.ts.
 
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { AwsRecord } from "@rushes/core/aws-record";
 import { Clip } from "@rushes/core/clip";
 import { Sweep } from "@rushes/core/sweep";
 import { Resource } from "sst";
@@ -14,7 +15,7 @@ let lambda: LambdaClient | undefined;
  * on-failure destination (IngestFailures) apply to it exactly as to an upload's first event.
  */
 export const handler = async () => {
-  lambda ??= new LambdaClient({});
+  lambda ??= AwsRecord.instrument(new LambdaClient({}));
   const client = lambda;
   await Sweep.run({
     async video(videoId) {

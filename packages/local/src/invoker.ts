@@ -1,8 +1,16 @@
+import { AwsRecord } from "@rushes/core/aws-record";
 import { type LambdaHandler, lambdaContext, sleep } from "./lambda";
 import type { Log } from "./log";
 
 export interface AsyncInvokerOptions<E> {
   name: string;
+  /** The deployed SST Function this stands in for ("Ingest"): its AWS requests are recorded as its. */
+  function?: string;
+  /**
+   * The SST Queue that Lambda sends a dropped event to (its on-failure destination), with the
+   * function's own role; recorded as the function's request, since here the event is only logged.
+   */
+  onFailure?: string;
   handler: LambdaHandler<E>;
   /** How many invocations run at once; the rest wait. */
   concurrency?: number;
@@ -53,7 +61,9 @@ export function createAsyncInvoker<E>(options: AsyncInvokerOptions<E>): AsyncInv
     const label = describe(event);
     for (let attempt = 0; attempt <= delays.length; attempt++) {
       try {
-        await options.handler(event, lambdaContext(name, options.functionTimeoutMs ?? 900_000));
+        const context = lambdaContext(name, options.functionTimeoutMs ?? 900_000);
+        const invoke = () => options.handler(event, context);
+        await (options.function ? AwsRecord.as(options.function, invoke) : invoke());
         return;
       } catch (error) {
         if (attempt === delays.length || abort.signal.aborted) {
@@ -61,6 +71,9 @@ export function createAsyncInvoker<E>(options: AsyncInvokerOptions<E>): AsyncInv
             { err: error },
             `${name}: ${label} failed after ${attempt + 1} attempts, dropped`,
           );
+          if (options.function && options.onFailure) {
+            AwsRecord.noteAs(options.function, options.onFailure, ["sqs:SendMessage"]);
+          }
           return;
         }
         log.warn({ err: error }, `${name}: ${label} failed (attempt ${attempt + 1}), retrying`);

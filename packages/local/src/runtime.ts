@@ -7,7 +7,7 @@ import { createAdaptorServer } from "@hono/node-server";
 import type { S3Event } from "aws-lambda";
 import { resolveDevKey } from "./dev-key";
 import { applyEnvironment, assertResources, localClients } from "./environment";
-import { createFront, type FetchApp } from "./front";
+import { createFront } from "./front";
 import { createAsyncInvoker } from "./invoker";
 import { accountId, type LambdaHandler, region } from "./lambda";
 import { resolveLocalhostNames } from "./localhost-dns";
@@ -172,6 +172,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ]);
     const ingest = createAsyncInvoker<S3Event>({
       name: "ingest",
+      function: "Ingest",
+      onFailure: "IngestFailures",
       handler: handlers.ingest,
       log,
       describe: (event) => event.Records[0]?.s3.object.key ?? "event",
@@ -204,6 +206,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         queueUrl: provisioned.queueUrl,
         queueArn: provisioned.queueArn,
         handler: handlers.clipWorker,
+        mapping: { function: "ClipWorker", queue: "ClipQueue" },
         log,
       }),
       startSqsPoller({
@@ -227,6 +230,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           queueUrl: provisioned.chunkQueueUrl,
           queueArn: provisioned.chunkQueueArn,
           handler: handlers.chunkWorker,
+          mapping: { function: "ChunkWorker", queue: "ChunkQueue" },
           batchSize: 1,
           log,
         }),
@@ -255,8 +259,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     cleanup.push(() => sweep.stop());
 
     const { app } = await import("@rushes/functions/api");
+    const { AwsRecord } = await import("@rushes/core/aws-record");
     const front = createFront({
-      api: app as FetchApp,
+      // Each request as one invocation of the Api function, for the recorder.
+      api: { fetch: (request: Request) => AwsRecord.as("Api", () => app.fetch(request)) },
       webDist: options.webDist ?? webDistDefault,
       devKey,
       maxUploadBytes: Config.get().RUSHES_MAX_UPLOAD_BYTES,

@@ -5,6 +5,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { AwsRecord } from "@rushes/core/aws-record";
 import type { SQSBatchResponse, SQSEvent, SQSRecord, SQSRecordAttributes } from "aws-lambda";
 import { type LambdaHandler, lambdaContext, region, sleep } from "./lambda";
 import type { Log } from "./log";
@@ -19,6 +20,11 @@ export interface SqsPollerOptions {
   queueUrl: string;
   queueArn: string;
   handler: SqsHandler;
+  /**
+   * The deployed subscription this loop stands in for: the SST Function and the SST Queue it
+   * reads. The function's requests, and what the mapping asks with its role, are recorded as its.
+   */
+  mapping?: { function: string; queue: string };
   /** Messages per invocation, 1 to 10 (Lambda's default for standard queues is 10). */
   batchSize?: number;
   /** Long-poll wait per receive, in seconds. */
@@ -44,7 +50,13 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
   const { name, sqs, queueUrl, log } = options;
   const abort = new AbortController();
 
+  /** Lambda's poller reads the queue's attributes, receives and deletes with the function's role. */
+  const asMapping = (...actions: string[]) => {
+    if (options.mapping) AwsRecord.noteAs(options.mapping.function, options.mapping.queue, actions);
+  };
+
   async function receive(): Promise<Message[]> {
+    asMapping("sqs:GetQueueAttributes", "sqs:ReceiveMessage");
     const out = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
@@ -62,7 +74,10 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     const all = new Set(records.map((r) => r.messageId));
     try {
       const context = lambdaContext(name, options.functionTimeoutMs ?? 900_000);
-      const response = await options.handler({ Records: records }, context);
+      const run = () => options.handler({ Records: records }, context);
+      const response = await (options.mapping
+        ? AwsRecord.as(options.mapping.function, run)
+        : run());
       const failed = batchItemFailures(response, all);
       if (!failed) {
         log.warn(`${name}: invalid batchItemFailures, the whole batch will be retried`);
@@ -82,6 +97,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
 
   async function remove(records: SQSRecord[]) {
     if (!records.length) return;
+    asMapping("sqs:DeleteMessage");
     const out = await sqs.send(
       new DeleteMessageBatchCommand({
         QueueUrl: queueUrl,

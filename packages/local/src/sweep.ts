@@ -18,17 +18,22 @@ export async function startSweep(options: {
   redrive: (videoId: string) => void;
   log: Log;
 }): Promise<LocalSweep> {
-  const [{ Sweep }, { Clip }] = await Promise.all([
+  const [{ Sweep }, { Clip }, { AwsRecord }] = await Promise.all([
     import("@rushes/core/sweep"),
     import("@rushes/core/clip"),
+    import("@rushes/core/aws-record"),
   ]);
   const redrive = {
-    video: async (videoId: string) => options.redrive(videoId),
+    video: async (videoId: string) => {
+      // Deployed, the sweep re-drives through an async invoke of Ingest (functions/src/sweep.ts).
+      AwsRecord.noteAs("Sweep", "Ingest", ["lambda:InvokeFunction"]);
+      options.redrive(videoId);
+    },
     clip: (clipId: string) => Clip.enqueue(clipId),
   };
   let running: Promise<SweepReport> | undefined;
   const pass = (reclaimAll = false) => {
-    running ??= Sweep.run(redrive, { reclaimAll }).finally(() => {
+    running ??= AwsRecord.as("Sweep", () => Sweep.run(redrive, { reclaimAll })).finally(() => {
       running = undefined;
     });
     return running;

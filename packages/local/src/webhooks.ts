@@ -91,6 +91,7 @@ export async function startWebhooks(options: {
       queueUrl: dispatch.url,
       queueArn: dispatch.arn,
       handler: dispatchHandler,
+      mapping: { function: "WebhookDispatcher", queue: "WebhookDispatchQueue" },
       log,
     }),
     startSqsPoller({
@@ -99,6 +100,7 @@ export async function startWebhooks(options: {
       queueUrl: delivery.url,
       queueArn: delivery.arn,
       handler: sendHandler,
+      mapping: { function: "WebhookSender", queue: "WebhookDeliveryQueue" },
       log,
     }),
   ];

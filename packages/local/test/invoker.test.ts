@@ -115,3 +115,59 @@ describe("fair ingest slots", () => {
     expect(started).toEqual(["slow:1"]);
   });
 });
+
+describe("the recorder (RUSHES_AWS_RECORD_DIR)", () => {
+  it("runs each invocation as its function, and records a dropped event's trip to its on-failure queue", async () => {
+    const { mkdtemp, readdir, readFile, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { Config } = await import("@rushes/core/config");
+    const { AwsRecord } = await import("@rushes/core/aws-record");
+    const dir = await mkdtemp(join(tmpdir(), "rushes-invoker-record-"));
+    const before = process.env.RUSHES_AWS_RECORD_DIR;
+    process.env.RUSHES_AWS_RECORD_DIR = dir;
+    Config.reset();
+    try {
+      let attempts = 0;
+      const invoker = createAsyncInvoker<string>({
+        name: "ingest",
+        function: "Ingest",
+        onFailure: "IngestFailures",
+        log: silentLog,
+        retryDelaysMs: [0],
+        handler: async () => {
+          attempts++;
+          // What the handler's own code asks is recorded under the function it runs as.
+          AwsRecord.presigned("s3:GetObject", "rushes-local-media", "uploads/vid_x/source");
+          throw new Error("always fails");
+        },
+      });
+      invoker.push("event");
+      await invoker.idle(10_000);
+      expect(attempts).toBe(2);
+      const lines = [];
+      for (const file of await readdir(dir)) {
+        lines.push(
+          ...(await readFile(join(dir, file), "utf8"))
+            .trim()
+            .split("\n")
+            .map((l) => JSON.parse(l)),
+        );
+      }
+      expect(lines).toEqual([
+        {
+          function: "Ingest",
+          action: "s3:GetObject",
+          component: "Media",
+          path: "uploads/vid_x/source",
+        },
+        { function: "Ingest", action: "sqs:SendMessage", component: "IngestFailures" },
+      ]);
+    } finally {
+      if (before === undefined) delete process.env.RUSHES_AWS_RECORD_DIR;
+      else process.env.RUSHES_AWS_RECORD_DIR = before;
+      Config.reset();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

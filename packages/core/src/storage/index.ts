@@ -18,6 +18,7 @@ import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { Resource } from "sst";
 import { Aws } from "../aws";
+import { AwsRecord } from "../aws-record";
 import { Config } from "../config";
 import { inParallel } from "../parallel";
 
@@ -47,6 +48,7 @@ export namespace Storage {
     expiresInSeconds?: number;
   }): Promise<PresignedPost> {
     const expires = input.expiresInSeconds ?? Config.get().RUSHES_UPLOAD_EXPIRES_SECONDS;
+    AwsRecord.presigned("s3:PutObject", bucket(), input.key);
     const { url, fields } = await createPresignedPost(await Aws.s3(), {
       Bucket: bucket(),
       Key: input.key,
