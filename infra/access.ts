@@ -21,10 +21,14 @@ export function names(resources: Record<string, unknown>): Record<string, $util.
 }
 
 /**
- * What ElectroDB sends for rushes' entities: get, put/create, patch/update, remove and query
- * (one item at a time: no batch or transaction anywhere in core). Scan only where named.
+ * What ElectroDB sends for rushes' entities: get, put/create, patch/update, remove and query.
+ * Scan, and the batch delete of a video's history (ElectroDB's delete of many items), only where
+ * named.
  */
-export function tableRights(table: { arn: $util.Output<string> }, extra: "dynamodb:Scan"[] = []) {
+export function tableRights(
+  table: { arn: $util.Output<string> },
+  extra: Array<"dynamodb:Scan" | "dynamodb:BatchWriteItem"> = [],
+) {
   return {
     actions: [
       "dynamodb:GetItem",

@@ -1,7 +1,7 @@
 // The HTTP API: the Hono app behind a Lambda function URL.
-import { names, sendRights, tableRights } from "./access";
+import { names, publishRights, sendRights, tableRights } from "./access";
 import { cdn, cdnPrivateKey } from "./cdn";
-import { clipQueue } from "./processing";
+import { clipQueue, events } from "./processing";
 import { environment } from "./settings";
 import { adminKey, bucket, maxUploadBytes, table, webUrl } from "./storage";
 import { webhookDeliveryQueue, webhookKey } from "./webhooks";
@@ -43,6 +43,7 @@ export const api = new sst.aws.Function("Api", {
       Media: bucket,
       Table: table,
       ClipQueue: clipQueue,
+      Events: events,
       WebhookDeliveryQueue: webhookDeliveryQueue,
     }),
     ...environment("api", { RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes) }, [
@@ -50,7 +51,10 @@ export const api = new sst.aws.Function("Api", {
     ]),
   },
   permissions: [
-    tableRights(table),
+    // DELETE /v1/videos/:id removes a video's history in batches.
+    tableRights(table, ["dynamodb:BatchWriteItem"]),
+    // Status changes the API makes (an aborted upload ends `cancelled`) publish their event.
+    publishRights(events),
     // A clip request; a webhook redelivery.
     sendRights(clipQueue),
     sendRights(webhookDeliveryQueue),

@@ -17,10 +17,6 @@ beforeAll(async () => {
  * justified; the assertion below still fails for any other unlinked resource.
  */
 const notReadAtRunTime: Record<string, Record<string, string>> = {
-  Api: {
-    Events:
-      "the API's one status change (abort → cancelled, core/video/upload.ts) declares no event, so Lifecycle never publishes from it",
-  },
   MediaConvertComplete: {
     ChunkQueue: "video/ingest.ts imports the chunked path, whose fan-out only ingest runs",
   },

@@ -37,7 +37,7 @@ const links: Record<string, string[]> = {
 
 /** Each function and the resources it gets by name only (SST_RESOURCE_X), without a link. */
 const named: Record<string, string[]> = {
-  Api: ["ClipQueue", "Media", "Table", "WebhookDeliveryQueue"],
+  Api: ["ClipQueue", "Events", "Media", "Table", "WebhookDeliveryQueue"],
   Ingest: ["ChunkQueue", "Events", "Media", "Table"],
   ClipWorker: ["ClipQueue", "Events", "Media", "Table"],
   ChunkWorker: ["ChunkQueue", "Events", "Media", "Table"],
