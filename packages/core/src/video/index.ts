@@ -295,7 +295,10 @@ export namespace Video {
 
   async function withUrls(info: Info): Promise<Info> {
     const sign = (key: string) => Storage.presignGet(key);
-    const hasSource = !["awaiting_upload", "expired", "cancelled"].includes(info.status);
+    // A rejected input's bytes are deleted (Ingest.settle): there is nothing to sign.
+    const hasSource = !["awaiting_upload", "expired", "cancelled", "rejected"].includes(
+      info.status,
+    );
     return {
       ...info,
       source: {

@@ -5,6 +5,7 @@ import { Dynamo } from "../dynamo";
 import { Lifecycle } from "../lifecycle";
 import { logger } from "../log";
 import {
+  ChunkTranscode,
   type HlsInfo,
   MediaConvert,
   MediaError,
@@ -85,6 +86,10 @@ export namespace Ingest {
       if (error instanceof MediaError && error.permanent) {
         return reject(video, error.code, error.message);
       }
+      // Past the split's cap a retry would only write as much again.
+      if (error instanceof MediaError && error.code === ChunkTranscode.cappedCode) {
+        return fail(video, error.code, error.message);
+      }
       log.error({ err: error, attempt: video.attempts }, "ingest failed");
       if ((video.attempts ?? 0) >= Config.get().RUSHES_MAX_ATTEMPTS) {
         const e = error as Error & { code?: string };
@@ -147,10 +152,15 @@ export namespace Ingest {
       // one comes down in one GET, which is cheaper than a probe by ranges.
       let probed: Probe.Details | undefined;
       if (adapter.kind === "ffmpeg" && source.bytes >= Config.get().RUSHES_RANGED_READ_BYTES) {
-        probed = await Probe.details(await Storage.presignRead(source.key));
+        probed = await Probe.details(await Storage.presignRead(source.key), {
+          bytes: source.bytes,
+        });
         const probe = Probe.Info.parse(probed);
         if (Chunked.applies(probe) && Chunked.ranged(probe)) {
-          const started = await Chunked.startRanged(video, probe, probed);
+          const started = await Chunked.startRanged(video, probe, {
+            ...probed,
+            bytes: source.bytes,
+          });
           if (started !== undefined) return started;
         }
       }
@@ -351,6 +361,14 @@ export namespace Ingest {
     message: string,
   ): Promise<Outcome> {
     logger().warn({ videoId: video.videoId, code, message }, `video ${to}`);
+    if (to === "rejected") {
+      // An unacceptable input is not kept: only the record and its reason stay. Removed first
+      // (our lease holds), so `rejected` never shows while its bytes can still be fetched.
+      await Storage.removePrefixes([
+        ...ObjectKeys.videoPrefixes(video.videoId),
+        ObjectKeys.workPrefix(video.videoId),
+      ]);
+    }
     const done = await Lifecycle.transition(kind, video, {
       from: ["processing"],
       to,
