@@ -1,8 +1,6 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { watchTree } from "../../bench/procs";
 import { generateVideo, writeResolutionChange, writeTimestampGap } from "../support/media";
@@ -10,7 +8,6 @@ import { type Harness, startHarness } from "./harness";
 
 // Uploads that are tiny on disk but were built to make ingest burn its function: each must
 // settle quickly, in little memory, and once (no retries of the same doomed work).
-const exec = promisify(execFile);
 const settled = ["ready", "failed", "rejected"];
 /** Below what any of these could reach by their old cost; generous for a loaded machine. */
 const settleLimitMs = 45_000;

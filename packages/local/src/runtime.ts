@@ -194,7 +194,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     // re-drives do; this wins over the Lambda invoke the function modules install as a fallback.
     const { Slots } = await import("@rushes/core/quota/slots");
     Slots.useRedrive(async (videoId) => ingest.push(redeliveryEvent(names.bucket, videoId)));
-    cleanup.push(() => Slots.useRedrive(undefined));
+    cleanup.push(() => void Slots.useRedrive(undefined));
 
     // SQS → clip worker, and the SNS topic → log and runtime.events.
     const eventLog = createEventLog(maxEvents);

@@ -110,6 +110,11 @@ export namespace Quota {
     let update = Dynamo.entities.quota.update({ owner }).set(setting);
     if (clearing.length) update = update.remove(clearing);
     await update.go();
+    // A raised limit frees slots at once: the owner's queue starts into them.
+    if ("concurrentProcessing" in changes) {
+      const { Slots } = await import("./slots");
+      await Slots.handOff(owner);
+    }
     return usage(owner);
   });
 

@@ -28,8 +28,10 @@ export namespace Slots {
    * async invoke of Ingest); the local runtime installs its own, which wins whatever loads later.
    */
   export function useRedrive(to: Redrive | undefined, options: { fallback?: boolean } = {}) {
+    const previous = options.fallback ? fallback : redrive;
     if (options.fallback) fallback = to;
     else redrive = to;
+    return previous;
   }
 
   type Holder = { owner: string; videoId: string };
@@ -72,7 +74,7 @@ export namespace Slots {
    * undefined when none is free.
    */
   export async function take(
-    video: Holder,
+    video: Holder & { status?: string },
     until: number,
     now = Date.now(),
   ): Promise<number | undefined> {
@@ -98,6 +100,11 @@ export namespace Slots {
       else taken.set(item.slot, item);
     }
     if (holding >= limit) return undefined;
+    // First in, first out: a queued video starts only among the oldest that fit the free slots
+    // (a stray or repeated event for a younger one leaves it waiting its turn).
+    if (video.status === "queued" && !(await queued(owner, limit - holding)).includes(videoId)) {
+      return undefined;
+    }
     const busy = new Set(items.map((s) => s.slot));
     for (let slot = 0; slot < limit; slot++) {
       const stale = taken.get(slot);
