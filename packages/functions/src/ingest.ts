@@ -25,6 +25,11 @@ export const handler = async (event: S3Event | { Event?: string; Records?: unkno
       logger().warn({ key }, "ignoring object outside uploads/{videoId}/source");
       continue;
     }
-    await Charges.measure(videoId, "ingest", () => Ingest.run(videoId));
+    await Charges.measure(
+      videoId,
+      "ingest",
+      () => Ingest.run(videoId),
+      (outcome) => !["settled", "busy", "missing"].includes(outcome),
+    );
   }
 };

@@ -18,12 +18,27 @@ export namespace Charges {
     return lambda > 0 ? lambda : Config.get().RUSHES_LOCAL_MEMORY_MB;
   }
 
-  /** Runs one processing step for `videoId` and records its GB-seconds, even when it throws. */
-  export async function measure<T>(videoId: string, step: string, work: () => Promise<T>) {
+  /**
+   * Runs one processing step for `videoId` and records its GB-seconds, even when it throws;
+   * not when `counts` says the step found nothing to do (a duplicate event), which leaves the
+   * record as it was.
+   */
+  export async function measure<T>(
+    videoId: string,
+    step: string,
+    work: () => Promise<T>,
+    counts: (result: T) => boolean = () => true,
+  ) {
     const started = performance.now();
+    let result: { value: T } | undefined;
     try {
-      return await work();
+      result = { value: await work() };
+      return result.value;
     } finally {
+      if (!result || counts(result.value)) await record(started);
+    }
+
+    async function record(started: number) {
       const gbSeconds = (memoryMb() / 1024) * ((performance.now() - started) / 1000);
       await cost(videoId, step, { gbSeconds }).catch((error: unknown) =>
         logger().warn({ err: error, videoId, step }, "processing cost not recorded"),
