@@ -1,6 +1,6 @@
 // The HTTP API: the Hono app behind a Lambda function URL.
 import { cdn, cdnPrivateKey } from "./cdn";
-import { clipQueue } from "./processing";
+import { clipQueue, ingest } from "./processing";
 import { environment } from "./settings";
 import { adminKey, bucket, maxUploadBytes, table, webUrl } from "./storage";
 import { webhookDeliveryQueue, webhookKey } from "./webhooks";
@@ -37,7 +37,8 @@ export const api = new sst.aws.Function("Api", {
   // would deliver it, and only the rights above. The playback routes sign CloudFront URLs with the
   // CDN's key (packages/core/src/playback); the webhook queue and key serve creating, rotating
   // and redelivering webhooks.
-  link: [table, clipQueue, adminKey, cdn, cdnPrivateKey, webhookDeliveryQueue, webhookKey],
+  // Ingest: deleting a processing video hands its slot to the owner's next queued video.
+  link: [table, clipQueue, adminKey, cdn, cdnPrivateKey, webhookDeliveryQueue, webhookKey, ingest],
   environment: {
     SST_RESOURCE_Media: sst.Linkable.env([bucket]).apply((env) => env.SST_RESOURCE_Media!),
     ...environment("api", { RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes) }, [

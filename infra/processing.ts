@@ -318,7 +318,8 @@ export const chunkWorker = new sst.aws.Function("ChunkWorker", {
   storage: "10240 MB",
   timeout: `${chunkWorkerSeconds} seconds`,
   // Like ingest, not the bucket's s3:* link: the name, and only the object rights below.
-  link: [table, events, chunkQueue],
+  // Ingest: a freed processing slot is handed to the owner's next queued video (quota/slots.ts).
+  link: [table, events, chunkQueue, ingest],
   environment: {
     SST_RESOURCE_Media: sst.Linkable.env([bucket]).apply((env) => env.SST_RESOURCE_Media!),
     ...ffmpegEnvironment,
@@ -385,7 +386,7 @@ function createMediaConvertComplete() {
     runtime: "nodejs22.x",
     architecture: "arm64",
     timeout: "1 minute",
-    link: [table, bucket, events],
+    link: [table, bucket, events, ingest],
     environment: environment("mediaConvertComplete", { RUSHES_TRANSCODER: transcoder }),
   });
   // MediaConvert reports to the account's default event bus.

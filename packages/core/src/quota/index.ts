@@ -1,11 +1,11 @@
 import type { EntityItem } from "electrodb";
 import * as z from "zod";
 import { Actor } from "../actor";
-import { ApiKey } from "../apikey";
 import { Config } from "../config";
 import { Dynamo } from "../dynamo";
 import { VisibleError } from "../error";
 import { fn } from "../fn";
+import { Owner } from "../shapes";
 import type { UsageEntity } from "./entity";
 
 /**
@@ -51,7 +51,7 @@ export namespace Quota {
     })
     .strict()
     .meta({ id: "QuotaOverrides" });
-  export const SetInput = Overrides.extend({ owner: ApiKey.Owner });
+  export const SetInput = Overrides.extend({ owner: Owner });
 
   export const Day = z
     .object({
