@@ -343,7 +343,8 @@ function chunkObjectRights() {
     {
       actions: ["s3:ListBucket"],
       resources: [bucket.arn],
-      conditions: [{ test: "StringLike", variable: "s3:prefix", values: ["work/*"] }],
+      // media/: the worker that marks a video ready counts its outputs (quota/charges.ts).
+      conditions: [{ test: "StringLike", variable: "s3:prefix", values: ["work/*", "media/*"] }],
     },
   ];
 }

@@ -221,7 +221,8 @@ describe("processing", () => {
       {
         actions: ["s3:ListBucket"],
         resources: [bucketArn],
-        conditions: [{ test: "StringLike", variable: "s3:prefix", values: ["work/*"] }],
+        // media/ too: the worker that marks a video ready counts its outputs' bytes.
+        conditions: [{ test: "StringLike", variable: "s3:prefix", values: ["work/*", "media/*"] }],
       },
     ]);
   });

@@ -363,7 +363,9 @@ export namespace Ingest {
       await removeIfDeleted(video.videoId);
       return "lost";
     }
-    await Charges.outputs(ready, result.probe.durationMs);
+    await Charges.outputs(ready, result.probe.durationMs).catch((error: unknown) =>
+      logger().warn({ err: error, videoId: video.videoId }, "outputs not counted as stored"),
+    );
     return "ready";
   }
 
@@ -424,10 +426,7 @@ export namespace Ingest {
     if (to === "rejected") {
       // An unacceptable input is not kept: only the record and its reason stay. Removed first
       // (our lease holds), so `rejected` never shows while its bytes can still be fetched.
-      await Storage.removePrefixes([
-        ...ObjectKeys.videoPrefixes(video.videoId),
-        ObjectKeys.workPrefix(video.videoId),
-      ]);
+      await Storage.removePrefixes(ObjectKeys.videoPrefixes(video.videoId));
       const current = await kind.load(video.videoId);
       if (current) await Charges.stored(current, -(current.storedBytes ?? 0));
     }
