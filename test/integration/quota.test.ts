@@ -48,6 +48,8 @@ async function uploadQueued(key: string, count: number) {
     await h.waitForStatus(key, id, ["queued"]);
     ids.push(id);
   }
+  // Each ingest run hands off once more after queueing its video: let those settle first.
+  await h.runtime.idle();
   return ids;
 }
 
