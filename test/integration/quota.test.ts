@@ -159,6 +159,22 @@ describe("the concurrent-processing quota", () => {
     const { data: slot } = await Dynamo.entities.slot.get({ owner: "q-dead", slot: 0 }).go();
     expect(slot?.videoId === dead).toBe(false);
   });
+
+  it("frees a slot whose video ended but whose release was lost", async () => {
+    const key = await h.newKey("q-unreleased");
+    await setQuotas("q-unreleased", { concurrentProcessing: 1 });
+    const first = await h.upload(key, clip);
+    expect((await h.waitForStatus(key, first, ["ready", "failed"])).status).toBe("ready");
+    await h.runtime.idle();
+    const { Dynamo } = await import("@rushes/core/dynamo");
+    // The process died between `ready` and the release: the slot item still names the video.
+    await Dynamo.entities.slot
+      .create({ owner: "q-unreleased", slot: 0, videoId: first, until: Date.now() - 1 })
+      .go();
+    const next = await h.upload(key, clip);
+    expect((await h.waitForStatus(key, next, ["ready", "failed"])).status).toBe("ready");
+    expect((await history(key, next)).map((e) => e.type)).not.toContain("queued");
+  });
 });
 
 describe("quotas refuse with 429 quota_exceeded", () => {

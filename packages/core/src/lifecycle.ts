@@ -170,13 +170,6 @@ export namespace Lifecycle {
     if (!written) return undefined;
     const after = written.data as I;
     if (entry) fault?.("status", { id: kind.id(after), entry });
-    // Processing is over: its slot goes to the owner's next queued video (quota/slots.ts).
-    const slotted = after as unknown as VideoItem;
-    if (kind.name === "video" && slotted.slot !== undefined && !waiting(change.to)) {
-      await Slots.release({ ...slotted, slot: slotted.slot }).catch((error: unknown) => {
-        logger().warn({ err: error, videoId: kind.id(after) }, "slot release left to its lease");
-      });
-    }
     await publish(kind, after).catch((error: unknown) => {
       // The change is durable and its entry stays on the record: the sweep publishes it.
       logger().warn(
@@ -184,6 +177,13 @@ export namespace Lifecycle {
         "outbox left for the sweep",
       );
     });
+    // Processing is over (and said so): its slot goes to the owner's next queued video (quota/slots.ts).
+    const slotted = after as unknown as VideoItem;
+    if (kind.name === "video" && slotted.slot !== undefined && !waiting(change.to)) {
+      await Slots.release({ ...slotted, slot: slotted.slot }).catch((error: unknown) => {
+        logger().warn({ err: error, videoId: kind.id(after) }, "slot release left to its lease");
+      });
+    }
     return after;
   }
 

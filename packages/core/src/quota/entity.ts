@@ -31,9 +31,9 @@ export const QuotaEntity = new Entity({
 });
 
 /**
- * One processing slot (0 … limit-1). Held by a video while it processes; a lease, like the
- * video's: `until` is the holder's lease end, and a slot whose holder is no longer processing
- * under a live lease is free, so a crashed worker never keeps one.
+ * One processing slot (0 … limit-1), held by a video while it processes. A lease, like the
+ * video's: past a short grace (`until`) it holds only while its video is `processing` under a
+ * live lease, so neither a crashed worker nor a lost release keeps it.
  */
 export const SlotEntity = new Entity({
   model: { entity: "slot", version: "1", service },

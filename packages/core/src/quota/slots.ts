@@ -8,8 +8,8 @@ import { Quota } from "./index";
  * same conditional writes bound an owner locally and on AWS with no process that runs for ever.
  *
  * - Ingest takes a slot before the processing lease (`take`); with none free the video waits
- *   `queued`. A slot is a lease too: it holds while its video is `processing` under a live lease
- *   (`until`, refreshed from the video when it passes), so a crashed worker's slot frees itself.
+ *   `queued`. A slot is a lease too: past a short grace it holds only while its video is
+ *   `processing` under a live lease, so a crashed worker's slot frees itself.
  * - The lifecycle releases the slot on every status that ends processing (`release`), and
  *   whoever releases hands the freed slots to the owner's oldest queued videos (`handOff`),
  *   through the redrive port: ingest's own entry, as the sweep re-drives a video.
@@ -42,24 +42,19 @@ export namespace Slots {
     return data;
   }
 
+  /** Between taking a slot and the lease's write, the slot holds on its own for this long. */
+  export const graceMs = 30_000;
+
   /**
-   * Whether a slot is still held: before its `until`, or its video still processing under a live
-   * lease (a MediaConvert job, a long chunked run), in which case `until` follows the lease.
+   * Whether a slot is still held: within its grace (`until`: the taker is about to write the
+   * lease), or while its video is `processing` under a live lease. So a slot frees as soon as
+   * its video ends, even if the process that ended it died before releasing, and when a dead
+   * worker's lease runs out.
    */
   async function held(item: SlotItem, now: number): Promise<boolean> {
     if (item.until >= now) return true;
     const { data: video } = await Dynamo.entities.video.get({ videoId: item.videoId }).go();
-    const live = video?.status === "processing" && (video.dueAt ?? 0) >= now;
-    if (live) {
-      await conditional(
-        Dynamo.entities.slot
-          .patch({ owner: item.owner, slot: item.slot })
-          .set({ until: video.dueAt! })
-          .where((a, op) => op.eq(a.videoId, item.videoId))
-          .go(),
-      );
-    }
-    return live;
+    return video?.status === "processing" && (video.dueAt ?? 0) >= now;
   }
 
   /** How many of the owner's slots are held now. */
@@ -69,16 +64,13 @@ export namespace Slots {
     return count;
   }
 
-  /**
-   * Takes one of the owner's slots for `video` until `until` (its lease end): its number, or
-   * undefined when none is free.
-   */
+  /** Takes one of the owner's slots for `video`: its number, or undefined when none is free. */
   export async function take(
     video: Holder & { status?: string },
-    until: number,
     now = Date.now(),
   ): Promise<number | undefined> {
     const { owner, videoId } = video;
+    const until = now + graceMs;
     const items = await slots(owner);
     const own = items.find((s) => s.videoId === videoId);
     if (own) {

@@ -132,7 +132,7 @@ export namespace Ingest {
       return "none";
     }
     const behind = video.status !== "queued" && (await Slots.queued(video.owner, 1)).length > 0;
-    const slot = behind ? undefined : await Slots.take(video, Lifecycle.leaseEnd(now), now);
+    const slot = behind ? undefined : await Slots.take(video, now);
     if (slot !== undefined) return slot;
     if (video.status !== "queued") {
       const queued = await Lifecycle.transition(kind, video, {
