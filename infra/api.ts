@@ -1,7 +1,7 @@
 // The HTTP API: the Hono app behind a Lambda function URL.
 import { names, publishRights, sendRights, tableRights } from "./access";
 import { cdn, cdnPrivateKey } from "./cdn";
-import { clipQueue, events } from "./processing";
+import { clipQueue, events, ingest } from "./processing";
 import { environment } from "./settings";
 import { adminKey, bucket, maxUploadBytes, table, webUrl } from "./storage";
 import { webhookDeliveryQueue, webhookKey } from "./webhooks";
@@ -37,7 +37,8 @@ export const api = new sst.aws.Function("Api", {
   // Links that grant nothing: the secrets and the CDN's URL and key id, for the playback routes
   // that sign CloudFront URLs (packages/core/src/playback) and the webhook routes. The bucket,
   // the table and the queues by name only, with the short lists below (infra/access.ts).
-  link: [adminKey, cdn, cdnPrivateKey, webhookKey],
+  // Ingest: deleting a processing video hands its slot to the owner's next queued video.
+  link: [adminKey, cdn, cdnPrivateKey, webhookKey, ingest],
   environment: {
     ...names({
       Media: bucket,

@@ -260,6 +260,20 @@ function ingestObjectRights() {
   ];
 }
 
+/*
+ * Ingest hands a freed processing slot to its owner's next queued video by invoking itself
+ * (functions/src/redrive.ts, quota/slots.ts). Its own ARN cannot be in the role's policy that the
+ * function is made with, so this policy is attached once the function exists. Locally the
+ * runtime brings its own hand-off, so the IAM check's records never show this call.
+ */
+new aws.iam.RolePolicy("IngestSelfInvoke", {
+  role: ingest.nodes.role.name,
+  policy: $jsonStringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: "lambda:InvokeFunction", Resource: ingest.arn }],
+  }),
+});
+
 // Outputs go under media/ and clips/, so nothing ingest writes can trigger it again.
 bucket.notify({
   notifications: [
@@ -336,6 +350,8 @@ export const chunkWorker = new sst.aws.Function("ChunkWorker", {
   // A chunk and its ladder are small; the stitcher holds the two MP4 downloads' segments twice.
   storage: "10240 MB",
   timeout: `${chunkWorkerSeconds} seconds`,
+  // Ingest: a freed processing slot is handed to the owner's next queued video (quota/slots.ts).
+  link: [ingest],
   environment: {
     ...names({ Media: bucket, Table: table, Events: events, ChunkQueue: chunkQueue }),
     ...ffmpegEnvironment,
@@ -435,6 +451,8 @@ function createMediaConvertComplete() {
     runtime: "nodejs22.x",
     architecture: "arm64",
     timeout: "1 minute",
+    // Ingest: a freed processing slot is handed to the owner's next queued video (quota/slots.ts).
+    link: [ingest],
     environment: {
       ...names({ Media: bucket, Table: table, Events: events }),
       ...environment("mediaConvertComplete", { RUSHES_TRANSCODER: transcoder }),

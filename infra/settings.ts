@@ -61,6 +61,17 @@ export const settings = {
   RUSHES_CLIP_MAX_SECONDS: ["api", "clipWorker"],
   RUSHES_WEBHOOK_RETRY_SCHEDULE_SECONDS: ["webhookDispatcher", "webhookSender"],
   RUSHES_WEBHOOK_TIMEOUT_SECONDS: ["webhookSender"],
+  // Quotas: the slots are read wherever a slot is taken, released or handed off.
+  RUSHES_QUOTA_CONCURRENT_PROCESSING: [
+    "api",
+    "ingest",
+    "chunkWorker",
+    "mediaConvertComplete",
+    "sweep",
+  ],
+  RUSHES_QUOTA_DAILY_SOURCE_MINUTES: ["api", "ingest"],
+  RUSHES_QUOTA_STORAGE_BYTES: ["api"],
+  RUSHES_QUOTA_HOURLY_CLIPS: ["api"],
   RUSHES_LOG_LEVEL: everyFunction,
   RUSHES_LOG_FORMAT: everyFunction,
 } as const satisfies Partial<Record<keyof typeof ConfigSchema.shape, readonly FunctionName[]>>;

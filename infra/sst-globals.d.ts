@@ -147,6 +147,7 @@ declare global {
         readonly name: Output<string>;
         readonly arn: Output<string>;
         readonly url: Output<string>;
+        readonly nodes: { role: { name: Output<string> } };
       }
 
       class Bucket {

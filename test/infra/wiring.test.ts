@@ -24,11 +24,13 @@ import {
 
 /** Each function and exactly what it links: only links that grant nothing, or one short right. */
 const links: Record<string, string[]> = {
-  Api: ["AdminKey", "Cdn", "CdnPrivateKey", "WebhookKey"],
+  // Ingest's link is lambda:InvokeFunction on it: a freed processing slot's hand-off
+  // (quota/slots.ts) invokes Ingest.
+  Api: ["AdminKey", "Cdn", "CdnPrivateKey", "Ingest", "WebhookKey"],
   Ingest: [],
   ClipWorker: [],
-  ChunkWorker: [],
-  MediaConvertComplete: [],
+  ChunkWorker: ["Ingest"],
+  MediaConvertComplete: ["Ingest"],
   // Ingest's link is lambda:InvokeFunction on it, and nothing else.
   Sweep: ["Ingest"],
   WebhookDispatcher: [],
@@ -330,6 +332,13 @@ describe("processing", () => {
     expect(Object.keys(mediaconvert.builds)).toContain("MediaConvertComplete");
     const actions = allowed(statementsOf(ffmpeg, "Ingest")).map((a) => a.split(" ")[0]!);
     expect(actions.some((a) => a.startsWith("mediaconvert:") || a.startsWith("iam:"))).toBe(false);
+  });
+
+  test("ingest may invoke itself, and no other function, to start an owner's next queued video", () => {
+    for (const d of [ffmpeg, mediaconvert]) {
+      const invokes = allowed(statementsOf(d, "Ingest")).filter((a) => a.startsWith("lambda:"));
+      expect(invokes).toEqual([`lambda:InvokeFunction ${arnOf(d, "Ingest")}`]);
+    }
   });
 
   test("ingest reads uploads/, moves them to sources/, writes media/ and work/, and nothing else", () => {

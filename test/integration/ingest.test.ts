@@ -30,14 +30,19 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const outputsOf = async (id: string) => {
+/** What is stored under the video's `prefixes` (its outputs by default). */
+const outputsOf = async (id: string, prefixes = ["media"]) => {
   const { S3Client, ListObjectsV2Command } = await import("@aws-sdk/client-s3");
   const s3 = new S3Client({ forcePathStyle: true });
-  const listed = await s3.send(
-    new ListObjectsV2Command({ Bucket: "rushes-local-media", Prefix: `media/${id}/` }),
-  );
+  const keys: string[] = [];
+  for (const prefix of prefixes) {
+    const listed = await s3.send(
+      new ListObjectsV2Command({ Bucket: "rushes-local-media", Prefix: `${prefix}/${id}/` }),
+    );
+    keys.push(...(listed.Contents ?? []).map((o) => o.Key!));
+  }
   s3.destroy();
-  return (listed.Contents ?? []).map((o) => o.Key);
+  return keys;
 };
 
 const download = async (url: string, name: string) => {
@@ -184,7 +189,10 @@ describe("hostile and broken input", () => {
       const video = await h.waitForStatus(key, id, ["ready", "failed", "rejected"]);
       outcomes[c.name] = { status: video.status, code: video.error?.code };
       expect(typeof video.error?.message, c.name).toBe("string");
-      expect(await outputsOf(id), c.name).toEqual([]);
+      // Nothing of a rejected input stays downloadable: only the record and its reason.
+      expect(await outputsOf(id, ["uploads", "sources", "media"]), c.name).toEqual([]);
+      const shown = (await h.api(key, "GET", `/v1/videos/${id}`)).body;
+      expect(shown.source.url, c.name).toBeUndefined();
     }
     expect(outcomes).toEqual(Object.fromEntries(cases.map((c) => [c.name, c.expected])));
     expect((await trap.release()).opened, "ffmpeg opened the canary file").toBe(false);

@@ -111,6 +111,19 @@ export const ConfigSchema = z.object({
   RUSHES_S3_PART_COPY: bool(true),
   /** Path-style S3 URLs, needed by local stand-ins (s3rver) that have no wildcard DNS. */
   RUSHES_S3_FORCE_PATH_STYLE: bool(false),
+  /** Per-owner quotas (issue 20); the admin key overrides each per owner. Videos processing at once: */
+  RUSHES_QUOTA_CONCURRENT_PROCESSING: int(5),
+  /** Source minutes accepted (counted at the probe) in any 24 hours. */
+  RUSHES_QUOTA_DAILY_SOURCE_MINUTES: int(600),
+  /** Bytes stored, sources plus outputs. */
+  RUSHES_QUOTA_STORAGE_BYTES: int(TiB),
+  /** Clip requests per UTC clock hour. */
+  RUSHES_QUOTA_HOURLY_CLIPS: int(600),
+  /**
+   * The memory a processing step's cost is counted at (GB-seconds) where Lambda does not say
+   * (AWS_LAMBDA_FUNCTION_MEMORY_SIZE): locally, and in the bench.
+   */
+  RUSHES_LOCAL_MEMORY_MB: int(2048),
   RUSHES_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
   RUSHES_LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
   RUSHES_TMP_DIR: z.string().optional(),

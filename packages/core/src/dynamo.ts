@@ -6,6 +6,7 @@ import { Aws } from "./aws";
 import { CameraEntity } from "./camera/entity";
 import { ClipEntity } from "./clip/entity";
 import { IdempotencyEntity } from "./idempotency/entity";
+import { QuotaEntity, SlotEntity, UsageEntity } from "./quota/entity";
 import { VideoEntity, VideoEventEntity } from "./video/entity";
 import { WebhookDeliveryEntity, WebhookEndpointEntity } from "./webhook/entity";
 
@@ -32,6 +33,9 @@ export const Dynamo = new Service(
     webhookEndpoint: WebhookEndpointEntity,
     webhookDelivery: WebhookDeliveryEntity,
     idempotency: IdempotencyEntity,
+    quota: QuotaEntity,
+    slot: SlotEntity,
+    usage: UsageEntity,
   },
   { table: Resource.Table.name, client },
 );

@@ -11,6 +11,8 @@ const ErrorKinds = [
   "too_large",
   "unsupported",
   "invalid",
+  /** Over a per-owner quota (core/src/quota). */
+  "quota",
 ] as const;
 
 export type ErrorKind = (typeof ErrorKinds)[number];
@@ -20,6 +22,15 @@ export interface ErrorIssue {
   message: string;
 }
 
+/** Which quota an error is about, what is used and what is allowed (`quota_exceeded`). */
+export interface QuotaDetail {
+  name: string;
+  usage: number;
+  limit: number;
+  /** When time frees enough of it; absent when only deleting frees it (storage). */
+  retryAfterSeconds?: number;
+}
+
 /** The only error whose message reaches a client. Anything else becomes an opaque 500. */
 export class VisibleError extends Error {
   constructor(
@@ -27,6 +38,7 @@ export class VisibleError extends Error {
     public readonly code: string,
     message: string,
     public readonly issues?: ErrorIssue[],
+    public readonly quota?: QuotaDetail,
   ) {
     super(message);
     this.name = "VisibleError";
@@ -64,6 +76,7 @@ export class VisibleError extends Error {
       code: this.code,
       message: this.message,
       ...(this.issues ? { issues: this.issues } : {}),
+      ...(this.quota ? { quota: this.quota } : {}),
     };
   }
 }

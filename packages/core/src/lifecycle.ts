@@ -5,6 +5,7 @@ import { Dynamo } from "./dynamo";
 import { Events } from "./event";
 import { createId } from "./id";
 import { logger } from "./log";
+import { Slots } from "./quota/slots";
 import { ObjectKeys, Storage } from "./storage";
 import { uploadGraceMs as grace, type VideoItem } from "./video/schema";
 
@@ -176,8 +177,18 @@ export namespace Lifecycle {
         "outbox left for the sweep",
       );
     });
+    // Processing is over (and said so): its slot goes to the owner's next queued video (quota/slots.ts).
+    const slotted = after as unknown as VideoItem;
+    if (kind.name === "video" && slotted.slot !== undefined && !waiting(change.to)) {
+      await Slots.release({ ...slotted, slot: slotted.slot }).catch((error: unknown) => {
+        logger().warn({ err: error, videoId: kind.id(after) }, "slot release left to its lease");
+      });
+    }
     return after;
   }
+
+  /** Statuses on the way to processing, which hold or wait for a slot. */
+  const waiting = (status: string) => ["processing", "queued", "awaiting_upload"].includes(status);
 
   /** A lease has run out; records from before `dueAt` existed fall back to their start time. */
   function stale(attr: Attr, op: Op, now: number) {
@@ -252,6 +263,8 @@ export namespace Lifecycle {
         .composite({ owner: item.owner }) as unknown as Patch,
     due: {
       awaiting_upload: (item) => item.uploadExpiresAt + uploadGraceMs(),
+      // Due at once: the sweep hands free slots to queued videos whose hand-off was lost.
+      queued: (_, now) => now,
       processing: (_, now) => leaseEnd(now),
     },
     events: {

@@ -5,6 +5,14 @@ import * as z from "zod";
  * `.pick` or `z.infer`) by the API schemas, the events, the transcoders and the entities' types.
  */
 
+/** An owner's name, as API keys carry it. */
+export const Owner = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]*$/, "letters, digits, _ . @ - only");
+
 /** Why a video or clip was rejected or failed. */
 export const ErrorInfo = z
   .object({ code: z.string(), message: z.string() })

@@ -4,6 +4,7 @@ import { Config } from "./config";
 import { Dynamo } from "./dynamo";
 import { Lifecycle } from "./lifecycle";
 import { logger } from "./log";
+import { Slots } from "./quota/slots";
 import { ObjectKeys, Storage } from "./storage";
 import { Ingest } from "./video/ingest";
 import type { VideoItem } from "./video/schema";
@@ -16,7 +17,8 @@ import type { VideoItem } from "./video/schema";
  *    past its own deadline: the caller hands the video back to ingest, which takes the lease
  *    over, or fails it with `attempts_exhausted` once attempts run out;
  * 3. settles uploads never made as `expired` (or re-drives one whose event was lost);
- * 4. re-enqueues clips whose lease ran out.
+ * 4. re-enqueues clips whose lease ran out;
+ * 5. hands free processing slots to queued videos, whose hand-off a crash may have lost.
  * How a re-drive reaches ingest or the clip queue is the caller's business (transport).
  */
 export namespace Sweep {
@@ -32,6 +34,8 @@ export namespace Sweep {
     redriven: string[];
     expired: string[];
     clips: string[];
+    /** Queued videos sent to take a slot that had freed. */
+    started: string[];
   };
 
   /** A publisher this young may still be running: leave its entries to it. */
@@ -50,7 +54,7 @@ export namespace Sweep {
     const now = options.now ?? Date.now();
     const all = options.reclaimAll ?? false;
     const log = logger().child({ sweep: true });
-    const report: Report = { published: 0, redriven: [], expired: [], clips: [] };
+    const report: Report = { published: 0, redriven: [], expired: [], clips: [], started: [] };
     if (all) await adoptLegacy(now);
 
     // 1. The outbox first: a record goes back to waiting on its own status once it is flushed.
@@ -105,8 +109,17 @@ export namespace Sweep {
       report.clips.push(clip.clipId);
     }
 
+    // 5. Queued videos, each owner's oldest first, into the slots that are free now.
+    const owners = new Set(
+      ((await due("video", "queued")) as VideoItem[]).map((video) => video.owner),
+    );
+    for (const owner of owners) {
+      report.started.push(...(await Slots.handOff(owner, now, redrive.video)));
+    }
+
     if (
       report.published ||
+      report.started.length ||
       report.redriven.length ||
       report.expired.length ||
       report.clips.length
@@ -117,6 +130,7 @@ export namespace Sweep {
           redriven: report.redriven.length,
           expired: report.expired.length,
           clips: report.clips.length,
+          started: report.started.length,
         },
         "sweep done",
       );

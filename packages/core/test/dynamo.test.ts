@@ -16,6 +16,39 @@ const base = {
 };
 
 describe("ElectroDB key shapes", () => {
+  it("keeps an owner's quota, slots and hourly usage in one partition, with no index", () => {
+    const keys = [
+      Dynamo.entities.quota.update({ owner: "acme" }).add({ bytesStored: 1 }).params(),
+      Dynamo.entities.slot
+        .create({ owner: "acme", slot: 2, videoId: base.videoId, until: now })
+        .params(),
+      Dynamo.entities.usage
+        .update({ owner: "acme", hour: "2026-12-07T14" })
+        .add({ clips: 1 })
+        .params(),
+    ].map(
+      (p) =>
+        (p as { Key?: Record<string, string>; Item?: Record<string, string> }).Key ??
+        (p as { Item: Record<string, string> }).Item,
+    );
+    expect(keys.map((k) => k.pk)).toEqual([
+      "$rushes#owner_acme",
+      "$rushes#owner_acme",
+      "$rushes#owner_acme",
+    ]);
+    expect(keys.map((k) => k.sk)).toEqual([
+      "$quota#quota_1",
+      "$quota#slot_1#slot_2",
+      "$quota#usage_1#hour_2026-12-07T14",
+    ]);
+    for (const k of keys) expect(Object.keys(k).filter((f) => f.startsWith("gsi"))).toEqual([]);
+    // An owner's webhook endpoints share the partition value, under another sort-key prefix.
+    const endpoints = Dynamo.entities.webhookEndpoint.query.byOwner({ owner: "acme" }).params() as {
+      ExpressionAttributeValues: Record<string, string>;
+    };
+    expect(Object.values(endpoints.ExpressionAttributeValues).join(" ")).not.toContain("$quota");
+  });
+
   it("writes a plain video into the owner and status indexes only", () => {
     const { Item } = Dynamo.entities.video.create(base).params() as {
       Item: Record<string, unknown>;

@@ -2,8 +2,14 @@
 // once the chunks are stitched, one MP4 download to build.
 
 import { Config } from "@rushes/core/config";
+import { Charges } from "@rushes/core/quota/charges";
 import { Chunked } from "@rushes/core/video/chunked";
+import { Resource } from "sst";
+import { handOffThrough } from "./redrive";
 import { batch, json } from "./sqs";
+
+// The worker that marks a video ready frees its slot: the hand-off goes to Ingest.
+handOffThrough(() => Resource.Ingest.name);
 
 /**
  * A failed chunk is reported in batchItemFailures, so SQS retries only it, after a short backoff
@@ -21,7 +27,9 @@ export const handler = batch(json(Chunked.Message), {
   what: "chunk",
   fields: fieldsOf,
   run: (message, { receives }) =>
-    Chunked.run(message, receives >= Config.get().RUSHES_CHUNK_MAX_RECEIVES),
+    Charges.measure(message.videoId, "download" in message ? "download" : "chunk", () =>
+      Chunked.run(message, receives >= Config.get().RUSHES_CHUNK_MAX_RECEIVES),
+    ),
   failed: async (message, { receiptHandle, receives, log }) => {
     const fields = fieldsOf(message);
     await Chunked.retrySoon(receiptHandle, receives).then(

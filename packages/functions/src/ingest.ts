@@ -1,9 +1,16 @@
 // S3 ObjectCreated on uploads/: parses the bucket notification and hands each source to ingest.
 
 import { logger } from "@rushes/core/log";
+import { Charges } from "@rushes/core/quota/charges";
 import { ObjectKeys } from "@rushes/core/storage";
 import { Ingest } from "@rushes/core/video/ingest";
 import type { S3Event } from "aws-lambda";
+import { handOffThrough } from "./redrive";
+
+export { redeliveryEvent } from "./ingest-event";
+
+// A slot this function frees goes to the owner's next queued video: through this same function.
+handOffThrough(() => process.env.AWS_LAMBDA_FUNCTION_NAME ?? "");
 
 /** S3 form-encodes object keys in events: `+` for spaces, `%XX` for the rest. */
 export const decodeKey = (key: string) => decodeURIComponent(key.replace(/\+/g, " "));
@@ -18,37 +25,11 @@ export const handler = async (event: S3Event | { Event?: string; Records?: unkno
       logger().warn({ key }, "ignoring object outside uploads/{videoId}/source");
       continue;
     }
-    await Ingest.run(videoId);
+    await Charges.measure(
+      videoId,
+      "ingest",
+      () => Ingest.run(videoId),
+      (outcome) => !["settled", "busy", "missing"].includes(outcome),
+    );
   }
 };
-
-/**
- * The S3 event the sweep (and the local runtime's start-up) sends ingest to re-drive a video:
- * the same shape S3 delivers, so ingest has one entry point. Source keys need no encoding.
- */
-export function redeliveryEvent(bucket: string, videoId: string, region = "us-east-1"): S3Event {
-  return {
-    Records: [
-      {
-        eventVersion: "2.1",
-        eventSource: "aws:s3",
-        awsRegion: process.env.AWS_REGION ?? region,
-        eventTime: new Date().toISOString(),
-        eventName: "ObjectCreated:Post",
-        userIdentity: { principalId: "rushes:sweep" },
-        requestParameters: { sourceIPAddress: "127.0.0.1" },
-        responseElements: { "x-amz-request-id": "REDRIVE", "x-amz-id-2": "rushes-sweep" },
-        s3: {
-          s3SchemaVersion: "1.0",
-          configurationId: "rushes-sweep",
-          bucket: {
-            name: bucket,
-            ownerIdentity: { principalId: "rushes" },
-            arn: `arn:aws:s3:::${bucket}`,
-          },
-          object: { key: ObjectKeys.source(videoId), size: 0, eTag: "", sequencer: "0" },
-        },
-      },
-    ],
-  };
-}

@@ -76,6 +76,11 @@ describe("POST /v1/uploads chooses the upload method", () => {
   });
 
   it("sizes parts so that 5 TiB fits in 10,000 of them, and refuses a byte more", async () => {
+    // Past the default storage quota (1 TiB): the admin raises alice's.
+    const raised = await call(runtime.devKey, "PUT", "/v1/owners/alice/quotas", {
+      storageBytes: 6 * TiB,
+    });
+    expect(raised.status, raised.text).toBe(200);
     const { upload, video } = await create(5 * TiB);
     expect(upload.partCount).toBeLessThanOrEqual(10_000);
     expect(upload.partSize * upload.partCount).toBeGreaterThanOrEqual(5 * TiB);

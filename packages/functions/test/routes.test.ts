@@ -326,6 +326,69 @@ describe("cameras and clips", () => {
   });
 });
 
+describe("quotas", () => {
+  it("lets only the admin key set quotas, and refuses the hour's clips past the limit with 429", async () => {
+    expectError(
+      await call(alice, "PUT", "/v1/owners/alice/quotas", { hourlyClips: 1000 }),
+      403,
+      "forbidden",
+    );
+    expectError(
+      await call(runtime.devKey, "PUT", "/v1/owners/alice/quotas", { hourlyClips: -1 }),
+      400,
+      "invalid_input",
+    );
+    await call(alice, "POST", "/v1/cameras", { alias: "Quay", cameraId: "quay" });
+    const now = Date.now();
+    const clip = () =>
+      call(alice, "POST", "/v1/clips", {
+        cameraId: "quay",
+        start: now - 20_000,
+        end: now - 10_000,
+      });
+    // Whatever the hour already counted, the limit is one more than that.
+    const before = (await call(alice, "GET", "/v1/usage")).body;
+    const used = before.quotas.find((q: { name: string }) => q.name === "hourlyClips").usage;
+    const set = await call(runtime.devKey, "PUT", "/v1/owners/alice/quotas", {
+      hourlyClips: used + 1,
+    });
+    expect(set.status, set.text).toBe(200);
+    expect(set.body.owner).toBe("alice");
+    expect((await clip()).status).toBe(202);
+    const refused = await clip();
+    expectError(refused, 429, "quota_exceeded");
+    expect(refused.body.error.quota).toMatchObject({
+      name: "hourlyClips",
+      usage: used + 1,
+      limit: used + 1,
+    });
+    const retry = Number(refused.headers.get("retry-after"));
+    expect(retry).toBeGreaterThan(0);
+    expect(retry).toBeLessThanOrEqual(3600);
+    // Bob's hour is his own.
+    await call(bob, "POST", "/v1/cameras", { alias: "Quay", cameraId: "quay" });
+    expect(
+      (
+        await call(bob, "POST", "/v1/clips", {
+          cameraId: "quay",
+          start: now - 20_000,
+          end: now - 10_000,
+        })
+      ).status,
+    ).toBe(202);
+    // Back to the default.
+    const reset = await call(runtime.devKey, "PUT", "/v1/owners/alice/quotas", {
+      hourlyClips: null,
+    });
+    expect(reset.body.quotas.find((q: { name: string }) => q.name === "hourlyClips")).toMatchObject(
+      {
+        limit: 600,
+        default: true,
+      },
+    );
+  });
+});
+
 describe("errors and docs", () => {
   it("answers unknown routes with the JSON error shape", async () => {
     expectError(await call(alice, "GET", "/v1/nope"), 404, "not_found");

@@ -163,8 +163,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         options.handlers?.chunkWorker ?? (await import("@rushes/functions/chunk-worker")).handler,
     };
 
-    // S3 → ingest: asynchronous invocation, like a bucket notification, with the two local
-    // slots shared fairly between the uploads' owners.
+    // S3 → ingest: asynchronous invocation, like a bucket notification. The local invoker's few
+    // concurrent runs stand in for Lambda's scale-out and are shared fairly between the uploads'
+    // owners; the concurrent-processing quota itself is the table's (core/src/quota/slots.ts).
     const [{ ObjectKeys }, { Dynamo }, { decodeKey }] = await Promise.all([
       import("@rushes/core/storage"),
       import("@rushes/core/dynamo"),
@@ -191,6 +192,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ingest.push(s3Event);
     });
     cleanup.push(() => ingest.stop());
+    // A freed processing slot's hand-off (core/src/quota/slots.ts) reaches ingest as the sweep's
+    // re-drives do; this wins over the Lambda invoke the function modules install as a fallback.
+    const { Slots } = await import("@rushes/core/quota/slots");
+    Slots.useRedrive(async (videoId) => ingest.push(redeliveryEvent(names.bucket, videoId)));
+    cleanup.push(() => void Slots.useRedrive(undefined));
 
     // SQS → clip worker, and the SNS topic → log and runtime.events.
     const eventLog = createEventLog(maxEvents);

@@ -8,6 +8,7 @@ import { Dynamo } from "../dynamo";
 import { notFound, VisibleError } from "../error";
 import { fn } from "../fn";
 import { createId, isId } from "../id";
+import { Owner as OwnerShape } from "../shapes";
 import { PageInput } from "../video/schema";
 
 /** Bearer API keys. Only their sha256 is stored; a key is shown once, at creation. */
@@ -15,12 +16,7 @@ export namespace ApiKey {
   /** The owner the admin key acts as. Reserved: no ordinary key may claim it. */
   export const adminOwner = "admin";
 
-  export const Owner = z
-    .string()
-    .trim()
-    .min(1)
-    .max(64)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]*$/, "letters, digits, _ . @ - only");
+  export const Owner = OwnerShape;
 
   export const CreateInput = z.object({ owner: Owner }).meta({ id: "CreateKey" });
   export const Created = z

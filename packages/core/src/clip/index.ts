@@ -10,6 +10,7 @@ import { notFound, VisibleError } from "../error";
 import { exactly } from "../exact";
 import { fn } from "../fn";
 import { createId, isId } from "../id";
+import { Quota } from "../quota";
 import { Storage } from "../storage";
 import { Time } from "../time";
 import { type ClipItem, CreateInput, Info, ListInput } from "./schema";
@@ -42,6 +43,8 @@ export namespace Clip {
         `start is older than ${config.RUSHES_CLIP_OUT_OF_RANGE_SECONDS} seconds; that footage is no longer kept`,
       );
     }
+    // Last: only a request that would otherwise be accepted counts against the hour's clips.
+    await Quota.chargeClip(owner, now);
     const clipId = createId("clip", now);
     const { data } = await Dynamo.entities.clip
       .create({

@@ -1,4 +1,5 @@
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { inParallel } from "../parallel";
 import { Storage } from "../storage";
@@ -31,44 +32,131 @@ export namespace ChunkTranscode {
   };
 
   /**
+   * The most the split may write: a small multiple of the source's bytes (the chunks' copies are
+   * about the source's video, the exact audio as FLAC several times its AAC), with a floor so a
+   * small source's audio always fits. A sample table that repeats one frame thousands of times
+   * would otherwise write thousands of times the upload.
+   */
+  export const splitBytesFactor = 8;
+  export const splitBytesFloor = 16 * 1024 ** 2;
+  export const splitCap = (sourceBytes: number) =>
+    Math.max(splitBytesFloor, splitBytesFactor * sourceBytes);
+  /** The code of the failure when the split passes its cap. */
+  export const cappedCode = "split_too_large";
+
+  /**
    * For a source the workers cannot read by ranges (not MP4/MOV): each chunk's exact audio
    * samples, cut from one decode (no encode: each worker encodes its own, `ChunkAudio`), and one
    * stream copy of each chunk's video. The storyboard and thumbnails come from the workers.
+   *
+   * Bounded by the source: the copies run at most one per core, and everything written is
+   * capped (`maxBytes`, default `splitCap`): past it every ffmpeg is stopped and the split fails
+   * with `split_too_large`.
    */
   export async function split(
-    job: { sourcePath: string; probe: Probe.Info; plan: Plan; chunks: Chunks.Chunk[] },
+    job: {
+      sourcePath: string;
+      probe: Probe.Info;
+      plan: Plan;
+      chunks: Chunks.Chunk[];
+      maxBytes?: number;
+    },
     dir: string,
   ): Promise<Split> {
     const { plan, probe, sourcePath } = job;
     await mkdir(dir, { recursive: true });
+    const maxBytes = job.maxBytes ?? splitCap((await stat(sourcePath)).size);
     const chunks = job.chunks.map((c) => join(dir, `chunk-${c.index}.mkv`));
     const input = Ffmpeg.input(sourcePath, probe.formatName);
     const audio = plan.hls.audio
       ? job.chunks.map((c) => join(dir, `chunk-${c.index}.flac`))
       : undefined;
-    if (audio) {
-      const last = job.chunks.length - 1;
-      const cut = ChunkAudio.split(
-        "0:a:0",
-        job.chunks.map((c, i) => ChunkAudio.span(c, i === last)),
-        audio,
+    const outputs = [...chunks, ...(audio ?? [])];
+    return capped(dir, new Set(outputs), maxBytes, async (opts, remaining) => {
+      // No output may pass what is left of the cap either, between two looks at the directory.
+      const fs = () => ["-fs", String(remaining())];
+      if (audio) {
+        const last = job.chunks.length - 1;
+        const cut = ChunkAudio.split(
+          "0:a:0",
+          job.chunks.map((c, i) => ChunkAudio.span(c, i === last)),
+          audio,
+        );
+        const outputArgs = cut.outputs.flatMap((arg) =>
+          audio.includes(arg) ? [...fs(), arg] : [arg],
+        );
+        await Ffmpeg.run(
+          "ffmpeg",
+          ["-v", "error", "-y", ...input, "-filter_complex", cut.graph, ...outputArgs],
+          opts,
+        );
+      }
+      // Copies keep the source's timestamps (-copyts), so a worker trims on the source's clock.
+      await inParallel(job.chunks, availableParallelism(), (c, i) =>
+        Ffmpeg.run(
+          "ffmpeg",
+          [
+            ...["-v", "error", "-y", "-ss", seconds(c.readFromMs)],
+            ...["-to", seconds(Math.min(c.endMs + tailMs, probe.durationMs + tailMs)), "-copyts"],
+            ...input,
+            ...["-map", "0:v:0", "-c", "copy", ...fs(), "-f", "matroska", chunks[i]!],
+          ],
+          opts,
+        ),
       );
-      await Ffmpeg.run("ffmpeg", [
-        ...["-v", "error", "-y", ...input, "-filter_complex", cut.graph, ...cut.outputs],
-      ]);
+      return { chunks, ...(audio ? { audio } : {}) };
+    });
+  }
+
+  /**
+   * Runs `work` while watching what it writes to `outputs` in `dir`; past `maxBytes` it aborts
+   * every ffmpeg the work started and throws `split_too_large`.
+   */
+  async function capped<T>(
+    dir: string,
+    outputs: Set<string>,
+    maxBytes: number,
+    work: (opts: Ffmpeg.RunOptions, remaining: () => number) => Promise<T>,
+  ): Promise<T> {
+    const abort = new AbortController();
+    let written = 0;
+    const look = async () => {
+      let total = 0;
+      for (const name of await readdir(dir).catch(() => [] as string[])) {
+        const path = join(dir, name);
+        if (outputs.has(path))
+          total += await stat(path).then(
+            (s) => s.size,
+            () => 0,
+          );
+      }
+      written = Math.max(written, total);
+      if (written > maxBytes) abort.abort();
+    };
+    let looking = Promise.resolve();
+    const timer = setInterval(() => {
+      looking = looking.then(look);
+    }, 50);
+    const over = () =>
+      new MediaError(
+        cappedCode,
+        `The split wrote over ${maxBytes} bytes, more than the source's size can account for`,
+        false,
+      );
+    try {
+      const result = await work({ signal: abort.signal }, () => Math.max(1, maxBytes - written));
+      looking = looking.then(look);
+      await looking;
+      // `-fs` ends an output quietly at the cap: a truncated split is no split.
+      if (abort.signal.aborted || written >= maxBytes) throw over();
+      return result;
+    } catch (error) {
+      if (abort.signal.aborted) throw over();
+      throw error;
+    } finally {
+      clearInterval(timer);
+      await looking;
     }
-    // Copies keep the source's timestamps (-copyts), so a worker trims on the source's clock.
-    await Promise.all(
-      job.chunks.map((c, i) =>
-        Ffmpeg.run("ffmpeg", [
-          ...["-v", "error", "-y", "-ss", seconds(c.readFromMs)],
-          ...["-to", seconds(Math.min(c.endMs + tailMs, probe.durationMs + tailMs)), "-copyts"],
-          ...input,
-          ...["-map", "0:v:0", "-c", "copy", "-f", "matroska", chunks[i]!],
-        ]),
-      ),
-    );
-    return { chunks, ...(audio ? { audio } : {}) };
   }
 
   /** Where a chunk worker reads its stretch from. */

@@ -31,13 +31,54 @@ export namespace Chunks {
   }
 
   /**
+   * What a chunk must hold to be worth a worker, per second of the configured chunk length: a
+   * source sparser than this (a few frames or bytes spread over hours: the hostile gap files)
+   * gets longer chunks, so each still holds this much, or no split at all. 5 frames a second is
+   * below any camera's rate; 8 KiB a second (64 kbit/s) is below any real encode of a moving
+   * picture, and a static scene's few bytes are cheap to transcode in fewer, longer chunks.
+   */
+  export const minFramesPerChunkSecond = 5;
+  export const minBytesPerChunkSecond = 8 * 1024;
+
+  /**
+   * The chunk length (ms, on the segment grid) at which each chunk holds enough frames and bytes:
+   * the configured length, or longer for a sparse source.
+   */
+  export function chunkLengthMs(input: {
+    durationMs: number;
+    chunkSeconds: number;
+    segmentSeconds: number;
+    packets?: number;
+    bytes?: number;
+  }): number {
+    const { durationMs, chunkSeconds, segmentSeconds } = input;
+    const segmentMs = segmentSeconds * 1000;
+    const configured = Math.max(1, Math.round(chunkSeconds / segmentSeconds)) * segmentMs;
+    // Content per ms of timeline, and how long a stretch must be to hold a chunk's minimum.
+    const holding = (amount: number | undefined, perChunkSecond: number) =>
+      amount === undefined
+        ? 0
+        : amount <= 0
+          ? Number.POSITIVE_INFINITY
+          : (perChunkSecond * chunkSeconds * durationMs) / amount;
+    const needed = Math.max(
+      configured,
+      holding(input.packets, minFramesPerChunkSecond),
+      holding(input.bytes, minBytesPerChunkSecond),
+    );
+    if (!Number.isFinite(needed)) return Number.POSITIVE_INFINITY;
+    return Math.ceil(needed / segmentMs) * segmentMs;
+  }
+
+  /**
    * The chunks, or a single one for a source that is not split. Boundaries are multiples of the
    * segment length: the one nearest each multiple of the chunk length, or a grid point one
    * segment either side when a keyframe sits there and not at the nearest.
    *
-   * A long timeline with next to no frames (a few frames spread over an hour: the hostile gap
-   * file) has no work to share out, so it is not split when it has fewer than two video packets
-   * a chunk: the single run bounds it by its frames, not its length.
+   * Work must be backed by the source's content: each chunk holds at least
+   * `minFramesPerChunkSecond` frames and `minBytesPerChunkSecond` bytes per second of the
+   * configured chunk length (`chunkLengthMs` stretches the chunks until it does). A source too
+   * sparse for two such chunks takes the single run, bounded by its frames, not its length.
    */
   export function plan(input: {
     durationMs: number;
@@ -46,15 +87,17 @@ export namespace Chunks {
     segmentSeconds: number;
     /** The source's video packets (frames), when known. */
     packets?: number;
+    /** The source's size in bytes, when known. */
+    bytes?: number;
   }): Chunk[] {
     const { durationMs, segmentSeconds } = input;
     const segmentMs = segmentSeconds * 1000;
     const keyframes = [...input.keyframesMs].sort((a, b) => a - b);
     const isKeyframe = (ms: number) => keyframes.some((k) => Math.abs(k - ms) <= toleranceMs);
-    const lengthMs = Math.max(1, Math.round(input.chunkSeconds / segmentSeconds)) * segmentMs;
+    const lengthMs = chunkLengthMs(input);
 
     const starts = [0];
-    if (splits(durationMs, input.chunkSeconds)) {
+    if (splits(durationMs, lengthMs / 1000)) {
       for (let target = lengthMs; target < durationMs; target += lengthMs) {
         const candidates = [target, target - segmentMs, target + segmentMs];
         const start = candidates.find(isKeyframe) ?? target;
@@ -63,7 +106,6 @@ export namespace Chunks {
         starts.push(start);
       }
     }
-    if (input.packets !== undefined && input.packets < starts.length * 2) starts.splice(1);
     return starts.map((startMs, index) => {
       const before = keyframes.filter((k) => k <= startMs + toleranceMs);
       return {

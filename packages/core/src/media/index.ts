@@ -12,6 +12,7 @@ export { Hls } from "./hls";
 export { MediaConvert } from "./mediaconvert";
 export { Mp4Codecs } from "./mp4-codecs";
 export { Plan } from "./plan";
+export { Plausible } from "./plausible";
 export { Probe } from "./probe";
 export { Segments } from "./segments";
 export { Storyboard } from "./storyboard";

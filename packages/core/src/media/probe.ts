@@ -5,6 +5,7 @@ import { ProbeInfo } from "../shapes";
 import { Codecs } from "./codecs";
 import { MediaError } from "./error";
 import { Ffmpeg } from "./ffmpeg";
+import { Plausible } from "./plausible";
 
 /**
  * What rushes knows about an upload before it spends anything on it. `file` rejects (with a
@@ -25,6 +26,8 @@ export namespace Probe {
     signal?: AbortSignal;
     /** For files rushes accepted or wrote itself: skips the duration cap and the decode check. */
     trusted?: boolean;
+    /** The source's size, for a URL (a local file's is read); see `Plausible`. */
+    bytes?: number;
   }
 
   /** Largest frame side accepted; bigger frames cost more memory than a function has. */
@@ -81,6 +84,16 @@ export namespace Probe {
 
     if (!opts.trusted) {
       await decodes(path, formatName, parseSeconds(video.duration) ?? seconds, opts);
+      // After the decode check, so a truncated file (whose index also outruns it) reads as that.
+      const bytes = opts.bytes ?? (Ffmpeg.isUrl(path) ? undefined : (await stat(path)).size);
+      if (bytes !== undefined) {
+        const mov = Ffmpeg.demuxer(formatName) === "mov";
+        Plausible.check({
+          bytes,
+          durationMs: seconds * 1000,
+          ...(mov ? { sampleBytes: await Plausible.sampleBytes(path, bytes) } : {}),
+        });
+      }
     }
 
     return {

@@ -245,6 +245,21 @@ export namespace Storage {
     }
   }
 
+  /** The bytes stored under a prefix (a video's outputs, for its owner's storage quota). */
+  export async function prefixBytes(prefix: string) {
+    const s3 = await Aws.s3();
+    let total = 0;
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucket(), Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? []) total += o.Size ?? 0;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return total;
+  }
+
   /** RFC 6266: an ASCII fallback plus the UTF-8 name, with quotes and controls stripped. */
   export function contentDisposition(filename: string) {
     const ascii = filename.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");

@@ -103,7 +103,7 @@ export namespace Chunked {
   export async function startRanged(
     video: VideoItem,
     probe: Probe.Info,
-    source: { startMs: number; frames?: number | undefined },
+    source: { startMs: number; frames?: number | undefined; bytes: number },
   ) {
     const config = Config.get();
     const plan = Plan.forVideo(video.videoId, probe, config.RUSHES_THUMBNAIL_WIDTHS);
@@ -113,6 +113,7 @@ export namespace Chunked {
       chunkSeconds: config.RUSHES_CHUNK_SECONDS,
       segmentSeconds: plan.hls.segmentSeconds,
       ...(source.frames === undefined ? {} : { packets: source.frames }),
+      bytes: source.bytes,
     });
     if (chunks.length < 2) return undefined;
     return fanOut(video, probe, chunks, { sourceStartMs: source.startMs, read: "source" });
@@ -137,6 +138,7 @@ export namespace Chunked {
       chunkSeconds: config.RUSHES_CHUNK_SECONDS,
       segmentSeconds: plan.hls.segmentSeconds,
       packets,
+      bytes: (await stat(sourcePath)).size,
     });
     // Not worth splitting after all (Chunks.plan: next to no frames): the single run takes it.
     if (chunks.length < 2) return undefined;

@@ -111,6 +111,26 @@ export const VideoEntity = new Entity({
     /** Epoch ms. Fixed-width (13 digits) so the string sort key orders numerically. */
     recordedAt: { type: "number", readOnly: true },
     endsAt: { type: "number" },
+    /** Quotas (core/src/quota): the source minutes charged (once), bytes this video stores now. */
+    chargedSourceMs: { type: "number" },
+    /** The processing slot (quota/slots.ts) its lease holds; released when processing ends. */
+    slot: { type: "number" },
+    storedBytes: { type: "number" },
+    /** What processing cost, in total and per step (ingest, chunk, download, mediaconvert). */
+    costGbSeconds: { type: "number" },
+    costMediaconvertMinutes: { type: "number" },
+    costSteps: {
+      type: "list",
+      items: {
+        type: "map",
+        properties: {
+          step: { type: "string", required: true },
+          gbSeconds: { type: "number" },
+          mediaconvertMinutes: { type: "number" },
+          at: { type: "number", required: true },
+        },
+      },
+    },
     /** Multipart uploads only: S3's UploadId, and the part plan handed to the client. */
     uploadId: { type: "string", readOnly: true },
     partSize: { type: "number", readOnly: true },

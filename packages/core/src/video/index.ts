@@ -6,6 +6,9 @@ import { notFound, VisibleError } from "../error";
 import { exactly } from "../exact";
 import { fn } from "../fn";
 import { createId } from "../id";
+import { Quota } from "../quota";
+import { Charges } from "../quota/charges";
+import { Slots } from "../quota/slots";
 import { Multipart, ObjectKeys, Storage } from "../storage";
 import { Time } from "../time";
 import {
@@ -42,6 +45,8 @@ export namespace Video {
       const { Camera } = await import("../camera");
       await Camera.get(input.camera.cameraId);
     }
+    // Storage and the day's source minutes (which only time frees) refuse at once: 429.
+    await Quota.admitUpload(owner, input.bytes);
     const now = Date.now();
     const videoId = createId("video", now);
     const sourceKey = ObjectKeys.source(videoId);
@@ -222,6 +227,11 @@ export namespace Video {
       .go({ pages: "all", attributes: ["videoId", "eventId"] });
     if (events.length) await Dynamo.entities.videoEvent.delete(events).go();
     await Dynamo.entities.video.delete({ videoId: item.videoId }).go();
+    await Charges.unstored(item);
+    // A video deleted while processing frees its slot for the owner's next queued one.
+    if (item.status === "processing" && item.slot !== undefined) {
+      await Slots.release({ ...item, slot: item.slot });
+    }
   }
 
   /** The caller's stored video, or 404 — also for another owner's id, so ids leak nothing. */
@@ -277,9 +287,39 @@ export namespace Video {
         ? { multipart: { partSize: item.partSize, partCount: item.partCount } }
         : {}),
       attempts: item.attempts ?? 0,
+      ...(item.costSteps?.length ? { cost: costOf(item) } : {}),
       uploadExpiresAt: Time.isoOrEpoch(item.uploadExpiresAt),
       createdAt: Time.isoOrEpoch(item.createdAt),
       updatedAt: Time.isoOrEpoch(item.updatedAt ?? item.createdAt),
+    };
+  }
+
+  function costOf(item: VideoItem): NonNullable<Info["cost"]> {
+    const steps = new Map<
+      string,
+      { step: string; runs: number; gbSeconds: number; mediaconvertMinutes: number }
+    >();
+    for (const s of item.costSteps ?? []) {
+      const step = steps.get(s.step) ?? {
+        step: s.step,
+        runs: 0,
+        gbSeconds: 0,
+        mediaconvertMinutes: 0,
+      };
+      step.runs++;
+      step.gbSeconds += s.gbSeconds ?? 0;
+      step.mediaconvertMinutes += s.mediaconvertMinutes ?? 0;
+      steps.set(s.step, step);
+    }
+    const round = (n: number) => Math.round(n * 1000) / 1000;
+    return {
+      gbSeconds: round(item.costGbSeconds ?? 0),
+      mediaconvertMinutes: round(item.costMediaconvertMinutes ?? 0),
+      steps: [...steps.values()].map((s) => ({
+        ...s,
+        gbSeconds: round(s.gbSeconds),
+        mediaconvertMinutes: round(s.mediaconvertMinutes),
+      })),
     };
   }
 
@@ -295,7 +335,10 @@ export namespace Video {
 
   async function withUrls(info: Info): Promise<Info> {
     const sign = (key: string) => Storage.presignGet(key);
-    const hasSource = !["awaiting_upload", "expired", "cancelled"].includes(info.status);
+    // A rejected input's bytes are deleted (Ingest.settle): there is nothing to sign.
+    const hasSource = !["awaiting_upload", "expired", "cancelled", "rejected"].includes(
+      info.status,
+    );
     return {
       ...info,
       source: {

@@ -2,9 +2,11 @@ import { join } from "node:path";
 import { conditional } from "../conditional";
 import { Config } from "../config";
 import { Dynamo } from "../dynamo";
+import { VisibleError } from "../error";
 import { Lifecycle } from "../lifecycle";
 import { logger } from "../log";
 import {
+  ChunkTranscode,
   type HlsInfo,
   MediaConvert,
   MediaError,
@@ -16,6 +18,8 @@ import {
   transcoder,
   withWorkDir,
 } from "../media";
+import { Charges } from "../quota/charges";
+import { Slots } from "../quota/slots";
 import { ObjectKeys, Storage } from "../storage";
 import { Chunked } from "./chunked";
 import type { VideoItem } from "./schema";
@@ -36,6 +40,7 @@ export namespace Ingest {
     | "rejected"
     | "failed"
     | "expired"
+    | "queued"
     | "lost"
     | "busy"
     | "settled"
@@ -64,7 +69,13 @@ export namespace Ingest {
         return "expired";
       }
     }
-    const lease = await takeLease(found, now);
+    const slot = await claimSlot(found, now);
+    if (slot === "queued") return "queued";
+    const held = typeof slot === "number" ? slot : undefined;
+    const lease = await takeLease(found, now, held);
+    if (held !== undefined && lease.outcome !== "leased" && lease.outcome !== "exhausted") {
+      await Slots.release({ ...found, slot: held });
+    }
     if (lease.outcome === "exhausted") {
       return fail(
         lease.video,
@@ -84,6 +95,10 @@ export namespace Ingest {
     } catch (error) {
       if (error instanceof MediaError && error.permanent) {
         return reject(video, error.code, error.message);
+      }
+      // Past the split's cap a retry would only write as much again.
+      if (error instanceof MediaError && error.code === ChunkTranscode.cappedCode) {
+        return fail(video, error.code, error.message);
       }
       log.error({ err: error, attempt: video.attempts }, "ingest failed");
       if ((video.attempts ?? 0) >= Config.get().RUSHES_MAX_ATTEMPTS) {
@@ -105,6 +120,34 @@ export namespace Ingest {
     }
   }
 
+  /**
+   * The concurrent-processing quota, before the lease: a video about to start processing takes
+   * one of its owner's slots, or waits `queued` (behind any older queued video of the owner:
+   * first in, first out). After queueing it hands off once, in case a slot freed meanwhile.
+   */
+  async function claimSlot(video: VideoItem, now: number): Promise<number | "queued" | "none"> {
+    const starting = ["awaiting_upload", "expired", "queued"].includes(video.status);
+    const takeover = video.status === "processing" && Lifecycle.leaseExpired(video, now);
+    if (!(starting || takeover) || (video.attempts ?? 0) >= Config.get().RUSHES_MAX_ATTEMPTS) {
+      return "none";
+    }
+    const behind = video.status !== "queued" && (await Slots.queued(video.owner, 1)).length > 0;
+    const slot = behind ? undefined : await Slots.take(video, now);
+    if (slot !== undefined) return slot;
+    if (video.status !== "queued") {
+      const queued = await Lifecycle.transition(kind, video, {
+        from: ["awaiting_upload", "expired", "processing"],
+        to: "queued",
+        staleOnly: true,
+        detail: { reason: "concurrent_processing", previous: video.status },
+        now,
+      });
+      if (!queued) return "none";
+    }
+    await Slots.handOff(video.owner);
+    return "queued";
+  }
+
   type Lease =
     | { outcome: "leased"; video: VideoItem }
     | { outcome: "missing" | "busy" | "settled" }
@@ -115,16 +158,17 @@ export namespace Ingest {
    * the bytes arrived, so a late event still counts), or from a processing lease that ran out
    * because its worker died. Attempts are bounded.
    */
-  async function takeLease(video: VideoItem, now: number): Promise<Lease> {
+  async function takeLease(video: VideoItem, now: number, slot?: number): Promise<Lease> {
     const max = Config.get().RUSHES_MAX_ATTEMPTS;
     if ((video.attempts ?? 0) >= max) {
       if (Lifecycle.leaseExpired(video, now)) return { outcome: "exhausted", video };
       return { outcome: video.status === "processing" ? "busy" : "settled" };
     }
     const leased = await Lifecycle.transition(kind, video, {
-      from: ["awaiting_upload", "expired", "processing"],
+      from: ["awaiting_upload", "expired", "queued", "processing"],
       to: "processing",
       staleOnly: true,
+      ...(slot === undefined ? {} : { set: { slot } }),
       lease: { maxAttempts: max },
       detail: { attempt: (video.attempts ?? 0) + 1, previous: video.status },
       now,
@@ -147,10 +191,16 @@ export namespace Ingest {
       // one comes down in one GET, which is cheaper than a probe by ranges.
       let probed: Probe.Details | undefined;
       if (adapter.kind === "ffmpeg" && source.bytes >= Config.get().RUSHES_RANGED_READ_BYTES) {
-        probed = await Probe.details(await Storage.presignRead(source.key));
+        probed = await Probe.details(await Storage.presignRead(source.key), {
+          bytes: source.bytes,
+        });
         const probe = Probe.Info.parse(probed);
+        await chargeMinutes(video, probe);
         if (Chunked.applies(probe) && Chunked.ranged(probe)) {
-          const started = await Chunked.startRanged(video, probe, probed);
+          const started = await Chunked.startRanged(video, probe, {
+            ...probed,
+            bytes: source.bytes,
+          });
           if (started !== undefined) return started;
         }
       }
@@ -160,6 +210,7 @@ export namespace Ingest {
       const sourcePath = join(dir, "source");
       await Storage.download(source.key, sourcePath);
       const probe = probed ? Probe.Info.parse(probed) : await Probe.file(sourcePath);
+      if (!probed) await chargeMinutes(video, probe);
       // Long footage in other containers is split first (MediaConvert parallelises itself).
       if (adapter.kind === "ffmpeg" && Chunked.applies(probe)) {
         const started = await Chunked.start(video, sourcePath, probe, dir);
@@ -196,6 +247,18 @@ export namespace Ingest {
         report: outcome.report,
       });
     });
+  }
+
+  /** The daily source-minutes quota, counted once the duration is known; over it, `rejected`. */
+  async function chargeMinutes(video: VideoItem, probe: Probe.Info) {
+    try {
+      await Charges.source(video, probe.durationMs);
+    } catch (error) {
+      if (error instanceof VisibleError && error.code === "quota_exceeded") {
+        throw new MediaError(error.code, error.message, true);
+      }
+      throw error;
+    }
   }
 
   /**
@@ -247,6 +310,7 @@ export namespace Ingest {
       return "lost";
     }
     await Storage.remove(upload);
+    await Charges.stored(video, head.bytes);
     return { key: original, bytes: head.bytes };
   }
 
@@ -299,6 +363,9 @@ export namespace Ingest {
       await removeIfDeleted(video.videoId);
       return "lost";
     }
+    await Charges.outputs(ready, result.probe.durationMs).catch((error: unknown) =>
+      logger().warn({ err: error, videoId: video.videoId }, "outputs not counted as stored"),
+    );
     return "ready";
   }
 
@@ -327,6 +394,11 @@ export namespace Ingest {
       };
       return fail(video, error.code, error.message);
     }
+    // MediaConvert bills per minute of each output: every rendition and every HLS rung.
+    const outputs = (result.renditions?.length ?? 0) + (result.hls?.rungs.length ?? 0);
+    await Charges.cost(video.videoId, "mediaconvert", {
+      mediaconvertMinutes: (video.probe.durationMs / 60_000) * Math.max(1, outputs),
+    });
     return complete(video, {
       probe: video.probe,
       renditions: result.renditions ?? [],
@@ -351,6 +423,13 @@ export namespace Ingest {
     message: string,
   ): Promise<Outcome> {
     logger().warn({ videoId: video.videoId, code, message }, `video ${to}`);
+    if (to === "rejected") {
+      // An unacceptable input is not kept: only the record and its reason stay. Removed first
+      // (our lease holds), so `rejected` never shows while its bytes can still be fetched.
+      await Storage.removePrefixes(ObjectKeys.videoPrefixes(video.videoId));
+      const current = await kind.load(video.videoId);
+      if (current) await Charges.stored(current, -(current.storedBytes ?? 0));
+    }
     const done = await Lifecycle.transition(kind, video, {
       from: ["processing"],
       to,

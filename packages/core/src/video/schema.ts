@@ -17,6 +17,8 @@ export type VideoItem = EntityItem<typeof VideoEntity>;
 
 export const Statuses = [
   "awaiting_upload",
+  /** Uploaded, waiting for one of its owner's processing slots (RUSHES_QUOTA_CONCURRENT_PROCESSING). */
+  "queued",
   "processing",
   "ready",
   "failed",
@@ -116,6 +118,21 @@ export const Info = z
     /** Present on multipart uploads: what a client needs to resume with only the id. */
     multipart: z.object({ partSize: z.number(), partCount: z.number() }).optional(),
     attempts: z.number(),
+    /** What processing this video cost so far, per step: who spent what (quota/charges.ts). */
+    cost: z
+      .object({
+        gbSeconds: z.number().meta({ description: "Lambda GB-seconds (memory × duration)" }),
+        mediaconvertMinutes: z.number(),
+        steps: z.array(
+          z.object({
+            step: z.string().meta({ example: "chunk" }),
+            runs: z.number(),
+            gbSeconds: z.number(),
+            mediaconvertMinutes: z.number(),
+          }),
+        ),
+      })
+      .optional(),
     uploadExpiresAt: z.string(),
     createdAt: z.string(),
     updatedAt: z.string(),

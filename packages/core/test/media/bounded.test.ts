@@ -28,8 +28,8 @@ afterEach(() => {
   Config.reset();
 });
 
-async function render(source: string, opts: Ffmpeg.RunOptions = {}) {
-  const probe = await Probe.file(source);
+async function render(source: string, opts: Ffmpeg.RunOptions = {}, probeOpts: Probe.Options = {}) {
+  const probe = await Probe.file(source, probeOpts);
   const plan = Plan.forVideo("vid_bounded", probe, [300]);
   const workDir = await mkdtemp(join(dir, "work-"));
   return {
@@ -59,11 +59,18 @@ async function peakFfmpegMB<T>(fn: () => Promise<T>) {
 }
 
 describe("a timestamp gap (4 frames at 60 fps, then one at 3590 s)", () => {
-  it("passes the probe, then renders in seconds with one output frame per source frame", async () => {
+  it("is refused by the probe: 20 KB cannot carry an hour (implausible_source)", async () => {
+    const source = await writeTimestampGap(join(dir, "gap-probe.mkv"));
+    const error = await Probe.file(source).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "implausible_source", permanent: true });
+  });
+
+  it("would still render in seconds with one output frame per source frame", async () => {
     const source = await writeTimestampGap(join(dir, "gap.mkv"));
     const started = Date.now();
     // Constant-frame-rate output wrote ~215k duplicates per rendition here; 30 s is generous.
-    const { probe, outputs } = await render(source, { timeoutMs: 30_000 });
+    // The render's own bound, past the probe (which now refuses this file).
+    const { probe, outputs } = await render(source, { timeoutMs: 30_000 }, { trusted: true });
     const seconds = (Date.now() - started) / 1000;
     expect(probe.durationMs).toBeGreaterThan(3_589_000);
     expect(await frameCount(outputs.renditions[0]!)).toBe(5);

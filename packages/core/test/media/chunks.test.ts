@@ -62,12 +62,37 @@ describe("Chunks.plan", () => {
     expect(plan[1]).toMatchObject({ startMs: 54_000, readFromMs: 54_000, firstSegment: 9 });
   });
 
-  it("does not split a long timeline with fewer than two frames a chunk", () => {
+  it("does not split a long timeline whose chunks would hold too few frames or bytes", () => {
     const hour = { durationMs: 3_600_000, chunkSeconds: 60, segmentSeconds: 6 };
     // Four frames over an hour (the hostile gap file): one chunk, the single run.
     expect(Chunks.plan({ ...hour, keyframesMs: [0, 1_200_000], packets: 4 })).toHaveLength(1);
-    // Two frames a chunk is enough to share out.
-    expect(Chunks.plan({ ...hour, keyframesMs: [0], packets: 120 })).toHaveLength(60);
+    // Two frames a minute used to fan out to 60 chunks (the hostile 720 frames over 6 h).
+    expect(Chunks.plan({ ...hour, keyframesMs: [0], packets: 120 })).toHaveLength(1);
+    // 30 fps but 10 KB in the hour: the bytes do not carry two chunks either.
+    expect(
+      Chunks.plan({ ...hour, keyframesMs: [0], packets: 108_000, bytes: 10_000 }),
+    ).toHaveLength(1);
+    // Real footage (30 fps, 1 Mbit/s) splits on the configured length.
+    const real = { ...hour, keyframesMs: [0], packets: 108_000, bytes: 450_000_000 };
+    expect(Chunks.plan(real)).toHaveLength(60);
+  });
+
+  it("stretches chunks of a sparse source until each holds enough content", () => {
+    // An hour of 320x240 at 1 KB/s (3.6 MB): chunks of 8 KiB/s × 60 s = 480 KiB, about 8 min.
+    const plan = Chunks.plan({
+      durationMs: 3_600_000,
+      keyframesMs: [0],
+      chunkSeconds: 60,
+      segmentSeconds: 6,
+      packets: 90_000,
+      bytes: 3_600_000,
+    });
+    expect(plan.length).toBeGreaterThan(2);
+    expect(plan.length).toBeLessThan(10);
+    // One byte a millisecond: a chunk's length in ms is the bytes it holds.
+    for (const c of plan.slice(0, -1)) {
+      expect(c.endMs - c.startMs).toBeGreaterThanOrEqual(Chunks.minBytesPerChunkSecond * 60);
+    }
   });
 
   it("splits a sparse-keyframe source on time and reads each chunk from the keyframe before", () => {

@@ -13,7 +13,7 @@ export const clips = new Hono()
       description:
         "Answers 202 with the clip `pending`. It becomes `available` once the camera's recordings cover the window, or `not_available` after RUSHES_CLIP_RETRY_LIMIT_SECONDS. `accuracy: fast` stream-copies and may start up to one GOP early. A start older than RUSHES_CLIP_OUT_OF_RANGE_SECONDS answers 422 `out_of_range`.",
       response: { status: 202, description: "The pending clip", schema: (m) => m.Clip.Schema.Info },
-      errors: [404, 409, 422],
+      errors: [404, 409, 422, 429],
       example: {
         cameraId: "pier-1",
         start: "2026-11-29T10:15:00Z",

@@ -13,6 +13,7 @@ const statusOf = {
   too_large: 413,
   unsupported: 415,
   invalid: 422,
+  quota: 429,
 } as const satisfies Record<ErrorKind, ContentfulStatusCode>;
 
 const httpCodes: Record<number, string> = {
@@ -33,6 +34,8 @@ const isZodError = (error: Error): error is ZodLike =>
 /** The single error mapper: known errors become 4xx JSON; anything else an opaque 500. */
 export async function onError(error: Error, c: Context) {
   if (error instanceof VisibleError) {
+    const retry = error.quota?.retryAfterSeconds;
+    if (retry !== undefined) c.header("Retry-After", String(retry));
     return c.json({ error: error.toJSON() }, statusOf[error.kind]);
   }
   if (isZodError(error)) {

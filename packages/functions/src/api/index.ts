@@ -12,6 +12,7 @@ import { docs } from "./docs";
 import { notFound, onError } from "./error";
 import { requestLog } from "./log";
 import { playbackRoutes } from "./playback";
+import { owners, usage } from "./quotas";
 import { describe } from "./route";
 import { uploads } from "./uploads";
 import { videos } from "./videos";
@@ -24,6 +25,8 @@ const v1 = new Hono()
   .route("/cameras", cameras)
   .route("/clips", clips)
   .route("/keys", apiKeys)
+  .route("/usage", usage)
+  .route("/owners", owners)
   .route("/webhooks", webhooks);
 
 const limit = bodyLimit({

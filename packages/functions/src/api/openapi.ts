@@ -21,6 +21,7 @@ const reasons: Record<ErrorStatus | 500, string> = {
   413: "Too large",
   415: "Unsupported media type",
   422: "Well-formed but not possible",
+  429: "Over a quota (`quota_exceeded`): the body names the quota, its usage and limit; `Retry-After` gives the seconds until time frees it, where it does",
   500: "Internal error; the body carries a `requestId` to quote",
 };
 
@@ -33,6 +34,8 @@ const tagDescriptions: Record<string, string> = {
   Cameras: "Cameras whose recordings are uploaded as videos with `camera.recordedAt`.",
   Clips: "Clips cut from a camera's recordings between two instants.",
   "API keys": "Keys for owners; only the admin key may create them.",
+  Quotas:
+    "Per-owner limits (processing at once, source minutes a day, bytes stored, clips an hour) and the usage against them.",
   Playback:
     "HLS playlists and the storyboard of a ready video, by the token in its `playback` links; no API key needed.",
   Webhooks:

@@ -16,7 +16,7 @@ import type * as z from "zod";
  */
 
 /** The statuses an operation may answer besides its success (see error.ts for the kinds). */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429;
 
 /**
  * Picks a response schema from the loaded domain module and the API's own envelopes (`shapes.ts`:

@@ -9,6 +9,18 @@ export const ErrorBody = z
       code: z.string().meta({ example: "not_found" }),
       message: z.string().meta({ example: "Video not found" }),
       issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+      quota: z
+        .object({
+          name: z.string().meta({ example: "dailySourceMinutes" }),
+          usage: z.number(),
+          limit: z.number(),
+          retryAfterSeconds: z.number().optional(),
+        })
+        .optional()
+        .meta({
+          description:
+            "With 429 `quota_exceeded`: the quota, its usage and its limit; `Retry-After` (seconds) says when time frees it",
+        }),
       requestId: z.string().optional(),
     }),
   })

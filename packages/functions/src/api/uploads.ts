@@ -22,7 +22,7 @@ export const uploads = new Hono()
         description: "The video, awaiting its upload, and how to upload it",
         schema: (m, s) => s.created(m.Video.Schema.Info),
       },
-      errors: [404, 409, 415, 422],
+      errors: [404, 409, 415, 422, 429],
       example: {
         filename: "take-1.mp4",
         contentType: "video/mp4",

@@ -63,7 +63,13 @@ export const videos = new Hono()
       errors: [404],
     }),
     async (c) => {
-      const { Video } = await video.load();
+      const [{ Video }, { handOffThrough }, { Resource }] = await Promise.all([
+        video.load(),
+        import("../redrive"),
+        import("sst"),
+      ]);
+      // Deleting a processing video frees its slot for the owner's next queued one.
+      handOffThrough(() => Resource.Ingest.name);
       await Video.remove(c.req.param("id"));
       return c.body(null, 204);
     },

@@ -2,6 +2,7 @@ import type { ClipStatus, VideoStatus } from "../api";
 
 const labels: Record<VideoStatus | ClipStatus, string> = {
   awaiting_upload: "Awaiting upload",
+  queued: "Queued",
   processing: "Processing",
   ready: "Ready",
   failed: "Failed",
@@ -16,6 +17,7 @@ const labels: Record<VideoStatus | ClipStatus, string> = {
 
 const tone: Record<VideoStatus | ClipStatus, "busy" | "ok" | "bad" | "muted"> = {
   awaiting_upload: "muted",
+  queued: "busy",
   processing: "busy",
   ready: "ok",
   failed: "bad",

@@ -10,6 +10,7 @@ import { VideoCard } from "./VideoCard";
 
 const statuses: VideoStatus[] = [
   "awaiting_upload",
+  "queued",
   "processing",
   "ready",
   "failed",
@@ -17,7 +18,7 @@ const statuses: VideoStatus[] = [
   "expired",
   "cancelled",
 ];
-const settled = (s: VideoStatus) => s !== "awaiting_upload" && s !== "processing";
+const settled = (s: VideoStatus) => !["awaiting_upload", "queued", "processing"].includes(s);
 
 function matches(video: Video, filter: VideoFilter) {
   return (
@@ -94,6 +95,7 @@ export function Library(props: { params: URLSearchParams }) {
     .filter(
       (v) =>
         v.status === "processing" ||
+        v.status === "queued" ||
         (v.status === "awaiting_upload" && uploads.get(v.id)?.state === "uploaded"),
     )
     .map((v) => v.id)

@@ -6,7 +6,7 @@ import { videoDetails } from "../details";
 import { duration, when } from "../format";
 import type { ActiveUpload } from "../uploads";
 
-const settled = (s: VideoStatus) => s !== "awaiting_upload" && s !== "processing";
+const settled = (s: VideoStatus) => !["awaiting_upload", "queued", "processing"].includes(s);
 
 function uploadLabel(upload: ActiveUpload) {
   if (upload.state === "error") return "Upload failed";

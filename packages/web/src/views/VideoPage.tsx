@@ -10,7 +10,7 @@ import { dropUpload } from "../uploads";
 import { HlsPlayer } from "./HlsPlayer";
 import { Player, Thumbnails, Timeline } from "./VideoParts";
 
-const settled = (v: Video) => v.status !== "awaiting_upload" && v.status !== "processing";
+const settled = (v: Video) => !["awaiting_upload", "queued", "processing"].includes(v.status);
 
 export function VideoPage(props: { id: string }) {
   const [video, setVideo] = useState<Video>();
@@ -93,6 +93,8 @@ export function VideoPage(props: { id: string }) {
 function Placeholder(props: { video: Video }) {
   const text: Record<Video["status"], string> = {
     awaiting_upload: "Waiting for the upload to arrive.",
+    queued:
+      "Queued: this owner's processing slots are all busy; it starts when one frees (oldest first).",
     processing: "Processing: the renditions and thumbnails appear here when ready.",
     ready: "",
     failed: "Processing failed, so there is nothing to play.",
