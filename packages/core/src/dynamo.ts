@@ -7,7 +7,7 @@ import { CameraEntity } from "./camera/entity";
 import { ClipEntity } from "./clip/entity";
 import { IdempotencyEntity } from "./idempotency/entity";
 import { VideoEntity, VideoEventEntity } from "./video/entity";
-import { WebhookDeliveryEntity, WebhookEndpointEntity } from "./webhook/entity";
+import { WebhookCountEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from "./webhook/entity";
 
 /* One table, generic key fields (pk/sk, gsi1pk/gsi1sk, ...); each entity lives beside its domain. */
 
@@ -31,6 +31,7 @@ export const Dynamo = new Service(
     clip: ClipEntity,
     webhookEndpoint: WebhookEndpointEntity,
     webhookDelivery: WebhookDeliveryEntity,
+    webhookCount: WebhookCountEntity,
     idempotency: IdempotencyEntity,
   },
   { table: Resource.Table.name, client },

@@ -117,6 +117,8 @@ export const VideoEntity = new Entity({
     partCount: { type: "number", readOnly: true },
     /** Set once CompleteMultipartUpload succeeded, so a second completion is a clear 409. */
     uploadCompletedAt: { type: "number" },
+    /** A completion's claim, taken before S3 is asked: one `complete` (or abort) wins. */
+    completingUntil: { type: "number" },
     uploadExpiresAt: { type: "number", required: true, readOnly: true },
     createdAt: { type: "number", required: true, readOnly: true },
     updatedAt: { type: "number", watch: "*", default: () => Date.now(), set: () => Date.now() },
