@@ -174,6 +174,17 @@ describe("GET /v1/cameras/:id/recordings", () => {
     );
     expectError(await h.call(alice, "GET", `${path}?start=yesterday`), 400, "invalid_input");
     expectError(await h.call(alice, "GET", `${path}?limit=101`), 400, "invalid_input");
+    // A bound derived from the other obeys the Instant bounds too (issue 21, item 11).
+    expectError(
+      await h.call(alice, "GET", `${path}?end=${Date.UTC(2000, 0, 1, 1)}`),
+      400,
+      "instant_out_of_range",
+    );
+    expectError(
+      await h.call(alice, "GET", `${path}?start=${Date.now() + 23 * hour}`),
+      400,
+      "instant_out_of_range",
+    );
     // Exactly 7 days is allowed.
     expect(
       (await h.call(alice, "GET", `${path}?start=${now - 7 * 24 * hour}&end=${now}`)).status,

@@ -126,11 +126,14 @@ export namespace Video {
    * A replayed create (Idempotency-Key) answers the first response with its presigned POST
    * signed again under the credentials of now, for the time it had left: a Lambda's temporary
    * credentials can expire before the POST's own expiry, which would kill the replayed copy.
-   * A POST whose time is up is returned as it was; that upload has expired.
+   * A POST whose time is up is returned as it was; that upload has expired. A deleted video is
+   * a 404, never a fresh POST for an upload that can no longer become a video.
    */
   export async function resignUpload<
     T extends { video: { id: string; contentType: string }; upload?: unknown },
   >(first: T, now = Date.now()): Promise<T> {
+    // A video deleted since answers as every other route does for it: 404.
+    await owned(first.video.id);
     const upload = first.upload as Partial<Storage.PresignedPost> | undefined;
     if (upload?.method !== "POST" || !upload.expiresAt || upload.maxBytes === undefined) {
       return first;
