@@ -121,6 +121,8 @@ describe("owners that differ only in case", () => {
       .composite({ owner: "alice" })
       .set({
         status: "ready",
+        cameraScope: "alice/Pier-1",
+        recordingStart: recordedAt,
         endsAt: recordedAt + 60_000,
         probe: { durationMs: 60_000, width: 320, height: 180, videoCodec: "h264" },
         renditions: [{ name: "480p", width: 320, height: 180, bytes: 1, key: "media/x/480p.mp4" }],
@@ -202,6 +204,7 @@ describe("instants", () => {
         cameraId: "far",
         cameraScope: "broken-instants/far",
         recordedAt: farFuture,
+        recordingStart: farFuture,
         endsAt: farFuture + 10_000_000,
         uploadExpiresAt: Date.now() + 3_600_000,
         createdAt: Date.now(),

@@ -116,7 +116,7 @@ export namespace Recordings {
     const longest = Config.get().RUSHES_MAX_DURATION_SECONDS * 1000;
     return Dynamo.entities.video.query
       .byCamera({ cameraScope: `${owner}/${cameraId}` })
-      .between({ recordedAt: Math.max(0, start - longest) }, { recordedAt: end })
+      .between({ recordingStart: Math.max(0, start - longest) }, { recordingStart: end })
       .where(
         (a, op) =>
           `${op.eq(a.status, "ready")} AND ${op.gt(a.endsAt, start)} AND ${op.lt(a.recordedAt, end)}`,

@@ -106,10 +106,16 @@ export const VideoEntity = new Entity({
     projectSort: { type: "string", readOnly: true },
     stepScope: { type: "string", readOnly: true },
     stepSort: { type: "string", readOnly: true },
-    cameraScope: { type: "string", readOnly: true },
+    /** Written only when the video becomes `ready` (lifecycle.ts): see `byCamera`. */
+    cameraScope: { type: "string" },
     cameraId: { type: "string", readOnly: true },
     /** Epoch ms. Fixed-width (13 digits) so the string sort key orders numerically. */
     recordedAt: { type: "number", readOnly: true },
+    /**
+     * `recordedAt` again, written with `cameraScope` when the video becomes `ready`: the sort key
+     * of `byCamera`, labelled as `recordedAt` was, so the keys read as they always did.
+     */
+    recordingStart: { type: "number", label: "recordedAt" },
     endsAt: { type: "number" },
     /** Multipart uploads only: S3's UploadId, and the part plan handed to the client. */
     uploadId: { type: "string", readOnly: true },
@@ -156,12 +162,15 @@ export const VideoEntity = new Entity({
       pk: { field: "gsi4pk", composite: ["owner", "status"], casing: "none" },
       sk: { field: "gsi4sk", composite: ["videoId"], casing: "none" },
     },
-    // Recordings: a camera's footage ordered by when it was recorded, for clip cutting.
+    // Recordings: a camera's ready footage ordered by when it was recorded, for clip cutting.
+    // Sparse on `ready`: an upload never made (or still processing) is not in it, so a recordings
+    // query reads what it returns, however many uploads a camera abandoned. Records written
+    // before this keep their keys until the key migration (key-migration.ts) rebuilds them.
     byCamera: {
       index: "gsi5",
-      condition: (attr) => attr.cameraScope !== undefined,
+      condition: (attr) => attr.cameraScope !== undefined && attr.status === "ready",
       pk: { field: "gsi5pk", composite: ["cameraScope"], casing: "none" },
-      sk: { field: "gsi5sk", composite: ["recordedAt"], casing: "none" },
+      sk: { field: "gsi5sk", composite: ["recordingStart"], casing: "none" },
     },
     byDue: dueIndex,
   },

@@ -97,7 +97,6 @@ export namespace Video {
           ? {
               cameraId: input.camera.cameraId,
               recordedAt: input.camera.recordedAt,
-              cameraScope: `${owner}/${input.camera.cameraId}`,
             }
           : {}),
       })

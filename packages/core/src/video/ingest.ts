@@ -288,6 +288,13 @@ export namespace Ingest {
         ...(video.recordedAt !== undefined
           ? { endsAt: video.recordedAt + result.probe.durationMs }
           : {}),
+        // Only now does the video join its camera's recordings (the sparse `byCamera`).
+        ...(video.cameraId !== undefined && video.recordedAt !== undefined
+          ? {
+              cameraScope: `${video.owner}/${video.cameraId}`,
+              recordingStart: video.recordedAt,
+            }
+          : {}),
       },
       detail: {
         ...result.report,
