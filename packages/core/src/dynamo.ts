@@ -6,7 +6,7 @@ import { Aws } from "./aws";
 import { CameraEntity } from "./camera/entity";
 import { ClipEntity } from "./clip/entity";
 import { IdempotencyEntity } from "./idempotency/entity";
-import { VideoEntity, VideoEventEntity } from "./video/entity";
+import { VideoEntity, VideoEventEntity, VideoTombstoneEntity } from "./video/entity";
 import { WebhookCountEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from "./webhook/entity";
 
 /* One table, generic key fields (pk/sk, gsi1pk/gsi1sk, ...); each entity lives beside its domain. */
@@ -26,6 +26,7 @@ export const Dynamo = new Service(
   {
     video: VideoEntity,
     videoEvent: VideoEventEntity,
+    videoTombstone: VideoTombstoneEntity,
     apiKey: ApiKeyEntity,
     camera: CameraEntity,
     clip: ClipEntity,

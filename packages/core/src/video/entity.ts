@@ -176,6 +176,31 @@ export const VideoEntity = new Entity({
   },
 });
 
+/**
+ * What a DELETE leaves behind: the record and its history go at once, but a worker that started
+ * before the delete may still write objects. The sweep removes every prefix of the video once no
+ * such worker can be running (core/src/sweep.ts), then this item. `dueAt` is when the last writer
+ * outside our functions stops: the delete itself, or a MediaConvert job's deadline.
+ */
+export const VideoTombstoneEntity = new Entity({
+  model: { entity: "videoTombstone", version: "1", service },
+  attributes: {
+    videoId: { type: "string", required: true, readOnly: true },
+    owner: { type: "string", required: true, readOnly: true },
+    deletedAt: { type: "number", required: true, readOnly: true },
+    dueScope: { type: "string", required: true, readOnly: true },
+    dueAt: { type: "number", required: true, readOnly: true },
+  },
+  indexes: {
+    // Beside the record it outlives, outside its `history` collection.
+    byId: {
+      pk: { field: "pk", composite: ["videoId"], casing: "none" },
+      sk: { field: "sk", composite: [], casing: "none" },
+    },
+    byDue: dueIndex,
+  },
+});
+
 export const VideoEventEntity = new Entity({
   model: { entity: "videoEvent", version: "1", service },
   attributes: {

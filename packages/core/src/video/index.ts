@@ -209,9 +209,27 @@ export namespace Video {
     }));
   }
 
-  /** Deletes the source, every output and the record with its history. */
+  /**
+   * Deletes the record with its history, and every object that exists now. A worker that started
+   * before may still write (a chunk worker may not even delete under media/), so a tombstone
+   * hands the rest to the sweep, the one owner of what is left (core/src/sweep.ts): every object
+   * is gone one processing lease after the delete, or after a MediaConvert job's deadline.
+   */
   export async function remove(videoId: string) {
     const item = await owned(videoId);
+    const now = Date.now();
+    const job = item.status === "processing" && item.transcodeJobId !== undefined;
+    await Dynamo.entities.videoTombstone
+      .put({
+        videoId: item.videoId,
+        owner: item.owner,
+        deletedAt: now,
+        dueScope: "video/deleted",
+        dueAt: job ? Math.max(now, item.dueAt ?? now) : now,
+      })
+      .go();
+    // The record first: a worker that looks now finds the video gone and stops.
+    await Dynamo.entities.video.delete({ videoId: item.videoId }).go();
     if (item.uploadId && item.uploadCompletedAt === undefined) {
       // Unfinished parts are invisible to a listing; only an abort frees them.
       await Multipart.abort({ key: item.sourceKey, uploadId: item.uploadId }).catch((error) => {
@@ -223,7 +241,6 @@ export namespace Video {
       .byId({ videoId })
       .go({ pages: "all", attributes: ["videoId", "eventId"] });
     if (events.length) await Dynamo.entities.videoEvent.delete(events).go();
-    await Dynamo.entities.video.delete({ videoId: item.videoId }).go();
   }
 
   /** The caller's stored video, or 404 — also for another owner's id, so ids leak nothing. */
