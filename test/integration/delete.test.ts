@@ -150,3 +150,33 @@ describe("DELETE during chunked processing", () => {
     expect((await Sweep.run(redrive, { now: later })).removed).toEqual([]);
   }, 240_000);
 });
+
+describe("playback after a delete (item 5)", () => {
+  it("a token minted before the DELETE gets nothing after it, not even from a warm cache", async () => {
+    const file = await generateVideo({ path: join(dir, "short.mp4"), seconds: 3, fps: 10 });
+    const id = await h.upload(key, file);
+    const video = await h.waitForStatus(key, id, ["ready", "failed"]);
+    expect(video.status).toBe("ready");
+    const { hls, storyboard } = video.playback as { hls: string; storyboard: string };
+    const get = (url: string) =>
+      fetch(url).then(async (r) => ({ status: r.status, text: await r.text() }));
+    // Played once: the playlists are in the function's memory, a segment URL is in hand.
+    const master = await get(hls);
+    expect(master.status).toBe(200);
+    const rung = master.text.split("\n").find((line) => line.endsWith(".m3u8"))!;
+    const rungUrl = new URL(rung, hls).toString();
+    const playlist = await get(rungUrl);
+    expect(playlist.status).toBe(200);
+    const segment = playlist.text.split("\n").find((line) => line.startsWith("http"))!;
+    expect((await get(segment)).status).toBe(200);
+    expect((await get(storyboard)).status).toBe(200);
+
+    expect((await h.api(key, "DELETE", `/v1/videos/${id}`)).status).toBe(204);
+    // The bound locally: nothing plays from the moment the DELETE has answered.
+    for (const url of [hls, rungUrl, storyboard]) {
+      const after = await fetch(url);
+      expect(after.status, url).toBe(404);
+    }
+    expect((await get(segment)).status).not.toBe(200);
+  }, 120_000);
+});

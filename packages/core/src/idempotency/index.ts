@@ -43,7 +43,9 @@ export namespace Idempotency {
    * already gives characters above U+00FF, so those are counted as their UTF-8 bytes.
    */
   function keyBytes(key: string) {
-    return /[^\u0000-\u00ff]/.test(key) ? Buffer.byteLength(key, "utf8") : key.length;
+    return [...key].some((c) => c.charCodeAt(0) > 0xff)
+      ? Buffer.byteLength(key, "utf8")
+      : key.length;
   }
 
   /** The same operation on the same input: key order and whitespace in the JSON do not count. */
