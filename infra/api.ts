@@ -1,5 +1,5 @@
 // The HTTP API: the Hono app behind a Lambda function URL.
-import { cdn, cdnPrivateKey } from "./cdn";
+import { cdn, cdnInvalidation, cdnPrivateKey } from "./cdn";
 import { clipQueue } from "./processing";
 import { environment } from "./settings";
 import { adminKey, bucket, maxUploadBytes, table, webUrl } from "./storage";
@@ -44,7 +44,7 @@ export const api = new sst.aws.Function("Api", {
       "RUSHES_MAX_UPLOAD_BYTES",
     ]),
   },
-  permissions: apiBucketRights,
+  permissions: [...apiBucketRights, cdnInvalidation],
   // The /docs page and its renderer are files read on request (packages/functions/src/api/docs.ts),
   // so the 3 MB renderer never weighs on the handler's bundle or its cold start.
   copyFiles: [

@@ -111,10 +111,17 @@ describe("the playback CDN", () => {
     expect(cdn.properties).toEqual({
       url: "https://d2222222abcdef8.cloudfront.net",
       keyPairId: "fake:aws:cloudfront/publicKey:PublicKey:CdnPublicKey:id",
+      distributionId: "ECDN",
     });
     const api = d.one("sst:aws:Function", "Api").args;
     const linked = (api.link as unknown[]).map((r) => d.nameOf(r));
     expect(linked).toEqual(expect.arrayContaining(["Cdn", "CdnPrivateKey"]));
+    // A DELETE invalidates the video's objects on this distribution, and on nothing else.
+    const rights = await settle(api.permissions);
+    expect(rights).toContainEqual({
+      actions: ["cloudfront:CreateInvalidation"],
+      resources: ["arn:aws:cloudfront::123456789012:distribution/ECDN"],
+    });
     for (const name of ["Ingest", "ClipWorker"]) {
       const other = (d.one("sst:aws:Function", name).args.link as unknown[]).map((r) =>
         d.nameOf(r),

@@ -218,6 +218,9 @@ export async function deploy(
       }
     };
   class Distribution extends make("aws:cloudfront/distribution:Distribution") {
+    get id() {
+      return out(`E${this.record.name.toUpperCase()}`);
+    }
     get arn() {
       return out(`arn:aws:cloudfront::${ACCOUNT}:distribution/E${this.record.name.toUpperCase()}`);
     }

@@ -550,6 +550,11 @@ describe("functions", () => {
         resources: ["uploads", "sources", "media"].map((p) => `${bucketArn}/${p}/*`),
       },
       { actions: ["s3:ListBucket"], resources: [bucketArn] },
+      // A DELETE invalidates the video's objects at the edges (test/infra/cdn.test.ts).
+      {
+        actions: ["cloudfront:CreateInvalidation"],
+        resources: [await ffmpeg.output("aws:cloudfront/distribution:Distribution", "Cdn", "arn")],
+      },
     ]);
     // A delete reaches every prefix that can hold a video's objects (what Video.remove clears).
     const { ObjectKeys } = await import("../../packages/core/src/storage/object-keys");

@@ -1,4 +1,6 @@
+import type { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { Resource } from "sst";
 import { Aws } from "../aws";
 import { Config } from "../config";
 import { Dynamo } from "../dynamo";
@@ -148,6 +150,31 @@ export namespace Playback {
       if (status === 404 || (error as Error).name === "NoSuchKey") throw notFound();
       throw error;
     }
+  }
+
+  let cloudFront: CloudFrontClient | undefined;
+
+  /**
+   * After a DELETE: this process forgets the video's playlists, and a linked CDN drops what its
+   * edges cached of the video (one wildcard invalidation), so a segment URL signed before the
+   * delete stops playing once that propagates, not when the token or the day-long TTL runs out.
+   */
+  export async function revoke(videoId: string) {
+    forget(videoId);
+    if (!("Cdn" in Resource) || !Resource.Cdn.distributionId) return;
+    const { CloudFrontClient, CreateInvalidationCommand } = await import(
+      "@aws-sdk/client-cloudfront"
+    );
+    cloudFront ??= new CloudFrontClient({});
+    await cloudFront.send(
+      new CreateInvalidationCommand({
+        DistributionId: Resource.Cdn.distributionId,
+        InvalidationBatch: {
+          CallerReference: `${videoId}-${Date.now()}`,
+          Paths: { Quantity: 1, Items: [`/${ObjectKeys.mediaPrefix(videoId)}*`] },
+        },
+      }),
+    );
   }
 
   /** Drops a deleted video's playlists from memory. */

@@ -241,6 +241,12 @@ export namespace Video {
       .byId({ videoId })
       .go({ pages: "all", attributes: ["videoId", "eventId"] });
     if (events.length) await Dynamo.entities.videoEvent.delete(events).go();
+    const { Playback } = await import("../playback");
+    await Playback.revoke(item.videoId).catch(async (error: unknown) => {
+      // Deleted all the same: what the edges hold then lives only as long as its signatures.
+      const { logger } = await import("../log");
+      logger().warn({ err: error, videoId: item.videoId }, "CDN invalidation failed");
+    });
   }
 
   /** The caller's stored video, or 404 — also for another owner's id, so ids leak nothing. */
