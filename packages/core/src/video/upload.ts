@@ -1,6 +1,6 @@
 import { conditional } from "../conditional";
 import { Dynamo } from "../dynamo";
-import { VisibleError } from "../error";
+import { notFound, VisibleError } from "../error";
 import { createId } from "../id";
 import { Lifecycle } from "../lifecycle";
 import { Multipart, Storage } from "../storage";
@@ -119,12 +119,16 @@ export namespace VideoUpload {
       }
       throw error;
     }
-    await Dynamo.entities.video
-      .patch({ videoId: video.videoId })
-      .set({ uploadCompletedAt: Date.now() })
-      .remove(["completingUntil"])
-      .composite({ owner: video.owner })
-      .go();
+    const recorded = await conditional(
+      Dynamo.entities.video
+        .patch({ videoId: video.videoId })
+        .set({ uploadCompletedAt: Date.now() })
+        .remove(["completingUntil"])
+        .composite({ owner: video.owner })
+        .go(),
+    );
+    // Deleted meanwhile: its tombstone has the sweep remove the object just made.
+    if (!recorded) throw notFound("Video");
     // A history line, not a status change: the video stays awaiting_upload until ingest leases it.
     await Dynamo.entities.videoEvent
       .put({
