@@ -6,6 +6,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { Resource } from "sst";
 import { Aws } from "./aws";
+import { conditional } from "./conditional";
 import { Dynamo } from "./dynamo";
 import { logger } from "./log";
 
@@ -105,7 +106,28 @@ export namespace KeyMigration {
           continue;
         }
         if (!next) continue;
-        await doc.send(new PutCommand({ TableName, Item: next }));
+        // Rewritten in place only if nothing wrote it since the scan (every entity write stamps
+        // `updatedAt`): a video that became ready meanwhile must not go back to its old self.
+        const inPlace = next.pk === item.pk && next.sk === item.sk;
+        const unchanged =
+          inPlace && item.updatedAt !== undefined
+            ? {
+                ConditionExpression: "#updatedAt = :updatedAt",
+                ExpressionAttributeNames: { "#updatedAt": "updatedAt" },
+                ExpressionAttributeValues: { ":updatedAt": item.updatedAt },
+              }
+            : {};
+        const put = await conditional(
+          doc.send(new PutCommand({ TableName, Item: next, ...unchanged })),
+        );
+        if (!put) {
+          skipped++;
+          logger().warn(
+            { pk: item.pk, sk: item.sk },
+            "key migration: changed since the scan; run again",
+          );
+          continue;
+        }
         if (next.pk !== item.pk || next.sk !== item.sk) {
           await doc.send(new DeleteCommand({ TableName, Key: { pk: item.pk, sk: item.sk } }));
         }
