@@ -16,6 +16,7 @@ declare module "sst" {
       "url": string
     }
     "Cdn": {
+      "distributionId": string
       "keyPairId": string
       "type": "sst.sst.Linkable"
       "url": string

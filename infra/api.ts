@@ -1,6 +1,6 @@
 // The HTTP API: the Hono app behind a Lambda function URL.
 import { names, publishRights, sendRights, tableRights } from "./access";
-import { cdn, cdnPrivateKey } from "./cdn";
+import { cdn, cdnInvalidation, cdnPrivateKey } from "./cdn";
 import { clipQueue, events, ingest } from "./processing";
 import { environment } from "./settings";
 import { adminKey, bucket, maxUploadBytes, table, webUrl } from "./storage";
@@ -60,6 +60,8 @@ export const api = new sst.aws.Function("Api", {
     sendRights(clipQueue),
     sendRights(webhookDeliveryQueue),
     ...apiBucketRights,
+    // DELETE /v1/videos/:id invalidates what the CDN holds of the video.
+    cdnInvalidation,
   ],
   // The /docs page and its renderer are files read on request (packages/functions/src/api/docs.ts),
   // so the 3 MB renderer never weighs on the handler's bundle or its cold start.

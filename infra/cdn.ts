@@ -92,10 +92,20 @@ export const distribution = new aws.cloudfront.Distribution("Cdn", {
 // The bucket lets this distribution, and nothing else, read media/ (never uploads/).
 setMediaReader(distribution.arn);
 
-/** What the playback signer reads as `Resource.Cdn`: the base URL and the key's id. */
+/**
+ * What the playback signer reads as `Resource.Cdn`: the base URL and the key's id; and the
+ * distribution's id, so a DELETE can invalidate the video's cached objects.
+ */
 export const cdn = new sst.Linkable("Cdn", {
   properties: {
     url: $interpolate`https://${distribution.domainName}`,
     keyPairId: publicKey.id,
+    distributionId: distribution.id,
   },
 });
+
+/** A deleted video's objects leave the edges at once, not when their day-long TTL runs out. */
+export const cdnInvalidation = {
+  actions: ["cloudfront:CreateInvalidation"],
+  resources: [distribution.arn],
+};

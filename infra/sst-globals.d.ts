@@ -477,6 +477,7 @@ declare global {
             viewerCertificate: Input<{ cloudfrontDefaultCertificate?: Input<boolean> }>;
           },
         );
+        readonly id: Output<string>;
         readonly arn: Output<string>;
         readonly domainName: Output<string>;
       }

@@ -2,12 +2,14 @@
 import { createPublicKey } from "node:crypto";
 import { beforeAll, describe, expect, test } from "vitest";
 import {
+  allowed,
   arnOf,
   type DeployedStack,
   deployStack,
   linksOf,
   resource,
   resourcePolicies,
+  statementsOf,
   testPrivateKey,
 } from "./stack";
 
@@ -128,5 +130,18 @@ describe("the playback CDN", () => {
     expect(linksOf(d, "Api")).toEqual(expect.arrayContaining(["Cdn", "CdnPrivateKey"]));
     for (const name of ["Ingest", "ClipWorker"])
       expect(linksOf(d, name)).not.toContain("CdnPrivateKey");
+  });
+
+  test("a DELETE may invalidate the video's objects on this distribution, and on nothing else", () => {
+    const cdn = d.builds.Api!.links.Cdn as { distributionId: string };
+    const distribution = resource(d, "aws:cloudfront/distribution:Distribution", "Cdn");
+    expect(cdn.distributionId).toBe(distribution.state.id);
+    const invalidations = allowed(statementsOf(d, "Api")).filter((a) =>
+      a.startsWith("cloudfront:"),
+    );
+    expect(invalidations).toEqual([`cloudfront:CreateInvalidation ${distribution.state.arn}`]);
+    for (const name of ["Ingest", "ClipWorker", "ChunkWorker", "Sweep"]) {
+      expect(allowed(statementsOf(d, name)).filter((a) => a.startsWith("cloudfront:"))).toEqual([]);
+    }
   });
 });

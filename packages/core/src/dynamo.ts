@@ -7,8 +7,8 @@ import { CameraEntity } from "./camera/entity";
 import { ClipEntity } from "./clip/entity";
 import { IdempotencyEntity } from "./idempotency/entity";
 import { QuotaEntity, SlotEntity, UsageEntity } from "./quota/entity";
-import { VideoEntity, VideoEventEntity } from "./video/entity";
-import { WebhookDeliveryEntity, WebhookEndpointEntity } from "./webhook/entity";
+import { VideoEntity, VideoEventEntity, VideoTombstoneEntity } from "./video/entity";
+import { WebhookCountEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from "./webhook/entity";
 
 /* One table, generic key fields (pk/sk, gsi1pk/gsi1sk, ...); each entity lives beside its domain. */
 
@@ -27,11 +27,13 @@ export const Dynamo = new Service(
   {
     video: VideoEntity,
     videoEvent: VideoEventEntity,
+    videoTombstone: VideoTombstoneEntity,
     apiKey: ApiKeyEntity,
     camera: CameraEntity,
     clip: ClipEntity,
     webhookEndpoint: WebhookEndpointEntity,
     webhookDelivery: WebhookDeliveryEntity,
+    webhookCount: WebhookCountEntity,
     idempotency: IdempotencyEntity,
     quota: QuotaEntity,
     slot: SlotEntity,

@@ -6,6 +6,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { Resource } from "sst";
 import { Aws } from "./aws";
+import { conditional } from "./conditional";
 import { Dynamo } from "./dynamo";
 import { logger } from "./log";
 
@@ -58,13 +59,30 @@ export namespace KeyMigration {
     const model = models().get(`${item.__edb_e__}#${item.__edb_v__}`);
     if (!model) return undefined;
     const isKey = (name: string) => model.keyFields.includes(name) || name.startsWith("__edb_");
-    const attributes = Object.fromEntries(Object.entries(item).filter(([name]) => !isKey(name)));
+    const attributes = upgrade(
+      item.__edb_e__ as string,
+      Object.fromEntries(Object.entries(item).filter(([name]) => !isKey(name))),
+    );
     const { Item: built } = model.entity.put(attributes).params() as { Item: Item };
     const keys = Object.fromEntries(Object.entries(built).filter(([name]) => isKey(name)));
     const stale = [...new Set([...Object.keys(keys), ...Object.keys(item).filter(isKey)])].some(
       (name) => keys[name] !== item[name],
     );
     return stale ? { ...attributes, ...keys } : undefined;
+  }
+
+  /**
+   * Attributes a newer model derives differently. A video used to join its camera's recordings
+   * index when created; now only a `ready` one does, with `recordingStart` (video/entity.ts), so
+   * an abandoned upload leaves the index here.
+   */
+  function upgrade(entity: string, attributes: Item): Item {
+    if (entity !== "video" || attributes.cameraScope === undefined) return attributes;
+    if (attributes.recordingStart !== undefined) return attributes;
+    if (attributes.status === "ready")
+      return { ...attributes, recordingStart: attributes.recordedAt };
+    const { cameraScope: _, ...rest } = attributes;
+    return rest;
   }
 
   /** Scans the table once and rewrites every stale item. Returns what it saw and changed. */
@@ -88,7 +106,28 @@ export namespace KeyMigration {
           continue;
         }
         if (!next) continue;
-        await doc.send(new PutCommand({ TableName, Item: next }));
+        // Rewritten in place only if nothing wrote it since the scan (every entity write stamps
+        // `updatedAt`): a video that became ready meanwhile must not go back to its old self.
+        const inPlace = next.pk === item.pk && next.sk === item.sk;
+        const unchanged =
+          inPlace && item.updatedAt !== undefined
+            ? {
+                ConditionExpression: "#updatedAt = :updatedAt",
+                ExpressionAttributeNames: { "#updatedAt": "updatedAt" },
+                ExpressionAttributeValues: { ":updatedAt": item.updatedAt },
+              }
+            : {};
+        const put = await conditional(
+          doc.send(new PutCommand({ TableName, Item: next, ...unchanged })),
+        );
+        if (!put) {
+          skipped++;
+          logger().warn(
+            { pk: item.pk, sk: item.sk },
+            "key migration: changed since the scan; run again",
+          );
+          continue;
+        }
         if (next.pk !== item.pk || next.sk !== item.sk) {
           await doc.send(new DeleteCommand({ TableName, Key: { pk: item.pk, sk: item.sk } }));
         }

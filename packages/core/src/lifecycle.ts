@@ -110,6 +110,8 @@ export namespace Lifecycle {
     lease?: { maxAttempts?: number };
     /** `processing` in `from` counts only once its lease has run out (a dead worker's). */
     staleOnly?: boolean;
+    /** A further condition the record must meet, ANDed with the expected status. */
+    where?: (attr: Attr, op: Op) => string;
     /** Overrides when this status's wait ends (an expired own lease, a MediaConvert deadline). */
     dueAt?: number;
     now?: number;
@@ -163,7 +165,9 @@ export namespace Lifecycle {
           );
           const expected = `(${statuses.join(" OR ")})`;
           const max = change.lease?.maxAttempts;
-          return max === undefined ? expected : `${expected} AND ${op.lt(attr.attempts, max)}`;
+          const bounded =
+            max === undefined ? expected : `${expected} AND ${op.lt(attr.attempts, max)}`;
+          return change.where ? `${bounded} AND (${change.where(attr, op)})` : bounded;
         })
         .go({ response: "all_new" }),
     );

@@ -19,6 +19,8 @@ import type { VideoItem } from "./video/schema";
  * 3. settles uploads never made as `expired` (or re-drives one whose event was lost);
  * 4. re-enqueues clips whose lease ran out;
  * 5. hands free processing slots to queued videos, whose hand-off a crash may have lost.
+ * 6. removes every object of a deleted video once no worker that started before the delete can
+ *    still write (its tombstone's `dueAt` plus one processing lease), then the tombstone.
  * How a re-drive reaches ingest or the clip queue is the caller's business (transport).
  */
 export namespace Sweep {
@@ -36,6 +38,8 @@ export namespace Sweep {
     clips: string[];
     /** Queued videos sent to take a slot that had freed. */
     started: string[];
+    /** Deleted videos whose objects were removed for good. */
+    removed: string[];
   };
 
   /** A publisher this young may still be running: leave its entries to it. */
@@ -54,7 +58,14 @@ export namespace Sweep {
     const now = options.now ?? Date.now();
     const all = options.reclaimAll ?? false;
     const log = logger().child({ sweep: true });
-    const report: Report = { published: 0, redriven: [], expired: [], clips: [], started: [] };
+    const report: Report = {
+      published: 0,
+      redriven: [],
+      expired: [],
+      clips: [],
+      started: [],
+      removed: [],
+    };
     if (all) await adoptLegacy(now);
 
     // 1. The outbox first: a record goes back to waiting on its own status once it is flushed.
@@ -117,7 +128,16 @@ export namespace Sweep {
       report.started.push(...(await Slots.handOff(owner, now, redrive.video)));
     }
 
+    // 6. Deleted videos. A lease outlives any run of ingest or a chunk worker, so once one has
+    // passed since the delete (or since a MediaConvert job's deadline), nothing writes any more.
+    const settled = all ? undefined : now - Lifecycle.leaseEnd(0);
+    for (const tombstone of await tombstones(settled)) {
+      await removeDeleted(tombstone.videoId);
+      report.removed.push(tombstone.videoId);
+    }
+
     if (
+      report.removed.length ||
       report.published ||
       report.started.length ||
       report.redriven.length ||
@@ -131,6 +151,7 @@ export namespace Sweep {
           expired: report.expired.length,
           clips: report.clips.length,
           started: report.started.length,
+          removed: report.removed.length,
         },
         "sweep done",
       );
@@ -187,6 +208,32 @@ export namespace Sweep {
       logger().info({ ...adopted, now }, "put records from before the due index on it");
     }
     return adopted;
+  }
+
+  async function tombstones(before?: number) {
+    const query = Dynamo.entities.videoTombstone.query.byDue({ dueScope: "video/deleted" });
+    const { data } = await (before === undefined ? query : query.lt({ dueAt: before })).go({
+      pages: "all",
+    });
+    return data;
+  }
+
+  /**
+   * Every prefix of a deleted video, and any history line written after the delete. A record
+   * that still exists (its delete failed after the tombstone) keeps its objects.
+   */
+  async function removeDeleted(videoId: string) {
+    if (!(await Lifecycle.video.load(videoId))) {
+      await Storage.removePrefixes([
+        ...ObjectKeys.videoPrefixes(videoId),
+        ObjectKeys.workPrefix(videoId),
+      ]);
+      const { data: late } = await Dynamo.entities.videoEvent.query
+        .byId({ videoId })
+        .go({ pages: "all", attributes: ["videoId", "eventId"] });
+      if (late.length) await Dynamo.entities.videoEvent.delete(late).go();
+    }
+    await Dynamo.entities.videoTombstone.delete({ videoId }).go();
   }
 
   type Scanned = { notExists(a: unknown): string; eq(a: unknown, v: unknown): string };

@@ -64,7 +64,7 @@ describe("ElectroDB key shapes", () => {
     }
   });
 
-  it("indexes project, step and camera recordings when present", () => {
+  it("indexes project and step when present, and a camera's recording only once ready", () => {
     const { Item } = Dynamo.entities.video
       .create({
         ...base,
@@ -75,14 +75,22 @@ describe("ElectroDB key shapes", () => {
         stepScope: "acme/launch/rough-cut",
         stepSort: base.videoId,
         cameraId: "cam-1",
-        cameraScope: "acme/cam-1",
         recordedAt: now,
       })
       .params() as { Item: Record<string, unknown> };
     expect(Item.gsi2pk).toBe("$rushes#projectScope_acme/launch");
     expect(Item.gsi3pk).toBe("$rushes#stepScope_acme/launch/rough-cut");
-    expect(Item.gsi5pk).toBe("$rushes#cameraScope_acme/cam-1");
-    expect(Item.gsi5sk).toBe(`$video_1#recordedAt_${now}`);
+    // An upload on a camera is no recording yet: the recordings index stays sparse.
+    expect(Item.gsi5pk).toBeUndefined();
+    expect(Item.gsi5sk).toBeUndefined();
+    // Becoming ready writes the keys, as they always read.
+    const ready = Dynamo.entities.video
+      .patch({ videoId: base.videoId })
+      .composite({ owner: "acme" })
+      .set({ status: "ready", cameraScope: "acme/cam-1", recordingStart: now })
+      .params() as { ExpressionAttributeValues: Record<string, unknown> };
+    expect(ready.ExpressionAttributeValues[":gsi5pk_u0"]).toBe("$rushes#cameraScope_acme/cam-1");
+    expect(ready.ExpressionAttributeValues[":gsi5sk_u0"]).toBe(`$video_1#recordedAt_${now}`);
   });
 
   it("makes status changes conditional on owner and expected status, moving the status index", () => {
@@ -287,6 +295,32 @@ describe("key migration", () => {
     // Attributes are carried over untouched (updatedAt is not re-stamped).
     expect(next).toMatchObject({ owner: "Alice", project: "Launch", updatedAt: now, bytes: 10 });
     expect(next.gsi3pk).toBeUndefined();
+  });
+
+  it("takes an abandoned camera upload out of the recordings index, keeps a ready one", () => {
+    const camera = {
+      ...base,
+      cameraId: "cam-1",
+      cameraScope: "acme/cam-1",
+      recordedAt: now,
+      pk: "$rushes#videoId_vid_01jd7m3y8q4k6x2v9c0b5n1e7r",
+      sk: "$history#video_1",
+      gsi1pk: "$rushes#owner_acme",
+      gsi1sk: "$video_1#videoId_vid_01jd7m3y8q4k6x2v9c0b5n1e7r",
+      gsi4pk: "$rushes#owner_acme#status_awaiting_upload",
+      gsi4sk: "$video_1#videoId_vid_01jd7m3y8q4k6x2v9c0b5n1e7r",
+      gsi5pk: "$rushes#cameraScope_acme/cam-1",
+      gsi5sk: `$video_1#recordedAt_${now}`,
+      __edb_e__: "video",
+      __edb_v__: "1",
+    };
+    const abandoned = KeyMigration.rekey(camera)!;
+    expect(abandoned.gsi5pk).toBeUndefined();
+    expect(abandoned.gsi5sk).toBeUndefined();
+    expect(abandoned.cameraScope).toBeUndefined();
+    expect(abandoned).toMatchObject({ cameraId: "cam-1", recordedAt: now });
+    const ready = { ...camera, status: "ready", gsi4pk: "$rushes#owner_acme#status_ready" };
+    expect(KeyMigration.rekey(ready)).toBeUndefined();
   });
 
   it("leaves current items and unknown entities alone", () => {

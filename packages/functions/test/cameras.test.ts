@@ -23,6 +23,9 @@ async function recording(key: string, cameraId: string, recordedAt: number, dura
     .composite({ owner: key === alice ? "alice" : "bob" })
     .set({
       status: "ready",
+      // What Ingest.complete writes with `ready`: the keys of the camera's recordings index.
+      cameraScope: `${key === alice ? "alice" : "bob"}/${cameraId}`,
+      recordingStart: recordedAt,
       endsAt: recordedAt + durationMs,
       probe: { durationMs, width: 640, height: 360, videoCodec: "h264" },
       renditions: [
@@ -174,10 +177,66 @@ describe("GET /v1/cameras/:id/recordings", () => {
     );
     expectError(await h.call(alice, "GET", `${path}?start=yesterday`), 400, "invalid_input");
     expectError(await h.call(alice, "GET", `${path}?limit=101`), 400, "invalid_input");
+    // A bound derived from the other obeys the Instant bounds too (issue 21, item 11).
+    expectError(
+      await h.call(alice, "GET", `${path}?end=${Date.UTC(2000, 0, 1, 1)}`),
+      400,
+      "instant_out_of_range",
+    );
+    expectError(
+      await h.call(alice, "GET", `${path}?start=${Date.now() + 23 * hour}`),
+      400,
+      "instant_out_of_range",
+    );
     // Exactly 7 days is allowed.
     expect(
       (await h.call(alice, "GET", `${path}?start=${now - 7 * 24 * hour}&end=${now}`)).status,
     ).toBe(200);
+  });
+
+  it("reads only ready recordings: abandoned uploads cost the query nothing (issue 21, item 2)", async () => {
+    const { Dynamo } = await import("@rushes/core/dynamo");
+    const { Lifecycle } = await import("@rushes/core/lifecycle");
+    const { Ingest } = await import("@rushes/core/video/ingest");
+    await h.call(alice, "POST", "/v1/cameras", { alias: "Busy", cameraId: "busy" });
+    const upload = (recordedAt: number) =>
+      h.call(alice, "POST", "/v1/uploads", {
+        filename: "r.mp4",
+        contentType: "video/mp4",
+        bytes: 1000,
+        camera: { cameraId: "busy", recordedAt },
+      });
+    const t0 = now - hour;
+    const abandoned = await Promise.all(Array.from({ length: 40 }, (_, i) => upload(t0 + i)));
+    expect(abandoned.every((r) => r.status === 201)).toBe(true);
+    // One goes the whole way, through the lifecycle's own move to ready.
+    const made = await upload(t0 + 60_000);
+    const { data: item } = await Dynamo.entities.video.get({ videoId: made.body.video.id }).go();
+    const leased = await Lifecycle.transition(Lifecycle.video, item!, {
+      from: ["awaiting_upload"],
+      to: "processing",
+      lease: {},
+    });
+    const probe = { durationMs: 5000, width: 640, height: 360, videoCodec: "h264" };
+    const rendition = { name: "480p", width: 640, height: 360, bytes: 1, key: "media/x/480p.mp4" };
+    expect(
+      await Ingest.complete(leased!, {
+        probe,
+        renditions: [rendition],
+        thumbnails: [],
+        report: {},
+      }),
+    ).toBe("ready");
+    // The index holds the one recording: what a query reads is what it returns.
+    const indexed = await Dynamo.entities.video.query
+      .byCamera({ cameraScope: "alice/busy" })
+      .go({ pages: "all" });
+    expect(indexed.data.map((v) => v.videoId)).toEqual([made.body.video.id]);
+    const listed = await h.call(alice, "GET", "/v1/cameras/busy/recordings?limit=1");
+    expect(listed.status, listed.text).toBe(200);
+    expect(listed.body.data.map((r: { videoId: string }) => r.videoId)).toEqual([
+      made.body.video.id,
+    ]);
   });
 
   it("isolates owners: another owner's camera is a 404, like a missing one", async () => {

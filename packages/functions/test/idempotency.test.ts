@@ -134,6 +134,58 @@ describe("Idempotency-Key", () => {
     ).toBe(201);
   });
 
+  it("counts the limit in bytes, and says so (issue 21, item 10)", async () => {
+    // A header arrives as one character per byte: 85 CJK characters are 255 bytes of UTF-8.
+    const cjk = (n: number) => Buffer.from("鍵".repeat(n)).toString("latin1");
+    const over = await h.call(alice, "POST", "/v1/cameras", { alias: "K" }, keyed(cjk(86)));
+    expectError(over, 400, "invalid_idempotency_key");
+    expect(over.body.error.message).toContain("255 bytes");
+    expect(over.body.error.message).not.toContain("characters");
+    const fits = await h.call(alice, "POST", "/v1/cameras", { alias: "K" }, keyed(cjk(85)));
+    expect(fits.status, fits.text).toBe(201);
+    const again = await h.call(alice, "POST", "/v1/cameras", { alias: "K" }, keyed(cjk(85)));
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    // A runtime that decoded UTF-8 already hands over characters: the same bytes count.
+    const { Idempotency } = await import("@rushes/core/idempotency");
+    expect(Idempotency.checkKey("鍵".repeat(85))).toBe("鍵".repeat(85));
+    expect(() => Idempotency.checkKey("鍵".repeat(86))).toThrow(/255 bytes/);
+  });
+
+  it("answers a replay after the video was deleted as a deleted video: 404 (item 9)", async () => {
+    const first = await h.call(alice, "POST", "/v1/uploads", body, keyed("deleted-later"));
+    expect(first.status).toBe(201);
+    const deleted = await h.call(alice, "DELETE", `/v1/videos/${first.body.video.id}`);
+    expect(deleted.status).toBe(204);
+    const replay = await h.call(alice, "POST", "/v1/uploads", body, keyed("deleted-later"));
+    expectError(replay, 404, "not_found");
+    expect(replay.text).not.toContain("x-amz-signature");
+  });
+
+  it("reclaims a key once its 24 h are over, even for another request (audit item 21)", async () => {
+    const { Idempotency } = await import("@rushes/core/idempotency");
+    const { Actor } = await import("@rushes/core/actor");
+    const fp = (alias: string) =>
+      Idempotency.fingerprint("POST", "/v1/cameras", JSON.stringify({ alias }));
+    const t0 = Date.now();
+    await Actor.provide({ owner: "alice", admin: false }, async () => {
+      expect(await Idempotency.begin("day-old", fp("First"), t0)).toEqual({ kind: "new" });
+      await Idempotency.complete("day-old", fp("First"), 201, { id: "cam_first" });
+      // Within the 24 h: the first response, and a different request is refused.
+      expect(await Idempotency.begin("day-old", fp("First"), t0 + Idempotency.keepMs - 1)).toEqual({
+        kind: "replay",
+        status: 201,
+        body: { id: "cam_first" },
+      });
+      expect(await Idempotency.begin("day-old", fp("Second"), t0 + Idempotency.keepMs - 1)).toEqual(
+        { kind: "mismatch" },
+      );
+      // After them, the key is free: a new request under it runs.
+      expect(await Idempotency.begin("day-old", fp("Second"), t0 + Idempotency.keepMs + 1)).toEqual(
+        { kind: "new" },
+      );
+    });
+  });
+
   it("takes over a key whose request died holding it", async () => {
     const { Idempotency } = await import("@rushes/core/idempotency");
     const { Actor } = await import("@rushes/core/actor");

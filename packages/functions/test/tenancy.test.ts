@@ -121,6 +121,8 @@ describe("owners that differ only in case", () => {
       .composite({ owner: "alice" })
       .set({
         status: "ready",
+        cameraScope: "alice/Pier-1",
+        recordingStart: recordedAt,
         endsAt: recordedAt + 60_000,
         probe: { durationMs: 60_000, width: 320, height: 180, videoCodec: "h264" },
         renditions: [{ name: "480p", width: 320, height: 180, bytes: 1, key: "media/x/480p.mp4" }],
@@ -202,6 +204,7 @@ describe("instants", () => {
         cameraId: "far",
         cameraScope: "broken-instants/far",
         recordedAt: farFuture,
+        recordingStart: farFuture,
         endsAt: farFuture + 10_000_000,
         uploadExpiresAt: Date.now() + 3_600_000,
         createdAt: Date.now(),
@@ -233,5 +236,51 @@ describe("instants", () => {
     expect(ids(clips)).toEqual([clipId]);
     expect(clips.body.data[0].start).toBe(new Date(0).toISOString());
     expect((await api(key, "GET", `/v1/clips/${clipId}`)).status).toBe(200);
+  });
+});
+
+describe("the backstop behind the keys (exact.ts)", () => {
+  it("drops, and never serves, an item an index put in another owner's partition", async () => {
+    const { Dynamo } = await import("@rushes/core/dynamo");
+    const { createId } = await import("@rushes/core/id");
+    const { DynamoDBDocumentClient, PutCommand } = await import("@aws-sdk/lib-dynamodb");
+    const { Aws } = await import("@rushes/core/aws");
+    const { Resource } = await import("sst");
+    const mine = await presign(alice, { project: "Backstop" });
+    expect(mine.status).toBe(201);
+    // Mallory's video, with the keys a key bug would give it: alice's listing partitions.
+    const videoId = createId("video");
+    const { Item } = Dynamo.entities.video
+      .create({
+        videoId,
+        owner: "mallory",
+        project: "Backstop",
+        projectScope: "mallory/Backstop",
+        projectSort: videoId,
+        filename: "leak.mp4",
+        contentType: "video/mp4",
+        bytes: 1,
+        sourceKey: `uploads/${videoId}/source`,
+        status: "awaiting_upload",
+        uploadExpiresAt: Date.now() + 3_600_000,
+        createdAt: Date.now(),
+      })
+      .params() as { Item: Record<string, unknown> };
+    const leaked = {
+      ...Item,
+      gsi1pk: "$rushes#owner_alice",
+      gsi2pk: "$rushes#projectScope_alice/Backstop",
+    };
+    const doc = DynamoDBDocumentClient.from(await Aws.dynamo());
+    await doc.send(new PutCommand({ TableName: Resource.Table.name, Item: leaked }));
+    // The index does return it to alice's queries; the backstop keeps it out of every answer.
+    const raw = await Dynamo.entities.video.query.byOwner({ owner: "alice" }).go({ pages: "all" });
+    expect(raw.data.map((v) => v.videoId)).toContain(videoId);
+    for (const path of ["/v1/videos?limit=100", "/v1/videos?project=Backstop"]) {
+      const listed = ids(await api(alice, "GET", path));
+      expect(listed, path).not.toContain(videoId);
+      if (path.includes("project")) expect(listed).toEqual([mine.body.video.id]);
+    }
+    expectError(await api(alice, "GET", `/v1/videos/${videoId}`), 404, "not_found");
   });
 });

@@ -7,6 +7,7 @@ import { VisibleError } from "../error";
 import { fn } from "../fn";
 import { Segments } from "../media/segments";
 import { Storage } from "../storage";
+import { Time } from "../time";
 import { Instant, PageInput, type VideoItem } from "../video/schema";
 import { Camera } from "./index";
 
@@ -54,6 +55,14 @@ export namespace Recordings {
   export function window(input: { start?: number; end?: number }, now = Date.now()) {
     const end = input.end ?? (input.start !== undefined ? input.start + defaultWindowMs : now);
     const start = input.start ?? end - defaultWindowMs;
+    // A bound derived from the other one obeys the bounds every Instant does.
+    if (!Time.inBounds(start, now) || !Time.inBounds(end, now)) {
+      throw new VisibleError(
+        "input",
+        "instant_out_of_range",
+        `The window ${new Date(start).toISOString()} to ${new Date(end).toISOString()} must lie between 2000-01-01T00:00:00Z and one day from now`,
+      );
+    }
     if (end <= start) {
       throw new VisibleError("invalid", "invalid_window", "end must be after start");
     }
@@ -107,7 +116,7 @@ export namespace Recordings {
     const longest = Config.get().RUSHES_MAX_DURATION_SECONDS * 1000;
     return Dynamo.entities.video.query
       .byCamera({ cameraScope: `${owner}/${cameraId}` })
-      .between({ recordedAt: Math.max(0, start - longest) }, { recordedAt: end })
+      .between({ recordingStart: Math.max(0, start - longest) }, { recordingStart: end })
       .where(
         (a, op) =>
           `${op.eq(a.status, "ready")} AND ${op.gt(a.endsAt, start)} AND ${op.lt(a.recordedAt, end)}`,

@@ -102,7 +102,10 @@ export namespace ClipWorker {
     const longest = Config.get().RUSHES_MAX_DURATION_SECONDS * 1000;
     const { data } = await Dynamo.entities.video.query
       .byCamera({ cameraScope: `${clip.owner}/${clip.cameraId}` })
-      .between({ recordedAt: Math.max(0, clip.startAt - longest) }, { recordedAt: clip.endAt })
+      .between(
+        { recordingStart: Math.max(0, clip.startAt - longest) },
+        { recordingStart: clip.endAt },
+      )
       .where((a, op) => `${op.eq(a.status, "ready")} AND ${op.gt(a.endsAt, clip.startAt)}`)
       .go({ pages: "all" });
     const recordings = exactly(

@@ -22,15 +22,30 @@ export namespace Idempotency {
     | { kind: "mismatch" }
     | { kind: "in_progress" };
 
+  /**
+   * The limit is on bytes, as the key sits in a DynamoDB key of bounded size: 255 ASCII
+   * characters, or 85 CJK ones (3 bytes each in UTF-8).
+   */
   export function checkKey(key: string) {
-    if (key.length < 1 || key.length > maxKeyLength || /[\r\n]/.test(key)) {
+    const bytes = keyBytes(key);
+    if (bytes < 1 || bytes > maxKeyLength || /[\r\n]/.test(key)) {
       throw new VisibleError(
         "input",
         "invalid_idempotency_key",
-        `Idempotency-Key must be 1 to ${maxKeyLength} characters`,
+        `Idempotency-Key must be 1 to ${maxKeyLength} bytes (UTF-8)`,
       );
     }
     return key;
+  }
+
+  /**
+   * Node hands a header over as one character per byte received; a runtime that decoded UTF-8
+   * already gives characters above U+00FF, so those are counted as their UTF-8 bytes.
+   */
+  function keyBytes(key: string) {
+    return [...key].some((c) => c.charCodeAt(0) > 0xff)
+      ? Buffer.byteLength(key, "utf8")
+      : key.length;
   }
 
   /** The same operation on the same input: key order and whitespace in the JSON do not count. */

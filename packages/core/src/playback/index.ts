@@ -1,6 +1,9 @@
+import type { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { Resource } from "sst";
 import { Aws } from "../aws";
 import { Config } from "../config";
+import { Dynamo } from "../dynamo";
 import { VisibleError } from "../error";
 import { ObjectKeys, Storage } from "../storage";
 import { Playlist } from "./playlist";
@@ -47,7 +50,7 @@ export namespace Playback {
    * already resolve to this token's rung routes; only those are let through.
    */
   export async function master(token: string, now = Date.now()): Promise<Served> {
-    const { videoId, expiresAt } = PlaybackToken.verify(token, now);
+    const { videoId, expiresAt } = await verify(token, now);
     const text = await read(ObjectKeys.hlsMaster(videoId));
     const body = Playlist.rewrite(text, (uri) => {
       if (!Playlist.isLocal(uri)) throw unexpected(uri);
@@ -58,8 +61,8 @@ export namespace Playback {
 
   /** One rung's (or the audio's) media playlist, with its init and segment URIs signed. */
   export async function media(token: string, rung: string, now = Date.now()): Promise<Served> {
-    const { videoId, expiresAt } = PlaybackToken.verify(token, now);
     if (!/^[a-z0-9]{1,16}$/.test(rung)) throw notFound();
+    const { videoId, expiresAt } = await verify(token, now);
     const text = await read(ObjectKeys.hlsFile(videoId, rung, "index.m3u8"));
     const body = await signAll(
       text,
@@ -72,7 +75,7 @@ export namespace Playback {
 
   /** The storyboard VTT, each sprite sheet signed; the `#xywh=` fragments are kept. */
   export async function storyboard(token: string, now = Date.now()): Promise<Served> {
-    const { videoId, expiresAt } = PlaybackToken.verify(token, now);
+    const { videoId, expiresAt } = await verify(token, now);
     const text = await read(ObjectKeys.storyboard(videoId));
     const body = await signAll(
       text,
@@ -108,6 +111,24 @@ export namespace Playback {
     };
   }
 
+  /**
+   * A genuine token of a video that still exists. A token outlives a DELETE, so every playlist
+   * asks the table (one GetItem): a deleted video's playlists answer 404 as soon as the delete
+   * is written, whatever this process has cached. What a player already fetched is bounded by
+   * the playlist's max-age and, for segments, by the signatures (README, "Deleting a video").
+   */
+  async function verify(token: string, now: number) {
+    const verified = PlaybackToken.verify(token, now);
+    const { data } = await Dynamo.entities.video
+      .get({ videoId: verified.videoId })
+      .go({ attributes: ["videoId"] });
+    if (!data) {
+      forget(verified.videoId);
+      throw notFound();
+    }
+    return verified;
+  }
+
   // Playlists never change once written: a warm function serves repeats from memory.
   const cache = new Map<string, string>();
   const cacheLimit = 500;
@@ -129,6 +150,37 @@ export namespace Playback {
       if (status === 404 || (error as Error).name === "NoSuchKey") throw notFound();
       throw error;
     }
+  }
+
+  let cloudFront: CloudFrontClient | undefined;
+
+  /**
+   * After a DELETE: this process forgets the video's playlists, and a linked CDN drops what its
+   * edges cached of the video (one wildcard invalidation), so a segment URL signed before the
+   * delete stops playing once that propagates, not when the token or the day-long TTL runs out.
+   */
+  export async function revoke(videoId: string) {
+    forget(videoId);
+    if (!("Cdn" in Resource) || !Resource.Cdn.distributionId) return;
+    const { CloudFrontClient, CreateInvalidationCommand } = await import(
+      "@aws-sdk/client-cloudfront"
+    );
+    cloudFront ??= new CloudFrontClient({});
+    await cloudFront.send(
+      new CreateInvalidationCommand({
+        DistributionId: Resource.Cdn.distributionId,
+        InvalidationBatch: {
+          CallerReference: `${videoId}-${Date.now()}`,
+          Paths: { Quantity: 1, Items: [`/${ObjectKeys.mediaPrefix(videoId)}*`] },
+        },
+      }),
+    );
+  }
+
+  /** Drops a deleted video's playlists from memory. */
+  function forget(videoId: string) {
+    const prefix = ObjectKeys.mediaPrefix(videoId);
+    for (const key of cache.keys()) if (key.startsWith(prefix)) cache.delete(key);
   }
 
   /** Media URLs outlive the response; a player may cache a playlist a few minutes, not past it. */

@@ -113,6 +113,7 @@ export namespace ChunkedDownloads {
         video,
         "download_failed",
         `The ${message.download} download failed: ${(error as Error).message.slice(0, 300)}`,
+        { removeIfDeleted: false },
       );
       return "failed" as const;
     }
@@ -171,23 +172,28 @@ export namespace ChunkedDownloads {
       ),
     );
     const audio = ladder.audio;
-    const outcome = await Ingest.complete(video, {
-      probe: video.probe!,
-      report: { transcoder: "ffmpeg", chunks: video.chunks },
-      renditions,
-      thumbnails: plan.thumbnails.map(({ width, height, key }) => ({ width, height, key })),
-      hls: {
-        masterKey: plan.hls.masterKey,
-        rungs: ladder.rungs.map((r) => ({
-          name: r.name,
-          width: r.width,
-          height: r.height,
-          bandwidth: r.peakBitrate + (audio?.peakBitrate ?? 0),
-          codecs: audio ? `${r.codec},${audio.codec}` : r.codec,
-        })),
+    const outcome = await Ingest.complete(
+      video,
+      {
+        probe: video.probe!,
+        report: { transcoder: "ffmpeg", chunks: video.chunks },
+        renditions,
+        thumbnails: plan.thumbnails.map(({ width, height, key }) => ({ width, height, key })),
+        hls: {
+          masterKey: plan.hls.masterKey,
+          rungs: ladder.rungs.map((r) => ({
+            name: r.name,
+            width: r.width,
+            height: r.height,
+            bandwidth: r.peakBitrate + (audio?.peakBitrate ?? 0),
+            codecs: audio ? `${r.codec},${audio.codec}` : r.codec,
+          })),
+        },
+        storyboard: Plan.storyboardInfo(plan),
       },
-      storyboard: Plan.storyboardInfo(plan),
-    });
+      // The chunk worker may not delete under media/: a deleted video's tombstone has the sweep do it.
+      { removeIfDeleted: false },
+    );
     if (outcome === "ready") await Storage.removePrefixes([ObjectKeys.workPrefix(id)]);
     return outcome === "ready" ? ("finished" as const) : ("lost" as const);
   }

@@ -231,6 +231,7 @@ export namespace Chunked {
         video,
         "chunk_failed",
         `Chunk ${chunk.index} failed: ${(error as Error).message.slice(0, 300)}`,
+        { removeIfDeleted: false },
       );
       return "failed" as const;
     }

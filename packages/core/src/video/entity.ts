@@ -106,10 +106,16 @@ export const VideoEntity = new Entity({
     projectSort: { type: "string", readOnly: true },
     stepScope: { type: "string", readOnly: true },
     stepSort: { type: "string", readOnly: true },
-    cameraScope: { type: "string", readOnly: true },
+    /** Written only when the video becomes `ready` (lifecycle.ts): see `byCamera`. */
+    cameraScope: { type: "string" },
     cameraId: { type: "string", readOnly: true },
     /** Epoch ms. Fixed-width (13 digits) so the string sort key orders numerically. */
     recordedAt: { type: "number", readOnly: true },
+    /**
+     * `recordedAt` again, written with `cameraScope` when the video becomes `ready`: the sort key
+     * of `byCamera`, labelled as `recordedAt` was, so the keys read as they always did.
+     */
+    recordingStart: { type: "number", label: "recordedAt" },
     endsAt: { type: "number" },
     /** Quotas (core/src/quota): the source minutes charged (once), bytes this video stores now. */
     chargedSourceMs: { type: "number" },
@@ -137,6 +143,8 @@ export const VideoEntity = new Entity({
     partCount: { type: "number", readOnly: true },
     /** Set once CompleteMultipartUpload succeeded, so a second completion is a clear 409. */
     uploadCompletedAt: { type: "number" },
+    /** A completion's claim, taken before S3 is asked: one `complete` (or abort) wins. */
+    completingUntil: { type: "number" },
     uploadExpiresAt: { type: "number", required: true, readOnly: true },
     createdAt: { type: "number", required: true, readOnly: true },
     updatedAt: { type: "number", watch: "*", default: () => Date.now(), set: () => Date.now() },
@@ -174,12 +182,40 @@ export const VideoEntity = new Entity({
       pk: { field: "gsi4pk", composite: ["owner", "status"], casing: "none" },
       sk: { field: "gsi4sk", composite: ["videoId"], casing: "none" },
     },
-    // Recordings: a camera's footage ordered by when it was recorded, for clip cutting.
+    // Recordings: a camera's ready footage ordered by when it was recorded, for clip cutting.
+    // Sparse on `ready`: an upload never made (or still processing) is not in it, so a recordings
+    // query reads what it returns, however many uploads a camera abandoned. Records written
+    // before this keep their keys until the key migration (key-migration.ts) rebuilds them.
     byCamera: {
       index: "gsi5",
-      condition: (attr) => attr.cameraScope !== undefined,
+      condition: (attr) => attr.cameraScope !== undefined && attr.status === "ready",
       pk: { field: "gsi5pk", composite: ["cameraScope"], casing: "none" },
-      sk: { field: "gsi5sk", composite: ["recordedAt"], casing: "none" },
+      sk: { field: "gsi5sk", composite: ["recordingStart"], casing: "none" },
+    },
+    byDue: dueIndex,
+  },
+});
+
+/**
+ * What a DELETE leaves behind: the record and its history go at once, but a worker that started
+ * before the delete may still write objects. The sweep removes every prefix of the video once no
+ * such worker can be running (core/src/sweep.ts), then this item. `dueAt` is when the last writer
+ * outside our functions stops: the delete itself, or a MediaConvert job's deadline.
+ */
+export const VideoTombstoneEntity = new Entity({
+  model: { entity: "videoTombstone", version: "1", service },
+  attributes: {
+    videoId: { type: "string", required: true, readOnly: true },
+    owner: { type: "string", required: true, readOnly: true },
+    deletedAt: { type: "number", required: true, readOnly: true },
+    dueScope: { type: "string", required: true, readOnly: true },
+    dueAt: { type: "number", required: true, readOnly: true },
+  },
+  indexes: {
+    // Beside the record it outlives, outside its `history` collection.
+    byId: {
+      pk: { field: "pk", composite: ["videoId"], casing: "none" },
+      sk: { field: "sk", composite: [], casing: "none" },
     },
     byDue: dueIndex,
   },

@@ -102,7 +102,6 @@ export namespace Video {
           ? {
               cameraId: input.camera.cameraId,
               recordedAt: input.camera.recordedAt,
-              cameraScope: `${owner}/${input.camera.cameraId}`,
             }
           : {}),
       })
@@ -131,11 +130,14 @@ export namespace Video {
    * A replayed create (Idempotency-Key) answers the first response with its presigned POST
    * signed again under the credentials of now, for the time it had left: a Lambda's temporary
    * credentials can expire before the POST's own expiry, which would kill the replayed copy.
-   * A POST whose time is up is returned as it was; that upload has expired.
+   * A POST whose time is up is returned as it was; that upload has expired. A deleted video is
+   * a 404, never a fresh POST for an upload that can no longer become a video.
    */
   export async function resignUpload<
     T extends { video: { id: string; contentType: string }; upload?: unknown },
   >(first: T, now = Date.now()): Promise<T> {
+    // A video deleted since answers as every other route does for it: 404.
+    await owned(first.video.id);
     const upload = first.upload as Partial<Storage.PresignedPost> | undefined;
     if (upload?.method !== "POST" || !upload.expiresAt || upload.maxBytes === undefined) {
       return first;
@@ -212,9 +214,27 @@ export namespace Video {
     }));
   }
 
-  /** Deletes the source, every output and the record with its history. */
+  /**
+   * Deletes the record with its history, and every object that exists now. A worker that started
+   * before may still write (a chunk worker may not even delete under media/), so a tombstone
+   * hands the rest to the sweep, the one owner of what is left (core/src/sweep.ts): every object
+   * is gone one processing lease after the delete, or after a MediaConvert job's deadline.
+   */
   export async function remove(videoId: string) {
     const item = await owned(videoId);
+    const now = Date.now();
+    const job = item.status === "processing" && item.transcodeJobId !== undefined;
+    await Dynamo.entities.videoTombstone
+      .put({
+        videoId: item.videoId,
+        owner: item.owner,
+        deletedAt: now,
+        dueScope: "video/deleted",
+        dueAt: job ? Math.max(now, item.dueAt ?? now) : now,
+      })
+      .go();
+    // The record first: a worker that looks now finds the video gone and stops.
+    await Dynamo.entities.video.delete({ videoId: item.videoId }).go();
     if (item.uploadId && item.uploadCompletedAt === undefined) {
       // Unfinished parts are invisible to a listing; only an abort frees them.
       await Multipart.abort({ key: item.sourceKey, uploadId: item.uploadId }).catch((error) => {
@@ -232,6 +252,12 @@ export namespace Video {
     if (item.status === "processing" && item.slot !== undefined) {
       await Slots.release({ ...item, slot: item.slot });
     }
+    const { Playback } = await import("../playback");
+    await Playback.revoke(item.videoId).catch(async (error: unknown) => {
+      // Deleted all the same: what the edges hold then lives only as long as its signatures.
+      const { logger } = await import("../log");
+      logger().warn({ err: error, videoId: item.videoId }, "CDN invalidation failed");
+    });
   }
 
   /** The caller's stored video, or 404 — also for another owner's id, so ids leak nothing. */

@@ -339,6 +339,7 @@ export namespace Ingest {
       storyboard?: StoryboardInfo;
       report: Record<string, unknown>;
     },
+    options: Cleanup = {},
   ): Promise<Outcome> {
     const ready = await Lifecycle.transition(kind, video, {
       from: ["processing"],
@@ -352,6 +353,13 @@ export namespace Ingest {
         ...(video.recordedAt !== undefined
           ? { endsAt: video.recordedAt + result.probe.durationMs }
           : {}),
+        // Only now does the video join its camera's recordings (the sparse `byCamera`).
+        ...(video.cameraId !== undefined && video.recordedAt !== undefined
+          ? {
+              cameraScope: `${video.owner}/${video.cameraId}`,
+              recordingStart: video.recordedAt,
+            }
+          : {}),
       },
       detail: {
         ...result.report,
@@ -360,7 +368,7 @@ export namespace Ingest {
       },
     });
     if (!ready) {
-      await removeIfDeleted(video.videoId);
+      if (options.removeIfDeleted !== false) await removeIfDeleted(video.videoId);
       return "lost";
     }
     await Charges.outputs(ready, result.probe.durationMs).catch((error: unknown) =>
@@ -412,15 +420,22 @@ export namespace Ingest {
     return settle(video, "rejected", code, message);
   }
 
-  export function fail(video: VideoItem, code: string, message: string) {
-    return settle(video, "failed", code, message);
+  export function fail(video: VideoItem, code: string, message: string, options: Cleanup = {}) {
+    return settle(video, "failed", code, message, options);
   }
+
+  /**
+   * `removeIfDeleted: false` for a caller that may not delete a video's objects (the chunk
+   * worker, under media/): a deleted video's tombstone has the sweep remove them instead.
+   */
+  type Cleanup = { removeIfDeleted?: boolean };
 
   async function settle(
     video: VideoItem,
     to: "rejected" | "failed",
     code: string,
     message: string,
+    options: Cleanup = {},
   ): Promise<Outcome> {
     logger().warn({ videoId: video.videoId, code, message }, `video ${to}`);
     if (to === "rejected") {
@@ -437,7 +452,7 @@ export namespace Ingest {
       detail: { code, message },
     });
     if (!done) {
-      await removeIfDeleted(video.videoId);
+      if (options.removeIfDeleted !== false) await removeIfDeleted(video.videoId);
       return "lost";
     }
     return to;
@@ -455,7 +470,8 @@ export namespace Ingest {
 
   /**
    * A delete that won the race against this worker leaves no record: whatever the worker wrote
-   * after it (the moved source, outputs) is removed here, so nothing outlives the video.
+   * after it (the moved source, outputs) is removed here at once. The delete's tombstone has the
+   * sweep remove it all again later (core/src/sweep.ts), so this only makes that sooner.
    */
   async function removeIfDeleted(videoId: string) {
     if (await kind.load(videoId)) return;

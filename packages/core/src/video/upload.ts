@@ -1,6 +1,6 @@
 import { conditional } from "../conditional";
 import { Dynamo } from "../dynamo";
-import { VisibleError } from "../error";
+import { notFound, VisibleError } from "../error";
 import { createId } from "../id";
 import { Lifecycle } from "../lifecycle";
 import { Multipart, Storage } from "../storage";
@@ -93,10 +93,25 @@ export namespace VideoUpload {
         );
       }
     });
+    const at = Date.now();
+    // The claim comes before S3 is asked: exactly one completion (or an abort) goes ahead.
+    const claimed = await conditional(
+      Dynamo.entities.video
+        .patch({ videoId: video.videoId })
+        .set({ completingUntil: at + claimMs })
+        .composite({ owner: video.owner })
+        .where(
+          (attr, op) =>
+            `${op.eq(attr.status, "awaiting_upload")} AND ${op.notExists(attr.uploadCompletedAt)} AND ${unclaimed(attr, op, at)}`,
+        )
+        .go(),
+    );
+    if (!claimed) throw await lost(video.videoId);
     try {
       await Multipart.complete({ key: video.sourceKey, uploadId: video.uploadId, parts });
     } catch (error) {
-      // A concurrent completion won: S3 forgot the upload because the object now exists.
+      await release(video, at);
+      // A completion from a claim that ran out won: S3 forgot the upload; the object exists.
       if (error instanceof VisibleError && error.code === "upload_not_found") {
         if (await Storage.head(video.sourceKey)) {
           throw new VisibleError("conflict", "upload_completed", "This upload is already complete");
@@ -104,15 +119,16 @@ export namespace VideoUpload {
       }
       throw error;
     }
-    const at = Date.now();
-    await conditional(
+    const recorded = await conditional(
       Dynamo.entities.video
         .patch({ videoId: video.videoId })
-        .set({ uploadCompletedAt: at })
+        .set({ uploadCompletedAt: Date.now() })
+        .remove(["completingUntil"])
         .composite({ owner: video.owner })
-        .where((attr, op) => op.notExists(attr.uploadCompletedAt))
         .go(),
     );
+    // Deleted meanwhile: its tombstone has the sweep remove the object just made.
+    if (!recorded) throw notFound("Video");
     // A history line, not a status change: the video stays awaiting_upload until ingest leases it.
     await Dynamo.entities.videoEvent
       .put({
@@ -126,31 +142,67 @@ export namespace VideoUpload {
     return Video.get(video.videoId);
   }
 
-  /** Frees the parts and ends the video `cancelled`. Aborting again answers the same. */
+  /**
+   * Frees the parts and ends the video `cancelled`. Aborting again answers the same. The status
+   * changes first, and only while no completion holds its claim, so a racing `complete` and abort
+   * cannot both go ahead: whichever wrote first wins, the other answers 409.
+   */
   export async function abort(videoId: string) {
     const video = await multipart(videoId);
-    if (video.status === "cancelled") return Video.get(videoId);
-    const abortable = ["awaiting_upload", "expired"].includes(video.status);
-    if (!abortable || video.uploadCompletedAt !== undefined) {
-      throw new VisibleError("conflict", "upload_completed", "This upload is already complete");
+    if (video.status !== "cancelled") {
+      const abortable = ["awaiting_upload", "expired"].includes(video.status);
+      if (!abortable || video.uploadCompletedAt !== undefined) throw completed();
+      const now = Date.now();
+      const cancelled = await Lifecycle.transition(Lifecycle.video, video, {
+        from: ["awaiting_upload", "expired"],
+        to: "cancelled",
+        detail: { reason: "multipart upload aborted" },
+        where: (attr, op) =>
+          `${op.notExists(attr.uploadCompletedAt)} AND ${unclaimed(attr, op, now)}`,
+        now,
+      });
+      if (!cancelled) {
+        const error = await lost(videoId);
+        if (error.code !== "upload_cancelled") throw error;
+      }
     }
     try {
       await Multipart.abort({ key: video.sourceKey, uploadId: video.uploadId });
     } catch (error) {
-      // Already gone (a lifecycle abort, or a race with another abort): nothing left to free.
+      // Already gone (a lifecycle abort, or an earlier abort): nothing left to free.
       if (!(error instanceof VisibleError && error.code === "upload_not_found")) throw error;
     }
-    const cancelled = await Lifecycle.transition(Lifecycle.video, video, {
-      from: ["awaiting_upload", "expired"],
-      to: "cancelled",
-      detail: { reason: "multipart upload aborted" },
-    });
-    if (!cancelled) {
-      const now = await Video.owned(videoId);
-      if (now.status !== "cancelled") {
-        throw new VisibleError("conflict", "upload_completed", "This upload is already complete");
-      }
-    }
     return Video.get(videoId);
+  }
+
+  /** Longer than the API's 30 s timeout: a claim this old belongs to a dead request. */
+  const claimMs = 60_000;
+
+  type Op = { notExists(a: unknown): string; lt(a: unknown, v: unknown): string };
+  const unclaimed = (attr: Record<string, unknown>, op: Op, now: number) =>
+    `(${op.notExists(attr.completingUntil)} OR ${op.lt(attr.completingUntil, now)})`;
+
+  const completed = () =>
+    new VisibleError("conflict", "upload_completed", "This upload is already complete");
+
+  /** Why a claim or an abort lost: the upload was aborted, or a completion got there first. */
+  async function lost(videoId: string): Promise<VisibleError> {
+    const now = await Video.owned(videoId);
+    if (now.status === "cancelled") {
+      return new VisibleError("conflict", "upload_cancelled", "This upload was aborted");
+    }
+    return completed();
+  }
+
+  /** Gives the claim back after S3 refused the completion, so a corrected one may follow. */
+  async function release(video: VideoItem, at: number) {
+    await conditional(
+      Dynamo.entities.video
+        .patch({ videoId: video.videoId })
+        .remove(["completingUntil"])
+        .composite({ owner: video.owner })
+        .where((attr, op) => op.eq(attr.completingUntil, at + claimMs))
+        .go(),
+    );
   }
 }

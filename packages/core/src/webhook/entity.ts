@@ -34,6 +34,24 @@ export const WebhookEndpointEntity = new Entity({
   },
 });
 
+/**
+ * How many endpoints an owner has: the cap is taken on this one item with a conditional ADD, so
+ * concurrent creates cannot both see room for one. It shares the owner's endpoint partition.
+ */
+export const WebhookCountEntity = new Entity({
+  model: { entity: "webhookCount", version: "1", service },
+  attributes: {
+    owner: { type: "string", required: true, readOnly: true },
+    count: { type: "number", required: true },
+  },
+  indexes: {
+    byOwner: {
+      pk: { field: "pk", composite: ["owner"], casing: "none" },
+      sk: { field: "sk", composite: [], casing: "none" },
+    },
+  },
+});
+
 const attempt = {
   type: "map",
   properties: {
@@ -65,6 +83,8 @@ export const WebhookDeliveryEntity = new Entity({
     attemptCount: { type: "number", required: true },
     attempts: { type: "list", items: attempt },
     nextAttemptAt: { type: "number" },
+    /** The attempt number a manual retry queued, so concurrent retries queue it once. */
+    manualAttempt: { type: "number" },
     /** Held by the sender making an attempt, so duplicate messages cannot post twice at once. */
     leaseUntil: { type: "number" },
     createdAt: { type: "number", required: true, readOnly: true },

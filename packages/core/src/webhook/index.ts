@@ -46,19 +46,10 @@ export namespace Webhook {
     const owner = Actor.owner();
     const url = await checkUrl(input.url);
     const events = checkEvents(input.events ?? ["*"]);
-    const { data: existing } = await Dynamo.entities.webhookEndpoint.query
-      .byOwner({ owner })
-      .go({ pages: "all" });
-    if (existing.length >= maxEndpoints) {
-      throw new VisibleError(
-        "conflict",
-        "too_many_webhooks",
-        `At most ${maxEndpoints} webhooks per owner`,
-      );
-    }
+    await takeSlot(owner);
     const endpointId = createId("webhook");
     const secret = Signature.generateSecret();
-    const { data } = await Dynamo.entities.webhookEndpoint
+    const created = Dynamo.entities.webhookEndpoint
       .create({
         endpointId,
         owner,
@@ -70,8 +61,53 @@ export namespace Webhook {
         createdAt: Date.now(),
       })
       .go();
+    const { data } = await created.catch(async (error: unknown) => {
+      await freeSlot(owner);
+      throw error;
+    });
     return { ...serialize(data as EndpointItem), secret };
   });
+
+  /**
+   * Takes one of the owner's `maxEndpoints` slots with one conditional ADD on the owner's counter
+   * item: a read-then-create would let concurrent creates all see room for one. An owner from
+   * before the counter existed gets it counted once from the endpoints themselves.
+   */
+  async function takeSlot(owner: string) {
+    const counter = Dynamo.entities.webhookCount;
+    const { data: current } = await counter.get({ owner }).go({ consistent: true });
+    if (!current) {
+      const { data: existing } = await Dynamo.entities.webhookEndpoint.query
+        .byOwner({ owner })
+        .go({ pages: "all", attributes: ["endpointId"] });
+      // Only the first writer's count stands; endpoints made since all went through the counter.
+      await conditional(counter.create({ owner, count: existing.length }).go());
+    }
+    const taken = await conditional(
+      counter
+        .patch({ owner })
+        .add({ count: 1 })
+        .where((a, op) => op.lt(a.count, maxEndpoints))
+        .go(),
+    );
+    if (!taken) {
+      throw new VisibleError(
+        "conflict",
+        "too_many_webhooks",
+        `At most ${maxEndpoints} webhooks per owner`,
+      );
+    }
+  }
+
+  async function freeSlot(owner: string) {
+    await conditional(
+      Dynamo.entities.webhookCount
+        .patch({ owner })
+        .subtract({ count: 1 })
+        .where((a, op) => op.gt(a.count, 0))
+        .go(),
+    );
+  }
 
   export async function list(): Promise<{ data: Info[] }> {
     const { data } = await Dynamo.entities.webhookEndpoint.query
@@ -87,7 +123,11 @@ export namespace Webhook {
   /** Removes the endpoint and its delivery log; queued attempts then find nothing to send. */
   export async function remove(id: string): Promise<void> {
     const endpoint = await load(id);
-    await Dynamo.entities.webhookEndpoint.delete({ owner: endpoint.owner, endpointId: id }).go();
+    // Only the delete that removed it frees its slot: two concurrent deletes free one.
+    const removed = await conditional(
+      Dynamo.entities.webhookEndpoint.remove({ owner: endpoint.owner, endpointId: id }).go(),
+    );
+    if (removed) await freeSlot(endpoint.owner);
     const { data } = await Dynamo.entities.webhookDelivery.query
       .byEndpoint({ endpointId: id })
       .go({ pages: "all", attributes: ["deliveryId"] });
@@ -158,17 +198,35 @@ export namespace Webhook {
     const written = await conditional(
       Dynamo.entities.webhookDelivery
         .patch({ deliveryId })
-        .set({ status: "pending", nextAttemptAt: now })
-        .where((a, op) => op.eq(a.attemptCount, delivery.attemptCount))
+        .set({ status: "pending", nextAttemptAt: now, manualAttempt: delivery.attemptCount })
+        // One manual retry per attempt number: the ones that lose the race make no attempt.
+        .where(
+          (a, op) =>
+            `${op.eq(a.attemptCount, delivery.attemptCount)} AND (${op.notExists(
+              a.manualAttempt,
+            )} OR ${op.lt(a.manualAttempt, delivery.attemptCount)})`,
+        )
         .go({ response: "all_new" }),
     );
     if (!written)
       throw new VisibleError(
         "conflict",
         "attempt_in_progress",
-        "An attempt is being recorded; try again",
+        "An attempt is already queued or being recorded; try again once it is",
       );
-    await enqueue({ deliveryId, attempt: delivery.attemptCount, manual: true });
+    try {
+      await enqueue({ deliveryId, attempt: delivery.attemptCount, manual: true });
+    } catch (error) {
+      // Nothing was queued: free the retry for the next request.
+      await conditional(
+        Dynamo.entities.webhookDelivery
+          .patch({ deliveryId })
+          .remove(["manualAttempt"])
+          .where((a, op) => op.eq(a.manualAttempt, delivery.attemptCount))
+          .go(),
+      );
+      throw error;
+    }
     return serializeDelivery(written.data as DeliveryItem);
   }
 

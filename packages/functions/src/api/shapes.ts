@@ -30,7 +30,7 @@ export const ErrorBody = z
 export const IdempotencyHeader = z.object({
   "idempotency-key": z.string().max(255).optional().meta({
     description:
-      "Makes the request safe to retry: the same key with the same body answers the first response again (header `Idempotent-Replayed: true`) for 24 h; with a different body, 422 `idempotency_mismatch`; while the first still runs, 409 `idempotency_in_progress`.",
+      "At most 255 bytes (UTF-8). Makes the request safe to retry: the same key with the same body answers the first response again (header `Idempotent-Replayed: true`) for 24 h; with a different body, 422 `idempotency_mismatch`; while the first still runs, 409 `idempotency_in_progress`.",
   }),
 });
 

@@ -93,7 +93,7 @@ export const uploads = new Hono()
       operationId: "completeUpload",
       summary: "Complete a multipart upload; ingest starts from the object it creates",
       description:
-        "List every part once, in ascending order, with the ETag its PUT returned (quoted or not).",
+        "List every part once, in ascending order, with the ETag its PUT returned (quoted or not). Exactly one completion goes ahead: another, concurrent or later, answers 409 `upload_completed`, and one racing an abort answers 409 `upload_cancelled` if the abort came first (the abort then answers 409 `upload_completed` if it came second).",
       response: {
         status: 200,
         description: "The video",

@@ -59,6 +59,8 @@ export const videos = new Hono()
     video.doc({
       operationId: "deleteVideo",
       summary: "Delete a video, its source and its outputs",
+      description:
+        "The record and every object that exists go at once; what a worker still running writes afterwards is removed by the sweep one processing lease later. Playback tokens of the video answer 404 from then on.",
       response: { status: 204, description: "Deleted" },
       errors: [404],
     }),

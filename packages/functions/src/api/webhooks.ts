@@ -120,7 +120,7 @@ export const webhooks = new Hono()
       operationId: "retryWebhookDelivery",
       summary: "Redeliver at once",
       description:
-        "One more attempt now, with the same `webhook-id` and body. If it fails, the retry schedule continues from the attempts made so far.",
+        "One more attempt now, with the same `webhook-id` and body. If it fails, the retry schedule continues from the attempts made so far. One redelivery per attempt: while one is queued, another answers 409 `attempt_in_progress`.",
       response: {
         status: 202,
         description: "The delivery, pending",
