@@ -61,6 +61,7 @@ export const settings = {
   RUSHES_CLIP_MAX_SECONDS: ["api", "clipWorker"],
   RUSHES_WEBHOOK_RETRY_SCHEDULE_SECONDS: ["webhookDispatcher", "webhookSender"],
   RUSHES_WEBHOOK_TIMEOUT_SECONDS: ["webhookSender"],
+  RUSHES_WEBHOOK_PORTS: ["api", "webhookSender"],
   RUSHES_LOG_LEVEL: everyFunction,
   RUSHES_LOG_FORMAT: everyFunction,
 } as const satisfies Partial<Record<keyof typeof ConfigSchema.shape, readonly FunctionName[]>>;

@@ -105,6 +105,15 @@ export const ConfigSchema = z.object({
    */
   RUSHES_WEBHOOK_ALLOW_LOCAL: bool(false),
   /**
+   * Ports a webhook URL may name besides 443 (and 80 where http is allowed), comma-separated;
+   * any other port is refused, so the deliveries log cannot probe ports.
+   */
+  RUSHES_WEBHOOK_PORTS: z
+    .string()
+    .default("")
+    .transform((v) => (v.trim() ? v.split(",").map((s) => Number(s.trim())) : []))
+    .pipe(z.array(z.number().int().min(1).max(65535)).max(50)),
+  /**
    * Large copies (a long source moved out of the upload's reach) go as parallel UploadPartCopy
    * requests; the local runtime turns this off, as s3rver has no UploadPartCopy.
    */
