@@ -115,9 +115,16 @@ export const ConfigSchema = z.object({
     .pipe(z.array(z.number().int().min(1).max(65535)).max(50)),
   /**
    * Large copies (a long source moved out of the upload's reach) go as parallel UploadPartCopy
-   * requests; the local runtime turns this off, as s3rver has no UploadPartCopy.
+   * requests, each conditional on the validated ETag (the local stand-in answers them as S3 does).
    */
   RUSHES_S3_PART_COPY: bool(true),
+  /** The size of those parts; a copy over one part goes in parts. S3 takes 5 MiB to 5 GiB. */
+  RUSHES_S3_COPY_PART_BYTES: z.coerce
+    .number()
+    .int()
+    .min(5 * 1024 ** 2)
+    .max(5 * 1024 ** 3)
+    .default(512 * 1024 ** 2),
   /** Path-style S3 URLs, needed by local stand-ins (s3rver) that have no wildcard DNS. */
   RUSHES_S3_FORCE_PATH_STYLE: bool(false),
   RUSHES_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
