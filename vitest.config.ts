@@ -12,7 +12,15 @@ const pureLocal = ["front", "mappings"].map((name) => `packages/local/test/${nam
 
 const tiers: Record<string, { include: string[]; exclude: string[] }> = {
   /** Core logic and ElectroDB `.params()` key shapes: no stand-in, no ffmpeg run. */
-  unit: { include: ["packages/core/test/*.test.ts", ...pureMedia, ...pureLocal], exclude: [] },
+  unit: {
+    include: [
+      "packages/core/test/*.test.ts",
+      "packages/web/test/*.test.ts",
+      ...pureMedia,
+      ...pureLocal,
+    ],
+    exclude: [],
+  },
   /** infra/*.ts evaluated against the recording fake of the sst.aws.* globals. */
   contract: { include: ["test/infra/**/*.test.ts"], exclude: [] },
   /** The Hono app in process over real dynalite, s3rver and fauxqs; no-op event handlers. */
