@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
@@ -9,7 +12,8 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness } from "./harness";
+import { generateVideo } from "../support/media";
+import { type Harness, postToPresigned, startHarness } from "./harness";
 
 // The local S3 stand-in's multipart and copy answers (packages/local/src/s3-multipart.ts) held
 // to S3's own, as recorded (test/fixtures/s3-errors.json): the status, the code, every field of
@@ -23,17 +27,20 @@ const MiB = 1024 ** 2;
 let h: Harness;
 let s3: S3Client;
 let bucket: string;
+let dir: string;
 
 beforeAll(async () => {
   // Parts of 5 MiB (S3's least), so a copy of a few MiB goes in parts as a long source would.
   h = await startHarness({ env: { RUSHES_S3_COPY_PART_BYTES: String(5 * MiB) } });
   bucket = h.runtime.resources.bucket;
+  dir = await mkdtemp(join(tmpdir(), "rushes-s3-stand-in-"));
   s3 = new S3Client({ forcePathStyle: true });
 });
 
 afterAll(async () => {
   s3?.destroy();
   await h?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 /** A raw request to the stand-in: the status and the body exactly as sent. */
@@ -319,4 +326,53 @@ describe("Storage.copy of a large source, by UploadPartCopy on the stand-in", ()
     expect(await exists("copy/c/original")).toBe(false);
     await expectAborted("copy/c/original", seen);
   });
+
+  it("in ingest, a re-post between the validation and the copy is validated itself, never copied unchecked", async () => {
+    const { Aws } = await import("@rushes/core/aws");
+    const key = await h.newKey("race");
+    const declared = await readFile(
+      await generateVideo({ path: join(dir, "small.mp4"), seconds: 1 }),
+    );
+    // A real video, but more bytes than the upload declared: valid to ffmpeg, not to ingest.
+    const larger = await readFile(
+      await generateVideo({ path: join(dir, "larger.mp4"), seconds: 3, width: 640, height: 360 }),
+    );
+    expect(larger.length).toBeGreaterThan(declared.length);
+    const created = await h.api(key, "POST", "/v1/uploads", {
+      filename: "small.mp4",
+      contentType: "video/mp4",
+      bytes: declared.length,
+    });
+    const id = created.body.video.id as string;
+    const client = await Aws.s3();
+    let reposted = false;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { CopySource?: string };
+        if (
+          !reposted &&
+          context.commandName === "CopyObjectCommand" &&
+          input.CopySource?.includes(id)
+        ) {
+          // Ingest has checked the declared upload (HeadObject) and is about to copy it.
+          reposted = true;
+          expect((await postToPresigned(created.body.upload, larger)).status).toBe(204);
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "repostBeforeCopy" },
+    );
+    try {
+      expect((await postToPresigned(created.body.upload, declared)).status).toBe(204);
+      const video = await h.waitForStatus(key, id, ["ready", "failed", "rejected"], 120_000);
+      expect(reposted).toBe(true);
+      // The copy refused the changed source (412); the retry validated what is there now.
+      expect({ status: video.status, code: video.error?.code }).toEqual({
+        status: "rejected",
+        code: "too_large",
+      });
+    } finally {
+      client.middlewareStack.remove("repostBeforeCopy");
+    }
+  }, 180_000);
 });
