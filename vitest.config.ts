@@ -12,7 +12,15 @@ const pureLocal = ["front", "mappings"].map((name) => `packages/local/test/${nam
 
 const tiers: Record<string, { include: string[]; exclude: string[]; globalSetup?: string[] }> = {
   /** Core logic and ElectroDB `.params()` key shapes: no stand-in, no ffmpeg run. */
-  unit: { include: ["packages/core/test/*.test.ts", ...pureMedia, ...pureLocal], exclude: [] },
+  unit: {
+    include: [
+      "packages/core/test/*.test.ts",
+      "packages/web/test/*.test.ts",
+      ...pureMedia,
+      ...pureLocal,
+    ],
+    exclude: [],
+  },
   /**
    * sst.config.ts on SST's own platform code under Pulumi's mocks (test/infra/stack.ts). Its
    * globalSetup writes the platform out of the sst CLI binary, once per SST version.

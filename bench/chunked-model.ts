@@ -218,10 +218,10 @@ export function project(
 /** `Storage.copy` of `bytes`: one CopyObject up to a part, else rounds of sixteen part copies. */
 export function copySeconds(bytes: number, a: Assumed = assumed) {
   const q = a.requestSeconds;
-  if (bytes <= Storage.copyPartBytes) return q + bytes / a.copyBytesPerSecond;
-  const parts = Math.ceil(bytes / Storage.copyPartBytes);
+  if (bytes <= Storage.copyPartBytes()) return q + bytes / a.copyBytesPerSecond;
+  const parts = Math.ceil(bytes / Storage.copyPartBytes());
   const rounds = Math.ceil(parts / Storage.copiesAtOnce);
-  return 3 * q + rounds * (q + Storage.copyPartBytes / a.copyBytesPerSecond);
+  return 3 * q + rounds * (q + Storage.copyPartBytes() / a.copyBytesPerSecond);
 }
 
 /** The line through two (seconds, cost) points; proportional if noise puts it below zero. */

@@ -72,6 +72,7 @@ export const settings = {
   RUSHES_QUOTA_DAILY_SOURCE_MINUTES: ["api", "ingest"],
   RUSHES_QUOTA_STORAGE_BYTES: ["api"],
   RUSHES_QUOTA_HOURLY_CLIPS: ["api"],
+  RUSHES_WEBHOOK_PORTS: ["api", "webhookSender"],
   RUSHES_LOG_LEVEL: everyFunction,
   RUSHES_LOG_FORMAT: everyFunction,
 } as const satisfies Partial<Record<keyof typeof ConfigSchema.shape, readonly FunctionName[]>>;

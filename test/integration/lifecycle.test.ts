@@ -170,11 +170,17 @@ describe("nothing orphaned, no source swap", () => {
       fps: 25,
     });
     const { id } = await presignAndPost(file);
-    await h.waitForStatus(key, id, ["processing"]);
-    await new Promise((r) => setTimeout(r, 1000));
+    // Delete once the transcode has stored output, and while the video is still processing.
+    await h.waitForOutput(id);
+    expect((await h.api(key, "GET", `/v1/videos/${id}`)).body.status).toBe("processing");
     expect((await h.api(key, "DELETE", `/v1/videos/${id}`)).status).toBe(204);
     // The worker finishes its transcode, finds the record gone, and removes what it wrote.
     await h.runtime.idle(120_000);
+    // It was deleted mid-run: the worker never got as far as publishing the video ready.
+    const ready = h.runtime.events.filter(
+      (e) => e.type === "video.ready" && e.properties.videoId === id,
+    );
+    expect(ready).toEqual([]);
     expect(await objectsOf(id)).toEqual([]);
     expect((await h.api(key, "GET", `/v1/videos/${id}`)).status).toBe(404);
     const { Dynamo } = await import("@rushes/core/dynamo");

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
@@ -100,7 +100,19 @@ it("finishes every in-flight video within 2 minutes of a restart after kill -9",
     },
     { timeoutMs: 60_000 },
   );
-  await new Promise((r) => setTimeout(r, 1500));
+  // ffmpeg has stored output for both (s3rver keeps objects as files under the data dir): kill
+  // then, mid-transcode, and check that neither was done yet.
+  await waitUntil(
+    () => "the transcodes never stored output",
+    async () => {
+      const files = await readdir(dataDir, { recursive: true });
+      return ids.every((id) => files.some((f) => f.includes(`media/${id}/`))) ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 50 },
+  );
+  for (const id of ids) {
+    expect((await api(first.url, `/v1/videos/${id}`)).status, id).toBe("processing");
+  }
   const exited = new Promise((r) => first.child.on("exit", r));
   process.kill(-first.child.pid!, "SIGKILL");
   await exited;

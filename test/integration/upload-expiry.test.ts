@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { generateVideo } from "../support/media";
-import { type Harness, postToPresigned, startHarness } from "./harness";
+import { type Harness, postToPresigned, startHarness, waitUntil } from "./harness";
 
 // S3 refuses a presigned POST after its policy expires; the local stand-in accepts it, so ingest
 // must refuse it itself: the video ends `expired` and the late object is deleted.
@@ -32,9 +32,12 @@ it("refuses a POST made after the presign expired: expired, and the object is go
     bytes: bytes.length,
   });
   const id = created.body.video.id as string;
-  // S3's Last-Modified has whole seconds: post over a second past the expiry, so the stored time
-  // (rounded down) is past it too.
-  await new Promise((r) => setTimeout(r, 2200));
+  // S3's Last-Modified has whole seconds: post once the clock, rounded down to the second, is
+  // past the expiry, so the stored time is past it too.
+  const expiresAt = Date.parse(created.body.upload.expiresAt);
+  const wholeSecond = () => Math.floor(Date.now() / 1000) * 1000;
+  await waitUntil("the presign to expire", () => wholeSecond() > expiresAt, { intervalMs: 50 });
+  expect(wholeSecond()).toBeGreaterThan(expiresAt);
   // The stand-in takes it (S3 would answer 403); what matters is what ingest does next.
   expect((await postToPresigned(created.body.upload, bytes)).status).toBe(204);
   await h.runtime.idle();

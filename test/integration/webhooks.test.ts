@@ -29,14 +29,19 @@ const received: Received[] = [];
 const secrets = new Map<string, string[]>();
 /** What each path answers, in turn; the last answer repeats. */
 const answers = new Map<string, number[]>();
+/** Paths whose answer waits for this promise; `arrived` counts requests as they come in. */
+const holds = new Map<string, Promise<void>>();
+const arrived: string[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "rushes-webhooks-"));
   receiver = createServer((req, res) => {
     let body = "";
     req.on("data", (chunk) => (body += chunk));
-    req.on("end", () => {
+    arrived.push(req.url ?? "/");
+    req.on("end", async () => {
       const path = req.url ?? "/";
+      await holds.get(path);
       const verifiedWith = (secrets.get(path) ?? []).filter((secret) => {
         try {
           new Webhook(secret).verify(body, req.headers as Record<string, string>);
@@ -102,6 +107,23 @@ const deliveriesOf = async (key: string, id: string) =>
   (await h.api(key, "GET", `/v1/webhooks/${id}/deliveries`)).body;
 
 describe("webhooks", () => {
+  it("runtime.idle() rejects while a delivery is in flight, and resolves once it is answered", async () => {
+    let release = () => {};
+    holds.set("/held", new Promise<void>((resolve) => (release = resolve)));
+    await endpoint("held", "/held");
+    await publishVideo("held", "vid_held");
+    await waitUntil(
+      () => "the held delivery to arrive",
+      async () => (arrived.includes("/held") ? true : undefined),
+    );
+    await expect(h.runtime.idle(300)).rejects.toThrow(
+      /webhooks: deliveries still queued or in flight after 300 ms/,
+    );
+    release();
+    await h.runtime.idle();
+    expect(at("/held")).toHaveLength(1);
+  });
+
   it("an upload ends ready, and the receiver gets exactly one verified video.ready", async () => {
     const hook = await endpoint("studio", "/ready");
     const file = await generateVideo({ path: join(dir, "a.mp4"), seconds: 1, fps: 10 });

@@ -105,10 +105,26 @@ export const ConfigSchema = z.object({
    */
   RUSHES_WEBHOOK_ALLOW_LOCAL: bool(false),
   /**
+   * Ports a webhook URL may name besides 443 (and 80 where http is allowed), comma-separated;
+   * any other port is refused, so the deliveries log cannot probe ports.
+   */
+  RUSHES_WEBHOOK_PORTS: z
+    .string()
+    .default("")
+    .transform((v) => (v.trim() ? v.split(",").map((s) => Number(s.trim())) : []))
+    .pipe(z.array(z.number().int().min(1).max(65535)).max(50)),
+  /**
    * Large copies (a long source moved out of the upload's reach) go as parallel UploadPartCopy
-   * requests; the local runtime turns this off, as s3rver has no UploadPartCopy.
+   * requests, each conditional on the validated ETag (the local stand-in answers them as S3 does).
    */
   RUSHES_S3_PART_COPY: bool(true),
+  /** The size of those parts; a copy over one part goes in parts. S3 takes 5 MiB to 5 GiB. */
+  RUSHES_S3_COPY_PART_BYTES: z.coerce
+    .number()
+    .int()
+    .min(5 * 1024 ** 2)
+    .max(5 * 1024 ** 3)
+    .default(512 * 1024 ** 2),
   /** Path-style S3 URLs, needed by local stand-ins (s3rver) that have no wildcard DNS. */
   RUSHES_S3_FORCE_PATH_STYLE: bool(false),
   /** Per-owner quotas (issue 20); the admin key overrides each per owner. Videos processing at once: */

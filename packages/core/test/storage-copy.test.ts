@@ -49,7 +49,7 @@ describe("Storage.copy", () => {
 
   it("copies a large one as part copies of its ranges, each conditional, then completes in order", async () => {
     fake();
-    const part = Storage.copyPartBytes;
+    const part = Storage.copyPartBytes();
     const bytes = 2 * part + 1000;
     await Storage.copy("uploads/vid_1/source", "sources/vid_1/source", { etag: '"abc"', bytes });
     expect(sent[0]!.name).toBe("HeadObjectCommand");
@@ -93,7 +93,7 @@ describe("Storage.copy", () => {
     fake((name, input) => name === "UploadPartCopyCommand" && input.PartNumber === 2);
     await expect(
       Storage.copy("uploads/vid_1/source", "sources/vid_1/source", {
-        bytes: 3 * Storage.copyPartBytes,
+        bytes: 3 * Storage.copyPartBytes(),
       }),
     ).rejects.toThrow("SlowDown");
     expect(sent.at(-1)).toEqual({
@@ -108,7 +108,7 @@ describe("Storage.copy", () => {
     Config.reset();
     fake();
     await Storage.copy("uploads/vid_1/source", "sources/vid_1/source", {
-      bytes: 8 * Storage.copyPartBytes,
+      bytes: 8 * Storage.copyPartBytes(),
     });
     expect(sent.map((s) => s.name)).toEqual(["CopyObjectCommand"]);
   });

@@ -113,9 +113,34 @@ describe("POST /v1/webhooks", () => {
     "https://[fe80::1]/hook",
     "https://[::ffff:10.0.0.1]/hook",
     "https://localhost/hook",
+    "https://[::127.0.0.1]/hook",
+    "https://[::ffff:0:7f00:1]/hook",
+    "https://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+    "https://[64:ff9b:1::a00:1]/hook",
+    "https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/hook",
+    "https://[2002:a00:1::1]/hook",
   ])("deployed, refuses the private, loopback or link-local %s", async (url) => {
     await deployed(async () => {
       expectError(await create(bob, { url }), 422, "private_address");
+    });
+  });
+
+  it("deployed, refuses ports other than 443 and those RUSHES_WEBHOOK_PORTS lists", async () => {
+    const dora = (await call(runtime.devKey, "POST", "/v1/keys", { owner: "dora" })).body.key;
+    await deployed(async () => {
+      expectError(await create(dora, { url: "https://8.8.8.8:22/hook" }), 422, "port_not_allowed");
+      expectError(await create(dora, { url: "https://8.8.8.8:80/" }), 422, "port_not_allowed");
+      expect((await create(dora, { url: "https://8.8.8.8:443/hook" })).status).toBe(201);
+      const { Config } = await import("@rushes/core/config");
+      process.env.RUSHES_WEBHOOK_PORTS = "8443";
+      Config.reset();
+      try {
+        expect((await create(dora, { url: "https://8.8.8.8:8443/hook" })).status).toBe(201);
+        expectError(await create(dora, { url: "https://8.8.8.8:8444/" }), 422, "port_not_allowed");
+      } finally {
+        delete process.env.RUSHES_WEBHOOK_PORTS;
+        Config.reset();
+      }
     });
   });
 });

@@ -50,8 +50,6 @@ export function applyEnvironment(input: {
   env.AWS_ENDPOINT_URL_SQS = input.endpoints.sqs;
   env.AWS_ENDPOINT_URL_SNS = input.endpoints.sqs;
   env.RUSHES_S3_FORCE_PATH_STYLE = "true";
-  // s3rver has no UploadPartCopy; its single copy has no 5 GiB limit either.
-  env.RUSHES_S3_PART_COPY = "false";
   // Webhooks may go to http://localhost and private addresses here, and nowhere deployed.
   env.RUSHES_WEBHOOK_ALLOW_LOCAL = "true";
   // The sweep's timer: shorter than AWS's 5-minute cron, since a laptop has no Lambda retries.

@@ -29,7 +29,7 @@ export interface AsyncInvokerOptions<E> {
 
 export interface AsyncInvoker<E> {
   push(event: E): void;
-  /** Resolves once nothing is queued or running (or after `timeoutMs`). */
+  /** Resolves once nothing is queued or running; rejects if that has not happened by `timeoutMs`. */
   idle(timeoutMs?: number): Promise<void>;
   /** Drops queued events, cancels retry pauses and waits for running invocations. */
   stop(timeoutMs?: number): Promise<void>;
@@ -141,12 +141,20 @@ export function createAsyncInvoker<E>(options: AsyncInvokerOptions<E>): AsyncInv
 
   function idle(timeoutMs = 60_000) {
     if (!busy()) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      waiters.push(() => {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters = waiters.filter((w) => w !== settled);
+        reject(
+          new Error(
+            `${name}: not idle after ${timeoutMs} ms (${running.size} running, ${queued + resolving} queued)`,
+          ),
+        );
+      }, timeoutMs);
+      const settled = () => {
         clearTimeout(timer);
         resolve();
-      });
+      };
+      waiters.push(settled);
     });
   }
 
@@ -162,7 +170,8 @@ export function createAsyncInvoker<E>(options: AsyncInvokerOptions<E>): AsyncInv
       queues.clear();
       queued = 0;
       abort.abort();
-      await idle(timeoutMs);
+      // Shutting down goes on regardless; a handler still running is only worth a warning.
+      await idle(timeoutMs).catch((error: Error) => log.warn(error.message));
     },
   };
 }

@@ -69,7 +69,10 @@ export interface Runtime {
   webhooks: LocalWebhook[];
   /** Runs one sweep pass now (core/src/sweep.ts), as the timer does every interval. */
   sweep(): Promise<SweepReport>;
-  /** Resolves when no S3 notification is queued or running and no webhook is in flight. */
+  /**
+   * Resolves when no S3 notification is queued or running and no webhook is in flight; rejects
+   * when that has not happened by `timeoutMs` (for each of the two).
+   */
   idle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 // The multipart operations s3rver lacks or leaves loose, answered the way S3 answers them.
 import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { S3rverEvent } from "s3rver";
@@ -20,6 +21,13 @@ interface KoaContext {
   app: { emit(event: string, payload: unknown): boolean };
   store: {
     getResourcePath(bucket: string, key: string | undefined, resource: string): string;
+    getMetadata(bucket: string, key: string): Promise<{ etag: string; "content-length": number }>;
+    putPart(
+      bucket: string,
+      uploadId: string,
+      partNumber: number,
+      content: NodeJS.ReadableStream,
+    ): Promise<{ size: number; md5: string }>;
     putObjectMultipart(
       bucket: string,
       uploadId: string,
@@ -31,23 +39,32 @@ type Next = () => Promise<void>;
 type S3ErrorClass = new (code: string, message: string, detail?: object) => Error;
 
 /**
- * s3rver 3.7 has no ListParts and no AbortMultipartUpload, recreates an aborted upload when a
- * part arrives, completes with any ETag or part size, and reports the result as a plain POST
- * with a single-part ETag. This middleware, placed before s3rver's router, answers those
- * requests like S3 (NoSuchUpload, InvalidPart, InvalidPartOrder, EntityTooSmall, a `-N` ETag
- * and an `ObjectCreated:CompleteMultipartUpload` event), so the API is tested against S3's
- * behaviour rather than the stand-in's gaps. Everything else passes through untouched.
+ * s3rver 3.7 has no ListParts, AbortMultipartUpload or UploadPartCopy, ignores
+ * x-amz-copy-source-if-match, recreates an aborted upload when a part arrives, completes with
+ * any ETag or part size, and reports the result as a plain POST with a single-part ETag. This
+ * middleware, placed before s3rver's router, answers those requests like S3 (NoSuchUpload,
+ * InvalidPart, InvalidPartOrder, EntityTooSmall, PreconditionFailed, a `-N` ETag and an
+ * `ObjectCreated:CompleteMultipartUpload` event), so the API is tested against S3's behaviour
+ * rather than the stand-in's gaps. Each error is pinned to a recorded S3 response
+ * (test/fixtures/s3-errors.json). Everything else passes through untouched.
  */
 export function multipartMiddleware(S3Error: S3ErrorClass) {
-  const noSuchUpload = () =>
+  const noSuchUpload = (uploadId: string) =>
     new S3Error(
       "NoSuchUpload",
       "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
+      { UploadId: uploadId },
     );
 
   return async function multipart(ctx: KoaContext, next: Next) {
     const uploadId = ctx.query.uploadId;
     const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
+    const copySource = ctx.headers["x-amz-copy-source"];
+    // CopyObject: s3rver copies, but ignores the condition the copy was made on.
+    if (typeof uploadId !== "string" && ctx.method === "PUT" && typeof copySource === "string") {
+      await copyCondition(ctx, S3Error, copySource);
+      return next();
+    }
     if (typeof uploadId !== "string" || !match) return next();
     const bucket = match[1] as string;
     const key = decodeURIComponent(match[2] as string);
@@ -59,18 +76,34 @@ export function multipartMiddleware(S3Error: S3ErrorClass) {
 
     switch (ctx.method) {
       case "PUT": {
-        if (!known) throw noSuchUpload();
         const number = Number(ctx.query.partNumber);
         if (!Number.isInteger(number) || number < 1 || number > maxPartNumber) {
           throw new S3Error(
             "InvalidArgument",
             "Part number must be an integer between 1 and 10000, inclusive",
+            { ArgumentName: "partNumber", ArgumentValue: String(ctx.query.partNumber) },
           );
         }
-        return next();
+        if (!known) throw noSuchUpload(uploadId);
+        if (typeof copySource !== "string") return next();
+        // UploadPartCopy: the condition, then the range of the source, as this part.
+        const source = await copyCondition(ctx, S3Error, copySource);
+        const size = Number(source.metadata["content-length"]);
+        const range = copyRange(S3Error, ctx.headers["x-amz-copy-source-range"], size);
+        const path = ctx.store.getResourcePath(source.bucket, source.key, "object");
+        const { md5 } = await ctx.store.putPart(
+          bucket,
+          uploadId,
+          number,
+          createReadStream(path, range),
+        );
+        ctx.body = {
+          CopyPartResult: { LastModified: new Date().toISOString(), ETag: `"${md5}"` },
+        };
+        return;
       }
       case "GET": {
-        if (!known) throw noSuchUpload();
+        if (!known) throw noSuchUpload(uploadId);
         const all = await storedParts(dir);
         const marker = Number(ctx.query["part-number-marker"] ?? 0);
         const max = Math.min(Number(ctx.query["max-parts"] ?? 1000) || 1000, 1000);
@@ -101,14 +134,14 @@ export function multipartMiddleware(S3Error: S3ErrorClass) {
         return;
       }
       case "DELETE": {
-        if (!known) throw noSuchUpload();
+        if (!known) throw noSuchUpload(uploadId);
         await rm(dir, { recursive: true, force: true });
         ctx.status = 204;
         ctx.body = "";
         return;
       }
       case "POST": {
-        if (!known) throw noSuchUpload();
+        if (!known) throw noSuchUpload(uploadId);
         const requested = parseComplete(await readBody(ctx.req));
         if (!requested.length) {
           throw new S3Error(
@@ -117,26 +150,38 @@ export function multipartMiddleware(S3Error: S3ErrorClass) {
           );
         }
         const stored = new Map((await storedParts(dir)).map((p) => [p.number, p]));
-        let previous = 0;
+        // S3 checks the list's order, then that every part is there, then their sizes.
         requested.forEach((part, i) => {
-          if (part.number <= previous) {
+          if (i > 0 && part.number <= requested[i - 1]!.number) {
             throw new S3Error(
               "InvalidPartOrder",
               "The list of parts was not in ascending order. Parts must be ordered by part number.",
+              { UploadId: uploadId },
             );
           }
-          previous = part.number;
+        });
+        for (const part of requested) {
           const found = stored.get(part.number);
           if (!found || found.md5 !== part.etag) {
             throw new S3Error(
               "InvalidPart",
-              "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+              "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+              { UploadId: uploadId, PartNumber: String(part.number), ETag: part.etag },
             );
           }
-          if (i < requested.length - 1 && found.size < minPartBytes) {
+        }
+        requested.slice(0, -1).forEach((part) => {
+          const found = stored.get(part.number)!;
+          if (found.size < minPartBytes) {
             throw new S3Error(
               "EntityTooSmall",
-              "Your proposed upload is smaller than the minimum allowed object size.",
+              "Your proposed upload is smaller than the minimum allowed size",
+              {
+                ProposedSize: String(found.size),
+                MinSizeAllowed: String(minPartBytes),
+                PartNumber: String(part.number),
+                ETag: part.etag,
+              },
             );
           }
         });
@@ -168,6 +213,53 @@ export function multipartMiddleware(S3Error: S3ErrorClass) {
         return next();
     }
   };
+}
+
+const unquoted = (etag: string) => etag.replace(/^"|"$/g, "");
+
+/**
+ * The source of a copy, after its `x-amz-copy-source-if-match` (when sent) held: S3 answers 412
+ * PreconditionFailed when the source's ETag is another, and copies nothing.
+ */
+async function copyCondition(ctx: KoaContext, S3Error: S3ErrorClass, header: string) {
+  const path = decodeURIComponent(header.split("?")[0]!).replace(/^\//, "");
+  const [bucket = "", ...rest] = path.split("/");
+  const key = rest.join("/");
+  const metadata = await ctx.store.getMetadata(bucket, key).catch(() => {
+    throw new S3Error("NoSuchKey", "The specified key does not exist.", { Key: key });
+  });
+  const ifMatch = ctx.headers["x-amz-copy-source-if-match"];
+  if (typeof ifMatch === "string" && unquoted(ifMatch) !== unquoted(metadata.etag)) {
+    throw new S3Error(
+      "PreconditionFailed",
+      "At least one of the pre-conditions you specified did not hold",
+      { Condition: "x-amz-copy-source-If-Match" },
+    );
+  }
+  return { bucket, key, metadata };
+}
+
+/** `bytes=first-last` of a source of `size` bytes, as a read stream's inclusive range. */
+function copyRange(S3Error: S3ErrorClass, header: unknown, size: number) {
+  if (header === undefined) return { start: 0, end: Math.max(0, size - 1) };
+  const value = String(header);
+  const match = /^bytes=(\d+)-(\d+)$/.exec(value);
+  if (!match) {
+    throw new S3Error(
+      "InvalidArgument",
+      "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
+      { ArgumentName: "x-amz-copy-source-range", ArgumentValue: value },
+    );
+  }
+  const [start, end] = [Number(match[1]), Number(match[2])];
+  if (start > end || end >= size) {
+    throw new S3Error(
+      "InvalidArgument",
+      `Range specified is not valid for source object of size: ${size}`,
+      { ArgumentName: "x-amz-copy-source-range", ArgumentValue: value },
+    );
+  }
+  return { start, end };
 }
 
 async function storedParts(dir: string) {

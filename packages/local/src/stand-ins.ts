@@ -10,6 +10,7 @@ import { closeServer, listen } from "./net";
 import { createGuard } from "./origin-guard";
 import { portError } from "./preflight";
 import { multipartMiddleware } from "./s3-multipart";
+import { dropTornObjects } from "./s3-repair";
 
 export interface StandInPorts {
   dynamo: number;
@@ -76,6 +77,10 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     const dynamoPort = await listen(dynamo, options.ports.dynamo ?? 0, host, needed("DynamoDB"));
     stops.push(() => closeServer(dynamo));
 
+    // A crash mid-write (kill -9 of npm start) leaves objects s3rver would answer with a 500.
+    const torn = await dropTornObjects(join(dataDir, "s3"));
+    if (torn.length)
+      console.warn(`rushes: dropped ${torn.length} object(s) a crash left half-written`);
     const s3 = new S3rver({
       address: host,
       port: options.ports.s3 ?? 0,

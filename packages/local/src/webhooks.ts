@@ -33,7 +33,10 @@ export interface LocalWebhook {
 export interface Webhooks {
   /** The endpoints registered from `RUSHES_LOCAL_WEBHOOKS` for the dev owner. */
   registered: LocalWebhook[];
-  /** Resolves when neither webhook queue has a message visible or in flight (delayed ones aside). */
+  /**
+   * Resolves when neither webhook queue has a message visible or in flight (delayed ones aside);
+   * rejects if they have not emptied by `timeoutMs`.
+   */
   idle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -146,7 +149,12 @@ export async function startWebhooks(options: {
     registered,
     async idle(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
-      while ((await busy()) && Date.now() < deadline) await sleep(100);
+      while (await busy()) {
+        if (Date.now() >= deadline) {
+          throw new Error(`webhooks: deliveries still queued or in flight after ${timeoutMs} ms`);
+        }
+        await sleep(100);
+      }
     },
     async stop() {
       for (const stop of unwatch) stop();

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createAsyncInvoker } from "../src/invoker";
 import type { Log } from "../src/log";
 
@@ -43,15 +43,24 @@ function harness(
           },
         }),
   });
-  const settle = () => new Promise((r) => setTimeout(r, 30));
+  // With fake timers, every pending lookup, pump and release runs to its end: no guess at how
+  // long a busy machine takes.
+  const settle = () => vi.runAllTimersAsync();
   const finish = async (event: string) => {
     release.get(event)!();
-    await settle();
+    if (vi.isFakeTimers()) await settle();
   };
   return { invoker, started, finish, settle, open };
 }
 
 describe("fair ingest slots", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("gives a second owner the next free slot, however long the first owner's backlog", async () => {
     const { invoker, started, finish, settle } = harness();
     for (let i = 1; i <= 6; i++) invoker.push(`hostile:${i}`);
@@ -99,20 +108,31 @@ describe("fair ingest slots", () => {
     await finish("y:2");
     await invoker.idle(1000);
   });
+});
 
+describe("idle and stop, on real timers", () => {
   it("counts events whose group is still being looked up as busy, and stops cleanly", async () => {
-    const { invoker, started, settle } = harness({ lookupMs: () => 50 });
+    const { invoker, started } = harness({ lookupMs: () => 50 });
     invoker.push("slow:1");
-    let idle = false;
-    void invoker.idle(1000).then(() => (idle = true));
-    await settle();
-    expect(idle).toBe(false);
-    await new Promise((r) => setTimeout(r, 60));
-    expect(started).toEqual(["slow:1"]);
+    // slow:1 is still in its group lookup, so the invoker is busy and idle() gives up.
+    await expect(invoker.idle(20)).rejects.toThrow(
+      /test: not idle after 20 ms \(0 running, 1 queued\)/,
+    );
+    await vi.waitFor(() => expect(started).toEqual(["slow:1"]));
     invoker.push("slow:2");
     const stopped = invoker.stop(200);
     await stopped;
     expect(started).toEqual(["slow:1"]);
+  });
+
+  it("idle() rejects at its timeout while a handler runs, and resolves once it is done", async () => {
+    const { invoker, started, finish } = harness({ group: false });
+    invoker.push("held:1");
+    await vi.waitFor(() => expect(started).toEqual(["held:1"]));
+    await expect(invoker.idle(50)).rejects.toThrow(/not idle after 50 ms \(1 running, 0 queued\)/);
+    const idle = invoker.idle(5000);
+    await finish("held:1");
+    await expect(idle).resolves.toBeUndefined();
   });
 });
 

@@ -76,11 +76,17 @@ export namespace ChunkAudio {
     return { graph, outputs };
   }
 
-  /** The frames of an ADTS stream (what ffmpeg's AAC encoder writes with `-f adts`). */
+  /**
+   * The frames of an ADTS stream (what ffmpeg's AAC encoder writes with `-f adts`). Bytes after
+   * the last whole frame mean a truncated stream: an error, never frames silently dropped.
+   */
   export function adtsFrames(data: Uint8Array): Uint8Array[] {
     const frames: Uint8Array[] = [];
     let at = 0;
-    while (at + 7 <= data.length) {
+    while (at < data.length) {
+      if (at + 7 > data.length) {
+        throw new MediaError("ffmpeg_failed", `A truncated ADTS header at byte ${at}`, false);
+      }
       if (data[at] !== 0xff || (data[at + 1]! & 0xf0) !== 0xf0) {
         throw new MediaError("ffmpeg_failed", `No ADTS sync word at byte ${at}`, false);
       }

@@ -28,22 +28,38 @@ export namespace Fmp4 {
     const ticks = (scale: number) => Math.round((offsetMs * scale) / 1000);
     for (const [type, at, size] of boxes(view, 0, out.byteLength)) {
       // sidx: version/flags, reference_ID, its own timescale, then earliest_presentation_time.
-      if (type === "sidx") add(view, at + 8, "sidx", ticks(view.getUint32(at + 16)), 12);
+      if (type === "sidx") {
+        if (size < 24) throw new MediaError("ffmpeg_failed", "sidx: too short", false);
+        add(view, at + 8, at + size, "sidx", ticks(view.getUint32(at + 16)), 12);
+      }
       if (type !== "moof") continue;
       for (const [child, cAt, cSize] of boxes(view, at + 8, at + size)) {
         if (child !== "traf") continue;
-        for (const [leaf, lAt] of boxes(view, cAt + 8, cAt + cSize)) {
-          if (leaf === "tfdt") add(view, lAt + 8, "tfdt", ticks(timescale), 4);
+        for (const [leaf, lAt, lSize] of boxes(view, cAt + 8, cAt + cSize)) {
+          if (leaf === "tfdt") add(view, lAt + 8, lAt + lSize, "tfdt", ticks(timescale), 4);
         }
       }
     }
     return out;
   }
 
-  /** Adds to a full box's 32- or 64-bit time field (by its version), `skip` bytes into its body. */
-  function add(view: DataView, body: number, name: string, ticks: number, skip: number) {
+  /**
+   * Adds to a full box's 32- or 64-bit time field (by its version), `skip` bytes into its body,
+   * which ends at `end`.
+   */
+  function add(
+    view: DataView,
+    body: number,
+    end: number,
+    name: string,
+    ticks: number,
+    skip: number,
+  ) {
     const version = view.getUint8(body);
     const at = body + skip;
+    if (body >= end || at + (version === 1 ? 8 : 4) > end) {
+      throw new MediaError("ffmpeg_failed", `${name}: too short for its time field`, false);
+    }
     if (version === 1) {
       view.setBigUint64(at, view.getBigUint64(at) + BigInt(ticks));
     } else {
@@ -58,8 +74,11 @@ export namespace Fmp4 {
     while (at + 8 <= end) {
       let size = view.getUint32(at);
       const type = String.fromCharCode(...[4, 5, 6, 7].map((i) => view.getUint8(at + i)));
-      if (size === 1) size = Number(view.getBigUint64(at + 8));
-      else if (size === 0) size = end - at;
+      if (size === 1) {
+        // A 64-bit size follows the type; a box too short to hold it ends the walk.
+        if (at + 16 > end) return;
+        size = Number(view.getBigUint64(at + 8));
+      } else if (size === 0) size = end - at;
       if (size < 8 || at + size > end) return;
       yield [type, at, size];
       at += size;

@@ -147,8 +147,8 @@ export namespace Storage {
     return size;
   }
 
-  /** Parts of a multipart copy, and how many go at once. */
-  export const copyPartBytes = 512 * 1024 ** 2;
+  /** Parts of a multipart copy (RUSHES_S3_COPY_PART_BYTES), and how many go at once. */
+  export const copyPartBytes = () => Config.get().RUSHES_S3_COPY_PART_BYTES;
   export const copiesAtOnce = 16;
 
   /**
@@ -156,9 +156,8 @@ export namespace Storage {
    * function). The copy is conditional on the ETag that was validated, so a re-post in between
    * cannot slip through. An object over one part (`copyPartBytes`, when `bytes` is given) is
    * copied as a multipart upload of part copies, sixteen at a time: S3 refuses a single copy over
-   * 5 GiB, and parallel parts move a long source in seconds rather than a minute. The local
-   * stand-in has no UploadPartCopy, so it always takes the single copy
-   * (`RUSHES_S3_PART_COPY=false`).
+   * 5 GiB, and parallel parts move a long source in seconds rather than a minute. If the source
+   * changes mid-copy (a re-post), S3 refuses the next part (412) and the copy is aborted.
    */
   export async function copy(
     from: string,
@@ -169,7 +168,8 @@ export namespace Storage {
     const source = `${bucket()}/${from.split("/").map(encodeURIComponent).join("/")}`;
     const ifMatch = opts.etag ? { CopySourceIfMatch: opts.etag } : {};
     const bytes = opts.bytes ?? 0;
-    if (!Config.get().RUSHES_S3_PART_COPY || bytes <= copyPartBytes) {
+    const partBytes = copyPartBytes();
+    if (!Config.get().RUSHES_S3_PART_COPY || bytes <= partBytes) {
       await s3.send(
         new CopyObjectCommand({ Bucket: bucket(), Key: to, CopySource: source, ...ifMatch }),
       );
@@ -185,12 +185,12 @@ export namespace Storage {
       }),
     );
     try {
-      const count = Math.ceil(bytes / copyPartBytes);
+      const count = Math.ceil(bytes / partBytes);
       const etags: string[] = [];
       const parts = Array.from({ length: count }, (_, i) => i);
       await inParallel(parts, copiesAtOnce, async (i) => {
-        const first = i * copyPartBytes;
-        const last = Math.min(bytes, first + copyPartBytes) - 1;
+        const first = i * partBytes;
+        const last = Math.min(bytes, first + partBytes) - 1;
         const out = await s3.send(
           new UploadPartCopyCommand({
             Bucket: bucket(),

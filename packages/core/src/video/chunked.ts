@@ -182,6 +182,8 @@ export namespace Chunked {
       set: { probe: Ingest.toProbe(probe), chunks: chunks.length },
       detail: {
         chunked: chunks.length,
+        /** Where each chunk after the first starts: the joins a viewer could notice. */
+        joinsMs: chunks.slice(1).map((c) => c.startMs),
         read: how.read,
         keyframeAligned: chunks.filter((c) => c.readFromMs === c.startMs).length,
       },

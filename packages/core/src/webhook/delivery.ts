@@ -78,6 +78,7 @@ export namespace WebhookDelivery {
       headers: Signature.headers(secrets(endpoint, now), delivery.deliveryId, delivery.payload),
       timeoutMs,
       allowPrivate: Config.get().RUSHES_WEBHOOK_ALLOW_LOCAL,
+      ports: Config.get().RUSHES_WEBHOOK_PORTS,
     });
     const at = Date.now();
     const code = result.statusCode;

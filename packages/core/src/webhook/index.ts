@@ -260,6 +260,11 @@ export namespace Webhook {
     if (url.username || url.password) {
       throw new VisibleError("input", "invalid_url", "url must not contain credentials");
     }
+    const port = Address.refusedPort(url, {
+      allowPrivate: local,
+      ports: Config.get().RUSHES_WEBHOOK_PORTS,
+    });
+    if (port) throw new VisibleError("invalid", "port_not_allowed", port);
     if (!local) {
       // Checked again at every attempt; this catches the obvious mistakes now.
       const checked = await Address.check(url.hostname, false);

@@ -15,7 +15,7 @@ export interface AttemptResult {
 const maxBody = 1024;
 
 /**
- * One POST, with no redirects followed. The host is resolved and checked first (Address), and
+ * One POST, with no redirects followed. The port and the host are checked first (Address), and
  * the socket connects to that checked address through a fixed `lookup`, while TLS still
  * verifies the certificate for the URL's hostname (SNI and Host are unchanged).
  */
@@ -25,10 +25,14 @@ export async function post(input: {
   headers: Record<string, string>;
   timeoutMs: number;
   allowPrivate: boolean;
+  /** Ports allowed besides 443 (and 80 for http): RUSHES_WEBHOOK_PORTS. */
+  ports: readonly number[];
 }): Promise<AttemptResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const url = new URL(input.url);
+  const port = Address.refusedPort(url, input);
+  if (port) return { latencyMs: elapsed(), error: port };
   const signal = AbortSignal.timeout(input.timeoutMs);
   const checked = await Promise.race([
     Address.check(url.hostname, input.allowPrivate),

@@ -136,7 +136,8 @@ describe("ffmpeg hardening", () => {
       { timeoutMs: 300 },
     );
     await expect(run).rejects.toMatchObject({ code: "timeout", permanent: false });
-    expect(Date.now() - started).toBeLessThan(5000);
+    // testsrc2 never ends: any return at all means it was killed; the bound is only generous.
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it("passes untrusted input to ffmpeg as file: URLs and never through a shell", async () => {

@@ -67,6 +67,26 @@ describe("Address", () => {
     "::ffff:169.254.169.254",
     "::ffff:a00:1", // the same mapped 10.0.0.1, written in hex
     "64:ff9b::a00:1",
+    // IPv4 embedded in IPv6 is judged as that IPv4 (issue 21, item 8).
+    "::127.0.0.1", // IPv4-compatible, as the URL parser stores it: [::7f00:1]
+    "::7f00:1",
+    "::a9fe:a9fe",
+    "::ffff:0:7f00:1", // IPv4-translated
+    "::ffff:0:10.0.0.1",
+    "64:ff9b::7f00:1", // NAT64
+    "64:ff9b::169.254.169.254",
+    "64:ff9b:1::a00:1", // local-use NAT64
+    "64:ff9b:1:ffff::8.8.8.8",
+    "2001:0:4136:e378:8000:63bf:f5ff:fffe", // Teredo: client 10.0.0.1 (inverted)
+    "2001:0:a00:1:8000:63bf:f7f7:f7f7", // Teredo through the server 10.0.0.1, client 8.8.8.8
+    "2001::7f00:1",
+    "2002:a00:1::1", // 6to4 of 10.0.0.1
+    "2002:7f00:1::",
+    "2001:db8::1",
+    "3fff::1",
+    "2001:2::1", // benchmarking
+    "5f00::1",
+    "fe80::1%eth0",
     "not an address",
   ])("refuses %s", (address) => {
     expect(Address.isPublic(address)).toBe(false);
@@ -81,8 +101,50 @@ describe("Address", () => {
     "2606:4700:4700::1111",
     "::ffff:8.8.8.8",
     "2001:4860:4860::8888",
+    "::8.8.8.8",
+    "::ffff:0:8.8.8.8",
+    "64:ff9b::808:808",
+    "2002:808:808::1",
+    "2001:0:4136:e378:8000:63bf:f7f7:f7f7", // Teredo: server 65.54.227.120, client 8.8.8.8
   ])("admits the public %s", (address) => {
     expect(Address.isPublic(address)).toBe(true);
+  });
+
+  it("allows 443, 80 only for http, and the listed ports; any port with local addresses", () => {
+    const deployed = { allowPrivate: false, ports: [] };
+    const refused = (url: string, policy: { allowPrivate: boolean; ports: number[] } = deployed) =>
+      Address.refusedPort(new URL(url), policy);
+    expect(refused("https://example.com/")).toBeUndefined();
+    expect(refused("https://example.com:443/")).toBeUndefined();
+    expect(refused("http://example.com/")).toBeUndefined();
+    expect(refused("https://example.com:80/")).toMatch(/port 80 is not allowed/);
+    expect(refused("https://example.com:22/")).toMatch(/port 22 is not allowed \(allowed: 443\)/);
+    expect(refused("https://example.com:8443/")).toMatch(/port 8443/);
+    expect(refused("https://example.com:8443/", { allowPrivate: false, ports: [8443] })).toBe(
+      undefined,
+    );
+    expect(refused("https://example.com:9000/", { allowPrivate: false, ports: [8443] })).toMatch(
+      /allowed: 443, 8443/,
+    );
+    expect(refused("http://127.0.0.1:39999/", { allowPrivate: true, ports: [] })).toBeUndefined();
+  });
+
+  it("reads the extra ports from RUSHES_WEBHOOK_PORTS, and refuses a malformed list", () => {
+    try {
+      Config.reset();
+      expect(Config.get().RUSHES_WEBHOOK_PORTS).toEqual([]);
+      process.env.RUSHES_WEBHOOK_PORTS = "8443, 9443";
+      Config.reset();
+      expect(Config.get().RUSHES_WEBHOOK_PORTS).toEqual([8443, 9443]);
+      for (const bad of ["0", "65536", "https", "443,x"]) {
+        process.env.RUSHES_WEBHOOK_PORTS = bad;
+        Config.reset();
+        expect(() => Config.get(), bad).toThrow();
+      }
+    } finally {
+      delete process.env.RUSHES_WEBHOOK_PORTS;
+      Config.reset();
+    }
   });
 
   it("checks every address a name resolves to, and IP literals as they are", async () => {

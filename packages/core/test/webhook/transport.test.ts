@@ -33,6 +33,7 @@ const attempt = (path: string, extra: Partial<Parameters<typeof post>[0]> = {}) 
     headers: { "webhook-id": "msg_x" },
     timeoutMs: 1000,
     allowPrivate: true,
+    ports: [],
     ...extra,
   });
 
@@ -70,9 +71,18 @@ describe("post", () => {
 
   it("refuses a private address without connecting, unless allowed", async () => {
     const before = seen.length;
-    const result = await attempt("/ok", { allowPrivate: false });
+    const port = Number(new URL(base).port);
+    const result = await attempt("/ok", { allowPrivate: false, ports: [port] });
     expect(result.statusCode).toBeUndefined();
     expect(result.error).toMatch(/non-public address \(127\.0\.0\.1\)/);
+    expect(seen.length).toBe(before);
+  });
+
+  it("deployed, refuses a port that is not allowed without connecting", async () => {
+    const before = seen.length;
+    const result = await attempt("/ok", { allowPrivate: false });
+    expect(result.statusCode).toBeUndefined();
+    expect(result.error).toMatch(/^port \d+ is not allowed \(allowed: 80\)$/);
     expect(seen.length).toBe(before);
   });
 
