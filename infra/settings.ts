@@ -34,7 +34,7 @@ const signers: FunctionName[] = [
 
 /**
  * The one list of settings a deploy passes on, and the functions that read each. A setting not
- * here is either local-only (the README's settings table says which) or follows from the infra
+ * here is either local-only (docs/settings.md says which) or follows from the infra
  * itself: timeouts and attempts from each function's timeout, the MediaConvert role from the
  * role this stage creates, ffmpeg's paths from how it is installed.
  */
@@ -69,7 +69,7 @@ export type Setting = keyof typeof settings;
 
 /**
  * Settings the infra reads itself. Lambda memory: new AWS accounts may be held to less than
- * Lambda's 10,240 MB until a quota increase (README, "Deploy to AWS").
+ * Lambda's 10,240 MB until a quota increase (docs/deploy.md).
  */
 export const infraSettings = {
   RUSHES_INGEST_MEMORY_MB: { fallback: 10240, min: 128, max: 10240 },
