@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Runtime, RuntimeOptions } from "@rushes/local/runtime";
+import type { SQSEvent } from "aws-lambda";
 import { type Api, apiClient, type Reply } from "../support/api";
+import { generateVideo, type VideoOptions } from "../support/media";
 import { waitUntil } from "../support/wait";
 
 export { waitUntil } from "../support/wait";
@@ -26,9 +28,27 @@ export async function postToPresigned(
   return fetch(upload.url, { method: "POST", body: form });
 }
 
+/** The statuses a video's processing ends in. */
+export const settled = ["ready", "failed", "rejected"];
+
+/** The long source the chunk tests cut: 640x360 with 2 s GOPs, so chunks start on keyframes. */
+export const chunkSource = (seconds: number, fps: number) => ({
+  width: 640,
+  height: 360,
+  seconds,
+  fps,
+  gopSeconds: 2,
+});
+
+/** The real chunk worker, imported when called: core must read the runtime's resources first. */
+export const chunkWorker = async (event: SQSEvent) =>
+  (await import("@rushes/functions/chunk-worker")).handler(event);
+
 /** An in-process runtime on free ports and a temp data dir, plus small API helpers. */
 export async function startHarness(options: Partial<RuntimeOptions> = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), "rushes-it-"));
+  /** Scratch space for a test's own files, removed with the harness. */
+  const dir = await mkdtemp(join(tmpdir(), "rushes-it-files-"));
   const { startRuntime } = await import("@rushes/local/runtime");
   const runtime: Runtime = await startRuntime({ dataDir, port: 0, quiet: true, ...options });
   const api: Api = apiClient(runtime.url);
@@ -80,6 +100,27 @@ export async function startHarness(options: Partial<RuntimeOptions> = {}) {
     );
   };
 
+  type Generated = Omit<VideoOptions, "path">;
+  type UploadInit = Parameters<typeof upload>[2];
+
+  /** Generates a test video under `dir` as `name` and uploads it: its id and file. */
+  const uploadNew = async (key: string, name: string, video: Generated, init?: UploadInit) => {
+    const file = await generateVideo({ path: join(dir, name), ...video });
+    return { id: await upload(key, file, init), file };
+  };
+
+  /** uploadNew, then the video once it has settled (ready, failed or rejected). */
+  const ingest = async (
+    key: string,
+    name: string,
+    video: Generated,
+    timeoutMs = 240_000,
+    init?: UploadInit,
+  ) => {
+    const { id, file } = await uploadNew(key, name, video, init);
+    return { id, file, video: await waitForStatus(key, id, settled, timeoutMs) };
+  };
+
   let sqs: SQSClient | undefined;
   /**
    * Resolves once the clip queue holds no visible, in-flight or delayed message, and the events
@@ -112,8 +153,21 @@ export async function startHarness(options: Partial<RuntimeOptions> = {}) {
     sqs?.destroy();
     await runtime.stop();
     await rm(dataDir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   };
-  return { runtime, dataDir, api, newKey, upload, waitForStatus, clipQueueDrained, stop };
+  return {
+    runtime,
+    dataDir,
+    dir,
+    api,
+    newKey,
+    upload,
+    uploadNew,
+    ingest,
+    waitForStatus,
+    clipQueueDrained,
+    stop,
+  };
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
