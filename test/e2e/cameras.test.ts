@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { postToPresigned } from "../integration/harness";
+import { apiClient, uploadBytes, waitReady } from "../support/api";
 import {
   buildWeb,
   freePort,
@@ -32,17 +32,8 @@ describe.skipIf(skipBrowser)("cameras in Chromium against npm start", () => {
   const t0 = Math.floor((Date.now() - 10 * 60_000) / 1000) * 1000;
   const recordings: string[] = [];
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${devKey}`,
-        ...(body ? { "content-type": "application/json" } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: await res.json() };
-  };
+  const call = apiClient(() => base);
+  const api = (method: string, path: string, body?: unknown) => call(devKey, method, path, body);
 
   beforeAll(async () => {
     requireChromium();
@@ -70,24 +61,11 @@ describe.skipIf(skipBrowser)("cameras in Chromium against npm start", () => {
     );
     const bytes = await readFile(file);
     for (const offset of [0, 2000, 9000]) {
-      const created = await api("POST", "/v1/uploads", {
-        filename: "rec.mp4",
-        contentType: "video/mp4",
-        bytes: bytes.length,
-        camera: { cameraId: "dock-1", recordedAt: t0 + offset },
-      });
-      expect((await postToPresigned(created.body.upload, bytes)).status).toBeLessThan(300);
-      recordings.push(created.body.video.id);
+      const camera = { cameraId: "dock-1", recordedAt: t0 + offset };
+      recordings.push(await uploadBytes(call, devKey, bytes, { filename: "rec.mp4", camera }));
     }
     for (const id of recordings) {
-      for (let i = 0; ; i++) {
-        const { body } = await api("GET", `/v1/videos/${id}`);
-        if (body.status === "ready") break;
-        if (body.status !== "processing" && body.status !== "awaiting_upload")
-          throw new Error(JSON.stringify(body));
-        if (i > 600) throw new Error(`${id} never became ready`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      await waitReady(call, devKey, id);
     }
     browser = await launchChromium();
     // A fresh profile: nothing in localStorage, so whatever it shows came from the API.

@@ -4,29 +4,12 @@ import { join } from "node:path";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Runtime, RuntimeOptions } from "@rushes/local/runtime";
 import type { SQSEvent } from "aws-lambda";
-import { type Api, apiClient, type Reply } from "../support/api";
+import { type Api, apiClient, postToPresigned, type Reply } from "../support/api";
 import { generateVideo, type VideoOptions } from "../support/media";
 import { waitUntil } from "../support/wait";
 
+export { postToPresigned } from "../support/api";
 export { waitUntil } from "../support/wait";
-
-/** POSTs the presigned fields, then the file last, as multipart/form-data, like a browser. */
-export async function postToPresigned(
-  upload: { url: string; fields: Record<string, string> },
-  bytes: Uint8Array,
-  init: { contentType?: string; postedContentType?: string } = {},
-) {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(upload.fields)) {
-    form.append(name, name === "Content-Type" ? (init.postedContentType ?? value) : value);
-  }
-  form.append(
-    "file",
-    new Blob([new Uint8Array(bytes)], { type: init.contentType ?? "video/mp4" }),
-    "upload",
-  );
-  return fetch(upload.url, { method: "POST", body: form });
-}
 
 /** The statuses a video's processing ends in. */
 export const settled = ["ready", "failed", "rejected"];
