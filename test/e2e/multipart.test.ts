@@ -2,31 +2,19 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Ffmpeg } from "@rushes/core/media";
 import type { Browser, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   buildWeb,
-  exec,
   launchChromium,
   requireChromium,
   type StartedServer,
   skipBrowser,
   startServer,
 } from "../support/e2e";
+import { noisyVideo } from "../support/media";
 
 const MiB = 1024 ** 2;
-
-/** Lossless noise: 1.2 s of 640×360 is 10–15 MiB, three 5 MiB parts, and a playable video. */
-async function noisyVideo(path: string) {
-  await exec(Ffmpeg.paths().ffmpeg, [
-    ...["-v", "error", "-y", "-f", "lavfi"],
-    ...["-i", "testsrc2=size=640x360:rate=25:duration=1.2", "-vf", "noise=alls=100:allf=t+u"],
-    ...["-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p"],
-    ...["-movflags", "+faststart", path],
-  ]);
-  return path;
-}
 
 const partOf = (request: Request) => {
   const url = new URL(request.url());

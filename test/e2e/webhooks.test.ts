@@ -7,6 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exec, launchChromium, requireChromium, root, skipBrowser } from "../support/e2e";
+import { publishVideo } from "../support/events";
 import { type Receiver, startReceiver } from "../support/receiver";
 
 describe.skipIf(skipBrowser)("the Webhooks page in Chromium", () => {
@@ -55,17 +56,7 @@ describe.skipIf(skipBrowser)("the Webhooks page in Chromium", () => {
     expect(await page.getByLabel("Signing secret").count()).toBe(0);
 
     // The dev key's owner is the admin; an event of theirs reaches the endpoint.
-    const { Events } = await import("@rushes/core/event");
-    await Events.publish(
-      "video.ready",
-      { eventId: "evt_e2e", at: Date.now() },
-      {
-        videoId: "vid_e2e",
-        owner: "admin",
-        status: "ready",
-        bucket: "rushes-local-media",
-      },
-    );
+    await publishVideo("admin", "vid_e2e", { eventId: "evt_e2e" });
     await expect.poll(() => receiver.received.length, { timeout: 20_000 }).toBe(1);
     expect(
       new Webhook(secret).verify(

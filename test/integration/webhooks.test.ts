@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishVideo } from "../support/events";
 import { generateVideo } from "../support/media";
 import { type Receiver, type Request, startReceiver } from "../support/receiver";
 import { type Harness, startHarness, waitUntil } from "./harness";
@@ -66,24 +67,6 @@ const waitFor = (path: string, count: number, timeoutMs = 30_000) =>
     async () => (at(path).length >= count ? at(path) : undefined),
     { timeoutMs: timeoutMs },
   );
-
-async function publishVideo(
-  owner: string,
-  videoId: string,
-  type: "video.ready" | "video.failed" = "video.ready",
-) {
-  const { Events } = await import("@rushes/core/event");
-  return Events.publish(
-    type,
-    { eventId: `evt_${videoId}`, at: Date.now() },
-    {
-      videoId,
-      owner,
-      status: "ready",
-      bucket: "rushes-local-media",
-    },
-  );
-}
 
 const deliveriesOf = async (key: string, id: string) =>
   (await h.api(key, "GET", `/v1/webhooks/${id}/deliveries`)).body;
@@ -165,7 +148,7 @@ describe("webhooks", () => {
   it("gives up after the last attempt of the schedule", async () => {
     answers.set("/down", [503]);
     const hook = await endpoint("down", "/down");
-    await publishVideo("down", "vid_down", "video.failed");
+    await publishVideo("down", "vid_down", { type: "video.failed" });
     await waitFor("/down", 4);
     const delivery = await waitUntil(
       () => "the delivery never failed",

@@ -13,6 +13,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { S3Event, SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishVideo } from "../../../test/support/events";
 import { type Receiver, startReceiver } from "../../../test/support/receiver";
 import { waitUntil } from "../../../test/support/wait";
 import { type Runtime, type RuntimeOptions, startRuntime } from "../src/runtime";
@@ -188,25 +189,10 @@ describe("local runtime", () => {
     const { Webhook } = await import("standardwebhooks");
     const [registered] = runtime.webhooks;
     expect(registered?.secret).toMatch(/^whsec_/);
-    const { Events } = await import("@rushes/core/event");
     // Another owner's event first: the dev owner's endpoint must never see it.
-    await Events.publish(
-      "video.ready",
-      { eventId: "evt_01jabcdefghjkmnpqrstvwxyz1", at: Date.now() },
-      {
-        videoId: "vid_01jabcdefghjkmnpqrstvwxyz1",
-        owner: "alice",
-        status: "ready",
-        bucket: "rushes-local-media",
-      },
-    );
-    const origin = { eventId: "evt_01jabcdefghjkmnpqrstvwxyz0", at: Date.now() };
-    await Events.publish("video.ready", origin, {
-      videoId: "vid_01jabcdefghjkmnpqrstvwxyz0",
-      owner: "admin",
-      status: "ready",
-      bucket: "rushes-local-media",
-    });
+    await publishVideo("alice", "vid_01jabcdefghjkmnpqrstvwxyz1");
+    const origin = { eventId: "evt_01jabcdefghjkmnpqrstvwxyz0" };
+    await publishVideo("admin", "vid_01jabcdefghjkmnpqrstvwxyz0", origin);
     const event = await runtime.waitFor(
       (e) => e.type === "video.ready" && e.properties.owner === "admin",
       10_000,
