@@ -1,6 +1,6 @@
 // Browser end-to-end for cameras: the list comes from the API (a fresh profile sees it), the
 // timeline shows a camera's recordings and gaps, and a range dragged on it becomes a clip.
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -8,6 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { apiClient, uploadBytes, waitReady } from "../support/api";
 import {
   buildWeb,
+  closeAll,
+  expectNoErrors,
   freePort,
   launchChromium,
   requireChromium,
@@ -74,16 +76,9 @@ describe.skipIf(skipBrowser)("cameras in Chromium against npm start", () => {
     errors = watchErrors(page);
   }, 240_000);
 
-  afterEach(() => {
-    expect(errors).toEqual([]);
-    errors.splice(0);
-  });
+  afterEach(() => expectNoErrors(errors));
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeAll({ browser, server, dir }));
 
   it("lists the cameras from the API in a fresh browser profile", async () => {
     await page.goto(`${base}/#/clips`);

@@ -1,12 +1,12 @@
 // The /docs page in Debian's Chromium, offline: Scalar's renderer and the document, all served by
 // the API itself. Any request beyond the runtime's own origin is blocked and counted.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Runtime } from "@rushes/local/runtime";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, requireChromium, skipBrowser } from "../support/e2e";
+import { closeAll, launchChromium, requireChromium, skipBrowser } from "../support/e2e";
 
 describe.skipIf(skipBrowser)("/docs in Chromium", () => {
   let runtime: Runtime;
@@ -26,11 +26,7 @@ describe.skipIf(skipBrowser)("/docs in Chromium", () => {
     browser = await launchChromium();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await runtime?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => closeAll({ browser, server: runtime, dir: dataDir }));
 
   it("renders every operation with nothing fetched from elsewhere and no failed request", async () => {
     const page = await browser.newPage();

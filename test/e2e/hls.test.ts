@@ -1,6 +1,6 @@
 // Browser end-to-end for adaptive playback: hls.js in Debian's Chromium plays the tokenised
 // master from a real `npm start`, switches rungs, and shows storyboard tiles over the seek bar.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient, uploadBytes, waitReady } from "../support/api";
 import {
   buildWeb,
+  closeAll,
   launchChromium,
   requireChromium,
   type StartedServer,
@@ -55,11 +56,7 @@ describe.skipIf(skipBrowser)("HLS playback in Chromium", () => {
     await waitReady(api, key, videoId);
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeAll({ browser, server, dir }));
 
   it("plays the tokenised master with hls.js past 3 s, switches rungs, shows storyboard tiles", async () => {
     await page.goto(`${base}/#/videos/${videoId}`);

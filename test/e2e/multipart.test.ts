@@ -1,11 +1,12 @@
 // Browser end-to-end: multipart uploads through the page, and resuming one after a reload.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   buildWeb,
+  closeAll,
   launchChromium,
   requireChromium,
   type StartedServer,
@@ -88,11 +89,7 @@ describe.skipIf(skipBrowser)("multipart uploads through the page", () => {
     await page.locator(".uppy-Dashboard-input").first().waitFor({ state: "attached" });
   }, 240_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeAll({ browser, server, dir }));
 
   it("uploads a file in parts straight to storage, and it becomes ready", async () => {
     expect(fileBytes).toBeGreaterThan(10 * MiB);

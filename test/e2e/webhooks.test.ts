@@ -1,12 +1,12 @@
 // Browser end-to-end: the Webhooks page in Chromium, against the runtime and a real receiver.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Runtime } from "@rushes/local/runtime";
 import type { Browser, Page } from "playwright-core";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exec, launchChromium, requireChromium, root, skipBrowser } from "../support/e2e";
+import { closeAll, exec, launchChromium, requireChromium, root, skipBrowser } from "../support/e2e";
 import { publishVideo } from "../support/events";
 import { type Receiver, startReceiver } from "../support/receiver";
 
@@ -37,10 +37,8 @@ describe.skipIf(skipBrowser)("the Webhooks page in Chromium", () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await runtime?.stop();
     await receiver?.close();
-    await rm(dir, { recursive: true, force: true });
+    await closeAll({ browser, server: runtime, dir });
   });
 
   it("adds an endpoint, shows its secret once, lists its deliveries and retries one", async () => {
