@@ -7,6 +7,7 @@ import type { Runtime } from "@rushes/local/runtime";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeAll, launchChromium, requireChromium, skipBrowser } from "../support/e2e";
+import { noHandlers } from "../support/in-process";
 
 describe.skipIf(skipBrowser)("/docs in Chromium", () => {
   let runtime: Runtime;
@@ -21,7 +22,7 @@ describe.skipIf(skipBrowser)("/docs in Chromium", () => {
       dataDir,
       port: 0,
       quiet: true,
-      handlers: { ingest: async () => {}, clipWorker: async () => ({ batchItemFailures: [] }) },
+      handlers: noHandlers,
     });
     browser = await launchChromium();
   });
