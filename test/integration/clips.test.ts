@@ -1,5 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   ReceiveMessageCommand,
@@ -21,7 +20,6 @@ const fps = 25;
 const T0 = Date.now() - 120_000;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rushes-clips-"));
   h = await startHarness({
     env: {
       RUSHES_CLIP_RETRY_DELAY_SECONDS: "1",
@@ -32,6 +30,7 @@ beforeAll(async () => {
     },
     queue: { visibilityTimeoutSeconds: 5, maxReceiveCount: 2 },
   });
+  dir = h.dir;
   key = await h.newKey("clips");
   sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
   await h.api(key, "POST", "/v1/cameras", { alias: "Pier", cameraId: "pier" });
@@ -53,7 +52,6 @@ beforeAll(async () => {
 afterAll(async () => {
   sqs?.destroy();
   await h?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const waitForClip = async (id: string, statuses: string[], timeoutMs = 60_000) => {

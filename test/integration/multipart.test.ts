@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inspect, noisyVideo } from "../support/media";
@@ -18,7 +17,6 @@ let source: Buffer;
 let sourcePath: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rushes-multipart-"));
   h = await startHarness({
     env: {
       RUSHES_MULTIPART_THRESHOLD_BYTES: String(5 * MiB),
@@ -26,6 +24,7 @@ beforeAll(async () => {
       RUSHES_THUMBNAIL_WIDTHS: "300,640",
     },
   });
+  dir = h.dir;
   key = await h.newKey("multipart");
   sourcePath = await noisyVideo(join(dir, "noise.mp4"));
   source = await readFile(sourcePath);
@@ -33,7 +32,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const create = async (bytes = source.length) => {

@@ -1,5 +1,3 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -38,17 +36,16 @@ let base: string;
 let received: Receiver<ReturnType<typeof answer>>["received"];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rushes-webhooks-"));
   receiver = await startReceiver(answer);
   ({ base, received } = receiver);
   // Tiny retry delays: four attempts, a second apart. The default schedule is a day long.
   h = await startHarness({ env: { RUSHES_WEBHOOK_RETRY_SCHEDULE_SECONDS: "0,1,1,1" } });
+  dir = h.dir;
 });
 
 afterAll(async () => {
   await h?.stop();
   await receiver?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 /** A key for a new owner and an endpoint of theirs at `path`, whose secret the receiver learns. */
