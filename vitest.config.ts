@@ -34,6 +34,8 @@ const tiers: Record<string, { include: string[]; exclude: string[]; globalSetup?
   routes: { include: ["packages/functions/test/**/*.test.ts"], exclude: [] },
   /** Real ffmpeg/ffprobe on tiny generated media. */
   media: { include: ["packages/core/test/media/**/*.test.ts"], exclude: pureMedia },
+  /** The repository's own rules: docs that resolve and match the code, no import cycles. */
+  repo: { include: ["test/repo/**/*.test.ts"], exclude: [] },
   /** The web client in the system Chromium against `npm start`. */
   e2e: { include: ["test/e2e/**/*.test.ts"], exclude: [] },
   /**

@@ -16,8 +16,9 @@ const { measureHls, measureRewrite } = await import("./hls");
 const { long, measureChunked } = await import("./chunked");
 const { measureSystem } = await import("./system");
 const { elapsedSeconds, enabled, format, progress, quick, root, workDir } = await import("./lib");
+const report = await import("./report");
 
-/** The README's goals. Throughput and memory are recorded, not judged. */
+/** The goals (docs/performance.md). Throughput and memory are recorded, not judged. */
 const goals: Record<string, { op: "<=" | ">="; value: number; text: string }> = {
   "api.bundleBytes": { op: "<=", value: 600 * 1024, text: "≤ 600 KB" },
   "api.initRatio": { op: "<=", value: 0.3, text: "≤ 0.3" },
@@ -56,6 +57,7 @@ const what: Record<string, string> = {
 };
 
 const startedAt = new Date();
+const loadAtStart = loadavg();
 progress(
   `rushes bench${quick ? " (BENCH_QUICK: smoke run, small inputs)" : ""}: ${cpus().length} CPUs, node ${process.version}, load ${loadavg()
     .map((l) => l.toFixed(1))
@@ -188,6 +190,14 @@ await writeFile(
     {
       ...figures,
       goals: Object.fromEntries(Object.entries(goals).map(([k, g]) => [k, g.text])),
+      // What docs/performance.md shows (bench/report.ts), as this run judged it.
+      table: rows.map(([figure, value, goal, verdict, measuredAs]) => ({
+        figure,
+        value,
+        goal: goal === "(detail)" ? "" : goal,
+        verdict: verdict === "MISSED" ? "missed" : verdict,
+        measuredAs,
+      })),
       detail,
       meta: {
         startedAt: startedAt.toISOString(),
@@ -197,6 +207,7 @@ await writeFile(
         node: process.version,
         cpus: cpus().length,
         cpuModel: cpus()[0]?.model,
+        loadAverageAtStart: loadAtStart.map((l) => Math.round(l * 100) / 100),
         loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
         ffmpeg: ffmpegVersion(),
         source: `${source.seconds} s ${source.width}x${source.height}@${source.fps}: testsrc2 under light temporal noise, stereo AAC`,
@@ -207,6 +218,10 @@ await writeFile(
   )}\n`,
 );
 progress(`wrote ${out}`);
+if (!partial) {
+  report.writeDoc(root);
+  progress("rewrote the figures in docs/performance.md");
+}
 
 function ffmpegVersion() {
   try {

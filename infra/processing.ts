@@ -17,7 +17,7 @@ export const events = new sst.aws.SnsTopic("Events");
 
 /**
  * The transcoder, chosen per stage when deploying: `ffmpeg` unless RUSHES_TRANSCODER says
- * otherwise in the shell or in a `.env.<stage>` file, which SST loads (README, "Deploy to AWS").
+ * otherwise in the shell or in a `.env.<stage>` file, which SST loads (docs/deploy.md).
  */
 export const transcoder = readTranscoder();
 
@@ -33,7 +33,7 @@ function readTranscoder() {
  * repository and fetch their binaries, at install time, from the same GitHub release (b6.1.1:
  * FFmpeg 6.1.1, John Van Sickle's static Linux builds, where ffmpeg and ffprobe come out of one
  * tarball). They are installed only here, when deploying, never as a dependency: their install
- * scripts download, and `npm start` keeps the @ffmpeg-installer packages (see README). Exact
+ * scripts download, and `npm start` keeps the @ffmpeg-installer packages (see docs/deploy.md). Exact
  * versions, because these packages move the ffmpeg release without a major version bump. Both
  * publish linux-arm64 builds too: changing `ffmpegArchitecture` switches the binaries with it.
  * Functions without binaries run on arm64.
@@ -55,7 +55,7 @@ const withFfmpeg = {
   },
   hook: {
     // The install scripts take the OS from the deploying machine unless npm_config_platform says
-    // linux (README, "Deploy to AWS"): refuse to ship anything but a Linux binary for the
+    // linux (docs/deploy.md): refuse to ship anything but a Linux binary for the
     // function's CPU. Lambda runs code as a user that does not own /var/task, so make both
     // world-executable before SST zips the package. A missing binary throws ENOENT, and so
     // fails the deploy.

@@ -34,7 +34,7 @@ const signers: FunctionName[] = [
 
 /**
  * The one list of settings a deploy passes on, and the functions that read each. A setting not
- * here is either local-only (the README's settings table says which) or follows from the infra
+ * here is either local-only (docs/settings.md says which) or follows from the infra
  * itself: timeouts and attempts from each function's timeout, the MediaConvert role from the
  * role this stage creates, ffmpeg's paths from how it is installed.
  */
@@ -82,7 +82,7 @@ export type Setting = keyof typeof settings;
 /**
  * Settings the infra reads itself.
  * - Lambda memory: new AWS accounts may be held to less than Lambda's 10,240 MB until a quota
- *   increase (README, "Deploy to AWS").
+ *   increase (docs/deploy.md).
  * - The most chunk and clip workers that run at once: an SQS event source mapping's maximum
  *   concurrency, which Lambda takes from 2 to 1,000. Without it, a 6 h source fans out to 360
  *   10 GB functions at once and can starve the API of the account's concurrency.

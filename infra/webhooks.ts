@@ -7,7 +7,7 @@ import { table } from "./storage";
 
 /**
  * Seals endpoint secrets at rest (AES-256-GCM under a key derived from it). No placeholder: a
- * stage cannot deploy until `sst secret set WebhookKey` has given it one (README, "Deploy").
+ * stage cannot deploy until `sst secret set WebhookKey` has given it one (docs/deploy.md, "Deploy").
  */
 export const webhookKey = new sst.Secret("WebhookKey");
 

@@ -1,13 +1,15 @@
 // Browser end-to-end for cameras: the list comes from the API (a fresh profile sees it), the
 // timeline shows a camera's recordings and gaps, and a range dragged on it becomes a clip.
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { postToPresigned } from "../integration/harness";
+import { apiClient, uploadBytes, waitReady } from "../support/api";
 import {
   buildWeb,
+  closeAll,
+  expectNoErrors,
   freePort,
   launchChromium,
   requireChromium,
@@ -32,17 +34,8 @@ describe.skipIf(skipBrowser)("cameras in Chromium against npm start", () => {
   const t0 = Math.floor((Date.now() - 10 * 60_000) / 1000) * 1000;
   const recordings: string[] = [];
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${devKey}`,
-        ...(body ? { "content-type": "application/json" } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: await res.json() };
-  };
+  const call = apiClient(() => base);
+  const api = (method: string, path: string, body?: unknown) => call(devKey, method, path, body);
 
   beforeAll(async () => {
     requireChromium();
@@ -70,24 +63,11 @@ describe.skipIf(skipBrowser)("cameras in Chromium against npm start", () => {
     );
     const bytes = await readFile(file);
     for (const offset of [0, 2000, 9000]) {
-      const created = await api("POST", "/v1/uploads", {
-        filename: "rec.mp4",
-        contentType: "video/mp4",
-        bytes: bytes.length,
-        camera: { cameraId: "dock-1", recordedAt: t0 + offset },
-      });
-      expect((await postToPresigned(created.body.upload, bytes)).status).toBeLessThan(300);
-      recordings.push(created.body.video.id);
+      const camera = { cameraId: "dock-1", recordedAt: t0 + offset };
+      recordings.push(await uploadBytes(call, devKey, bytes, { filename: "rec.mp4", camera }));
     }
     for (const id of recordings) {
-      for (let i = 0; ; i++) {
-        const { body } = await api("GET", `/v1/videos/${id}`);
-        if (body.status === "ready") break;
-        if (body.status !== "processing" && body.status !== "awaiting_upload")
-          throw new Error(JSON.stringify(body));
-        if (i > 600) throw new Error(`${id} never became ready`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      await waitReady(call, devKey, id);
     }
     browser = await launchChromium();
     // A fresh profile: nothing in localStorage, so whatever it shows came from the API.
@@ -96,16 +76,9 @@ describe.skipIf(skipBrowser)("cameras in Chromium against npm start", () => {
     errors = watchErrors(page);
   }, 240_000);
 
-  afterEach(() => {
-    expect(errors).toEqual([]);
-    errors.splice(0);
-  });
+  afterEach(() => expectNoErrors(errors));
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeAll({ browser, server, dir }));
 
   it("lists the cameras from the API in a fresh browser profile", async () => {
     await page.goto(`${base}/#/clips`);

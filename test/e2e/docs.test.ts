@@ -1,12 +1,13 @@
 // The /docs page in Debian's Chromium, offline: Scalar's renderer and the document, all served by
 // the API itself. Any request beyond the runtime's own origin is blocked and counted.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Runtime } from "@rushes/local/runtime";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, requireChromium, skipBrowser } from "../support/e2e";
+import { closeAll, launchChromium, requireChromium, skipBrowser } from "../support/e2e";
+import { noHandlers } from "../support/in-process";
 
 describe.skipIf(skipBrowser)("/docs in Chromium", () => {
   let runtime: Runtime;
@@ -21,16 +22,12 @@ describe.skipIf(skipBrowser)("/docs in Chromium", () => {
       dataDir,
       port: 0,
       quiet: true,
-      handlers: { ingest: async () => {}, clipWorker: async () => ({ batchItemFailures: [] }) },
+      handlers: noHandlers,
     });
     browser = await launchChromium();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await runtime?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => closeAll({ browser, server: runtime, dir: dataDir }));
 
   it("renders every operation with nothing fetched from elsewhere and no failed request", async () => {
     const page = await browser.newPage();

@@ -1,13 +1,14 @@
 // Browser end-to-end for adaptive playback: hls.js in Debian's Chromium plays the tokenised
 // master from a real `npm start`, switches rungs, and shows storyboard tiles over the seek bar.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postToPresigned } from "../integration/harness";
+import { apiClient, uploadBytes, waitReady } from "../support/api";
 import {
   buildWeb,
+  closeAll,
   launchChromium,
   requireChromium,
   type StartedServer,
@@ -48,43 +49,14 @@ describe.skipIf(skipBrowser)("HLS playback in Chromium", () => {
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     errors = watchErrors(page);
     await page.goto(`${base}/`);
-    const key = await page.evaluate(() => window.RUSHES_CONFIG?.devKey);
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${key}`,
-          ...(body ? { "content-type": "application/json" } : {}),
-        },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      return res.json();
-    };
-    const bytes = await readFile(source);
-    const created = await call("POST", "/v1/uploads", {
-      filename: "eight.mp4",
-      contentType: "video/mp4",
-      bytes: bytes.length,
-      title: "Adaptive",
-    });
-    videoId = created.video.id;
-    expect((await postToPresigned(created.upload, bytes)).status).toBeLessThan(300);
-    const started = Date.now();
-    for (;;) {
-      const video = await call("GET", `/v1/videos/${videoId}`);
-      if (video.status === "ready") break;
-      if (video.status !== "processing" && video.status !== "awaiting_upload")
-        throw new Error(`video ended ${video.status}: ${JSON.stringify(video.error)}`);
-      if (Date.now() - started > 180_000) throw new Error("video never became ready");
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    const key = (await page.evaluate(() => window.RUSHES_CONFIG?.devKey))!;
+    const api = apiClient(base);
+    const fields = { filename: "eight.mp4", title: "Adaptive" };
+    videoId = await uploadBytes(api, key, await readFile(source), fields);
+    await waitReady(api, key, videoId);
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeAll({ browser, server, dir }));
 
   it("plays the tokenised master with hls.js past 3 s, switches rungs, shows storyboard tiles", async () => {
     await page.goto(`${base}/#/videos/${videoId}`);

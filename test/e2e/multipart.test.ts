@@ -1,36 +1,25 @@
 // Browser end-to-end: multipart uploads through the page, and resuming one after a reload.
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Ffmpeg } from "@rushes/core/media";
 import type { Browser, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   buildWeb,
-  exec,
+  closeAll,
   launchChromium,
   requireChromium,
   type StartedServer,
   skipBrowser,
   startServer,
 } from "../support/e2e";
+import { noisyVideo } from "../support/media";
 import { waitUntil } from "../support/wait";
 
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
 const MiB = 1024 ** 2;
-
-/** Lossless noise: 1.2 s of 640×360 is 10–15 MiB, three 5 MiB parts, and a playable video. */
-async function noisyVideo(path: string) {
-  await exec(Ffmpeg.paths().ffmpeg, [
-    ...["-v", "error", "-y", "-f", "lavfi"],
-    ...["-i", "testsrc2=size=640x360:rate=25:duration=1.2", "-vf", "noise=alls=100:allf=t+u"],
-    ...["-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p"],
-    ...["-movflags", "+faststart", path],
-  ]);
-  return path;
-}
 
 const partOf = (request: Request) => {
   const url = new URL(request.url());
@@ -104,11 +93,7 @@ describe.skipIf(skipBrowser)("multipart uploads through the page", () => {
     await page.locator(".uppy-Dashboard-input").first().waitFor({ state: "attached" });
   }, 240_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeAll({ browser, server, dir }));
 
   it("uploads a file in parts straight to storage, and it becomes ready", async () => {
     expect(fileBytes).toBeGreaterThan(10 * MiB);

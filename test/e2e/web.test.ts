@@ -1,5 +1,5 @@
 // Browser end-to-end: the built web client in Debian's Chromium, against a real `npm start`.
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
@@ -7,6 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   buildWeb,
   chromiumPath,
+  closeAll,
+  expectNoErrors,
   launchChromium,
   requireChromium,
   type StartedServer,
@@ -117,17 +119,10 @@ describe.skipIf(skipBrowser)("web client in Chromium against npm start", () => {
     errors = watchErrors(page, () => expectedFailures);
   }, 240_000);
 
-  afterEach(() => {
-    // No console errors anywhere in the flow: checked after every step, so the failing step is named.
-    expect(errors).toEqual([]);
-    errors.splice(0);
-  });
+  // No console errors anywhere in the flow: checked after every step, so the failing step is named.
+  afterEach(() => expectNoErrors(errors));
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeAll({ browser, server, dir }));
 
   it("uploads a video through the file input and shows its progress", async () => {
     await page.goto(`${base}/`);

@@ -1,23 +1,22 @@
 // Browser end-to-end: the Webhooks page in Chromium, against the runtime and a real receiver.
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Runtime } from "@rushes/local/runtime";
 import type { Browser, Page } from "playwright-core";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exec, launchChromium, requireChromium, root, skipBrowser } from "../support/e2e";
+import { closeAll, exec, launchChromium, requireChromium, root, skipBrowser } from "../support/e2e";
+import { publishVideo } from "../support/events";
+import { type Receiver, startReceiver } from "../support/receiver";
 
 describe.skipIf(skipBrowser)("the Webhooks page in Chromium", () => {
   let dir: string;
   let runtime: Runtime;
-  let receiver: Server;
+  let receiver: Receiver;
   let hookUrl: string;
   let browser: Browser;
   let page: Page;
-  const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
 
   beforeAll(async () => {
     requireChromium();
@@ -29,16 +28,8 @@ describe.skipIf(skipBrowser)("the Webhooks page in Chromium", () => {
       ["build", "--outDir", webDist, "--emptyOutDir", "--logLevel", "warn"],
       { cwd: join(root, "packages/web") },
     );
-    receiver = createServer((req, res) => {
-      let body = "";
-      req.on("data", (c) => (body += c));
-      req.on("end", () => {
-        received.push({ headers: req.headers, body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
-    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    receiver = await startReceiver();
+    hookUrl = `${receiver.base}/hook`;
     const { startRuntime } = await import("@rushes/local/runtime");
     runtime = await startRuntime({ dataDir: join(dir, "data"), port: 0, quiet: true, webDist });
     browser = await launchChromium();
@@ -46,10 +37,8 @@ describe.skipIf(skipBrowser)("the Webhooks page in Chromium", () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await runtime?.stop();
-    await new Promise<void>((r) => receiver?.close(() => r()));
-    await rm(dir, { recursive: true, force: true });
+    await receiver?.close();
+    await closeAll({ browser, server: runtime, dir });
   });
 
   it("adds an endpoint, shows its secret once, lists its deliveries and retries one", async () => {
@@ -65,20 +54,13 @@ describe.skipIf(skipBrowser)("the Webhooks page in Chromium", () => {
     expect(await page.getByLabel("Signing secret").count()).toBe(0);
 
     // The dev key's owner is the admin; an event of theirs reaches the endpoint.
-    const { Events } = await import("@rushes/core/event");
-    await Events.publish(
-      "video.ready",
-      { eventId: "evt_e2e", at: Date.now() },
-      {
-        videoId: "vid_e2e",
-        owner: "admin",
-        status: "ready",
-        bucket: "rushes-local-media",
-      },
-    );
-    await expect.poll(() => received.length, { timeout: 20_000 }).toBe(1);
+    await publishVideo("admin", "vid_e2e", { eventId: "evt_e2e" });
+    await expect.poll(() => receiver.received.length, { timeout: 20_000 }).toBe(1);
     expect(
-      new Webhook(secret).verify(received[0]!.body, received[0]!.headers as never),
+      new Webhook(secret).verify(
+        receiver.received[0]!.body,
+        receiver.received[0]!.headers as never,
+      ),
     ).toMatchObject({ type: "video.ready" });
 
     await page.getByRole("button", { name: "Recent deliveries" }).click();
@@ -89,8 +71,10 @@ describe.skipIf(skipBrowser)("the Webhooks page in Chromium", () => {
       .toBe("succeeded");
     expect(await delivery.textContent()).toContain("1 attempt");
     await delivery.getByRole("button", { name: "Retry" }).click();
-    await expect.poll(() => received.length, { timeout: 20_000 }).toBe(2);
-    expect(received[1]!.headers["webhook-id"]).toBe(received[0]!.headers["webhook-id"]);
+    await expect.poll(() => receiver.received.length, { timeout: 20_000 }).toBe(2);
+    expect(receiver.received[1]!.headers["webhook-id"]).toBe(
+      receiver.received[0]!.headers["webhook-id"],
+    );
     // The page follows the redelivery while it is pending.
     await expect
       .poll(() => delivery.textContent(), { timeout: 20_000 })

@@ -1,5 +1,3 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateVideo } from "../support/media";
@@ -14,8 +12,8 @@ const T0 = Date.now() - 3600_000;
 const ids: string[] = [];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rushes-cameras-"));
   h = await startHarness({ env: { RUSHES_THUMBNAIL_WIDTHS: "160" } });
+  dir = h.dir;
   key = await h.newKey("cams");
   expect(
     (await h.api(key, "POST", "/v1/cameras", { alias: "Gate", cameraId: "gate" })).status,
@@ -40,7 +38,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("camera recordings", () => {

@@ -1,14 +1,12 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { handlerChild, killHandlerChildren } from "../support/handler-child";
 import { assemble, fetchKey, packets, worstJitter } from "../support/ladder";
-import { generateVideo } from "../support/media";
-import { type Harness, startHarness } from "./harness";
+import { chunkSource, chunkWorker, type Harness, startHarness } from "./harness";
 
 // A chunk worker killed part-way through its chunk, as Lambda kills one at its timeout or out of
 // memory: no catch runs, nothing reports the failure, the message is not deleted, and it comes
@@ -74,7 +72,6 @@ async function killedPartWay(event: SQSEvent, videoId: string): Promise<never> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rushes-chunk-kill-"));
   h = await startHarness({
     // 12 s chunks (two 6 s segments each) of a 30 s source: three chunks, two joins.
     env: {
@@ -91,31 +88,21 @@ beforeAll(async () => {
         // The MP4 download jobs after the stitch ride the same queue: index -1.
         deliveries.push({ index: body.chunk?.index ?? -1, receives, at: Date.now() });
         if (body.chunk?.index === 1 && receives === "1") return killedPartWay(event, body.videoId);
-        // Loaded here, not before the runtime: core must read the runtime's resources.
-        return (await import("@rushes/functions/chunk-worker")).handler(event);
+        return chunkWorker(event);
       },
     },
   });
+  dir = h.dir;
 }, 120_000);
 
 afterAll(async () => {
   killHandlerChildren();
   await h?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 it("a chunk worker killed after writing part of its chunk: the redelivery finishes it, counted once, seamless", async () => {
   const key = await h.newKey("chunk-kill");
-  const source = await generateVideo({
-    path: join(dir, "source.mp4"),
-    width: 640,
-    height: 360,
-    seconds,
-    fps,
-    gopSeconds: 2,
-  });
-  const id = await h.upload(key, source);
-  const video = await h.waitForStatus(key, id, ["ready", "failed", "rejected"], 240_000);
+  const { id, video } = await h.ingest(key, "source.mp4", chunkSource(seconds, fps));
 
   // The first attempt died part-way: one segment of chunk 1 stored, its manifest not, not done.
   expect(killed?.exit.signal).toBe("SIGKILL");

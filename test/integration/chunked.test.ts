@@ -1,15 +1,14 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assemble, fetchKey, packets, worstJitter } from "../support/ladder";
-import { framePsnr, generateVideo, inspect } from "../support/media";
+import { framePsnr, inspect } from "../support/media";
 import { waitUntil } from "../support/wait";
-import { type Harness, startHarness } from "./harness";
+import { chunkSource, chunkWorker, type Harness, startHarness } from "./harness";
 
 // Long footage, scaled down: with RUSHES_CHUNK_SECONDS=4 a 30 s source is split into 6 s chunks
 // (whole HLS segments), encoded by chunk workers over the real queue, and stitched by one of them.
@@ -48,7 +47,6 @@ async function hide(objectKey: string) {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rushes-chunked-"));
   h = await startHarness({
     env: {
       RUSHES_CHUNK_SECONDS: "4",
@@ -118,10 +116,8 @@ beforeAll(async () => {
             });
           }
         }
-        // Loaded here, not before the runtime: core must read the runtime's resources.
-        const real = (await import("@rushes/functions/chunk-worker")).handler;
         try {
-          return await real(event);
+          return await chunkWorker(event);
         } finally {
           for (const step of after) await step();
         }
@@ -130,17 +126,9 @@ beforeAll(async () => {
   });
   const { Ffmpeg } = await import("@rushes/core/media");
   ({ ffmpeg } = Ffmpeg.paths());
+  dir = h.dir;
   key = await h.newKey("chunk-owner");
-  source = await generateVideo({
-    path: join(dir, "source.mp4"),
-    width: 640,
-    height: 360,
-    seconds,
-    fps,
-    gopSeconds: 2,
-  });
-  const id = await h.upload(key, source);
-  video = await h.waitForStatus(key, id, ["ready", "failed", "rejected"], 400_000);
+  ({ file: source, video } = await h.ingest(key, "source.mp4", chunkSource(seconds, fps), 400_000));
 }, 450_000);
 
 /**
@@ -187,7 +175,6 @@ async function pcm(path: string) {
 
 afterAll(async () => {
   await h?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("a 30 s source cut into 6 s chunks", () => {
@@ -279,17 +266,8 @@ describe("a 30 s source cut into 6 s chunks", () => {
 describe("a rotated long source", () => {
   it("is chunked, and its ladder stands the way it is displayed, as the single run's does", async () => {
     // A phone held upright: 640x360 coded, a 90° display matrix, so shown 360x640.
-    const rotated = await generateVideo({
-      path: join(dir, "rotated.mp4"),
-      width: 640,
-      height: 360,
-      seconds: 20,
-      fps,
-      gopSeconds: 2,
-      rotate: 90,
-    });
-    const id = await h.upload(key, rotated);
-    const done = await h.waitForStatus(key, id, ["ready", "failed", "rejected"], 300_000);
+    const upright = { ...chunkSource(20, fps), rotate: 90 as const };
+    const { id, file: rotated, video: done } = await h.ingest(key, "rotated.mp4", upright, 300_000);
     expect(done.status).toBe("ready");
     const history = await h.api(key, "GET", `/v1/videos/${id}/events`);
     const chunked = history.body.data.find(
@@ -345,17 +323,19 @@ describe("an MP4 with no B-frames, as many cameras and phones write", () => {
   // Its video starts at 0 and its AAC a frame earlier: read from the start with the file's own
   // timestamps, the first chunk's audio once came out 1024 samples early.
   it("has its first chunk's audio in place too", async () => {
-    const plain = await generateVideo({
-      path: join(dir, "no-bframes.mp4"),
+    const noBFrames = {
       width: 320,
       height: 180,
       seconds: 20,
       fps,
       gopSeconds: 2,
       preset: "ultrafast",
-    });
-    const id = await h.upload(key, plain);
-    const done = await h.waitForStatus(key, id, ["ready", "failed", "rejected"], 200_000);
+    };
+    const {
+      id,
+      file: plain,
+      video: done,
+    } = await h.ingest(key, "no-bframes.mp4", noBFrames, 200_000);
     expect(done.status).toBe("ready");
     const audio = await assemble(id, "audio", join(dir, "no-bframes-audio.mp4"));
     // Joins at 6 and 12 s; the codec's own error is measured 3 s before each, inside chunk 0 too.
@@ -365,16 +345,13 @@ describe("an MP4 with no B-frames, as many cameras and phones write", () => {
 
 describe("a Matroska source, which workers cannot read by ranges", () => {
   it("is split into copies and exact audio cuts, and ends ready with seamless audio", async () => {
-    const mkv = await generateVideo({
-      path: join(dir, "source.mkv"),
-      width: 320,
-      height: 180,
-      seconds: 20,
-      fps,
-      gopSeconds: 2,
-    });
-    const id = await h.upload(key, mkv, { contentType: "video/x-matroska" });
-    const done = await h.waitForStatus(key, id, ["ready", "failed", "rejected"], 200_000);
+    const small = { width: 320, height: 180, seconds: 20, fps, gopSeconds: 2 };
+    const matroska = { contentType: "video/x-matroska" };
+    const {
+      id,
+      file: mkv,
+      video: done,
+    } = await h.ingest(key, "source.mkv", small, 200_000, matroska);
     expect(done.status).toBe("ready");
     const history = await h.api(key, "GET", `/v1/videos/${id}/events`);
     const chunked = history.body.data.find(
@@ -404,15 +381,14 @@ describe("a Matroska source, which workers cannot read by ranges", () => {
 });
 
 describe("faults", () => {
-  it("a duplicate delivery of every chunk: one stitch, one video.ready", async () => {
-    const small = await generateVideo({
-      path: join(dir, "dup.mp4"),
-      seconds: 20,
-      fps,
-      gopSeconds: 2,
+  /** A 20 s upload whose title steers the test hook in the chunk worker. */
+  const faulty = (title: string, timeoutMs: number) =>
+    h.ingest(key, `${title}.mp4`, { seconds: 20, fps, gopSeconds: 2 }, timeoutMs, {
+      extra: { title },
     });
-    const id = await h.upload(key, small, { extra: { title: "dup" } });
-    const done = await h.waitForStatus(key, id, ["ready", "failed"], 300_000);
+
+  it("a duplicate delivery of every chunk: one stitch, one video.ready", async () => {
+    const { id, video: done } = await faulty("dup", 300_000);
     expect(done.status).toBe("ready");
     // Let the copies drain, then count.
     const { waitUntil } = await import("../support/wait");
@@ -429,15 +405,8 @@ describe("faults", () => {
   }, 400_000);
 
   it("a chunk that fails once comes back after the worker's short backoff and the video ends ready", async () => {
-    const small = await generateVideo({
-      path: join(dir, "flaky.mp4"),
-      seconds: 20,
-      fps,
-      gopSeconds: 2,
-    });
-    const id = await h.upload(key, small, { extra: { title: "flaky" } });
     // Well inside the queue's 600 s visibility timeout: only the backoff can bring it back.
-    const done = await h.waitForStatus(key, id, ["ready", "failed"], 120_000);
+    const { id, video: done } = await faulty("flaky", 120_000);
     expect(done.status).toBe("ready");
     expect(seenChunk.get(`${id}/1`)).toBe(2);
     const { Lifecycle } = await import("@rushes/core/lifecycle");
@@ -449,14 +418,7 @@ describe("faults", () => {
   }, 200_000);
 
   it("a stitch that fails once gives its claim back, so the chunk's prompt retry stitches", async () => {
-    const small = await generateVideo({
-      path: join(dir, "stitch-flaky.mp4"),
-      seconds: 20,
-      fps,
-      gopSeconds: 2,
-    });
-    const id = await h.upload(key, small, { extra: { title: "stitch-flaky" } });
-    const done = await h.waitForStatus(key, id, ["ready", "failed"], 120_000);
+    const { id, video: done } = await faulty("stitch-flaky", 120_000);
     expect(stitchFailed.has(id)).toBe(true);
     expect(done.status).toBe("ready");
     const history = await h.api(key, "GET", `/v1/videos/${id}/events`);
@@ -470,15 +432,8 @@ describe("faults", () => {
   }, 200_000);
 
   it("a chunk that always fails: the video ends failed with chunk_failed", async () => {
-    const small = await generateVideo({
-      path: join(dir, "fail.mp4"),
-      seconds: 20,
-      fps,
-      gopSeconds: 2,
-    });
-    const id = await h.upload(key, small, { extra: { title: "fail" } });
     // Three receives, two backoffs between them: the visibility timeout would take 20 minutes.
-    const done = await h.waitForStatus(key, id, ["ready", "failed"], 300_000);
+    const { id, video: done } = await faulty("fail", 300_000);
     expect(done.status).toBe("failed");
     expect(done.error.code).toBe("chunk_failed");
     expect(seenChunk.get(`${id}/1`)).toBe(3);

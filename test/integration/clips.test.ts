@@ -1,5 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   ReceiveMessageCommand,
@@ -23,7 +22,6 @@ const T0 = Date.now() - 120_000;
 const handled = new Map<string, number>();
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rushes-clips-"));
   h = await startHarness({
     env: {
       RUSHES_CLIP_RETRY_DELAY_SECONDS: "1",
@@ -45,6 +43,7 @@ beforeAll(async () => {
       },
     },
   });
+  dir = h.dir;
   key = await h.newKey("clips");
   sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
   await h.api(key, "POST", "/v1/cameras", { alias: "Pier", cameraId: "pier" });
@@ -66,7 +65,6 @@ beforeAll(async () => {
 afterAll(async () => {
   sqs?.destroy();
   await h?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const waitForClip = async (id: string, statuses: string[], timeoutMs = 60_000) => {

@@ -4,32 +4,35 @@ import { join } from "node:path";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Runtime, RuntimeOptions } from "@rushes/local/runtime";
-import { type Api, apiClient, type Reply } from "../support/api";
+import type { SQSEvent } from "aws-lambda";
+import { type Api, apiClient, postToPresigned, type Reply } from "../support/api";
+import { generateVideo, type VideoOptions } from "../support/media";
 import { waitUntil } from "../support/wait";
 
+export { postToPresigned } from "../support/api";
 export { waitUntil } from "../support/wait";
 
-/** POSTs the presigned fields, then the file last, as multipart/form-data, like a browser. */
-export async function postToPresigned(
-  upload: { url: string; fields: Record<string, string> },
-  bytes: Uint8Array,
-  init: { contentType?: string; postedContentType?: string } = {},
-) {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(upload.fields)) {
-    form.append(name, name === "Content-Type" ? (init.postedContentType ?? value) : value);
-  }
-  form.append(
-    "file",
-    new Blob([new Uint8Array(bytes)], { type: init.contentType ?? "video/mp4" }),
-    "upload",
-  );
-  return fetch(upload.url, { method: "POST", body: form });
-}
+/** The statuses a video's processing ends in. */
+export const settled = ["ready", "failed", "rejected"];
+
+/** The long source the chunk tests cut: 640x360 with 2 s GOPs, so chunks start on keyframes. */
+export const chunkSource = (seconds: number, fps: number) => ({
+  width: 640,
+  height: 360,
+  seconds,
+  fps,
+  gopSeconds: 2,
+});
+
+/** The real chunk worker, imported when called: core must read the runtime's resources first. */
+export const chunkWorker = async (event: SQSEvent) =>
+  (await import("@rushes/functions/chunk-worker")).handler(event);
 
 /** An in-process runtime on free ports and a temp data dir, plus small API helpers. */
 export async function startHarness(options: Partial<RuntimeOptions> = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), "rushes-it-"));
+  /** Scratch space for a test's own files, removed with the harness. */
+  const dir = await mkdtemp(join(tmpdir(), "rushes-it-files-"));
   const { startRuntime } = await import("@rushes/local/runtime");
   const runtime: Runtime = await startRuntime({ dataDir, port: 0, quiet: true, ...options });
   const api: Api = apiClient(runtime.url);
@@ -79,6 +82,27 @@ export async function startHarness(options: Partial<RuntimeOptions> = {}) {
       },
       { timeoutMs },
     );
+  };
+
+  type Generated = Omit<VideoOptions, "path">;
+  type UploadInit = Parameters<typeof upload>[2];
+
+  /** Generates a test video under `dir` as `name` and uploads it: its id and file. */
+  const uploadNew = async (key: string, name: string, video: Generated, init?: UploadInit) => {
+    const file = await generateVideo({ path: join(dir, name), ...video });
+    return { id: await upload(key, file, init), file };
+  };
+
+  /** uploadNew, then the video once it has settled (ready, failed or rejected). */
+  const ingest = async (
+    key: string,
+    name: string,
+    video: Generated,
+    timeoutMs = 240_000,
+    init?: UploadInit,
+  ) => {
+    const { id, file } = await uploadNew(key, name, video, init);
+    return { id, file, video: await waitForStatus(key, id, settled, timeoutMs) };
   };
 
   let sqs: SQSClient | undefined;
@@ -135,13 +159,17 @@ export async function startHarness(options: Partial<RuntimeOptions> = {}) {
     sqs?.destroy();
     await runtime.stop();
     await rm(dataDir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   };
   return {
     runtime,
     dataDir,
+    dir,
     api,
     newKey,
     upload,
+    uploadNew,
+    ingest,
     waitForStatus,
     clipQueueDrained,
     objects,

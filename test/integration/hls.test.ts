@@ -1,10 +1,9 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { request } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateVideo, inspect, videoFrames } from "../support/media";
+import { inspect, videoFrames } from "../support/media";
 import { type Harness, startHarness } from "./harness";
 
 // A 1080p upload through the real runtime ends with a four-rung fMP4 ladder that plays through
@@ -25,24 +24,15 @@ const fps = 25;
 const seconds = 3;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rushes-hls-"));
   h = await startHarness({ env: { RUSHES_THUMBNAIL_WIDTHS: "300" } });
+  dir = h.dir;
   key = await h.newKey("hls-owner");
-  const source = await generateVideo({
-    path: join(dir, "source.mp4"),
-    width: 1920,
-    height: 1080,
-    seconds,
-    fps,
-    gopSeconds: 3,
-  });
-  const id = await h.upload(key, source);
-  video = await h.waitForStatus(key, id, ["ready", "failed", "rejected"], 240_000);
+  const source = { width: 1920, height: 1080, seconds, fps, gopSeconds: 3 };
+  ({ video } = await h.ingest(key, "source.mp4", source));
 }, 300_000);
 
 afterAll(async () => {
   await h?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const get = async (url: string) => {

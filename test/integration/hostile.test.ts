@@ -1,5 +1,3 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { watchTree } from "../../bench/procs";
@@ -20,17 +18,16 @@ let key: string;
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rushes-hostile-"));
   // A low pixel cap, so a small second size proves it (the default is 8192²).
   h = await startHarness({
     env: { RUSHES_THUMBNAIL_WIDTHS: "300", RUSHES_MAX_FRAME_PIXELS: String(maxFramePixels) },
   });
+  dir = h.dir;
   key = await h.newKey("hostile");
 });
 
 afterAll(async () => {
   await h?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 async function uploadAndSettle(file: string, contentType: string) {

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateVideo } from "../support/media";
@@ -30,15 +29,14 @@ const post = async (path: string, body: unknown, idempotencyKey?: string) => {
 };
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rushes-idem-"));
   h = await startHarness({ env: { RUSHES_THUMBNAIL_WIDTHS: "160" } });
+  dir = h.dir;
   key = await h.newKey("idem");
   file = await generateVideo({ path: join(dir, "a.mp4"), seconds: 1, width: 320, height: 180 });
 });
 
 afterAll(async () => {
   await h?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("Idempotency-Key", () => {

@@ -1,18 +1,14 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { S3Event } from "aws-lambda";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { handlerChild, killHandlerChildren } from "../support/handler-child";
-import { generateVideo } from "../support/media";
 import { type Harness, startHarness, waitUntil } from "./harness";
 
 // A worker killed mid-transcode leaves its lease behind; once the lease expires, a redelivered
 // event takes the video over and finishes it. Each invocation runs in its own process group,
 // so SIGKILL takes ffmpeg down with it, like a Lambda sandbox dying.
 let h: Harness;
-let dir: string;
 const children: ChildProcess[] = [];
 
 const invokeInChild = (event: S3Event) =>
@@ -25,7 +21,6 @@ const invokeInChild = (event: S3Event) =>
   });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rushes-crash-"));
   h = await startHarness({
     env: {
       RUSHES_PROCESSING_TIMEOUT_SECONDS: "3",
@@ -40,19 +35,16 @@ beforeAll(async () => {
 afterAll(async () => {
   killHandlerChildren();
   await h?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 it("finishes a video after its worker is killed mid-transcode and the event is redelivered", async () => {
   const key = await h.newKey("crash");
-  const file = await generateVideo({
-    path: join(dir, "long.mp4"),
+  const { id } = await h.uploadNew(key, "long.mp4", {
     width: 1280,
     height: 720,
     seconds: 10,
     fps: 25,
   });
-  const id = await h.upload(key, file);
 
   // Once the first worker's ffmpeg has stored output, kill the whole group mid-transcode.
   await h.waitForOutput(id);

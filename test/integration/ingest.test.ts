@@ -1,5 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -20,14 +19,13 @@ let key: string;
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rushes-ingest-"));
   h = await startHarness({ env: { RUSHES_THUMBNAIL_WIDTHS: "300,640,1500,3000" } });
+  dir = h.dir;
   key = await h.newKey("ingest");
 });
 
 afterAll(async () => {
   await h?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 /** What is stored under the video's `prefixes` (its outputs by default). */

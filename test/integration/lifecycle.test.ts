@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -15,11 +14,11 @@ let key: string;
 let s3: S3Client;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rushes-life-"));
   h = await startHarness({
     // The timer stays out of the way: each test runs the sweep itself when it means to.
     env: { RUSHES_THUMBNAIL_WIDTHS: "300", RUSHES_SWEEP_INTERVAL_SECONDS: "3600" },
   });
+  dir = h.dir;
   key = await h.newKey("life");
   s3 = new S3Client({ forcePathStyle: true });
 });
@@ -32,7 +31,6 @@ afterEach(async () => {
 afterAll(async () => {
   s3?.destroy();
   await h?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const small = (name: string, seconds = 1) =>

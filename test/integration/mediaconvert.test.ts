@@ -1,19 +1,15 @@
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { generateVideo } from "../support/media";
 import { type Harness, startHarness, waitUntil } from "./harness";
 
 // The MediaConvert path end to end, with only the MediaConvert API itself faked: a real upload is
 // probed by ingest, the job is submitted to a local endpoint that records it, then an EventBridge
 // "Job State Change" event (shaped like AWS's) finishes the video through mediaconvert-complete.
 let h: Harness;
-let dir: string;
 let endpoint: Server;
 const jobs: { videoId: string; body: Record<string, any> }[] = [];
 const fixture = (name: string) =>
@@ -25,7 +21,6 @@ const fixture = (name: string) =>
   );
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rushes-mc-"));
   endpoint = createServer(async (req, res) => {
     let body = "";
     for await (const chunk of req) body += chunk;
@@ -48,7 +43,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.stop();
   endpoint?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 /** mediaconvert-complete as EventBridge invokes it: as its own function, for the IAM recorder. */
@@ -83,14 +77,12 @@ const completion = (name: string, videoId: string, jobId: string) => {
 
 it("submits a job for a probed upload and finishes the video from the COMPLETE event", async () => {
   const key = await h.newKey("mc");
-  const file = await generateVideo({
-    path: join(dir, "a.mp4"),
+  const { id } = await h.uploadNew(key, "a.mp4", {
     width: 1920,
     height: 1080,
     seconds: 1,
     fps: 10,
   });
-  const id = await h.upload(key, file);
   const jobId = await waitForJob(id);
   const job = jobs.find((j) => j.videoId === id)!;
   expect(job.body.role).toBe("arn:aws:iam::111122223333:role/rushes-mediaconvert");
@@ -141,8 +133,7 @@ it("submits a job for a probed upload and finishes the video from the COMPLETE e
 
 it("fails the video with MediaConvert's reason on an ERROR event", async () => {
   const key = await h.newKey("mc-error");
-  const file = await generateVideo({ path: join(dir, "b.mp4"), seconds: 1, fps: 10 });
-  const id = await h.upload(key, file);
+  const { id } = await h.uploadNew(key, "b.mp4", { seconds: 1, fps: 10 });
   const jobId = await waitForJob(id);
   const handler = await completeHandler();
   await handler(completion("mediaconvert-error", id, jobId));

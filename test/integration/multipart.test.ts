@@ -1,11 +1,7 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { Ffmpeg } from "@rushes/core/media";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inspect } from "../support/media";
+import { inspect, noisyVideo } from "../support/media";
 import { waitUntil } from "../support/wait";
 import { type Harness, startHarness } from "./harness";
 
@@ -13,7 +9,6 @@ import { type Harness, startHarness } from "./harness";
 // URLs, completion, the CompleteMultipartUpload event, real ingest with ffmpeg, and ffprobe on
 // what comes out. Parts are 5 MiB (S3's minimum), so a 3-part source is just over 10 MiB.
 const MiB = 1024 ** 2;
-const exec = promisify(execFile);
 
 let h: Harness;
 let key: string;
@@ -21,22 +16,7 @@ let dir: string;
 let source: Buffer;
 let sourcePath: string;
 
-/**
- * Lossless x264 over full-frame noise: every frame costs about its raw size, so 1.2 seconds of
- * 640×360 make 10+ MiB in well under a second of encoding, and it is still a playable video.
- */
-async function noisyVideo(path: string) {
-  await exec(Ffmpeg.paths().ffmpeg, [
-    ...["-v", "error", "-y", "-f", "lavfi"],
-    ...["-i", "testsrc2=size=640x360:rate=25:duration=1.2", "-vf", "noise=alls=100:allf=t+u"],
-    ...["-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p"],
-    ...["-movflags", "+faststart", path],
-  ]);
-  return path;
-}
-
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rushes-multipart-"));
   h = await startHarness({
     env: {
       RUSHES_MULTIPART_THRESHOLD_BYTES: String(5 * MiB),
@@ -44,6 +24,7 @@ beforeAll(async () => {
       RUSHES_THUMBNAIL_WIDTHS: "300,640",
     },
   });
+  dir = h.dir;
   key = await h.newKey("multipart");
   sourcePath = await noisyVideo(join(dir, "noise.mp4"));
   source = await readFile(sourcePath);
@@ -51,7 +32,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const create = async (bytes = source.length) => {

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -12,15 +11,14 @@ let h: Harness;
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rushes-expiry-"));
   h = await startHarness({
     env: { RUSHES_UPLOAD_EXPIRES_SECONDS: "1", RUSHES_SWEEP_INTERVAL_SECONDS: "3600" },
   });
+  dir = h.dir;
 });
 
 afterAll(async () => {
   await h?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 it("refuses a POST made after the presign expired: expired, and the object is gone", async () => {

@@ -1,71 +1,58 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishVideo } from "../support/events";
 import { generateVideo } from "../support/media";
+import { type Receiver, type Request, startReceiver } from "../support/receiver";
 import { type Harness, startHarness, waitUntil } from "./harness";
 
 // Signed webhooks end to end: SNS → dispatch queue → dispatcher → delivery queue → sender →
 // a real receiver on 127.0.0.1 that checks every delivery with `standardwebhooks`.
 
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-  /** Which of the path's known secrets verify this delivery (standardwebhooks). */
-  verifiedWith: string[];
-  answered: number;
-}
-
 let h: Harness;
 let dir: string;
-let receiver: Server;
-let base: string;
-const received: Received[] = [];
 /** Secrets the receiver knows per path; during a rotation, two. */
 const secrets = new Map<string, string[]>();
 /** What each path answers, in turn; the last answer repeats. */
 const answers = new Map<string, number[]>();
-/** Paths whose answer waits for this promise; `arrived` counts requests as they come in. */
+/** Paths whose answer waits for this promise (the receiver keeps each request on arrival). */
 const holds = new Map<string, Promise<void>>();
-const arrived: string[] = [];
+
+/** Which of the path's known secrets verify a delivery (standardwebhooks), and its answer. */
+function answer(request: Request) {
+  const held = holds.get(request.path);
+  return held ? held.then(() => verify(request)) : verify(request);
+}
+
+function verify({ path, headers, body }: Request) {
+  const verifiedWith = (secrets.get(path) ?? []).filter((secret) => {
+    try {
+      new Webhook(secret).verify(body, headers as Record<string, string>);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  const queue = answers.get(path) ?? [204];
+  const status = queue.length > 1 ? queue.shift()! : queue[0]!;
+  return { status, reply: status >= 400 ? "nope" : "", verifiedWith };
+}
+
+let receiver: Receiver<ReturnType<typeof verify>>;
+let base: string;
+let received: Receiver<ReturnType<typeof verify>>["received"];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rushes-webhooks-"));
-  receiver = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk) => (body += chunk));
-    arrived.push(req.url ?? "/");
-    req.on("end", async () => {
-      const path = req.url ?? "/";
-      await holds.get(path);
-      const verifiedWith = (secrets.get(path) ?? []).filter((secret) => {
-        try {
-          new Webhook(secret).verify(body, req.headers as Record<string, string>);
-          return true;
-        } catch {
-          return false;
-        }
-      });
-      const queue = answers.get(path) ?? [204];
-      const answered = queue.length > 1 ? queue.shift()! : queue[0]!;
-      received.push({ path, headers: req.headers, body, verifiedWith, answered });
-      res.writeHead(answered).end(answered >= 400 ? "nope" : "");
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiver = await startReceiver(answer);
+  ({ base, received } = receiver);
   // Tiny retry delays: four attempts, a second apart. The default schedule is a day long.
   h = await startHarness({ env: { RUSHES_WEBHOOK_RETRY_SCHEDULE_SECONDS: "0,1,1,1" } });
+  dir = h.dir;
 });
 
 afterAll(async () => {
   await h?.stop();
-  await new Promise<void>((resolve) => receiver.close(() => resolve()));
-  await rm(dir, { recursive: true, force: true });
+  await receiver?.close();
 });
 
 /** A key for a new owner and an endpoint of theirs at `path`, whose secret the receiver learns. */
@@ -77,31 +64,13 @@ async function endpoint(owner: string, path: string, body: Record<string, unknow
   return { key, id: created.body.id as string, secret: created.body.secret as string };
 }
 
-const at = (path: string) => received.filter((r) => r.path === path);
+const at = (path: string) => receiver.at(path);
 const waitFor = (path: string, count: number, timeoutMs = 30_000) =>
   waitUntil(
     () => `${path} got ${at(path).length} of ${count} deliveries`,
     async () => (at(path).length >= count ? at(path) : undefined),
     { timeoutMs: timeoutMs },
   );
-
-async function publishVideo(
-  owner: string,
-  videoId: string,
-  type: "video.ready" | "video.failed" = "video.ready",
-) {
-  const { Events } = await import("@rushes/core/event");
-  return Events.publish(
-    type,
-    { eventId: `evt_${videoId}`, at: Date.now() },
-    {
-      videoId,
-      owner,
-      status: "ready",
-      bucket: "rushes-local-media",
-    },
-  );
-}
 
 const deliveriesOf = async (key: string, id: string) =>
   (await h.api(key, "GET", `/v1/webhooks/${id}/deliveries`)).body;
@@ -114,7 +83,7 @@ describe("webhooks", () => {
     await publishVideo("held", "vid_held");
     await waitUntil(
       () => "the held delivery to arrive",
-      async () => (arrived.includes("/held") ? true : undefined),
+      async () => (received.some((r) => r.path === "/held") ? true : undefined),
     );
     await expect(h.runtime.idle(300)).rejects.toThrow(
       /webhooks: deliveries still queued or in flight after 300 ms/,
@@ -155,7 +124,7 @@ describe("webhooks", () => {
     const got = await waitFor("/flaky", 3);
     await h.runtime.idle();
     expect(at("/flaky")).toHaveLength(3);
-    expect(got.map((r) => r.answered)).toEqual([500, 500, 200]);
+    expect(got.map((r) => r.status)).toEqual([500, 500, 200]);
     expect(new Set(got.map((r) => r.headers["webhook-id"])).size).toBe(1);
     expect(got.every((r) => r.verifiedWith.length === 1)).toBe(true);
     // Each attempt is signed afresh: a new timestamp, the same body.
@@ -200,7 +169,7 @@ describe("webhooks", () => {
   it("gives up after the last attempt of the schedule", async () => {
     answers.set("/down", [503]);
     const hook = await endpoint("down", "/down");
-    await publishVideo("down", "vid_down", "video.failed");
+    await publishVideo("down", "vid_down", { type: "video.failed" });
     await waitFor("/down", 4);
     const delivery = await waitUntil(
       () => "the delivery never failed",

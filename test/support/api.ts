@@ -1,4 +1,5 @@
 /** The one API caller of the suite, over HTTP (a running runtime) or in process (`app.request`). */
+import { waitUntil } from "./wait";
 
 export interface Reply {
   status: number;
@@ -76,4 +77,54 @@ export async function walkPages<T = { id: string }>(
   } while (cursor);
   const items = pages.flat();
   return { items, ids: items.map((item) => (item as { id: string }).id), pages };
+}
+
+/** POSTs the presigned fields, then the file last, as multipart/form-data, like a browser. */
+export async function postToPresigned(
+  upload: { url: string; fields: Record<string, string> },
+  bytes: Uint8Array,
+  init: { contentType?: string; postedContentType?: string } = {},
+) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(upload.fields)) {
+    form.append(name, name === "Content-Type" ? (init.postedContentType ?? value) : value);
+  }
+  form.append(
+    "file",
+    new Blob([new Uint8Array(bytes)], { type: init.contentType ?? "video/mp4" }),
+    "upload",
+  );
+  return fetch(upload.url, { method: "POST", body: form });
+}
+
+/** Presigns an upload of `bytes` with `fields` (filename, title, camera…) and POSTs it: the id. */
+export async function uploadBytes(
+  api: Api,
+  key: string,
+  bytes: Uint8Array,
+  fields: { filename: string } & Record<string, unknown>,
+): Promise<string> {
+  const created = await api(key, "POST", "/v1/uploads", {
+    contentType: "video/mp4",
+    bytes: bytes.length,
+    ...fields,
+  });
+  if (created.status !== 201) throw new Error(`presign: ${created.status} ${created.text}`);
+  const posted = await postToPresigned(created.body.upload, bytes);
+  if (posted.status >= 300) throw new Error(`upload: ${posted.status} ${await posted.text()}`);
+  return created.body.video.id;
+}
+
+/** Polls a video until it has settled, and fails unless it settled `ready`: the video. */
+export async function waitReady(api: Api, key: string, id: string, timeoutMs = 180_000) {
+  const video = await waitUntil(
+    `video ${id} to settle`,
+    async () => {
+      const { body } = await api(key, "GET", `/v1/videos/${id}`);
+      return ["awaiting_upload", "processing"].includes(body?.status) ? undefined : body;
+    },
+    { timeoutMs, intervalMs: 200 },
+  );
+  if (video.status !== "ready") throw new Error(`video ${id} ended ${JSON.stringify(video)}`);
+  return video;
 }

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import { expect } from "vitest";
 import { waitUntil } from "./wait";
 
 export const root = resolve(import.meta.dirname, "../..");
@@ -161,4 +162,21 @@ export function watchErrors(page: Page, expected: () => RegExp | undefined = () 
   });
   page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));
   return errors;
+}
+
+/** After every step: the page showed no error (then they are cleared), so the failing step is named. */
+export function expectNoErrors(errors: string[]) {
+  expect(errors).toEqual([]);
+  errors.splice(0);
+}
+
+/** Closes what a browser test opened, as far as it got: the browser, the server, the scratch dir. */
+export async function closeAll(opened: {
+  browser?: Browser;
+  server?: { stop(): Promise<unknown> };
+  dir?: string;
+}) {
+  await opened.browser?.close();
+  await opened.server?.stop();
+  if (opened.dir) await rm(opened.dir, { recursive: true, force: true });
 }

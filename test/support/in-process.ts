@@ -4,6 +4,12 @@ import { join } from "node:path";
 import type { Runtime, RuntimeOptions } from "@rushes/local/runtime";
 import { type Api, apiClient } from "./api";
 
+/** Event handlers that do nothing: the tests that use them are about the HTTP contract only. */
+export const noHandlers = {
+  ingest: async () => {},
+  clipWorker: async () => ({ batchItemFailures: [] }),
+};
+
 /**
  * The routes tier: the API in process (`app.request()`), over the real dynalite, s3rver and fauxqs
  * of a local runtime whose event handlers are no-ops, so only the HTTP contract runs.
@@ -15,7 +21,7 @@ export async function startInProcess(options: Partial<RuntimeOptions> = {}) {
     dataDir,
     port: 0,
     quiet: true,
-    handlers: { ingest: async () => {}, clipWorker: async () => ({ batchItemFailures: [] }) },
+    handlers: noHandlers,
     ...options,
   });
   const { app } = await import("@rushes/functions/api");

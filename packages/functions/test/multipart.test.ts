@@ -313,23 +313,28 @@ describe("completing", () => {
 });
 
 describe("aborting", () => {
+  /** Storage no longer knows the multipart upload: its parts are freed. */
+  const expectUploadGone = async (videoId: string, uploadId: string) => {
+    const { ListPartsCommand, S3Client } = await import("@aws-sdk/client-s3");
+    const s3 = new S3Client({ forcePathStyle: true });
+    const listing = s3.send(
+      new ListPartsCommand({
+        Bucket: runtime.resources.bucket,
+        Key: `uploads/${videoId}/source`,
+        UploadId: uploadId,
+      }),
+    );
+    await expect(listing).rejects.toMatchObject({ name: "NoSuchUpload" });
+    s3.destroy();
+  };
+
   it("frees the parts and ends the video cancelled; again is harmless; nothing else works", async () => {
     const { video, upload } = await create(12 * MiB, { multipart: true });
     await put(video.id, [[1, Buffer.alloc(1000, 1)]]);
     const aborted = await call(alice, "DELETE", `/v1/uploads/${video.id}`);
     expect(aborted.status, aborted.text).toBe(200);
     expect(aborted.body).toMatchObject({ id: video.id, status: "cancelled" });
-    const { ListPartsCommand, S3Client } = await import("@aws-sdk/client-s3");
-    const s3 = new S3Client({ forcePathStyle: true });
-    const listing = s3.send(
-      new ListPartsCommand({
-        Bucket: runtime.resources.bucket,
-        Key: `uploads/${video.id}/source`,
-        UploadId: upload.uploadId,
-      }),
-    );
-    await expect(listing).rejects.toMatchObject({ name: "NoSuchUpload" });
-    s3.destroy();
+    await expectUploadGone(video.id, upload.uploadId);
     const again = await call(alice, "DELETE", `/v1/uploads/${video.id}`);
     expect(again.status).toBe(200);
     expect(again.body.status).toBe("cancelled");
@@ -347,16 +352,6 @@ describe("aborting", () => {
     const { video, upload } = await create(12 * MiB, { multipart: true });
     await put(video.id, [[1, Buffer.alloc(1000, 1)]]);
     expect((await call(alice, "DELETE", `/v1/videos/${video.id}`)).status).toBe(204);
-    const { ListPartsCommand, S3Client } = await import("@aws-sdk/client-s3");
-    const s3 = new S3Client({ forcePathStyle: true });
-    const listing = s3.send(
-      new ListPartsCommand({
-        Bucket: runtime.resources.bucket,
-        Key: `uploads/${video.id}/source`,
-        UploadId: upload.uploadId,
-      }),
-    );
-    await expect(listing).rejects.toMatchObject({ name: "NoSuchUpload" });
-    s3.destroy();
+    await expectUploadGone(video.id, upload.uploadId);
   });
 });

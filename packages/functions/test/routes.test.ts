@@ -1,24 +1,21 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Runtime } from "@rushes/local/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Api, apiClient, type Reply, walkPages } from "../../../test/support/api";
+import { type Api, type Reply, walkPages } from "../../../test/support/api";
+import { startInProcess } from "../../../test/support/in-process";
 
 // Routes in-process with app.request(), over real dynalite/s3rver/fauxqs from the local runtime.
 // Event handlers are replaced by no-ops: these tests are about the HTTP contract only.
+let h: Awaited<ReturnType<typeof startInProcess>>;
 let runtime: Runtime;
 let app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> };
-let dataDir: string;
 let alice: string;
 let bob: string;
 
 /** Every status a route answered in this file; the docs test checks each one is documented. */
 const observed: { method: string; path: string; status: number }[] = [];
 
-const api: Api = apiClient(() => app);
 const call: Api = async (key, method, path, body, init) => {
-  const reply = await api(key, method, path, body, init);
+  const reply = await h.api(key, method, path, body, init);
   observed.push({ method: method.toLowerCase(), path, status: reply.status });
   return reply;
 };
@@ -32,23 +29,16 @@ const upload = (key: string, extra: Record<string, unknown> = {}) =>
   });
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "rushes-routes-"));
-  const { startRuntime } = await import("@rushes/local/runtime");
-  runtime = await startRuntime({
-    dataDir,
-    port: 0,
-    quiet: true,
-    handlers: { ingest: async () => {}, clipWorker: async () => ({ batchItemFailures: [] }) },
+  h = await startInProcess({
     env: { RUSHES_MAX_UPLOAD_BYTES: "1000000", RUSHES_CLIP_MAX_SECONDS: "600" },
   });
-  ({ app } = await import("@rushes/functions/api"));
+  ({ runtime, app } = h);
   alice = (await call(runtime.devKey, "POST", "/v1/keys", { owner: "alice" })).body.key;
   bob = (await call(runtime.devKey, "POST", "/v1/keys", { owner: "bob" })).body.key;
 });
 
 afterAll(async () => {
-  await runtime?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await h?.stop();
 });
 
 const expectError = (res: Reply, status: number, code: string) => {

@@ -1,6 +1,7 @@
 import { DeleteItemCommand, PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "../../../test/support/api";
+import { noHandlers } from "../../../test/support/in-process";
 import { localClients } from "../src/environment";
 import { type Runtime, type RuntimeOptions, startRuntime } from "../src/runtime";
 import { tempDir } from "./helpers";
@@ -17,7 +18,7 @@ beforeAll(async () => {
     dataDir: data.dir,
     port: 0,
     quiet: true,
-    handlers: { ingest: async () => {}, clipWorker: async () => ({ batchItemFailures: [] }) },
+    handlers: noHandlers,
   };
   runtime = await startRuntime(options);
 });

@@ -1,5 +1,3 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
   DescribeTableCommand,
   DynamoDBClient,
@@ -15,6 +13,8 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { S3Event, SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishVideo } from "../../../test/support/events";
+import { type Receiver, startReceiver } from "../../../test/support/receiver";
 import { waitUntil } from "../../../test/support/wait";
 import { type Runtime, type RuntimeOptions, startRuntime } from "../src/runtime";
 import { tempDir } from "./helpers";
@@ -26,27 +26,19 @@ let data: Awaited<ReturnType<typeof tempDir>>;
 const ingested: S3Event[] = [];
 const clipRecords: SQSRecord[] = [];
 let flakyAttempts = 0;
-const hooks: Array<{ headers: Record<string, unknown>; body: string }> = [];
-const hookServer = createServer((req, res) => {
-  let body = "";
-  req.on("data", (chunk) => (body += chunk));
-  req.on("end", () => {
-    hooks.push({ headers: req.headers, body });
-    res.writeHead(204).end();
-  });
-});
+let hooks: Receiver;
 
 let options: RuntimeOptions;
 let clients: { dynamo: DynamoDBClient; s3: S3Client; sqs: SQSClient };
 
 beforeAll(async () => {
   data = await tempDir();
-  await new Promise<void>((resolve) => hookServer.listen(0, "127.0.0.1", resolve));
+  hooks = await startReceiver();
   options = {
     dataDir: data.dir,
     port: 0,
     quiet: true,
-    webhooks: [`http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook`],
+    webhooks: [`${hooks.base}/hook`],
     handlers: {
       ingest: async (event) => {
         ingested.push(event);
@@ -77,7 +69,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const client of Object.values(clients ?? {})) client.destroy();
   await runtime?.stop();
-  await new Promise<void>((resolve) => hookServer.close(() => resolve()));
+  await hooks?.close();
   await data?.remove();
 });
 
@@ -197,25 +189,10 @@ describe("local runtime", () => {
     const { Webhook } = await import("standardwebhooks");
     const [registered] = runtime.webhooks;
     expect(registered?.secret).toMatch(/^whsec_/);
-    const { Events } = await import("@rushes/core/event");
     // Another owner's event first: the dev owner's endpoint must never see it.
-    await Events.publish(
-      "video.ready",
-      { eventId: "evt_01jabcdefghjkmnpqrstvwxyz1", at: Date.now() },
-      {
-        videoId: "vid_01jabcdefghjkmnpqrstvwxyz1",
-        owner: "alice",
-        status: "ready",
-        bucket: "rushes-local-media",
-      },
-    );
-    const origin = { eventId: "evt_01jabcdefghjkmnpqrstvwxyz0", at: Date.now() };
-    await Events.publish("video.ready", origin, {
-      videoId: "vid_01jabcdefghjkmnpqrstvwxyz0",
-      owner: "admin",
-      status: "ready",
-      bucket: "rushes-local-media",
-    });
+    await publishVideo("alice", "vid_01jabcdefghjkmnpqrstvwxyz1");
+    const origin = { eventId: "evt_01jabcdefghjkmnpqrstvwxyz0" };
+    await publishVideo("admin", "vid_01jabcdefghjkmnpqrstvwxyz0", origin);
     const event = await runtime.waitFor(
       (e) => e.type === "video.ready" && e.properties.owner === "admin",
       10_000,
@@ -225,12 +202,12 @@ describe("local runtime", () => {
       status: "ready",
     });
     expect(event.id).toBe(origin.eventId);
-    await waitUntil("the webhook delivery", () => hooks[0], { timeoutMs: 10_000 });
+    await waitUntil("the webhook delivery", () => hooks.received[0], { timeoutMs: 10_000 });
     await runtime.idle();
-    expect(hooks).toHaveLength(1);
+    expect(hooks.received).toHaveLength(1);
     const verified = new Webhook(registered!.secret).verify(
-      hooks[0]!.body,
-      hooks[0]!.headers as Record<string, string>,
+      hooks.received[0]!.body,
+      hooks.received[0]!.headers as Record<string, string>,
     );
     expect(verified).toEqual(event);
   });

@@ -6,7 +6,7 @@ import {
   service,
   thumbnailsAttribute,
 } from "../attributes";
-import { Statuses } from "./schema";
+import { Statuses } from "./status";
 
 export const ClipEntity = new Entity({
   model: { entity: "clip", version: "1", service },

@@ -4,17 +4,11 @@ import { isId } from "../id";
 import { ErrorInfo } from "../shapes";
 import { Instant, PageInput, Thumbnail } from "../video/schema";
 import type { ClipEntity } from "./entity";
+import { Statuses } from "./status";
 
 export type ClipItem = EntityItem<typeof ClipEntity>;
 
-export const Statuses = [
-  "pending",
-  "processing",
-  "available",
-  "not_available",
-  "out_of_range",
-  "failed",
-] as const;
+export { Statuses };
 export type Status = (typeof Statuses)[number];
 
 export const CreateInput = z

@@ -1,7 +1,7 @@
 import { conditional } from "../conditional";
+import { Config } from "../config";
 import { Dynamo } from "../dynamo";
 import { logger } from "../log";
-import { Quota } from "./index";
 
 /**
  * The concurrent-processing quota: an owner's processing slots, as items in the table, so the
@@ -84,7 +84,7 @@ export namespace Slots {
       );
       return kept ? own.slot : undefined;
     }
-    const limit = (await Quota.limits(owner)).concurrentProcessing;
+    const limit = await concurrentLimit(owner);
     const taken = new Map<number, SlotItem>();
     let holding = 0;
     for (const item of items) {
@@ -147,7 +147,7 @@ export namespace Slots {
     now = Date.now(),
     through?: Redrive,
   ): Promise<string[]> {
-    const limit = (await Quota.limits(owner)).concurrentProcessing;
+    const limit = await concurrentLimit(owner);
     const free = limit - (await active(owner, now));
     const next = await queued(owner, free);
     const send = through ?? redrive ?? fallback;
@@ -162,4 +162,13 @@ export namespace Slots {
     }
     return next;
   }
+}
+
+/**
+ * The owner's concurrent-processing limit: their override, else the setting (as Quota.limits
+ * reads it; Quota imports this file, so it is read here rather than imported back).
+ */
+async function concurrentLimit(owner: string) {
+  const { data } = await Dynamo.entities.quota.get({ owner }).go();
+  return data?.concurrentProcessing ?? Config.get().RUSHES_QUOTA_CONCURRENT_PROCESSING;
 }

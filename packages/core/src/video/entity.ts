@@ -6,7 +6,7 @@ import {
   service,
   thumbnailsAttribute,
 } from "../attributes";
-import { Statuses } from "./schema";
+import { Statuses } from "./status";
 
 /*
  * Every key that an API reaches is scoped by owner, so a guessed id from another owner can only

@@ -12,20 +12,11 @@ import {
 } from "../shapes";
 import { Time } from "../time";
 import type { VideoEntity } from "./entity";
+import { Statuses } from "./status";
 
 export type VideoItem = EntityItem<typeof VideoEntity>;
 
-export const Statuses = [
-  "awaiting_upload",
-  /** Uploaded, waiting for one of its owner's processing slots (RUSHES_QUOTA_CONCURRENT_PROCESSING). */
-  "queued",
-  "processing",
-  "ready",
-  "failed",
-  "rejected",
-  "expired",
-  "cancelled",
-] as const;
+export { Statuses };
 export type Status = (typeof Statuses)[number];
 
 /** Unfinished uploads become `expired` this long after the presigned POST stops working. */

@@ -2,6 +2,25 @@ import { describe, expect, it } from "vitest";
 import { Dynamo } from "../../src/dynamo";
 
 // Key shapes: endpoints live in their owner's partition; deliveries list newest first per endpoint.
+
+/** The item a new pending delivery of one endpoint writes. */
+const deliveryItem = (deliveryId: string, createdAt: number) =>
+  (
+    Dynamo.entities.webhookDelivery
+      .create({
+        deliveryId,
+        endpointId: "whk_1",
+        owner: "alice",
+        eventId: "e",
+        eventType: "video.ready",
+        payload: "{}",
+        status: "pending",
+        attemptCount: 0,
+        createdAt,
+      })
+      .params() as { Item: Record<string, unknown> }
+  ).Item;
+
 describe("webhook entities", () => {
   it("keys an endpoint by owner, so an id from another owner can only miss", () => {
     const params = Dynamo.entities.webhookEndpoint
@@ -22,43 +41,14 @@ describe("webhook entities", () => {
       .params({ order: "desc" }) as { IndexName: string; ScanIndexForward: boolean };
     expect(params.IndexName).toBe("gsi1");
     expect(params.ScanIndexForward).toBe(false);
-    const keys = (createdAt: number) =>
-      (
-        Dynamo.entities.webhookDelivery
-          .create({
-            deliveryId: "msg_x",
-            endpointId: "whk_1",
-            owner: "alice",
-            eventId: "e",
-            eventType: "video.ready",
-            payload: "{}",
-            status: "pending",
-            attemptCount: 0,
-            createdAt,
-          })
-          .params() as { Item: Record<string, string> }
-      ).Item.gsi1sk!;
+    const keys = (createdAt: number) => deliveryItem("msg_x", createdAt).gsi1sk as string;
     // 13-digit epoch ms: string order is time order.
     expect(keys(1_700_000_000_000) < keys(1_800_000_000_000)).toBe(true);
   });
 
   it("gives each delivery the table's TTL, 30 days after its event", () => {
     const createdAt = 1_800_000_000_000;
-    const item = (
-      Dynamo.entities.webhookDelivery
-        .create({
-          deliveryId: "msg_y",
-          endpointId: "whk_1",
-          owner: "alice",
-          eventId: "e",
-          eventType: "video.ready",
-          payload: "{}",
-          status: "pending",
-          attemptCount: 0,
-          createdAt,
-        })
-        .params() as { Item: Record<string, unknown> }
-    ).Item;
+    const item = deliveryItem("msg_y", createdAt);
     expect(item.ttl).toBe(createdAt / 1000 + 30 * 24 * 3600);
     // An attempt's update leaves it alone.
     const update = Dynamo.entities.webhookDelivery

@@ -1,30 +1,23 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
 import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Receiver, startReceiver } from "../../../../test/support/receiver";
 import { post } from "../../src/webhook/transport";
 
 // One attempt against a real local server: what is sent, what is kept, what is refused.
-const seen: Array<{ url?: string; headers: IncomingMessage["headers"]; body: string }> = [];
-let server: Server;
+let server: Receiver;
 let base: string;
+let seen: Receiver["received"];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      seen.push({ url: req.url, headers: req.headers, body });
-      if (req.url === "/redirect") res.writeHead(302, { location: "/elsewhere" }).end();
-      else if (req.url === "/big") res.writeHead(200).end("x".repeat(10_000));
-      else if (req.url === "/slow") setTimeout(() => res.writeHead(200).end(), 2000);
-      else res.writeHead(204).end();
-    });
+  server = await startReceiver(async ({ path }) => {
+    if (path === "/redirect") return { status: 302, replyHeaders: { location: "/elsewhere" } };
+    if (path === "/big") return { status: 200, reply: "x".repeat(10_000) };
+    if (path === "/slow") await new Promise((r) => setTimeout(r, 2000));
+    return { status: path === "/slow" ? 200 : 204 };
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ base, received: seen } = server);
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => server.close());
 
 const attempt = (path: string, extra: Partial<Parameters<typeof post>[0]> = {}) =>
   post({
@@ -59,7 +52,7 @@ describe("post", () => {
     const before = seen.length;
     const result = await attempt("/redirect");
     expect(result.statusCode).toBe(302);
-    expect(seen.slice(before).map((s) => s.url)).toEqual(["/redirect"]);
+    expect(seen.slice(before).map((s) => s.path)).toEqual(["/redirect"]);
   });
 
   it("gives up at the timeout", async () => {
@@ -98,7 +91,7 @@ describe("post", () => {
       callback(null, "169.254.169.254", 4);
     }) as typeof dns.lookup;
     try {
-      const port = (server.address() as AddressInfo).port;
+      const { port } = server;
       const result = await attempt("/named", { url: `http://localhost:${port}/named` });
       expect(result.statusCode).toBe(204);
       expect(rebound).toBe(0);
