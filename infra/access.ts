@@ -29,17 +29,24 @@ export function tableRights(
   table: { arn: $util.Output<string> },
   extra: Array<"dynamodb:Scan" | "dynamodb:BatchWriteItem"> = [],
 ) {
-  return {
-    actions: [
-      "dynamodb:GetItem",
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-      "dynamodb:DeleteItem",
-      "dynamodb:Query",
-      ...extra,
-    ],
-    resources: [table.arn, $interpolate`${table.arn}/index/*`],
-  };
+  const scan = extra.filter((action) => action === "dynamodb:Scan");
+  const batch = extra.filter((action) => action === "dynamodb:BatchWriteItem");
+  // Item actions apply to the table only; an index answers Query and Scan alone.
+  return [
+    {
+      actions: [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        ...batch,
+        "dynamodb:Query",
+        ...scan,
+      ],
+      resources: [table.arn],
+    },
+    { actions: ["dynamodb:Query", ...scan], resources: [$interpolate`${table.arn}/index/*`] },
+  ];
 }
 
 /** Publishing domain events (core/event): one Publish per event. */

@@ -53,7 +53,7 @@ export const api = new sst.aws.Function("Api", {
   },
   permissions: [
     // DELETE /v1/videos/:id removes a video's history in batches.
-    tableRights(table, ["dynamodb:BatchWriteItem"]),
+    ...tableRights(table, ["dynamodb:BatchWriteItem"]),
     // Status changes the API makes (an aborted upload ends `cancelled`) publish their event.
     publishRights(events),
     // A clip request; a webhook redelivery.

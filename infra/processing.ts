@@ -207,7 +207,7 @@ export const ingest = new sst.aws.Function("Ingest", {
     ...(mediaConvertRole ? { RUSHES_MEDIACONVERT_ROLE_ARN: mediaConvertRole.arn } : {}),
   },
   permissions: [
-    tableRights(table),
+    ...tableRights(table),
     publishRights(events),
     // The chunked path's fan-out (Chunked.fanOut).
     sendRights(chunkQueue),
@@ -319,7 +319,7 @@ export const clipWorker = new sst.aws.Function("ClipWorker", {
     RUSHES_MAX_ATTEMPTS: String(clipAttempts),
   },
   permissions: [
-    tableRights(table),
+    ...tableRights(table),
     publishRights(events),
     // The subscription polls with this role; waiting for footage sends a new, delayed message.
     receiveRights(clipQueue),
@@ -360,7 +360,7 @@ export const chunkWorker = new sst.aws.Function("ChunkWorker", {
     RUSHES_CHUNK_MAX_RECEIVES: String(chunkReceives),
   },
   permissions: [
-    tableRights(table),
+    ...tableRights(table),
     publishRights(events),
     // The subscription polls with this role; a failed chunk's retry is brought forward
     // (Chunked.retrySoon); the stitcher fans the MP4 downloads' parts out (chunked-downloads).
@@ -422,8 +422,9 @@ export const sweep = new sst.aws.Function("Sweep", {
     RUSHES_PROCESSING_TIMEOUT_SECONDS: timeouts(ingestSeconds).RUSHES_PROCESSING_TIMEOUT_SECONDS,
   },
   permissions: [
-    // It scans for due leases, uploads and outbox entries (core/sweep.ts).
-    tableRights(table, ["dynamodb:Scan"]),
+    // It scans for records from before the due index (Sweep.adoptLegacy, the upgrade step) and
+    // deletes a deleted video's late history lines in batches (core/sweep.ts).
+    ...tableRights(table, ["dynamodb:Scan", "dynamodb:BatchWriteItem"]),
     publishRights(events),
     sendRights(clipQueue),
     // HEAD of an upload whose event was lost, deleting one that came too late; the URL of a
@@ -458,7 +459,7 @@ function createMediaConvertComplete() {
       ...environment("mediaConvertComplete", { RUSHES_TRANSCODER: transcoder }),
     },
     permissions: [
-      tableRights(table),
+      ...tableRights(table),
       publishRights(events),
       // Sizes of the job's outputs (HEAD) and the ladder's master playlist (media/); what was
       // written for a video deleted while it was transcoding (Ingest.removeIfDeleted).

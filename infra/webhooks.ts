@@ -52,7 +52,7 @@ export const webhookDispatcher = new sst.aws.Function("WebhookDispatcher", {
     ...environment("webhookDispatcher"),
   },
   permissions: [
-    tableRights(table),
+    ...tableRights(table),
     // Subscribed by ARN below, so SST adds no receive rights of its own: the event source
     // mapping polls the queue with this role.
     receiveRights(webhookDispatchQueue),
@@ -75,7 +75,7 @@ export const webhookSender = new sst.aws.Function("WebhookSender", {
     ...environment("webhookSender", { RUSHES_WEBHOOK_TIMEOUT_SECONDS: "10" }),
   },
   permissions: [
-    tableRights(table),
+    ...tableRights(table),
     // Polled by its subscription (by ARN, as above); the next attempt goes back as a new message.
     receiveRights(webhookDeliveryQueue),
     sendRights(webhookDeliveryQueue),

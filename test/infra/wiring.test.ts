@@ -586,6 +586,17 @@ describe("functions", () => {
     }
   });
 
+  test("an index gets only Query (and the sweep's Scan): item actions apply to the table alone", () => {
+    for (const fn of Object.keys(mediaconvert.builds)) {
+      const onIndexes = allowed(statementsOf(mediaconvert, fn))
+        .filter((g) => g.endsWith(`${arnOf(mediaconvert, "Table")}/index/*`))
+        .map((g) => g.split(" ")[0]);
+      expect(onIndexes, fn).toEqual(
+        fn === "Sweep" ? ["dynamodb:Query", "dynamodb:Scan"] : ["dynamodb:Query"],
+      );
+    }
+  });
+
   test("no function may scan the table but the sweep", () => {
     for (const fn of Object.keys(mediaconvert.builds)) {
       const scans = grants(
