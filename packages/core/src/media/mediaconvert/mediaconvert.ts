@@ -1,21 +1,15 @@
 import type { CreateJobCommandInput, Output, OutputGroup } from "@aws-sdk/client-mediaconvert";
 import { Resource } from "sst";
 import * as z from "zod";
-import { Aws } from "../aws";
-import { Config } from "../config";
-import { logger } from "../log";
-import { ObjectKeys } from "../storage/object-keys";
-import { MediaError } from "./error";
-import { Hls } from "./hls";
-import type { Plan } from "./plan";
-import {
-  freeBytes,
-  type HlsInfo,
-  type Rendition,
-  type Thumbnail,
-  type TranscodeJob,
-  type Transcoder,
-} from "./transcoder";
+import { Aws } from "../../aws";
+import { Config } from "../../config";
+import { logger } from "../../log";
+import { ObjectKeys } from "../../storage/object-keys";
+import { MediaError } from "../error";
+import { Hls } from "../hls/hls";
+import type { Plan } from "../plan";
+import type { HlsInfo, Rendition, Thumbnail, TranscodeJob, Transcoder } from "../transcoder";
+import { freeBytes } from "../work-dir";
 
 /**
  * The AWS Elemental MediaConvert adapter. It submits a job whose outputs land on the same keys
@@ -31,7 +25,7 @@ export namespace MediaConvert {
     return {
       kind: "mediaconvert",
       async transcode(job) {
-        const { CreateJobCommand } = await import("../clients/mediaconvert");
+        const { CreateJobCommand } = await import("../../clients/mediaconvert");
         const client = await mediaconvertClient();
         const result = await client.send(new CreateJobCommand(buildJob(job)));
         const jobId = result.Job?.Id;
@@ -371,7 +365,7 @@ export namespace MediaConvert {
    */
   export async function withSizes(completion: Completion, bucket: string): Promise<Completion> {
     if (!completion.renditions) return completion;
-    const { GetObjectCommand, HeadObjectCommand } = await import("../clients/s3");
+    const { GetObjectCommand, HeadObjectCommand } = await import("../../clients/s3");
     const s3 = await Aws.s3();
     const renditions = await Promise.all(
       completion.renditions.map(async (r) => {
@@ -393,7 +387,7 @@ export namespace MediaConvert {
 /** Built on first use; kept out of the shared Aws namespace so the API bundle never carries it. */
 const mediaconvertClient = () =>
   Aws.once("mediaconvert", async () => {
-    const { MediaConvertClient } = await import("../clients/mediaconvert");
+    const { MediaConvertClient } = await import("../../clients/mediaconvert");
     const endpoint = Config.get().RUSHES_MEDIACONVERT_ENDPOINT;
     return new MediaConvertClient(endpoint ? { endpoint } : {});
   });

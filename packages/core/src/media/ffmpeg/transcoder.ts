@@ -1,17 +1,19 @@
 import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { Config } from "../config";
-import { inParallel } from "../parallel";
-import { Storage } from "../storage";
-import { ObjectKeys } from "../storage/object-keys";
-import { MediaError } from "./error";
+import { Config } from "../../config";
+import { inParallel } from "../../parallel";
+import { Storage } from "../../storage";
+import { ObjectKeys } from "../../storage/object-keys";
+import { contentTypes } from "../content-types";
+import { MediaError } from "../error";
+import { Hls } from "../hls/hls";
+import { Plan } from "../plan";
+import type { Probe } from "../probe/probe";
+import type { TranscodeJob, Transcoder } from "../transcoder";
+import { freeBytes } from "../work-dir";
 import { Ffmpeg } from "./ffmpeg";
-import { Hls } from "./hls";
-import { Plan } from "./plan";
-import type { Probe } from "./probe";
 import { Storyboard } from "./storyboard";
 import { Thumbnails } from "./thumbnails";
-import { contentTypes, freeBytes, type TranscodeJob, type Transcoder } from "./transcoder";
 
 /**
  * The default adapter: one ffmpeg run, one decode, every output. A `split` feeds each HLS rung's
