@@ -1,3 +1,4 @@
+// Over 300 lines: the split and one chunk's encode are each one ffmpeg graph, read best whole.
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
