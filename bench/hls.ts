@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { Ffmpeg, FfmpegTranscoder, Hls, Plan, Probe, Storyboard } from "@rushes/core/media";
-import { Thumbnails } from "@rushes/core/media/thumbnails";
+import { Thumbnails } from "@rushes/core/media/ffmpeg/thumbnails";
 import { Playback, Playlist, Signer } from "@rushes/core/playback";
 import { alternate, pairedRatio, progress, quick, round, scratch } from "./lib";
 

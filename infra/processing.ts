@@ -1,4 +1,5 @@
 // Processing: ingest on upload, the clip queue and its worker, MediaConvert, and domain events.
+// Over 300 lines: its workers share the ffmpeg layer, the timeouts rule and their queue/DLQ pairs.
 import { chmod, open } from "node:fs/promises";
 import path from "node:path";
 import {

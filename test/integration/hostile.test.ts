@@ -52,7 +52,7 @@ describe("hostile uploads settle within bounds", () => {
     console.info(
       `timestamp gap: settled ${video.status} in ${ms} ms, ffmpeg peak ${peakMB.toFixed(0)} MB`,
     );
-    // 20 KB cannot carry an hour: its bytes do not back its timeline (media/plausible.ts).
+    // 20 KB cannot carry an hour: its bytes do not back its timeline (media/probe/plausible.ts).
     expect(video.status).toBe("rejected");
     expect(video.error.code).toBe("implausible_source");
     expect(ms).toBeLessThan(settleLimitMs);

@@ -10,7 +10,7 @@ import { Config } from "./config";
  * class and the commands imported by name elsewhere, not the whole package.
  * Endpoints come from the standard AWS_ENDPOINT_URL_* variables, so the embedded stand-ins need
  * no code path of their own. Only the clients the API uses live here; SNS (event/) and
- * MediaConvert (media/mediaconvert.ts) build theirs through `once` beside their only caller, so
+ * MediaConvert (media/mediaconvert/) build theirs through `once` beside their only caller, so
  * the API bundle does not carry them.
  */
 export namespace Aws {

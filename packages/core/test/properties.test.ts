@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ChunkAudio } from "../src/media/chunk-audio";
-import { Chunks } from "../src/media/chunks";
+import { ChunkAudio } from "../src/media/chunked/chunk-audio";
+import { Chunks } from "../src/media/chunked/chunks";
 import { MediaError } from "../src/media/error";
-import { Fmp4 } from "../src/media/fmp4";
+import { Fmp4 } from "../src/media/hls/fmp4";
 import { Playlist } from "../src/playback/playlist";
 import { Multipart } from "../src/storage/multipart";
 import { Address } from "../src/webhook/address";

@@ -95,3 +95,17 @@ function isAlive(pid: number): boolean {
     return errorCode(error) === "EPERM";
   }
 }
+
+/** Fails early, with what to do, on a data dir or a port that cannot be used. */
+export async function preflight(
+  dataDir: string,
+  port: number,
+  host: string,
+  ports: Record<string, number | undefined>,
+) {
+  await checkDataDir(dataDir);
+  await checkPort(port, host, "set PORT to another port");
+  for (const [name, p] of Object.entries(ports)) {
+    await checkPort(p ?? 0, host, `it was requested for the embedded ${name}`);
+  }
+}

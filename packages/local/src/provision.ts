@@ -13,6 +13,8 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@
 import { sleep } from "./lambda";
 import type { Log } from "./log";
 
+type Clients = { dynamo: DynamoDBClient; s3: S3Client; sqs: SQSClient; sns: SNSClient };
+
 /** Physical names, the same ones `test/setup.ts` defaults `SST_RESOURCE_*` to. */
 export const names = {
   table: "rushes-local-table",
@@ -170,4 +172,44 @@ export async function ensureMessaging(
     chunkQueueArn: chunks.arn,
     chunkDlqUrl: chunkDlq.url,
   };
+}
+
+/** The table (with its key migration), the bucket, the queues and the topic. */
+export async function provisionAll(
+  clients: Clients,
+  expected: { topicArn: string; queueUrl: string },
+  queue: { visibilityTimeoutSeconds?: number; maxReceiveCount: number },
+  log: Log,
+) {
+  const [{ Config }, { tableDefinition }] = await Promise.all([
+    import("@rushes/core/config"),
+    import("@rushes/core/dynamo"),
+  ]);
+  await ensureTable(clients.dynamo, tableDefinition(), log);
+  await migrateKeys(log);
+  await ensureBucket(clients.s3);
+  const provisioned = await ensureMessaging(clients.sqs, clients.sns, {
+    visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds ?? 300,
+    maxReceiveCount: queue.maxReceiveCount,
+    chunkMaxReceiveCount: Config.get().RUSHES_CHUNK_MAX_RECEIVES,
+  });
+  if (provisioned.queueUrl !== expected.queueUrl || provisioned.topicArn !== expected.topicArn) {
+    throw new Error(
+      `fauxqs named the queue ${provisioned.queueUrl}, expected ${expected.queueUrl}`,
+    );
+  }
+  return provisioned;
+}
+
+/**
+ * Data written before keys became case-exact has lower-cased keys that today's queries miss;
+ * rewrite it before anything reads the table. A no-op (one scan) once done.
+ */
+async function migrateKeys(log: Log) {
+  const { KeyMigration } = await import("@rushes/core/key-migration");
+  const { rewritten, skipped } = await KeyMigration.run();
+  if (rewritten) log.info(`rewrote ${rewritten} item(s) to case-exact keys`);
+  if (skipped) {
+    log.warn(`${skipped} item(s) could not be given case-exact keys and stay unreachable`);
+  }
 }

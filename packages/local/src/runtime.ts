@@ -1,6 +1,5 @@
 // The embedded local runtime: AWS stand-ins, the event source mappings, the API and the web client.
 import type { Server } from "node:http";
-import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createAdaptorServer } from "@hono/node-server";
@@ -8,17 +7,16 @@ import type { S3Event } from "aws-lambda";
 import { resolveDevKey } from "./dev-key";
 import { applyEnvironment, assertResources, localClients } from "./environment";
 import { createFront } from "./front";
-import { createAsyncInvoker } from "./invoker";
 import { accountId, type LambdaHandler, region } from "./lambda";
 import { resolveLocalhostNames } from "./localhost-dns";
 import type { Log } from "./log";
+import { startIngest, startPollers } from "./mappings";
 import { closeServer, listen } from "./net";
-import { checkDataDir, checkPort, lockDataDir } from "./preflight";
-import { ensureBucket, ensureMessaging, ensureTable, names, type Provisioned } from "./provision";
-import { toS3Event } from "./s3-events";
-import { createEventLog, createSnsTap, type Envelope } from "./sns-tap";
-import { type SqsHandler, type SqsPoller, startSqsPoller, watchDeadLetters } from "./sqs-poller";
-import { type StandInPorts, startStandIns } from "./stand-ins";
+import { lockDataDir, preflight } from "./preflight";
+import { names, type Provisioned, provisionAll } from "./provision";
+import type { Envelope } from "./sns-tap";
+import type { SqsHandler } from "./sqs-poller";
+import { type StandInPorts, type StandIns, startStandIns } from "./stand-ins";
 import { type SweepReport, startSweep } from "./sweep";
 import { type LocalWebhook, startWebhooks, webhookResources } from "./webhooks";
 
@@ -86,13 +84,8 @@ const webDistDefault = fileURLToPath(new URL("../../web/dist", import.meta.url))
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const dataDir = resolve(options.dataDir);
   const port = options.port ?? 3000;
-  await checkDataDir(dataDir);
-  await checkPort(port, host, "set PORT to another port");
-  for (const [name, p] of Object.entries(options.ports ?? {})) {
-    await checkPort(p ?? 0, host, `it was requested for the embedded ${name}`);
-  }
-  const unlock = await lockDataDir(dataDir);
-  const cleanup: Array<() => Promise<void> | void> = [unlock];
+  await preflight(dataDir, port, host, options.ports ?? {});
+  const cleanup: Cleanup = [await lockDataDir(dataDir)];
   const stopAll = async () => {
     for (const step of cleanup.splice(0).reverse()) await Promise.resolve(step()).catch(() => {});
   };
@@ -107,153 +100,37 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     cleanup.push(() => standIns.stop());
     cleanup.push(resolveLocalhostNames());
+    const urls = configure(standIns, devKey, options);
+    const log = await loadCore(options.quiet, cleanup);
+    const { Config } = await import("@rushes/core/config");
 
-    const { endpoints } = standIns;
-    const topicArn = `arn:aws:sns:${region}:${accountId}:${names.topic}`;
-    const sqsBase = `http://sqs.${region}.localhost:${standIns.ports.sqs}/${accountId}`;
-    const queueUrl = `${sqsBase}/${names.queue}`;
-    const chunkQueueUrl = `${sqsBase}/${names.chunks}`;
-    applyEnvironment({
-      devKey,
-      endpoints,
-      topicArn,
-      queueUrl,
-      chunkQueueUrl,
-      quiet: options.quiet,
-      extra: options.env,
-      resources: webhookResources(standIns.ports.sqs, devKey),
-    });
-
-    // Only now may core load: it reads Resource.X and the endpoints once.
-    const [{ Config }, { Aws }, { logger, resetLogger }, { tableDefinition }, { Events }] =
-      await Promise.all([
-        import("@rushes/core/config"),
-        import("@rushes/core/aws"),
-        import("@rushes/core/log"),
-        import("@rushes/core/dynamo"),
-        import("@rushes/core/event"),
-      ]);
-    Config.reset();
-    Aws.reset();
-    resetLogger();
-    cleanup.push(() => Aws.reset());
-    const log = runtimeLog(logger(), options.quiet);
-
-    const clients = localClients(endpoints);
+    const clients = localClients(standIns.endpoints);
     cleanup.push(() => {
       for (const client of Object.values(clients)) client.destroy();
     });
-    await ensureTable(clients.dynamo, tableDefinition(), log);
-    await migrateKeys(log);
-    await ensureBucket(clients.s3);
     const maxReceiveCount = options.queue?.maxReceiveCount ?? 5;
-    const provisioned = await ensureMessaging(clients.sqs, clients.sns, {
-      visibilityTimeoutSeconds: options.queue?.visibilityTimeoutSeconds ?? 300,
+    const queue = { ...options.queue, maxReceiveCount };
+    const provisioned = await provisionAll(clients, urls, queue, log);
+    await assertResources(devKey, urls.queueUrl);
+    await useQueues();
+
+    const handlers = await loadHandlers(options.handlers);
+    const ingest = await startIngest(standIns, handlers.ingest, log, cleanup);
+    const eventLog = await startPollers({
+      clients,
+      provisioned,
+      handlers,
       maxReceiveCount,
-      chunkMaxReceiveCount: Config.get().RUSHES_CHUNK_MAX_RECEIVES,
-    });
-    if (provisioned.queueUrl !== queueUrl || provisioned.topicArn !== topicArn) {
-      throw new Error(`fauxqs named the queue ${provisioned.queueUrl}, expected ${queueUrl}`);
-    }
-    await assertResources(devKey, queueUrl);
-
-    const { redeliveryEvent } = await import("@rushes/functions/ingest");
-    const handlers = {
-      ingest: options.handlers?.ingest ?? (await import("@rushes/functions/ingest")).handler,
-      clipWorker:
-        options.handlers?.clipWorker ?? (await import("@rushes/functions/clip-worker")).handler,
-      chunkWorker:
-        options.handlers?.chunkWorker ?? (await import("@rushes/functions/chunk-worker")).handler,
-    };
-
-    // S3 → ingest: asynchronous invocation, like a bucket notification. The local invoker's few
-    // concurrent runs stand in for Lambda's scale-out and are shared fairly between the uploads'
-    // owners; the concurrent-processing quota itself is the table's (core/src/quota/slots.ts).
-    const [{ ObjectKeys }, { Dynamo }, { decodeKey }] = await Promise.all([
-      import("@rushes/core/storage"),
-      import("@rushes/core/dynamo"),
-      import("@rushes/functions/ingest"),
-    ]);
-    const ingest = createAsyncInvoker<S3Event>({
-      name: "ingest",
-      function: "Ingest",
-      onFailure: "IngestFailures",
-      handler: handlers.ingest,
+      maxEvents,
       log,
-      describe: (event) => event.Records[0]?.s3.object.key ?? "event",
-      group: async (event) => {
-        const videoId = ObjectKeys.parseSource(decodeKey(event.Records[0]?.s3.object.key ?? ""));
-        if (!videoId) return "";
-        const { data } = await Dynamo.entities.video.get({ videoId }).go();
-        return data?.owner ?? "";
-      },
+      cleanup,
     });
-    standIns.onObjectEvent((event) => {
-      const s3Event = toS3Event(event);
-      if (!s3Event) return;
-      log.info(`s3 ${s3Event.Records[0]!.eventName} ${s3Event.Records[0]!.s3.object.key} → ingest`);
-      ingest.push(s3Event);
-    });
-    cleanup.push(() => ingest.stop());
-    // A freed processing slot's hand-off (core/src/quota/slots.ts) reaches ingest as the sweep's
-    // re-drives do; this wins over the Lambda invoke the function modules install as a fallback.
-    const { Slots } = await import("@rushes/core/quota/slots");
-    Slots.useRedrive(async (videoId) => ingest.push(redeliveryEvent(names.bucket, videoId)));
-    cleanup.push(() => void Slots.useRedrive(undefined));
-
-    // SQS → clip worker, and the SNS topic → log and runtime.events.
-    const eventLog = createEventLog(maxEvents);
-    const tap = createSnsTap({
+    const webhooks = await startWebhooks({
+      ...clients,
+      topicArn: urls.topicArn,
       log,
-      parse: (message) => Events.Envelope.safeParse(message).data,
-      onEnvelope: eventLog.push,
+      urls: options.webhooks,
     });
-    const pollers: SqsPoller[] = [
-      startSqsPoller({
-        name: "clip-worker",
-        sqs: clients.sqs,
-        queueUrl: provisioned.queueUrl,
-        queueArn: provisioned.queueArn,
-        handler: handlers.clipWorker,
-        mapping: { function: "ClipWorker", queue: "ClipQueue" },
-        log,
-      }),
-      startSqsPoller({
-        name: "events-tap",
-        sqs: clients.sqs,
-        queueUrl: provisioned.tapUrl,
-        queueArn: provisioned.tapArn,
-        handler: tap.handler,
-        log,
-      }),
-    ];
-    // Chunks: one message per invocation, as many invocations at once as Lambda would run
-    // (bounded by RUSHES_LOCAL_CHUNK_CONCURRENCY, default one per CPU).
-    const chunkPollers =
-      Number(process.env.RUSHES_LOCAL_CHUNK_CONCURRENCY) || availableParallelism();
-    for (let i = 0; i < chunkPollers; i++) {
-      pollers.push(
-        startSqsPoller({
-          name: `chunk-worker-${i}`,
-          sqs: clients.sqs,
-          queueUrl: provisioned.chunkQueueUrl,
-          queueArn: provisioned.chunkQueueArn,
-          handler: handlers.chunkWorker,
-          mapping: { function: "ChunkWorker", queue: "ChunkQueue" },
-          batchSize: 1,
-          log,
-        }),
-      );
-    }
-    cleanup.push(() => Promise.all(pollers.map((p) => p.stop())).then(() => {}));
-    const what = `clip message(s) failed ${maxReceiveCount} times and`;
-    cleanup.push(watchDeadLetters({ sqs: clients.sqs, dlqUrl: provisioned.dlqUrl, what, log }));
-    const chunkWhat = "chunk message(s) could not be read and";
-    cleanup.push(
-      watchDeadLetters({ sqs: clients.sqs, dlqUrl: provisioned.chunkDlqUrl, what: chunkWhat, log }),
-    );
-
-    const webhooks = await startWebhooks({ ...clients, topicArn, log, urls: options.webhooks });
     cleanup.push(() => webhooks.stop());
 
     const requeued = await requeuePendingClips();
@@ -262,27 +139,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     // and S3 events are not kept across restarts), then runs on a timer as the cron does in AWS.
     const sweep = await startSweep({
       intervalSeconds: Config.get().RUSHES_SWEEP_INTERVAL_SECONDS,
-      redrive: (videoId) => ingest.push(redeliveryEvent(names.bucket, videoId)),
+      redrive: ingest.redrive,
       log,
     });
     cleanup.push(() => sweep.stop());
 
-    const { app } = await import("@rushes/functions/api");
-    const { AwsRecord } = await import("@rushes/core/aws-record");
-    const front = createFront({
-      // Each request as one invocation of the Api function, for the recorder.
-      api: { fetch: (request: Request) => AwsRecord.as("Api", () => app.fetch(request)) },
-      webDist: options.webDist ?? webDistDefault,
-      devKey,
-      maxUploadBytes: Config.get().RUSHES_MAX_UPLOAD_BYTES,
-    });
-    const server = createAdaptorServer({ fetch: front.fetch }) as Server;
-    const httpPort = await listen(server, port, host, "set PORT to another port");
-    cleanup.push(() => closeServer(server));
-
-    const url = `http://localhost:${httpPort}`;
-    // Only the app's own pages may reach the stand-ins, under either loopback name.
-    await standIns.allowOrigins([url, `http://127.0.0.1:${httpPort}`]);
+    const { url, httpPort } = await serve(standIns, port, devKey, options.webDist, cleanup);
     let stopping: Promise<void> | undefined;
     return {
       url,
@@ -290,7 +152,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       devKey,
       dataDir,
       ports: { http: httpPort, ...standIns.ports },
-      endpoints,
+      endpoints: standIns.endpoints,
       resources: { ...provisioned, table: names.table, bucket: names.bucket },
       events: eventLog.events,
       waitFor: eventLog.waitFor,
@@ -311,17 +173,90 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
 }
 
-/**
- * Data written before keys became case-exact has lower-cased keys that today's queries miss;
- * rewrite it before anything reads the table. A no-op (one scan) once done.
- */
-async function migrateKeys(log: Log) {
-  const { KeyMigration } = await import("@rushes/core/key-migration");
-  const { rewritten, skipped } = await KeyMigration.run();
-  if (rewritten) log.info(`rewrote ${rewritten} item(s) to case-exact keys`);
-  if (skipped) {
-    log.warn(`${skipped} item(s) could not be given case-exact keys and stay unreachable`);
-  }
+type Cleanup = Array<() => Promise<void> | void>;
+
+/** Points core at the stand-ins: endpoints, `Resource.X` and settings, before core loads. */
+function configure(standIns: StandIns, devKey: string, options: RuntimeOptions) {
+  const topicArn = `arn:aws:sns:${region}:${accountId}:${names.topic}`;
+  const sqsBase = `http://sqs.${region}.localhost:${standIns.ports.sqs}/${accountId}`;
+  const queueUrl = `${sqsBase}/${names.queue}`;
+  const chunkQueueUrl = `${sqsBase}/${names.chunks}`;
+  applyEnvironment({
+    devKey,
+    endpoints: standIns.endpoints,
+    topicArn,
+    queueUrl,
+    chunkQueueUrl,
+    quiet: options.quiet,
+    extra: options.env,
+    resources: webhookResources(standIns.ports.sqs, devKey),
+  });
+  return { topicArn, queueUrl };
+}
+
+/** Only now may core load: it reads Resource.X and the endpoints once. Returns the runtime's log. */
+async function loadCore(quiet: boolean | undefined, cleanup: Cleanup) {
+  const [{ Config }, { Aws }, { logger, resetLogger }] = await Promise.all([
+    import("@rushes/core/config"),
+    import("@rushes/core/aws"),
+    import("@rushes/core/log"),
+  ]);
+  Config.reset();
+  Aws.reset();
+  resetLogger();
+  cleanup.push(() => Aws.reset());
+  return runtimeLog(logger(), quiet);
+}
+
+/** The queue port's transport (core/src/queue.ts) for every queue: SQS, here fauxqs. */
+async function useQueues() {
+  const [{ queuesThrough }, { Resource }] = await Promise.all([
+    import("@rushes/functions/queue"),
+    import("sst"),
+  ]);
+  queuesThrough({
+    clip: () => Resource.ClipQueue.url,
+    chunk: () => Resource.ChunkQueue.url,
+    webhookDelivery: () => Resource.WebhookDeliveryQueue.url,
+  });
+}
+
+/** The functions' entry points, or the ones a test replaces them with. */
+async function loadHandlers(replaced: RuntimeOptions["handlers"] = {}) {
+  return {
+    ingest: replaced.ingest ?? (await import("@rushes/functions/ingest")).handler,
+    clipWorker: replaced.clipWorker ?? (await import("@rushes/functions/clip-worker")).handler,
+    chunkWorker: replaced.chunkWorker ?? (await import("@rushes/functions/chunk-worker")).handler,
+  };
+}
+
+/** The API and the web client on one origin, which is then the only one the stand-ins answer. */
+async function serve(
+  standIns: StandIns,
+  port: number,
+  devKey: string,
+  webDist: string | undefined,
+  cleanup: Cleanup,
+) {
+  const [{ app }, { AwsRecord }, { Config }] = await Promise.all([
+    import("@rushes/functions/api"),
+    import("@rushes/core/aws-record"),
+    import("@rushes/core/config"),
+  ]);
+  const front = createFront({
+    // Each request as one invocation of the Api function, for the recorder.
+    api: { fetch: (request: Request) => AwsRecord.as("Api", () => app.fetch(request)) },
+    webDist: webDist ?? webDistDefault,
+    devKey,
+    maxUploadBytes: Config.get().RUSHES_MAX_UPLOAD_BYTES,
+  });
+  const server = createAdaptorServer({ fetch: front.fetch }) as Server;
+  const httpPort = await listen(server, port, host, "set PORT to another port");
+  cleanup.push(() => closeServer(server));
+  const url = `http://localhost:${httpPort}`;
+  // Only the app's own pages may reach the stand-ins, under either loopback name.
+  await standIns.allowOrigins([url, `http://127.0.0.1:${httpPort}`]);
+  return { url, httpPort };
 }
 
 /** Clips still `pending` go back on the in-memory queue after a restart. */

@@ -5,7 +5,7 @@ import { Cursor } from "../cursor";
 import { Dynamo } from "../dynamo";
 import { VisibleError } from "../error";
 import { fn } from "../fn";
-import { Segments } from "../media/segments";
+import { Segments } from "../media/cut/segments";
 import { Storage } from "../storage";
 import { Time } from "../time";
 import { Instant, PageInput, type VideoItem } from "../video/schema";

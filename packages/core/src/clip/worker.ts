@@ -36,7 +36,7 @@ export namespace ClipWorker {
     if (clip.status !== "pending" && !takeover) return "skipped";
 
     if (now - clip.startAt > config.RUSHES_CLIP_OUT_OF_RANGE_SECONDS * 1000) {
-      return settle(clip, "out_of_range", {
+      return giveUp(clip, "out_of_range", {
         code: "out_of_range",
         message: "The footage is no longer kept",
       });
@@ -63,7 +63,7 @@ export namespace ClipWorker {
         await Clip.enqueue(clip.clipId, config.RUSHES_CLIP_RETRY_DELAY_SECONDS);
         return "waiting";
       }
-      return settle(clip, "not_available", {
+      return giveUp(clip, "not_available", {
         code: "not_available",
         message: "The camera's recordings do not cover the requested window",
       });
@@ -84,7 +84,7 @@ export namespace ClipWorker {
       log.error({ err: error, permanent }, "clip cut failed");
       if (permanent || (leased.attempts ?? 0) >= config.RUSHES_MAX_ATTEMPTS) {
         const e = error as Error & { code?: string };
-        return settle(
+        return giveUp(
           leased,
           "failed",
           { code: e.code ?? "cut_failed", message: e.message.slice(0, 500) },
@@ -161,7 +161,8 @@ export namespace ClipWorker {
     });
   }
 
-  async function settle(
+  /** Ends the clip without an output: the window is out of range, never filled, or the cut failed. */
+  async function giveUp(
     clip: ClipItem,
     to: "not_available" | "out_of_range" | "failed",
     error: { code: string; message: string },

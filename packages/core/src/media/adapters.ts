@@ -1,6 +1,6 @@
 import { Config } from "../config";
-import { FfmpegTranscoder } from "./ffmpeg-transcoder";
-import { MediaConvert } from "./mediaconvert";
+import { FfmpegTranscoder } from "./ffmpeg/transcoder";
+import { MediaConvert } from "./mediaconvert/mediaconvert";
 import type { Transcoder } from "./transcoder";
 
 /** The adapter named by RUSHES_TRANSCODER (ffmpeg unless told otherwise). */

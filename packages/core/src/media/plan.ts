@@ -1,5 +1,5 @@
 import { ObjectKeys } from "../storage/object-keys";
-import type { Probe } from "./probe";
+import type { Probe } from "./probe/probe";
 
 /** What one video turns into, and where each output lands. Both transcoders follow it. */
 export type Plan = {

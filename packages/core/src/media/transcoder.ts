@@ -1,9 +1,5 @@
-import { mkdir, mkdtemp, rm, statfs } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Config } from "../config";
 import type { Plan } from "./plan";
-import type { Probe } from "./probe";
+import type { Probe } from "./probe/probe";
 
 /** The port ingest talks to. Nothing outside core/media knows which adapter runs. */
 export interface Transcoder {
@@ -46,31 +42,5 @@ export type TranscodeOutcome =
     }
   | { kind: "submitted"; jobId: string; report: Record<string, unknown> };
 
-/** Free bytes in the filesystem that holds `dir`. */
-export async function freeBytes(dir: string) {
-  const { bavail, bsize } = await statfs(dir);
-  return bavail * bsize;
-}
-
-export const contentTypes = {
-  mp4: "video/mp4",
-  jpg: "image/jpeg",
-  m3u8: "application/vnd.apple.mpegurl",
-  m4s: "video/iso.segment",
-  vtt: "text/vtt",
-} as const;
-
-/**
- * A private scratch dir that is always removed, even when `fn` throws: Lambda's /tmp outlives
- * the invocation, and a few leftover renditions would fill it.
- */
-export async function withWorkDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const base = Config.get().RUSHES_TMP_DIR ?? tmpdir();
-  await mkdir(base, { recursive: true });
-  const dir = await mkdtemp(join(base, "rushes-"));
-  try {
-    return await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+// video/chunked*.ts read the content types here; they may import them from ../media instead.
+export { contentTypes } from "./content-types";

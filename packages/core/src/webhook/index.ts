@@ -1,14 +1,13 @@
 import * as z from "zod";
 import { Actor } from "../actor";
 import { conditional } from "../conditional";
-import { Config } from "../config";
 import { Cursor } from "../cursor";
 import { Dynamo } from "../dynamo";
 import { notFound, VisibleError } from "../error";
 import { fn } from "../fn";
 import { createId, isId } from "../id";
-import { Address } from "./address";
 import { WebhookDelivery } from "./delivery";
+import { EndpointInput } from "./endpoint-input";
 import { enqueue } from "./queue";
 import {
   CreateInput,
@@ -17,7 +16,6 @@ import {
   type DeliveryItem,
   DeliveryInfo as DeliverySchema,
   type EndpointItem,
-  EventPatterns,
   Info,
   WithSecret,
 } from "./schema";
@@ -44,8 +42,8 @@ export namespace Webhook {
 
   export const create = fn(CreateInput, async (input) => {
     const owner = Actor.owner();
-    const url = await checkUrl(input.url);
-    const events = checkEvents(input.events ?? ["*"]);
+    const url = await EndpointInput.url(input.url);
+    const events = EndpointInput.events(input.events ?? ["*"]);
     await takeSlot(owner);
     const endpointId = createId("webhook");
     const secret = Signature.generateSecret();
@@ -237,54 +235,6 @@ export namespace Webhook {
       .go();
     if (!data) throw notFound("Webhook");
     return data as EndpointItem;
-  }
-
-  /** https only; the local runtime also takes http://localhost and http://127.0.0.1. */
-  async function checkUrl(raw: string): Promise<string> {
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      throw new VisibleError("input", "invalid_url", "url must be an absolute https URL");
-    }
-    const local = Config.get().RUSHES_WEBHOOK_ALLOW_LOCAL;
-    const loopbackHttp =
-      url.protocol === "http:" && ["localhost", "127.0.0.1"].includes(url.hostname);
-    if (url.protocol !== "https:" && !(local && loopbackHttp)) {
-      throw new VisibleError(
-        "invalid",
-        "https_required",
-        local ? "url must be https, or http://localhost or http://127.0.0.1" : "url must be https",
-      );
-    }
-    if (url.username || url.password) {
-      throw new VisibleError("input", "invalid_url", "url must not contain credentials");
-    }
-    const port = Address.refusedPort(url, {
-      allowPrivate: local,
-      ports: Config.get().RUSHES_WEBHOOK_PORTS,
-    });
-    if (port) throw new VisibleError("invalid", "port_not_allowed", port);
-    if (!local) {
-      // Checked again at every attempt; this catches the obvious mistakes now.
-      const checked = await Address.check(url.hostname, false);
-      if (!checked.ok && !checked.reason.startsWith("DNS")) {
-        throw new VisibleError("invalid", "private_address", checked.reason);
-      }
-    }
-    return url.toString();
-  }
-
-  function checkEvents(events: string[]): string[] {
-    const unknown = events.filter((e) => !EventPatterns.includes(e));
-    if (unknown.length) {
-      throw new VisibleError(
-        "invalid",
-        "unknown_event_type",
-        `Unknown event type ${unknown.map((e) => `"${e}"`).join(", ")}; one of ${EventPatterns.join(", ")}`,
-      );
-    }
-    return [...new Set(events)];
   }
 
   const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,7 +1,8 @@
 import { Config } from "../config";
+import { Queue } from "../queue";
 
-/** SQS's longest message delay. */
-export const maxQueueDelaySeconds = 900;
+/** The delivery queue's longest message delay. */
+export const maxQueueDelaySeconds = Queue.maxDelaySeconds;
 
 /** An endpoint whose every attempt has failed for this long is disabled. */
 export const disableAfterMs = 5 * 24 * 3600 * 1000;

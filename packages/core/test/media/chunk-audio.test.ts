@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ChunkAudio } from "../../src/media/chunk-audio";
-import { ChunkTranscode } from "../../src/media/chunk-transcode";
+import { ChunkAudio } from "../../src/media/chunked/chunk-audio";
+import { ChunkTranscode } from "../../src/media/chunked/chunk-transcode";
 
 /** An ADTS frame of `length` bytes (header only, then filler): enough for the framing. */
 function adts(length: number, fill: number) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ChunkTranscode } from "../../src/media/chunk-transcode";
-import { Chunks } from "../../src/media/chunks";
-import { Fmp4 } from "../../src/media/fmp4";
+import { ChunkTranscode } from "../../src/media/chunked/chunk-transcode";
+import { Chunks } from "../../src/media/chunked/chunks";
+import { Fmp4 } from "../../src/media/hls/fmp4";
 
 const every = (stepMs: number, durationMs: number) =>
   Array.from({ length: Math.ceil(durationMs / stepMs) }, (_, i) => i * stepMs);

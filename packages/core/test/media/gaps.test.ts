@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Segments } from "../../src/media/segments";
+import { Segments } from "../../src/media/cut/segments";
 
 const span = (recordedAt: number, durationMs: number) => ({ recordedAt, durationMs });
 const gaps = (spans: Segments.Span[], start: number, end: number) =>

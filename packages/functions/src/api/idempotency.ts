@@ -3,7 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { type Described, described } from "./route";
 
 /** The header as the OpenAPI document shows it; loaded with the document only. */
-const header = async () => (await import("./shapes")).IdempotencyHeader;
+const header = async () => (await import("./envelopes")).IdempotencyHeader;
 
 /**
  * Honours `Idempotency-Key` on a creating POST (core/idempotency says how). Only a success is

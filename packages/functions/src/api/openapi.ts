@@ -1,8 +1,8 @@
 import type { RouterRoute } from "hono/types";
 import { findTargetHandler } from "hono/utils/handler";
 import * as z from "zod";
+import * as envelopes from "./envelopes";
 import { type Described, described, type ErrorStatus, type Operation } from "./route";
-import * as shapes from "./shapes";
 
 /**
  * The OpenAPI 3.1 document, read off the routes the app serves: each route's `doc()` gives its
@@ -180,9 +180,9 @@ async function operation(entry: Entry, schemas: Schemas): Promise<Json | undefin
   if (requestBody) for (const status of [400, 413, 415] as const) errors.add(status);
   errors.add(500);
   const body = op.response.schema
-    ? schemas.convert(op.response.schema(await load(), shapes), "output")
+    ? schemas.convert(op.response.schema(await load(), envelopes), "output")
     : undefined;
-  const errorBody = schemas.convert(shapes.ErrorBody, "output");
+  const errorBody = schemas.convert(envelopes.ErrorBody, "output");
   return {
     operationId: op.operationId,
     tags: [tag],

@@ -19,10 +19,10 @@ import type * as z from "zod";
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429;
 
 /**
- * Picks a response schema from the loaded domain module and the API's own envelopes (`shapes.ts`:
+ * Picks a response schema from the loaded domain module and the API's own envelopes (`envelopes.ts`:
  * pages, lists); called only when the document is built.
  */
-type Pick<M> = (module: M, shapes: typeof import("./shapes")) => z.ZodType;
+type Pick<M> = (module: M, envelopes: typeof import("./envelopes")) => z.ZodType;
 
 export interface Operation<M = unknown> {
   /** Unique, camelCase: client generators name their methods after it. */

@@ -1,11 +1,11 @@
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { MediaError } from "../error";
+import { Ffmpeg } from "../ffmpeg/ffmpeg";
+import { FfmpegTranscoder } from "../ffmpeg/transcoder";
+import { Fmp4 } from "../hls/fmp4";
+import { Hls } from "../hls/hls";
 import type { Chunks } from "./chunks";
-import { MediaError } from "./error";
-import { Ffmpeg } from "./ffmpeg";
-import { FfmpegTranscoder } from "./ffmpeg-transcoder";
-import { Fmp4 } from "./fmp4";
-import { Hls } from "./hls";
 
 /**
  * The audio of a chunked transcode, encoded by each chunk's worker for its own stretch, with no

@@ -1,6 +1,6 @@
 import { open } from "node:fs/promises";
-import { MediaError } from "./error";
-import { Ffmpeg } from "./ffmpeg";
+import { MediaError } from "../error";
+import { Ffmpeg } from "../ffmpeg/ffmpeg";
 
 /**
  * Whether a source's frames are backed by its bytes, before anything is spent on them. Work

@@ -1,12 +1,12 @@
 import { mkdtemp, stat, symlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { MediaError } from "./error";
-import { Ffmpeg } from "./ffmpeg";
-import { FfmpegTranscoder } from "./ffmpeg-transcoder";
-import { Plan } from "./plan";
-import { Probe } from "./probe";
+import { MediaError } from "../error";
+import { Ffmpeg } from "../ffmpeg/ffmpeg";
+import { Thumbnails } from "../ffmpeg/thumbnails";
+import { FfmpegTranscoder } from "../ffmpeg/transcoder";
+import { Plan } from "../plan";
+import { Probe } from "../probe/probe";
 import { Segments } from "./segments";
-import { Thumbnails } from "./thumbnails";
 
 /**
  * Cuts one clip out of a camera's recordings with the concat demuxer: `exact` re-encodes and is

@@ -1,4 +1,4 @@
-import { Ffmpeg } from "./ffmpeg";
+import { Ffmpeg } from "../ffmpeg/ffmpeg";
 
 /**
  * Where a long source is cut for the chunked transcode. Pure (`plan`), apart from reading the

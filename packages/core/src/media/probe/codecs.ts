@@ -1,4 +1,4 @@
-import { MediaError } from "./error";
+import { MediaError } from "../error";
 
 /**
  * The decoders an upload may reach, beside the container allow-list in `Ffmpeg.demuxers`. ffmpeg

@@ -1,8 +1,8 @@
 import { copyFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { MediaError } from "./error";
+import { MediaError } from "../error";
+import type { Plan } from "../plan";
 import { Ffmpeg } from "./ffmpeg";
-import type { Plan } from "./plan";
 
 /**
  * The scrubbing storyboard: JPEG sheets of small tiles, and a WebVTT file whose cues point into

@@ -1,4 +1,4 @@
-import { MediaError } from "./error";
+import { MediaError } from "../error";
 
 /**
  * Retiming fMP4 media segments in place. A chunk is encoded from its own zero (so its init

@@ -1,4 +1,4 @@
-import type { Plan } from "./plan";
+import type { Plan } from "../plan";
 
 /** Filter-graph pieces that turn one video branch into JPEG thumbnails. */
 export namespace Thumbnails {

@@ -3,9 +3,9 @@ import { accessSync, constants } from "node:fs";
 import { createRequire } from "node:module";
 import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
-import { Config } from "../config";
-import { logger } from "../log";
-import { MediaError } from "./error";
+import { Config } from "../../config";
+import { logger } from "../../log";
+import { MediaError } from "../error";
 
 /**
  * Runs ffmpeg and ffprobe: never through a shell, always with a hard wall-clock limit, and with

@@ -1,8 +1,8 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { MediaError } from "./error";
+import { MediaError } from "../error";
+import type { Plan } from "../plan";
 import { Mp4Codecs } from "./mp4-codecs";
-import type { Plan } from "./plan";
 
 /**
  * Writing the fMP4 (CMAF) HLS ladder with ffmpeg's `hls` muxer, and describing what was written.

@@ -1,17 +1,20 @@
-import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, stat, writeFile } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { Config } from "../config";
-import { inParallel } from "../parallel";
-import { Storage } from "../storage";
-import { ObjectKeys } from "../storage/object-keys";
-import { MediaError } from "./error";
+import { Config } from "../../config";
+import { inParallel } from "../../parallel";
+import { Storage } from "../../storage";
+import { ObjectKeys } from "../../storage/object-keys";
+import { contentTypes } from "../content-types";
+import { MediaError } from "../error";
+import { Hls } from "../hls/hls";
+import { Plan } from "../plan";
+import type { Probe } from "../probe/probe";
+import type { TranscodeJob, Transcoder } from "../transcoder";
+import { freeBytes } from "../work-dir";
+import { Mp4Download } from "./download";
 import { Ffmpeg } from "./ffmpeg";
-import { Hls } from "./hls";
-import { Plan } from "./plan";
-import type { Probe } from "./probe";
 import { Storyboard } from "./storyboard";
 import { Thumbnails } from "./thumbnails";
-import { contentTypes, freeBytes, type TranscodeJob, type Transcoder } from "./transcoder";
 
 /**
  * The default adapter: one ffmpeg run, one decode, every output. A `split` feeds each HLS rung's
@@ -51,11 +54,9 @@ export namespace FfmpegTranscoder {
     ...["-sc_threshold", "0"],
   ];
   export const audioCodec = ["-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000"];
-  /** Faststart moves the index first so playback starts before the download ends. */
-  export const mp4 = [
-    ...["-movflags", "+faststart", "-map_metadata", "-1", "-map_chapters", "-1"],
-    ...["-max_muxing_queue_size", "1024"],
-  ];
+  // The MP4 downloads are remuxed in ./download.ts; these names stay for their callers.
+  export const mp4 = Mp4Download.flags;
+  export const { download, joinFragments } = Mp4Download;
   /** Above this, frames are dropped: slow-motion phone footage is not worth 240 fps on the web. */
   const maxFps = 60;
   const uploadConcurrency = 16;
@@ -271,57 +272,6 @@ export namespace FfmpegTranscoder {
       ...thumbArgs,
       ...Storyboard.output("sb", outputs.storyboard),
     ];
-  }
-
-  /**
-   * An MP4 download from a rung: its init and segments joined (that is a valid fragmented MP4),
-   * with the audio rendition joined the same way, remuxed to a progressive MP4 with faststart.
-   * Stream copy, so it costs disk I/O only.
-   */
-  export async function download(
-    hlsDir: string,
-    ladder: Hls.Written,
-    rungName: string,
-    path: string,
-    opts: Ffmpeg.RunOptions,
-  ) {
-    const rung = ladder.rungs.find((r) => r.name === rungName);
-    if (!rung) throw new MediaError("ffmpeg_failed", `No rung ${rungName} for the download`, false);
-    const video = await joinFragments(hlsDir, rung, `${path}.video.mp4`);
-    const audio = ladder.audio
-      ? await joinFragments(hlsDir, ladder.audio, `${path}.audio.mp4`)
-      : undefined;
-    const input = (file: string) => ["-f", "mov", "-i", `file:${file}`];
-    await Ffmpeg.run(
-      "ffmpeg",
-      [
-        ...["-v", "error", "-y", "-protocol_whitelist", "file"],
-        ...input(video),
-        ...(audio ? input(audio) : []),
-        ...["-map", "0:v:0", ...(audio ? ["-map", "1:a:0"] : []), "-c", "copy"],
-        ...mp4,
-        path,
-      ],
-      opts,
-    );
-    await Promise.all([video, audio].map((f) => (f ? rm(f, { force: true }) : undefined)));
-  }
-
-  /** Init + segments, byte for byte: the fragmented MP4 a player would assemble. */
-  export async function joinFragments(
-    hlsDir: string,
-    rendition: Pick<Hls.Measured, "name" | "init" | "segments">,
-    path: string,
-  ) {
-    const file = await open(path, "w");
-    try {
-      for (const part of [rendition.init, ...rendition.segments.map((s) => s.uri)]) {
-        await file.write(await readFile(join(hlsDir, rendition.name, part)));
-      }
-    } finally {
-      await file.close();
-    }
-    return path;
   }
 
   const nonEmpty = (path: string) =>

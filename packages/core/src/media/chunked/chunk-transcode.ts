@@ -1,19 +1,20 @@
+// Over 300 lines: the split and one chunk's encode are each one ffmpeg graph, read best whole.
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { inParallel } from "../parallel";
-import { Storage } from "../storage";
+import { inParallel } from "../../parallel";
+import { MediaError } from "../error";
+import { Ffmpeg } from "../ffmpeg/ffmpeg";
+import { Storyboard } from "../ffmpeg/storyboard";
+import { Thumbnails } from "../ffmpeg/thumbnails";
+import { FfmpegTranscoder } from "../ffmpeg/transcoder";
+import { Fmp4 } from "../hls/fmp4";
+import { Hls } from "../hls/hls";
+import type { Plan } from "../plan";
+import type { Probe } from "../probe/probe";
 import { ChunkAudio } from "./chunk-audio";
 import type { Chunks } from "./chunks";
-import { MediaError } from "./error";
-import { Ffmpeg } from "./ffmpeg";
-import { FfmpegTranscoder } from "./ffmpeg-transcoder";
-import { Fmp4 } from "./fmp4";
-import { Hls } from "./hls";
-import type { Plan } from "./plan";
-import type { Probe } from "./probe";
-import { Storyboard } from "./storyboard";
-import { Thumbnails } from "./thumbnails";
+import { ChunkLadder } from "./ladder";
 
 /**
  * The ffmpeg work of the chunked transcode: the split (stream copies, plus everything that is
@@ -344,91 +345,9 @@ export namespace ChunkTranscode {
       () => false,
     );
 
-  export type ChunkRung = {
-    name: string;
-    codec: string;
-    width: number;
-    height: number;
-    init: string;
-    segments: (Hls.Segment & { bytes: number })[];
-  };
-
-  /**
-   * The rungs of the whole video from each chunk's: segments in chunk order, rated like
-   * `Hls.measure` rates a single run's (peak over segments of at least a second, average overall).
-   */
-  export function joinLadder(chunks: { rungs: ChunkRung[] }[]): Hls.Measured[] {
-    const first = chunks[0]?.rungs ?? [];
-    return first.map((rung) => {
-      const segments = chunks.flatMap((c) => {
-        const same = c.rungs.find((r) => r.name === rung.name);
-        if (!same) throw new MediaError("ffmpeg_failed", `A chunk has no ${rung.name} rung`, false);
-        return same.segments;
-      });
-      const { name, codec, width, height, init } = rung;
-      return { name, codec, width, height, init, ...rated(segments) };
-    });
-  }
-
-  /** The audio rendition of the whole video from each chunk's (`ChunkAudio`), as `joinLadder`. */
-  export function joinAudio(
-    chunks: { audio?: Omit<ChunkAudio.Encoded, "segments"> & { segments: Sized[] } }[],
-  ): Hls.Audio {
-    const first = chunks[0]?.audio;
-    if (!first || chunks.some((c) => !c.audio)) {
-      throw new MediaError("ffmpeg_failed", "A chunk has no audio", false);
-    }
-    const { name, codec, channels, init } = first;
-    return { name, codec, channels, init, ...rated(chunks.flatMap((c) => c.audio!.segments)) };
-  }
-
-  type Sized = Hls.Segment & { bytes: number };
-
-  function rated(segments: Sized[]) {
-    let peak = 0;
-    let bits = 0;
-    let total = 0;
-    for (const s of segments) {
-      bits += s.bytes * 8;
-      total += s.duration;
-      peak = Math.max(peak, (s.bytes * 8) / Math.max(s.duration, 1));
-    }
-    return {
-      peakBitrate: Math.ceil(peak),
-      averageBitrate: Math.ceil(bits / Math.max(total, 0.001)),
-      segments: segments.map(({ uri, duration }) => ({ uri, duration })),
-    };
-  }
-
-  /** A VOD media playlist in the form ffmpeg's hls muxer writes it. */
-  export function playlist(rung: Pick<Hls.Measured, "init" | "segments">, segmentSeconds: number) {
-    const target = Math.max(segmentSeconds, ...rung.segments.map((s) => Math.round(s.duration)));
-    const lines = [
-      "#EXTM3U",
-      "#EXT-X-VERSION:7",
-      `#EXT-X-TARGETDURATION:${target}`,
-      "#EXT-X-MEDIA-SEQUENCE:0",
-      "#EXT-X-PLAYLIST-TYPE:VOD",
-      "#EXT-X-INDEPENDENT-SEGMENTS",
-      `#EXT-X-MAP:URI="${rung.init}"`,
-      ...rung.segments.flatMap((s) => [`#EXTINF:${s.duration.toFixed(6)},`, s.uri]),
-      "#EXT-X-ENDLIST",
-    ];
-    return `${lines.join("\n")}\n`;
-  }
-
-  /** Downloads a rendition's init and segments into `dir/{name}/`, as `FfmpegTranscoder.download` reads them. */
-  export async function fetchRendition(
-    rendition: Pick<Hls.Measured, "name" | "init" | "segments">,
-    keyOf: (file: string) => string,
-    dir: string,
-  ) {
-    await mkdir(join(dir, rendition.name), { recursive: true });
-    const files = [rendition.init, ...rendition.segments.map((s) => s.uri)];
-    await inParallel(files, 8, (file) =>
-      Storage.download(keyOf(file), join(dir, rendition.name, file)),
-    );
-  }
+  // The stitch's pieces live in ./ladder.ts; these names stay for the callers that use them here.
+  export type ChunkRung = ChunkLadder.ChunkRung;
+  export const { joinLadder, joinAudio, playlist, renditionPaths, fetchRendition } = ChunkLadder;
 
   /**
    * The filters that show frames as a display-matrix rotation says (`Probe.Info.rotation`, the

@@ -1,10 +1,10 @@
 import { stat } from "node:fs/promises";
 import * as z from "zod";
-import { Config } from "../config";
-import { ProbeInfo } from "../shapes";
+import { Config } from "../../config";
+import { ProbeInfo } from "../../shapes";
+import { MediaError } from "../error";
+import { Ffmpeg } from "../ffmpeg/ffmpeg";
 import { Codecs } from "./codecs";
-import { MediaError } from "./error";
-import { Ffmpeg } from "./ffmpeg";
 import { Plausible } from "./plausible";
 
 /**
