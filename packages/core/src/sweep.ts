@@ -1,3 +1,4 @@
+import { ClipMoves } from "./clip/moves";
 import type { ClipItem } from "./clip/schema";
 import { conditional } from "./conditional";
 import { Config } from "./config";
@@ -7,6 +8,7 @@ import { logger } from "./log";
 import { Slots } from "./quota/slots";
 import { ObjectKeys, Storage } from "./storage";
 import { Ingest } from "./video/ingest";
+import { VideoMoves } from "./video/moves";
 import type { VideoItem } from "./video/schema";
 
 /**
@@ -109,11 +111,9 @@ export namespace Sweep {
     // 4. Clips whose worker died: the queue hands them to a worker, which takes the lease over.
     for (const clip of (await due("clip", "processing", all ? undefined : now)) as ClipItem[]) {
       if (all && !Lifecycle.leaseExpired(clip, now)) {
-        await Lifecycle.transition(Lifecycle.clip, clip, {
-          from: ["processing"],
-          to: "processing",
-          dueAt: now - 1,
+        await Lifecycle.move(Lifecycle.clip, clip, ClipMoves.reclaim, {
           detail: { reclaimed: true },
+          now,
         });
       }
       await redrive.clip(clip.clipId);
@@ -240,11 +240,9 @@ export namespace Sweep {
 
   /** Ends a lease nobody can hold any more (a local restart), so the re-drive may take it. */
   async function release(video: VideoItem, now: number) {
-    await Lifecycle.transition(Lifecycle.video, video, {
-      from: ["processing"],
-      to: "processing",
-      dueAt: now - 1,
+    await Lifecycle.move(Lifecycle.video, video, VideoMoves.reclaim, {
       detail: { reclaimed: true, reason: "the runtime restarted" },
+      now,
     });
   }
 

@@ -23,6 +23,7 @@ import { ObjectKeys, Storage } from "../storage";
 import { ChunkedDownloads } from "./chunked-downloads";
 import { Ingest } from "./ingest";
 import { Join } from "./join";
+import { VideoMoves } from "./moves";
 import type { VideoItem } from "./schema";
 
 /**
@@ -176,9 +177,7 @@ export namespace Chunked {
       Storyboard.vtt(plan.storyboard, probe.durationMs),
       contentTypes.vtt,
     );
-    const recorded = await Lifecycle.transition(Lifecycle.video, video, {
-      from: ["processing"],
-      to: "processing",
+    const recorded = await Lifecycle.move(Lifecycle.video, video, VideoMoves.chunk, {
       set: { probe: Ingest.toProbe(probe), chunks: chunks.length },
       detail: {
         chunked: chunks.length,

@@ -22,6 +22,7 @@ import { Charges } from "../quota/charges";
 import { Slots } from "../quota/slots";
 import { ObjectKeys, Storage } from "../storage";
 import { Chunked } from "./chunked";
+import { VideoMoves } from "./moves";
 import type { VideoItem } from "./schema";
 
 /**
@@ -110,10 +111,7 @@ export namespace Ingest {
         );
       }
       // Expire our own lease so the retried event (or the sweep) can take the video over at once.
-      await Lifecycle.transition(kind, video, {
-        from: ["processing"],
-        to: "processing",
-        dueAt: Date.now(),
+      await Lifecycle.move(kind, video, VideoMoves.retry, {
         detail: { retry: true, reason: (error as Error).message.slice(0, 200) },
       });
       throw error;
@@ -135,10 +133,7 @@ export namespace Ingest {
     const slot = behind ? undefined : await Slots.take(video, now);
     if (slot !== undefined) return slot;
     if (video.status !== "queued") {
-      const queued = await Lifecycle.transition(kind, video, {
-        from: ["awaiting_upload", "expired", "processing"],
-        to: "queued",
-        staleOnly: true,
+      const queued = await Lifecycle.move(kind, video, VideoMoves.queue, {
         detail: { reason: "concurrent_processing", previous: video.status },
         now,
       });
@@ -164,12 +159,8 @@ export namespace Ingest {
       if (Lifecycle.leaseExpired(video, now)) return { outcome: "exhausted", video };
       return { outcome: video.status === "processing" ? "busy" : "settled" };
     }
-    const leased = await Lifecycle.transition(kind, video, {
-      from: ["awaiting_upload", "expired", "queued", "processing"],
-      to: "processing",
-      staleOnly: true,
+    const leased = await Lifecycle.move(kind, video, VideoMoves.start, {
       ...(slot === undefined ? {} : { set: { slot } }),
-      lease: { maxAttempts: max },
       detail: { attempt: (video.attempts ?? 0) + 1, previous: video.status },
       now,
     });
@@ -227,12 +218,8 @@ export namespace Ingest {
         plan,
       });
       if (outcome.kind === "submitted") {
-        const waiting = await Lifecycle.transition(kind, video, {
-          from: ["processing"],
-          to: "processing",
+        const waiting = await Lifecycle.move(kind, video, VideoMoves.submit, {
           set: { transcodeJobId: outcome.jobId, probe: toProbe(probe) },
-          // The job runs elsewhere: the lease lasts as long as the job may.
-          dueAt: Date.now() + Config.get().RUSHES_MEDIACONVERT_TIMEOUT_SECONDS * 1000,
           detail: outcome.report,
         });
         if (!waiting) await removeIfDeleted(video.videoId);
@@ -341,9 +328,7 @@ export namespace Ingest {
     },
     options: Cleanup = {},
   ): Promise<Outcome> {
-    const ready = await Lifecycle.transition(kind, video, {
-      from: ["processing"],
-      to: "ready",
+    const ready = await Lifecycle.move(kind, video, VideoMoves.ready, {
       set: {
         probe: result.probe,
         renditions: result.renditions,
@@ -445,12 +430,15 @@ export namespace Ingest {
       const current = await kind.load(video.videoId);
       if (current) await Charges.stored(current, -(current.storedBytes ?? 0));
     }
-    const done = await Lifecycle.transition(kind, video, {
-      from: ["processing"],
-      to,
-      set: { error: { code, message } },
-      detail: { code, message },
-    });
+    const done = await Lifecycle.move(
+      kind,
+      video,
+      to === "failed" ? VideoMoves.fail : VideoMoves.reject,
+      {
+        set: { error: { code, message } },
+        detail: { code, message },
+      },
+    );
     if (!done) {
       if (options.removeIfDeleted !== false) await removeIfDeleted(video.videoId);
       return "lost";
@@ -460,9 +448,7 @@ export namespace Ingest {
 
   /** An upload never made (or made too late) is settled as `expired`. */
   export async function expire(video: VideoItem, reason: string, now = Date.now()) {
-    return Lifecycle.transition(kind, video, {
-      from: ["awaiting_upload"],
-      to: "expired",
+    return Lifecycle.move(kind, video, VideoMoves.expire, {
       detail: { reason },
       now,
     });
