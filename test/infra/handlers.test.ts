@@ -30,9 +30,6 @@ const notReadAtRunTime: Record<string, Record<string, string>> = {
     AdminKey: "core/cursor.ts reads it only to sign list cursors, which the sweep never makes",
     ChunkQueue: "video/ingest.ts imports the chunked path; the sweep invokes Ingest, never runs it",
   },
-  WebhookDispatcher: {
-    Events: "core/event reads it only to publish; the dispatcher only parses envelopes",
-  },
 };
 
 const handlerOf = (name: string) => handlerSource(fnArgs(all, name).handler);

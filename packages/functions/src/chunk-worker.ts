@@ -5,11 +5,15 @@ import { Config } from "@rushes/core/config";
 import { Charges } from "@rushes/core/quota/charges";
 import { Chunked } from "@rushes/core/video/chunked";
 import { Resource } from "sst";
+import { queuesThrough } from "./queue";
 import { handOffThrough } from "./redrive";
 import { batch, json } from "./sqs";
 
 // The worker that marks a video ready frees its slot: the hand-off goes to Ingest.
 handOffThrough(() => Resource.Ingest.name);
+
+// The downloads fan out on the chunk queue, and a failed chunk's retry is brought forward on it.
+queuesThrough({ chunk: () => Resource.ChunkQueue.url });
 
 /**
  * A failed chunk is reported in batchItemFailures, so SQS retries only it, after a short backoff

@@ -2,7 +2,12 @@
 
 import { Message } from "@rushes/core/clip/schema";
 import { ClipWorker } from "@rushes/core/clip/worker";
+import { Resource } from "sst";
+import { queuesThrough } from "./queue";
 import { batch, json } from "./sqs";
+
+// A clip still waiting for footage goes back on its own queue, delayed.
+queuesThrough({ clip: () => Resource.ClipQueue.url });
 
 /**
  * Waiting for footage does not use the failure path: the worker re-sends the message with a

@@ -5,12 +5,17 @@ import { Charges } from "@rushes/core/quota/charges";
 import { ObjectKeys } from "@rushes/core/storage";
 import { Ingest } from "@rushes/core/video/ingest";
 import type { S3Event } from "aws-lambda";
+import { Resource } from "sst";
+import { queuesThrough } from "./queue";
 import { handOffThrough } from "./redrive";
 
 export { redeliveryEvent } from "./ingest-event";
 
 // A slot this function frees goes to the owner's next queued video: through this same function.
 handOffThrough(() => process.env.AWS_LAMBDA_FUNCTION_NAME ?? "");
+
+// A long source fans out its chunks on the chunk queue.
+queuesThrough({ chunk: () => Resource.ChunkQueue.url });
 
 /** S3 form-encodes object keys in events: `+` for spaces, `%XX` for the rest. */
 export const decodeKey = (key: string) => decodeURIComponent(key.replace(/\+/g, " "));

@@ -3,7 +3,11 @@
 import { Clip } from "@rushes/core/clip";
 import { Sweep } from "@rushes/core/sweep";
 import { Resource } from "sst";
+import { queuesThrough } from "./queue";
 import { ingestRedrive } from "./redrive";
+
+// A clip whose lease ran out goes back on the clip queue.
+queuesThrough({ clip: () => Resource.ClipQueue.url });
 
 /**
  * A re-driven video (a lease that ran out, a lost upload event, a queued video whose slot's

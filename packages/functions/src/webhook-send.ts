@@ -2,7 +2,12 @@
 
 import { WebhookDelivery } from "@rushes/core/webhook/delivery";
 import { Message } from "@rushes/core/webhook/schema";
+import { Resource } from "sst";
+import { queuesThrough } from "./queue";
 import { batch, json } from "./sqs";
+
+// The next attempt of a failed delivery goes back on the delivery queue, delayed.
+queuesThrough({ webhookDelivery: () => Resource.WebhookDeliveryQueue.url });
 
 /**
  * A failed HTTP attempt is not a failed record: the sender schedules the next attempt itself

@@ -156,6 +156,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       throw new Error(`fauxqs named the queue ${provisioned.queueUrl}, expected ${queueUrl}`);
     }
     await assertResources(devKey, queueUrl);
+    // The queue port's transport (core/src/queue.ts) for every queue: SQS, here fauxqs.
+    const [{ queuesThrough }, { Resource }] = await Promise.all([
+      import("@rushes/functions/queue"),
+      import("sst"),
+    ]);
+    queuesThrough({
+      clip: () => Resource.ClipQueue.url,
+      chunk: () => Resource.ChunkQueue.url,
+      webhookDelivery: () => Resource.WebhookDeliveryQueue.url,
+    });
 
     const { redeliveryEvent } = await import("@rushes/functions/ingest");
     const handlers = {

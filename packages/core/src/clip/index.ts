@@ -1,7 +1,4 @@
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { Resource } from "sst";
 import { Actor } from "../actor";
-import { Aws } from "../aws";
 import { Camera } from "../camera";
 import { Config } from "../config";
 import { Cursor } from "../cursor";
@@ -10,10 +7,11 @@ import { notFound, VisibleError } from "../error";
 import { exactly } from "../exact";
 import { fn } from "../fn";
 import { createId, isId } from "../id";
+import { Queue } from "../queue";
 import { Quota } from "../quota";
 import { Storage } from "../storage";
 import { Time } from "../time";
-import { type ClipItem, CreateInput, Info, ListInput } from "./schema";
+import { type ClipItem, CreateInput, Info, ListInput, type Message } from "./schema";
 
 export type { ClipItem } from "./schema";
 
@@ -100,16 +98,12 @@ export namespace Clip {
     return (data as ClipItem | null) ?? undefined;
   }
 
-  /** Puts a clip (back) on the work queue, optionally after a delay (SQS caps it at 900 s). */
+  /** The clip work queue: one message a clip to cut (or to wait for). */
+  export const queue = Queue.port<Message>("clip");
+
+  /** Puts a clip (back) on the work queue, optionally after a delay (at most the queue's 900 s). */
   export async function enqueue(clipId: string, delaySeconds = 0) {
-    const sqs = await Aws.sqs();
-    await sqs.send(
-      new SendMessageCommand({
-        QueueUrl: Resource.ClipQueue.url,
-        MessageBody: JSON.stringify({ clipId }),
-        DelaySeconds: Math.min(900, Math.max(0, Math.round(delaySeconds))),
-      }),
-    );
+    await queue.send({ clipId }, { delaySeconds });
   }
 
   /** After a restart of the local runtime (in-memory queue), pending clips go back on the queue. */

@@ -55,3 +55,4 @@ export type Info = z.infer<typeof Info>;
 
 /** The SQS message body. Anything else on the queue is poison and goes to the DLQ. */
 export const Message = z.object({ clipId: z.string().refine((v) => isId("clip", v)) });
+export type Message = z.infer<typeof Message>;

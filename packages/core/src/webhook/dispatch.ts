@@ -1,6 +1,6 @@
 import { conditional } from "../conditional";
 import { Dynamo } from "../dynamo";
-import { Events } from "../event";
+import { Events } from "../event/schema";
 import { logger } from "../log";
 import { enqueue } from "./queue";
 import { matches } from "./schema";

@@ -1,17 +1,13 @@
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { Resource } from "sst";
-import { Aws } from "../aws";
+import { Queue } from "../queue";
 import { Schedule } from "./schedule";
 import type { Message } from "./schema";
 
-/** Puts one attempt of a delivery on the delivery queue, after at most SQS's 15-minute delay. */
+/** The delivery queue: one message an attempt of a delivery. */
+export const deliveryQueue = Queue.port<Message>("webhookDelivery");
+
+/** Puts one attempt of a delivery on the delivery queue, after at most the queue's 15-minute delay. */
 export async function enqueue(message: Message, delaySeconds = 0) {
-  const sqs = await Aws.sqs();
-  await sqs.send(
-    new SendMessageCommand({
-      QueueUrl: Resource.WebhookDeliveryQueue.url,
-      MessageBody: JSON.stringify(message),
-      DelaySeconds: Schedule.queueDelaySeconds(Date.now() + delaySeconds * 1000, Date.now()),
-    }),
-  );
+  await deliveryQueue.send(message, {
+    delaySeconds: Schedule.queueDelaySeconds(Date.now() + delaySeconds * 1000, Date.now()),
+  });
 }

@@ -1,26 +1,14 @@
 import type { EntityItem } from "electrodb";
 import * as z from "zod";
-import type { Events } from "../event";
+import { Events } from "../event/schema";
 import { PageInput } from "../video/schema";
 import type { WebhookDeliveryEntity, WebhookEndpointEntity } from "./entity";
 
 export type EndpointItem = EntityItem<typeof WebhookEndpointEntity>;
 export type DeliveryItem = EntityItem<typeof WebhookDeliveryEntity>;
 
-/**
- * The event types, spelled out rather than read off core/event: that module carries the SNS
- * client, which the API bundle must not (a test keeps the two lists equal).
- */
-export const EventTypes: Events.Type[] = [
-  "video.ready",
-  "video.failed",
-  "video.rejected",
-  "video.expired",
-  "video.cancelled",
-  "clip.available",
-  "clip.not_available",
-  "clip.failed",
-];
+/** The event types an endpoint may subscribe to: every one the publisher sends. */
+export const EventTypes: readonly Events.Type[] = Events.types;
 /** `*`, every known type, and `family.*` for each family (`video.*`, `clip.*`). */
 export const EventPatterns = [
   "*",

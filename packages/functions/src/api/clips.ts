@@ -1,8 +1,13 @@
 import { Hono } from "hono";
+import { Resource } from "sst";
+import { queuesThrough } from "../queue";
 import { idempotent } from "./idempotency";
 import { domain } from "./route";
 
 const clip = domain("Clips", () => import("@rushes/core/clip"));
+
+// A clip request is put on the clip queue.
+queuesThrough({ clip: () => Resource.ClipQueue.url });
 
 export const clips = new Hono()
   .post(

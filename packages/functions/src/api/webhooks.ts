@@ -1,7 +1,12 @@
 import { Hono } from "hono";
+import { Resource } from "sst";
+import { queuesThrough } from "../queue";
 import { domain } from "./route";
 
 const webhook = domain("Webhooks", () => import("@rushes/core/webhook"));
+
+// A redelivery is put on the delivery queue.
+queuesThrough({ webhookDelivery: () => Resource.WebhookDeliveryQueue.url });
 
 const signing =
   "Deliveries follow the Standard Webhooks spec: a POST of the event envelope `{type, id, at, properties}` with the headers `webhook-id` (the same on every attempt), `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256>`). Delivery is at least once: dedupe by `webhook-id`.";

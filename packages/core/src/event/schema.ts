@@ -1,0 +1,62 @@
+import * as z from "zod";
+import { ErrorInfo, HlsRung, Rendition, Thumbnail } from "../shapes";
+
+/**
+ * Domain events, as pure schemas: importable by the webhook API and the web client without the
+ * SNS client, which only the publisher (./publisher.ts) carries. Published on the `Events` topic. One zod schema per type, one envelope
+ * everywhere: `{type, id, at, properties}`. Subscribers filter on the `type` message attribute.
+ */
+export namespace Events {
+  const VideoProperties = z.object({
+    videoId: z.string(),
+    owner: z.string(),
+    status: z.string(),
+    bucket: z.string(),
+    error: ErrorInfo.optional(),
+    renditions: z.array(Rendition.omit({ bytes: true })).optional(),
+    thumbnails: z.array(Thumbnail).optional(),
+    durationMs: z.number().optional(),
+    /** On `video.ready`: the HLS master's key, its rungs, and the storyboard VTT's key. */
+    playback: z
+      .object({ hls: z.string(), rungs: z.array(HlsRung), storyboard: z.string().optional() })
+      .optional(),
+  });
+
+  const ClipProperties = z.object({
+    clipId: z.string(),
+    owner: z.string(),
+    cameraId: z.string(),
+    startTimestampInMs: z.number(),
+    endTimestampInMs: z.number(),
+    status: z.string(),
+    bucket: z.string(),
+    clip: z.object({ key: z.string(), url: z.string() }).optional(),
+    thumbnail: z.object({ key: z.string(), sizes: z.array(z.number()) }).optional(),
+    error: ErrorInfo.optional(),
+  });
+
+  export const Definitions = {
+    "video.ready": VideoProperties,
+    "video.failed": VideoProperties,
+    "video.rejected": VideoProperties,
+    "video.expired": VideoProperties,
+    "video.cancelled": VideoProperties,
+    "clip.available": ClipProperties,
+    "clip.not_available": ClipProperties,
+    "clip.failed": ClipProperties,
+  } as const;
+
+  export type Type = keyof typeof Definitions;
+  export type Properties<T extends Type> = z.input<(typeof Definitions)[T]>;
+
+  export const Envelope = z.object({
+    type: z.enum(Object.keys(Definitions) as [Type, ...Type[]]),
+    id: z.string(),
+    at: z.string(),
+    properties: z.record(z.string(), z.unknown()),
+  });
+  export type Envelope = z.infer<typeof Envelope>;
+
+  /** Every event type, in the order declared. */
+  export const types = Object.keys(Definitions) as Type[];
+}
