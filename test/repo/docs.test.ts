@@ -86,7 +86,11 @@ function arrows(heading: string): Array<[string, string]> {
 
 /** The states of the diagram under `### <heading>`. */
 function states(heading: string): Set<string> {
-  return new Set(arrows(heading).flat().filter((s) => s !== "[*]"));
+  return new Set(
+    arrows(heading)
+      .flat()
+      .filter((s) => s !== "[*]"),
+  );
 }
 
 describe("the status machines draw every status the code has, and no other", () => {
@@ -106,9 +110,12 @@ describe("the status machines draw the move tables' arrows, and no other", () =>
     const drawn = arrows(heading);
     const moves = Move.arrows(table);
     const key = ([a, b]: readonly [string, string]) => `${a} --> ${b}`;
-    expect(drawn.filter(([a, b]) => a !== "[*]" && b !== "[*]").map(key).sort()).toEqual(
-      moves.map(key).sort(),
-    );
+    expect(
+      drawn
+        .filter(([a, b]) => a !== "[*]" && b !== "[*]")
+        .map(key)
+        .sort(),
+    ).toEqual(moves.map(key).sort());
     // Into the machine only at its first status; out of it only where no move leaves.
     expect(drawn.filter(([a]) => a === "[*]").map(([, b]) => b)).toEqual([statuses[0]]);
     const left = new Set(moves.map(([a]) => a));

@@ -5,9 +5,8 @@ import { Events } from "./event";
 import { createId } from "./id";
 import { logger } from "./log";
 import { Move } from "./move";
-import { Slots } from "./quota/slots";
 import { videoKind } from "./video/kind";
-import { uploadGraceMs as grace, type VideoItem } from "./video/schema";
+import { uploadGraceMs as grace } from "./video/schema";
 
 /**
  * Every status change of a video or a clip happens here, and nowhere else, and only as one of
@@ -132,18 +131,8 @@ export namespace Lifecycle {
         "outbox left for the sweep",
       );
     });
-    // Processing is over (and said so): its slot goes to the owner's next queued video (quota/slots.ts).
-    const slotted = after as unknown as VideoItem;
-    if (kind.name === "video" && slotted.slot !== undefined && !waiting(rule.to)) {
-      await Slots.release({ ...slotted, slot: slotted.slot }).catch((error: unknown) => {
-        logger().warn({ err: error, videoId: kind.id(after) }, "slot release left to its lease");
-      });
-    }
     return after;
   }
-
-  /** Statuses on the way to processing, which hold or wait for a slot. */
-  const waiting = (status: string) => ["processing", "queued", "awaiting_upload"].includes(status);
 
   /** A lease has run out; records from before `dueAt` existed fall back to their start time. */
   function stale(attr: Move.Attr, op: Move.Op, now: number) {

@@ -7,8 +7,8 @@ import { Lifecycle } from "./lifecycle";
 import { logger } from "./log";
 import { Slots } from "./quota/slots";
 import { ObjectKeys, Storage } from "./storage";
-import { Ingest } from "./video/ingest";
 import { VideoMoves } from "./video/moves";
+import { Outcome } from "./video/outcome";
 import type { VideoItem } from "./video/schema";
 
 /**
@@ -102,7 +102,7 @@ export namespace Sweep {
         report.redriven.push(video.videoId);
       } else if (video.uploadExpiresAt + Lifecycle.uploadGraceMs() <= now) {
         if (head) await Storage.remove(ObjectKeys.source(video.videoId));
-        if (await Ingest.expire(video, "upload not received before the presign expired", now)) {
+        if (await Outcome.expire(video, "upload not received before the presign expired", now)) {
           report.expired.push(video.videoId);
         }
       }

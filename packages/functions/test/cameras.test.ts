@@ -23,7 +23,7 @@ async function recording(key: string, cameraId: string, recordedAt: number, dura
     .composite({ owner: key === alice ? "alice" : "bob" })
     .set({
       status: "ready",
-      // What Ingest.complete writes with `ready`: the keys of the camera's recordings index.
+      // What Outcome.complete writes with `ready`: the keys of the camera's recordings index.
       cameraScope: `${key === alice ? "alice" : "bob"}/${cameraId}`,
       recordingStart: recordedAt,
       endsAt: recordedAt + durationMs,
@@ -198,7 +198,7 @@ describe("GET /v1/cameras/:id/recordings", () => {
     const { Dynamo } = await import("@rushes/core/dynamo");
     const { Lifecycle } = await import("@rushes/core/lifecycle");
     const { VideoMoves } = await import("@rushes/core/video/moves");
-    const { Ingest } = await import("@rushes/core/video/ingest");
+    const { Outcome } = await import("@rushes/core/video/outcome");
     await h.call(alice, "POST", "/v1/cameras", { alias: "Busy", cameraId: "busy" });
     const upload = (recordedAt: number) =>
       h.call(alice, "POST", "/v1/uploads", {
@@ -217,7 +217,7 @@ describe("GET /v1/cameras/:id/recordings", () => {
     const probe = { durationMs: 5000, width: 640, height: 360, videoCodec: "h264" };
     const rendition = { name: "480p", width: 640, height: 360, bytes: 1, key: "media/x/480p.mp4" };
     expect(
-      await Ingest.complete(leased!, {
+      await Outcome.complete(leased!, {
         probe,
         renditions: [rendition],
         thumbnails: [],
