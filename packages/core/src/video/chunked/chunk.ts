@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
+import { Lifecycle } from "../../lifecycle";
 import { ChunkTranscode, type Probe, withWorkDir } from "../../media";
 import { contentTypes } from "../../media/transcoder";
 import { ObjectKeys, Storage } from "../../storage";
@@ -21,7 +22,7 @@ export namespace Chunk {
    */
   export async function run(message: ChunkedMessage.Chunk, lastAttempt: boolean) {
     const { videoId, chunk } = message;
-    const video = await Outcome.load(videoId);
+    const video = await Lifecycle.video.load(videoId);
     if (video?.status !== "processing" || !video.probe) return "settled" as const;
     try {
       if (!video.chunksDone?.includes(chunk.index)) await encode(video, message);
