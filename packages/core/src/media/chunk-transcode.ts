@@ -18,7 +18,7 @@ import { Thumbnails } from "./thumbnails";
 /**
  * The ffmpeg work of the chunked transcode: the split (stream copies, plus everything that is
  * cheap for the whole source at once), one chunk's ladder, and the MP4 downloads from the
- * stitched segments. Storage and bookkeeping live in `video/chunked.ts`.
+ * stitched segments. Storage and bookkeeping live in `video/chunked/`.
  */
 export namespace ChunkTranscode {
   /** Copied past a chunk's end, so B-frames shown before the boundary are in the file. */
