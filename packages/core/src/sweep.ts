@@ -5,6 +5,7 @@ import { Config } from "./config";
 import { Dynamo } from "./dynamo";
 import { Lifecycle } from "./lifecycle";
 import { logger } from "./log";
+import { Move } from "./move";
 import { Slots } from "./quota/slots";
 import { ObjectKeys, Storage } from "./storage";
 import { VideoMoves } from "./video/moves";
@@ -186,7 +187,7 @@ export namespace Sweep {
       await conditional(
         Dynamo.entities.video
           .patch({ videoId: video.videoId })
-          .set({ dueScope: `video/${video.status}`, dueAt })
+          .set({ dueScope: Move.scope("video", video.status), dueAt })
           .composite({ owner: video.owner })
           .where((a, op) => op.eq(a.status, video.status))
           .go(),
@@ -198,7 +199,10 @@ export namespace Sweep {
       await conditional(
         Dynamo.entities.clip
           .patch({ clipId: clip.clipId })
-          .set({ dueScope: "clip/processing", dueAt: (clip.processingStartedAt ?? 0) + timeout })
+          .set({
+            dueScope: Move.scope("clip", "processing"),
+            dueAt: (clip.processingStartedAt ?? 0) + timeout,
+          })
           .where((a, op) => op.eq(a.status, "processing"))
           .go(),
       );
@@ -211,7 +215,9 @@ export namespace Sweep {
   }
 
   async function tombstones(before?: number) {
-    const query = Dynamo.entities.videoTombstone.query.byDue({ dueScope: "video/deleted" });
+    const query = Dynamo.entities.videoTombstone.query.byDue({
+      dueScope: Move.scope("video", "deleted"),
+    });
     const { data } = await (before === undefined ? query : query.lt({ dueAt: before })).go({
       pages: "all",
     });
@@ -252,7 +258,7 @@ export namespace Sweep {
     status: string,
     before?: number,
   ): Promise<Array<VideoItem | ClipItem>> {
-    const dueScope = `${kind}/${status}`;
+    const dueScope = Move.scope(kind, status);
     const options = { pages: "all" } as const;
     if (kind === "video") {
       const query = Dynamo.entities.video.query.byDue({ dueScope });

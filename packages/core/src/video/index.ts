@@ -6,6 +6,7 @@ import { notFound, VisibleError } from "../error";
 import { exactly } from "../exact";
 import { fn } from "../fn";
 import { createId } from "../id";
+import { Move } from "../move";
 import { Quota } from "../quota";
 import { Charges } from "../quota/charges";
 import { Slots } from "../quota/slots";
@@ -95,7 +96,7 @@ export namespace Video {
         ...(multipart ?? {}),
         createdAt: now,
         // The sweep settles it as `expired` if no upload arrives (core/src/sweep.ts).
-        dueScope: "video/awaiting_upload",
+        dueScope: Move.scope("video", "awaiting_upload"),
         dueAt: uploadExpiresAt + uploadGraceMs(),
         ...(scope ? { projectScope: scope, projectSort: videoId } : {}),
         ...(scope && input.step ? { stepScope: `${scope}/${input.step}`, stepSort: videoId } : {}),
@@ -230,7 +231,7 @@ export namespace Video {
         videoId: item.videoId,
         owner: item.owner,
         deletedAt: now,
-        dueScope: "video/deleted",
+        dueScope: Move.scope("video", "deleted"),
         dueAt: job ? Math.max(now, item.dueAt ?? now) : now,
       })
       .go();

@@ -1,6 +1,5 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { Lifecycle } from "../../lifecycle";
 import { ChunkTranscode, type Probe, withWorkDir } from "../../media";
 import { contentTypes } from "../../media/transcoder";
 import { ObjectKeys, Storage } from "../../storage";
@@ -22,7 +21,7 @@ export namespace Chunk {
    */
   export async function run(message: ChunkedMessage.Chunk, lastAttempt: boolean) {
     const { videoId, chunk } = message;
-    const video = await Lifecycle.video.load(videoId);
+    const video = await Parts.video(videoId);
     if (video?.status !== "processing" || !video.probe) return "settled" as const;
     try {
       if (!video.chunksDone?.includes(chunk.index)) await encode(video, message);

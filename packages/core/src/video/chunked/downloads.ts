@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import { Lifecycle } from "../../lifecycle";
 import { logger } from "../../log";
 import { ChunkTranscode, FfmpegTranscoder, type Hls, Plan, withWorkDir } from "../../media";
 import { contentTypes } from "../../media/transcoder";
@@ -36,7 +35,7 @@ export namespace Downloads {
 
   /** One download message; on its last attempt a failure fails the video (`download_failed`). */
   export async function run(message: ChunkedMessage.Download, lastAttempt: boolean) {
-    const video = await Lifecycle.video.load(message.videoId);
+    const video = await Parts.video(message.videoId);
     if (video?.status !== "processing" || !video.probe) return "settled" as const;
     try {
       if (!video.downloadsDone?.includes(message.download)) await build(video, message.download);

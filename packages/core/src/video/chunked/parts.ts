@@ -11,6 +11,12 @@ import type { VideoItem } from "../schema";
  * (the stitch, the finish) that exactly one of them runs, decided by a conditional write.
  */
 export namespace Parts {
+  /** The video a part belongs to, as stored (a plain read; only `Outcome` moves its status). */
+  export async function video(videoId: string): Promise<VideoItem | undefined> {
+    const { data } = await Dynamo.entities.video.get({ videoId }).go();
+    return (data as VideoItem | null) ?? undefined;
+  }
+
   type Part = { chunksDone: number[] } | { downloadsDone: string[] };
 
   /**
