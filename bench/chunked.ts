@@ -44,7 +44,7 @@ export interface ChunkedResult {
  * `Probe.details`, `Chunks.plan` and the VTT for ingest, `ChunkTranscode.encode` per chunk
  * reading the source itself (a local path where production passes a presigned URL), and the
  * stitch's `joinLadder`/`joinAudio`, playlists, master, `Storyboard.sheetsFromTiles` and the
- * `FfmpegTranscoder.download`s at once. What `video/chunked.ts` adds around them is S3, SQS and
+ * `FfmpegTranscoder.download`s at once. What `video/chunked/` adds around them is S3, SQS and
  * DynamoDB; on the embedded stand-ins that would time s3rver and fauxqs in this process, not S3
  * and Lambda, so the model prices those steps instead. The single run is
  * `FfmpegTranscoder.render`: the same outputs, on local files.

@@ -210,7 +210,7 @@ export const ingest = new sst.aws.Function("Ingest", {
   permissions: [
     ...tableRights(table),
     publishRights(events),
-    // The chunked path's fan-out (Chunked.fanOut).
+    // The chunked path's fan-out (video/chunked/fan-out.ts).
     sendRights(chunkQueue),
     // Lambda sends the failed event with the function's own role.
     sendRights(ingestFailures),
@@ -364,7 +364,7 @@ export const chunkWorker = new sst.aws.Function("ChunkWorker", {
     ...tableRights(table),
     publishRights(events),
     // The subscription polls with this role; a failed chunk's retry is brought forward
-    // (Chunked.retrySoon); the stitcher fans the MP4 downloads' parts out (chunked-downloads).
+    // (Chunked.retrySoon); the stitcher fans the MP4 downloads' parts out (video/chunked/downloads.ts).
     receiveRights(chunkQueue, { changesVisibility: true }),
     sendRights(chunkQueue),
     ...chunkObjectRights(),
@@ -463,7 +463,7 @@ function createMediaConvertComplete() {
       ...tableRights(table),
       publishRights(events),
       // Sizes of the job's outputs (HEAD) and the ladder's master playlist (media/); what was
-      // written for a video deleted while it was transcoding (Ingest.removeIfDeleted).
+      // written for a video deleted while it was transcoding (Outcome.removeIfDeleted).
       { actions: ["s3:GetObject"], resources: objects(bucket, "media/") },
       {
         actions: ["s3:DeleteObject"],

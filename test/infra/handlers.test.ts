@@ -17,9 +17,6 @@ beforeAll(async () => {
  * justified; the assertion below still fails for any other unlinked resource.
  */
 const notReadAtRunTime: Record<string, Record<string, string>> = {
-  MediaConvertComplete: {
-    ChunkQueue: "video/ingest.ts imports the chunked path, whose fan-out only ingest runs",
-  },
   ChunkWorker: {
     AdminKey: "core/cursor.ts reads it only to sign list cursors, which the worker never makes",
   },
@@ -28,7 +25,6 @@ const notReadAtRunTime: Record<string, Record<string, string>> = {
   },
   Sweep: {
     AdminKey: "core/cursor.ts reads it only to sign list cursors, which the sweep never makes",
-    ChunkQueue: "video/ingest.ts imports the chunked path; the sweep invokes Ingest, never runs it",
   },
 };
 

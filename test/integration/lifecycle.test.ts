@@ -234,6 +234,7 @@ describe("the sweep", () => {
 
   it("re-drives a processing lease that ran out, and fails it once attempts are exhausted", async () => {
     const { Lifecycle } = await import("@rushes/core/lifecycle");
+    const { VideoMoves } = await import("@rushes/core/video/moves");
     const { Dynamo } = await import("@rushes/core/dynamo");
     const created = await h.api(key, "POST", "/v1/uploads", {
       filename: "dead.mp4",
@@ -243,11 +244,7 @@ describe("the sweep", () => {
     const id = created.body.video.id as string;
     const video = (await Lifecycle.video.load(id))!;
     // A worker took the lease and died (no upload needed: the lease is what the sweep reads).
-    const leased = await Lifecycle.transition(Lifecycle.video, video, {
-      from: ["awaiting_upload"],
-      to: "processing",
-      lease: { maxAttempts: 3 },
-    });
+    const leased = await Lifecycle.move(Lifecycle.video, video, VideoMoves.start);
     expect(leased?.dueAt).toBeGreaterThan(Date.now());
     expect((await sweep(0)).redrivenTo).not.toContain(id);
     const lease = 15 * 60 * 1000;

@@ -3,7 +3,10 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
+import { ClipTable } from "../../packages/core/src/clip/moves";
 import { Statuses as ClipStatuses } from "../../packages/core/src/clip/schema";
+import { Move } from "../../packages/core/src/move";
+import { VideoTable } from "../../packages/core/src/video/moves";
 import { Statuses as VideoStatuses } from "../../packages/core/src/video/schema";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -72,17 +75,22 @@ describe("links between the docs resolve", () => {
   });
 });
 
-/** The states of the `stateDiagram-v2` block under `### <heading>` in docs/architecture.md. */
-function states(heading: string): Set<string> {
+/** The arrows of the `stateDiagram-v2` block under `### <heading>` in docs/architecture.md. */
+function arrows(heading: string): Array<[string, string]> {
   const doc = read("docs/architecture.md");
   const from = doc.indexOf(`\n### ${heading}\n`);
   expect(from, `docs/architecture.md has a "### ${heading}" section`).toBeGreaterThan(0);
   const block = /```mermaid\nstateDiagram-v2\n([\s\S]*?)```/.exec(doc.slice(from))?.[1] ?? "";
-  const found = new Set<string>();
-  for (const [, a, b] of block.matchAll(/^\s*(\S+)\s*-->\s*([^\s:]+)/gm)) {
-    for (const s of [a!, b!]) if (s !== "[*]") found.add(s);
-  }
-  return found;
+  return [...block.matchAll(/^\s*(\S+)\s*-->\s*([^\s:]+)/gm)].map(([, a, b]) => [a!, b!]);
+}
+
+/** The states of the diagram under `### <heading>`. */
+function states(heading: string): Set<string> {
+  return new Set(
+    arrows(heading)
+      .flat()
+      .filter((s) => s !== "[*]"),
+  );
 }
 
 describe("the status machines draw every status the code has, and no other", () => {
@@ -91,5 +99,27 @@ describe("the status machines draw every status the code has, and no other", () 
     ["Clip", ClipStatuses],
   ] as const)("%s", (heading, statuses) => {
     expect([...states(heading)].sort()).toEqual([...statuses].sort());
+  });
+});
+
+describe("the status machines draw the move tables' arrows, and no other", () => {
+  test.each([
+    ["Video", VideoTable, VideoStatuses],
+    ["Clip", ClipTable, ClipStatuses],
+  ] as const)("%s", (heading, table, statuses) => {
+    const drawn = arrows(heading);
+    const moves = Move.arrows(table);
+    const key = ([a, b]: readonly [string, string]) => `${a} --> ${b}`;
+    expect(
+      drawn
+        .filter(([a, b]) => a !== "[*]" && b !== "[*]")
+        .map(key)
+        .sort(),
+    ).toEqual(moves.map(key).sort());
+    // Into the machine only at its first status; out of it only where no move leaves.
+    expect(drawn.filter(([a]) => a === "[*]").map(([, b]) => b)).toEqual([statuses[0]]);
+    const left = new Set(moves.map(([a]) => a));
+    const ends = drawn.filter(([, b]) => b === "[*]").map(([a]) => a);
+    expect(ends.sort()).toEqual(statuses.filter((s) => !left.has(s)).sort());
   });
 });

@@ -1,5 +1,5 @@
-// The import-cycle check: Biome's noImportCycles over the whole repository, held to the one
-// allowance that biome.jsonc declares (type-only imports count).
+// The import-cycle check: Biome's noImportCycles over the whole repository, with no allowance
+// (type-only imports count).
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -13,12 +13,12 @@ interface Override {
   linter?: { rules?: { suspicious?: { noImportCycles?: { level?: string } } } };
 }
 
-/** The files of the known circle: the override that lowers the rule to `info`. */
+/** Files for which an override lowers the rule (there must be none). */
 function allowance(): string[] {
   const text = readFileSync(path.join(root, "biome.jsonc"), "utf8").replace(/^\s*\/\/.*$/gm, "");
   const overrides: Override[] = JSON.parse(text).overrides ?? [];
   return overrides
-    .filter((o) => o.linter?.rules?.suspicious?.noImportCycles?.level === "info")
+    .filter((o) => o.linter?.rules?.suspicious?.noImportCycles !== undefined)
     .flatMap((o) => o.includes);
 }
 
@@ -40,18 +40,14 @@ function cycles(): Diagnostic[] {
 
 const found = cycles();
 
-test("no file outside the allowance is part of an import cycle", () => {
-  const fresh = found
-    .filter((d) => d.severity !== "info")
-    .map((d) => `${d.location.path}:${d.location.start.line}`);
-  expect(fresh, "break the new cycle; do not widen the allowance").toEqual([]);
+test("no file in the repository is part of an import cycle", () => {
+  const reported = found.map((d) => `${d.location.path}:${d.location.start.line}`);
+  expect(reported, "break the cycle; do not lower the rule").toEqual([]);
 });
 
-test("the allowed circle still exists, so its allowance cannot outlive it", () => {
-  const allowed = allowance();
-  expect(allowed.length).toBeGreaterThan(0);
-  const reported = new Set(found.filter((d) => d.severity === "info").map((d) => d.location.path));
-  expect([...reported].sort(), "a file left the circle: narrow or delete the override").toEqual(
-    [...allowed].sort(),
-  );
+test("the rule is on as an error, and no override lowers it", () => {
+  const text = readFileSync(path.join(root, "biome.jsonc"), "utf8").replace(/^\s*\/\/.*$/gm, "");
+  const config = JSON.parse(text);
+  expect(config.linter.rules.suspicious.noImportCycles.level).toBe("error");
+  expect(allowance()).toEqual([]);
 });

@@ -11,12 +11,6 @@ const src = path.join(root, "packages/core/src");
 /** Where a client may be imported: the clients' own folder and the one event publisher. */
 const allowed = ["clients/", "event/publisher.ts"];
 
-/**
- * The chunked path still sends its chunk messages itself; the backbone work moves it onto
- * `Queue.port("chunk")`. Drop these two then: the last test fails while they are listed needlessly.
- */
-const notYetPorted = ["video/chunked.ts", "video/chunked-downloads.ts"];
-
 /** Runtime imports of the SQS or SNS client (type-only ones carry no code and pass). */
 const clientImport =
   /(?:^|\n)\s*(?:import|export)\s+(?!type\s)[^;]*?from\s+["']@aws-sdk\/client-s[qn]s["']|import\(\s*["']@aws-sdk\/client-s[qn]s["']\s*\)/;
@@ -43,14 +37,11 @@ test("the pattern sees a value import and passes a type-only one", () => {
 
 test("no domain file in core imports the SQS or SNS client", () => {
   const offenders = importing.filter(
-    (file) =>
-      !allowed.some((a) => (a.endsWith("/") ? file.startsWith(a) : file === a)) &&
-      !notYetPorted.includes(file),
+    (file) => !allowed.some((a) => (a.endsWith("/") ? file.startsWith(a) : file === a)),
   );
   expect(offenders).toEqual([]);
 });
 
-test("the publisher is where events go out, and the not-yet-ported files still need listing", () => {
+test("the publisher is where events go out", () => {
   expect(importing).toContain("event/publisher.ts");
-  for (const file of notYetPorted) expect(importing).toContain(file);
 });

@@ -1,12 +1,15 @@
+import { ClipMoves } from "./clip/moves";
 import type { ClipItem } from "./clip/schema";
 import { conditional } from "./conditional";
 import { Config } from "./config";
 import { Dynamo } from "./dynamo";
 import { Lifecycle } from "./lifecycle";
 import { logger } from "./log";
+import { Move } from "./move";
 import { Slots } from "./quota/slots";
 import { ObjectKeys, Storage } from "./storage";
-import { Ingest } from "./video/ingest";
+import { VideoMoves } from "./video/moves";
+import { Outcome } from "./video/outcome";
 import type { VideoItem } from "./video/schema";
 
 /**
@@ -100,7 +103,7 @@ export namespace Sweep {
         report.redriven.push(video.videoId);
       } else if (video.uploadExpiresAt + Lifecycle.uploadGraceMs() <= now) {
         if (head) await Storage.remove(ObjectKeys.source(video.videoId));
-        if (await Ingest.expire(video, "upload not received before the presign expired", now)) {
+        if (await Outcome.expire(video, "upload not received before the presign expired", now)) {
           report.expired.push(video.videoId);
         }
       }
@@ -109,11 +112,9 @@ export namespace Sweep {
     // 4. Clips whose worker died: the queue hands them to a worker, which takes the lease over.
     for (const clip of (await due("clip", "processing", all ? undefined : now)) as ClipItem[]) {
       if (all && !Lifecycle.leaseExpired(clip, now)) {
-        await Lifecycle.transition(Lifecycle.clip, clip, {
-          from: ["processing"],
-          to: "processing",
-          dueAt: now - 1,
+        await Lifecycle.move(Lifecycle.clip, clip, ClipMoves.reclaim, {
           detail: { reclaimed: true },
+          now,
         });
       }
       await redrive.clip(clip.clipId);
@@ -186,7 +187,7 @@ export namespace Sweep {
       await conditional(
         Dynamo.entities.video
           .patch({ videoId: video.videoId })
-          .set({ dueScope: `video/${video.status}`, dueAt })
+          .set({ dueScope: Move.scope("video", video.status), dueAt })
           .composite({ owner: video.owner })
           .where((a, op) => op.eq(a.status, video.status))
           .go(),
@@ -198,7 +199,10 @@ export namespace Sweep {
       await conditional(
         Dynamo.entities.clip
           .patch({ clipId: clip.clipId })
-          .set({ dueScope: "clip/processing", dueAt: (clip.processingStartedAt ?? 0) + timeout })
+          .set({
+            dueScope: Move.scope("clip", "processing"),
+            dueAt: (clip.processingStartedAt ?? 0) + timeout,
+          })
           .where((a, op) => op.eq(a.status, "processing"))
           .go(),
       );
@@ -211,7 +215,9 @@ export namespace Sweep {
   }
 
   async function tombstones(before?: number) {
-    const query = Dynamo.entities.videoTombstone.query.byDue({ dueScope: "video/deleted" });
+    const query = Dynamo.entities.videoTombstone.query.byDue({
+      dueScope: Move.scope("video", "deleted"),
+    });
     const { data } = await (before === undefined ? query : query.lt({ dueAt: before })).go({
       pages: "all",
     });
@@ -240,11 +246,9 @@ export namespace Sweep {
 
   /** Ends a lease nobody can hold any more (a local restart), so the re-drive may take it. */
   async function release(video: VideoItem, now: number) {
-    await Lifecycle.transition(Lifecycle.video, video, {
-      from: ["processing"],
-      to: "processing",
-      dueAt: now - 1,
+    await Lifecycle.move(Lifecycle.video, video, VideoMoves.reclaim, {
       detail: { reclaimed: true, reason: "the runtime restarted" },
+      now,
     });
   }
 
@@ -254,7 +258,7 @@ export namespace Sweep {
     status: string,
     before?: number,
   ): Promise<Array<VideoItem | ClipItem>> {
-    const dueScope = `${kind}/${status}`;
+    const dueScope = Move.scope(kind, status);
     const options = { pages: "all" } as const;
     if (kind === "video") {
       const query = Dynamo.entities.video.query.byDue({ dueScope });

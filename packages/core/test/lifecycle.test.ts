@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Aws } from "../src/aws";
+import { ClipMoves } from "../src/clip/moves";
 import { Lifecycle } from "../src/lifecycle";
+import { VideoMoves } from "../src/video/moves";
 import type { VideoItem } from "../src/video/schema";
 
 // The one place status changes happen: what one transition writes, in which order, and what
@@ -59,13 +61,11 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe("Lifecycle.transition", () => {
+describe("Lifecycle.move", () => {
   it("writes status, attributes, outbox entry and due index in one conditional update", async () => {
     const { sent, published } = record();
     const now = 1_795_000_000_000;
-    const ready = await Lifecycle.transition(Lifecycle.video, video, {
-      from: ["processing"],
-      to: "ready",
+    const ready = await Lifecycle.move(Lifecycle.video, video, VideoMoves.ready, {
       set: { renditions: [] },
       detail: { renditions: [] },
       now,
@@ -109,9 +109,7 @@ describe("Lifecycle.transition", () => {
     snsSend = async () => {
       throw new Error("SNS is down");
     };
-    const failed = await Lifecycle.transition(Lifecycle.video, video, {
-      from: ["processing"],
-      to: "failed",
+    const failed = await Lifecycle.move(Lifecycle.video, video, VideoMoves.fail, {
       set: { error: { code: "x", message: "y" } },
     });
     expect(failed?.status).toBe("failed");
@@ -120,16 +118,29 @@ describe("Lifecycle.transition", () => {
   });
 });
 
-describe("per-status declarations", () => {
+describe("the move tables", () => {
+  it("refuses a move its entity does not list, before writing anything", async () => {
+    const { sent } = record();
+    const unlisted = { from: ["ready"], to: "processing" } as const;
+    await expect(Lifecycle.move(Lifecycle.video, video, unlisted)).rejects.toThrow(
+      /ready -> processing is not a listed move/,
+    );
+    // A clip's move is not a video's either, even with the same statuses.
+    await expect(Lifecycle.move(Lifecycle.video, video, ClipMoves.reclaim)).rejects.toThrow(
+      /not a listed move/,
+    );
+    expect(sent).toHaveLength(0);
+  });
+
   it("names the event each status emits, and no other", () => {
-    expect(Lifecycle.video.events).toEqual({
+    expect(events(VideoMoves)).toEqual({
       ready: "video.ready",
       failed: "video.failed",
       rejected: "video.rejected",
       expired: "video.expired",
       cancelled: "video.cancelled",
     });
-    expect(Lifecycle.clip.events).toEqual({
+    expect(events(ClipMoves)).toEqual({
       available: "clip.available",
       not_available: "clip.not_available",
       out_of_range: "clip.not_available",
@@ -139,12 +150,12 @@ describe("per-status declarations", () => {
 
   it("dates each wait once: an upload's expiry plus grace, a lease's end", () => {
     const now = 1_795_000_000_000;
-    expect(Lifecycle.video.due.awaiting_upload!(video, now)).toBe(
+    expect(Lifecycle.video.table.waits.awaiting_upload!(video, now)).toBe(
       video.uploadExpiresAt + Lifecycle.uploadGraceMs(),
     );
-    expect(Lifecycle.video.due.processing!(video, now)).toBe(Lifecycle.leaseEnd(now));
+    expect(Lifecycle.video.table.waits.processing!(video, now)).toBe(Lifecycle.leaseEnd(now));
     expect(Lifecycle.leaseEnd(now)).toBe(now + 900_000);
-    expect(Lifecycle.video.due.ready).toBeUndefined();
+    expect(Lifecycle.video.table.waits.ready).toBeUndefined();
   });
 
   it("reads a lease as expired from its end, or from its start for older records", () => {
@@ -158,3 +169,10 @@ describe("per-status declarations", () => {
     expect(Lifecycle.leaseExpired({ ...video, status: "ready", dueAt: 0 }, now)).toBe(false);
   });
 });
+
+/** Status → the event the moves into it emit. */
+function events(moves: Record<string, { to: string; event?: string }>) {
+  return Object.fromEntries(
+    Object.values(moves).flatMap((m) => (m.event ? [[m.to, m.event]] : [])),
+  );
+}

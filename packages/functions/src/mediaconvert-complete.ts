@@ -1,6 +1,6 @@
 // EventBridge "MediaConvert Job State Change" (COMPLETE / ERROR): finishes the video.
 import type { MediaConvert } from "@rushes/core/media";
-import { Ingest } from "@rushes/core/video/ingest";
+import { Job } from "@rushes/core/video/job";
 import { Resource } from "sst";
 import { handOffThrough } from "./redrive";
 
@@ -9,5 +9,5 @@ handOffThrough(() => Resource.Ingest.name);
 
 /** The rule filters on this stage's jobs; anything else that arrives is logged and ignored. */
 export const handler = async (event: MediaConvert.JobStateChange) => {
-  await Ingest.completeJob(event);
+  await Job.complete(event);
 };

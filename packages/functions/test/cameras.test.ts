@@ -23,7 +23,7 @@ async function recording(key: string, cameraId: string, recordedAt: number, dura
     .composite({ owner: key === alice ? "alice" : "bob" })
     .set({
       status: "ready",
-      // What Ingest.complete writes with `ready`: the keys of the camera's recordings index.
+      // What Outcome.complete writes with `ready`: the keys of the camera's recordings index.
       cameraScope: `${key === alice ? "alice" : "bob"}/${cameraId}`,
       recordingStart: recordedAt,
       endsAt: recordedAt + durationMs,
@@ -197,7 +197,8 @@ describe("GET /v1/cameras/:id/recordings", () => {
   it("reads only ready recordings: abandoned uploads cost the query nothing (issue 21, item 2)", async () => {
     const { Dynamo } = await import("@rushes/core/dynamo");
     const { Lifecycle } = await import("@rushes/core/lifecycle");
-    const { Ingest } = await import("@rushes/core/video/ingest");
+    const { VideoMoves } = await import("@rushes/core/video/moves");
+    const { Outcome } = await import("@rushes/core/video/outcome");
     await h.call(alice, "POST", "/v1/cameras", { alias: "Busy", cameraId: "busy" });
     const upload = (recordedAt: number) =>
       h.call(alice, "POST", "/v1/uploads", {
@@ -212,15 +213,11 @@ describe("GET /v1/cameras/:id/recordings", () => {
     // One goes the whole way, through the lifecycle's own move to ready.
     const made = await upload(t0 + 60_000);
     const { data: item } = await Dynamo.entities.video.get({ videoId: made.body.video.id }).go();
-    const leased = await Lifecycle.transition(Lifecycle.video, item!, {
-      from: ["awaiting_upload"],
-      to: "processing",
-      lease: {},
-    });
+    const leased = await Lifecycle.move(Lifecycle.video, item!, VideoMoves.start);
     const probe = { durationMs: 5000, width: 640, height: 360, videoCodec: "h264" };
     const rendition = { name: "480p", width: 640, height: 360, bytes: 1, key: "media/x/480p.mp4" };
     expect(
-      await Ingest.complete(leased!, {
+      await Outcome.complete(leased!, {
         probe,
         renditions: [rendition],
         thumbnails: [],

@@ -69,11 +69,9 @@ describe("functions/src/sweep.ts", () => {
     const { Lifecycle } = await import("@rushes/core/lifecycle");
     const stored = await Lifecycle.video.load(id);
     // A worker took the lease and died: it ran out a moment ago.
-    const leased = await Lifecycle.transition(Lifecycle.video, stored!, {
-      from: ["awaiting_upload"],
-      to: "processing",
-      lease: {},
-      dueAt: Date.now() - 1,
+    const { VideoMoves } = await import("@rushes/core/video/moves");
+    const leased = await Lifecycle.move(Lifecycle.video, stored!, VideoMoves.start, {
+      now: Date.now() - Lifecycle.leaseEnd(0) - 1,
     });
     expect(leased?.status).toBe("processing");
     // Its outbox entry is fresh; the sweep's quiet window leaves it to the (dead) publisher.

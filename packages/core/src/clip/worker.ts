@@ -8,7 +8,8 @@ import { Cut, MediaError, Segments, withWorkDir } from "../media";
 import { ObjectKeys, Storage } from "../storage";
 import type { VideoItem } from "../video/schema";
 import { Clip } from "./index";
-import type { ClipItem, Status } from "./schema";
+import { type ClipMove, ClipMoves } from "./moves";
+import type { ClipItem } from "./schema";
 
 /**
  * Works one clip request: decide (wait, give up, cut), then cut once. Safe under duplicate and
@@ -36,7 +37,7 @@ export namespace ClipWorker {
     if (clip.status !== "pending" && !takeover) return "skipped";
 
     if (now - clip.startAt > config.RUSHES_CLIP_OUT_OF_RANGE_SECONDS * 1000) {
-      return giveUp(clip, "out_of_range", {
+      return giveUp(clip, ClipMoves.outOfRange, {
         code: "out_of_range",
         message: "The footage is no longer kept",
       });
@@ -63,18 +64,12 @@ export namespace ClipWorker {
         await Clip.enqueue(clip.clipId, config.RUSHES_CLIP_RETRY_DELAY_SECONDS);
         return "waiting";
       }
-      return giveUp(clip, "not_available", {
+      return giveUp(clip, ClipMoves.notAvailable, {
         code: "not_available",
         message: "The camera's recordings do not cover the requested window",
       });
     }
-    const leased = await Lifecycle.transition(Lifecycle.clip, clip, {
-      from: ["pending", "processing"],
-      to: "processing",
-      staleOnly: true,
-      lease: {},
-      now,
-    });
+    const leased = await Lifecycle.move(Lifecycle.clip, clip, ClipMoves.start, { now });
     if (!leased) return "skipped";
     try {
       await cut(leased, picked);
@@ -84,15 +79,13 @@ export namespace ClipWorker {
       log.error({ err: error, permanent }, "clip cut failed");
       if (permanent || (leased.attempts ?? 0) >= config.RUSHES_MAX_ATTEMPTS) {
         const e = error as Error & { code?: string };
-        return giveUp(
-          leased,
-          "failed",
-          { code: e.code ?? "cut_failed", message: e.message.slice(0, 500) },
-          ["processing"],
-        );
+        return giveUp(leased, ClipMoves.fail, {
+          code: e.code ?? "cut_failed",
+          message: e.message.slice(0, 500),
+        });
       }
       // Transient: release the lease and try again after the retry delay. Attempts bound this.
-      await Lifecycle.transition(Lifecycle.clip, leased, { from: ["processing"], to: "pending" });
+      await Lifecycle.move(Lifecycle.clip, leased, ClipMoves.retry);
       await Clip.enqueue(leased.clipId, config.RUSHES_CLIP_RETRY_DELAY_SECONDS);
       return "waiting";
     }
@@ -149,9 +142,7 @@ export namespace ClipWorker {
         await Storage.upload(thumbKey, t.path, "image/jpeg");
         thumbnails.push({ width: t.width, height: t.height, key: thumbKey });
       }
-      await Lifecycle.transition(Lifecycle.clip, clip, {
-        from: ["processing"],
-        to: "available",
+      await Lifecycle.move(Lifecycle.clip, clip, ClipMoves.available, {
         set: {
           output: { key, bytes: result.bytes, durationMs: result.durationMs },
           thumbnails,
@@ -164,11 +155,10 @@ export namespace ClipWorker {
   /** Ends the clip without an output: the window is out of range, never filled, or the cut failed. */
   async function giveUp(
     clip: ClipItem,
-    to: "not_available" | "out_of_range" | "failed",
+    move: ClipMove & { to: "not_available" | "out_of_range" | "failed" },
     error: { code: string; message: string },
-    from: Status[] = ["pending", "processing"],
   ): Promise<Outcome> {
-    const done = await Lifecycle.transition(Lifecycle.clip, clip, { from, to, set: { error } });
-    return done ? to : "skipped";
+    const done = await Lifecycle.move(Lifecycle.clip, clip, move, { set: { error } });
+    return done ? move.to : "skipped";
   }
 }

@@ -6,6 +6,7 @@ import { notFound, VisibleError } from "../error";
 import { exactly } from "../exact";
 import { fn } from "../fn";
 import { createId } from "../id";
+import { Move } from "../move";
 import { Quota } from "../quota";
 import { Charges } from "../quota/charges";
 import { Slots } from "../quota/slots";
@@ -16,11 +17,12 @@ import {
   EventInfo,
   Info,
   ListInput,
-  type Status,
   uploadGraceMs,
   VideoId,
   type VideoItem,
 } from "./schema";
+
+import { View } from "./view";
 
 export type { VideoItem } from "./schema";
 
@@ -94,7 +96,7 @@ export namespace Video {
         ...(multipart ?? {}),
         createdAt: now,
         // The sweep settles it as `expired` if no upload arrives (core/src/sweep.ts).
-        dueScope: "video/awaiting_upload",
+        dueScope: Move.scope("video", "awaiting_upload"),
         dueAt: uploadExpiresAt + uploadGraceMs(),
         ...(scope ? { projectScope: scope, projectSort: videoId } : {}),
         ...(scope && input.step ? { stepScope: `${scope}/${input.step}`, stepSort: videoId } : {}),
@@ -161,7 +163,7 @@ export namespace Video {
   ): Promise<Info> {
     const item = await owned(videoId);
     if (!options.urls) return serialize(item);
-    const info = await withUrls(serialize(item));
+    const info = await View.withUrls(serialize(item));
     if (!options.origin || info.status !== "ready" || !info.hls) return info;
     const { Playback } = await import("../playback");
     return {
@@ -198,7 +200,7 @@ export namespace Video {
       "videos",
     );
     return {
-      data: await Promise.all(mine.map((item) => withPoster(serialize(item)))),
+      data: await Promise.all(mine.map((item) => View.withPoster(serialize(item)))),
       cursor: Cursor.encode(scope, page.cursor),
     };
   });
@@ -229,7 +231,7 @@ export namespace Video {
         videoId: item.videoId,
         owner: item.owner,
         deletedAt: now,
-        dueScope: "video/deleted",
+        dueScope: Move.scope("video", "deleted"),
         dueAt: job ? Math.max(now, item.dueAt ?? now) : now,
       })
       .go();
@@ -269,116 +271,5 @@ export namespace Video {
     return item;
   }
 
-  /**
-   * Reads never write: an upload past its presign's expiry (plus a grace) reads as `expired` at
-   * once, and the sweep settles it for real (core/src/sweep.ts).
-   */
-  export function serialize(item: VideoItem, now = Date.now()): Info {
-    const recordedAt = Time.iso(item.recordedAt);
-    const endsAt = Time.iso(item.endsAt);
-    const expired =
-      item.status === "awaiting_upload" && now >= item.uploadExpiresAt + uploadGraceMs();
-    return {
-      id: item.videoId,
-      status: expired ? "expired" : (item.status as Status),
-      filename: item.filename,
-      contentType: item.contentType,
-      bytes: item.bytes,
-      ...(item.title ? { title: item.title } : {}),
-      ...(item.project ? { project: item.project } : {}),
-      ...(item.step ? { step: item.step } : {}),
-      ...(item.uploader ? { uploader: item.uploader } : {}),
-      ...(item.error ? { error: item.error } : {}),
-      ...(item.probe
-        ? {
-            probe: {
-              durationMs: item.probe.durationMs,
-              width: item.probe.width,
-              height: item.probe.height,
-              videoCodec: item.probe.videoCodec,
-              ...(item.probe.audioCodec ? { audioCodec: item.probe.audioCodec } : {}),
-              ...(item.probe.fps ? { fps: item.probe.fps } : {}),
-            },
-          }
-        : {}),
-      source: { key: item.sourceKey },
-      renditions: item.renditions ?? [],
-      thumbnails: item.thumbnails ?? [],
-      ...(item.hls ? { hls: item.hls } : {}),
-      ...(item.storyboard ? { storyboard: item.storyboard } : {}),
-      ...(item.cameraId && recordedAt
-        ? { camera: { cameraId: item.cameraId, recordedAt, ...(endsAt ? { endsAt } : {}) } }
-        : {}),
-      ...(item.uploadId && item.partSize && item.partCount
-        ? { multipart: { partSize: item.partSize, partCount: item.partCount } }
-        : {}),
-      attempts: item.attempts ?? 0,
-      ...(item.costSteps?.length ? { cost: costOf(item) } : {}),
-      uploadExpiresAt: Time.isoOrEpoch(item.uploadExpiresAt),
-      createdAt: Time.isoOrEpoch(item.createdAt),
-      updatedAt: Time.isoOrEpoch(item.updatedAt ?? item.createdAt),
-    };
-  }
-
-  function costOf(item: VideoItem): NonNullable<Info["cost"]> {
-    const steps = new Map<
-      string,
-      { step: string; runs: number; gbSeconds: number; mediaconvertMinutes: number }
-    >();
-    for (const s of item.costSteps ?? []) {
-      const step = steps.get(s.step) ?? {
-        step: s.step,
-        runs: 0,
-        gbSeconds: 0,
-        mediaconvertMinutes: 0,
-      };
-      step.runs++;
-      step.gbSeconds += s.gbSeconds ?? 0;
-      step.mediaconvertMinutes += s.mediaconvertMinutes ?? 0;
-      steps.set(s.step, step);
-    }
-    const round = (n: number) => Math.round(n * 1000) / 1000;
-    return {
-      gbSeconds: round(item.costGbSeconds ?? 0),
-      mediaconvertMinutes: round(item.costMediaconvertMinutes ?? 0),
-      steps: [...steps.values()].map((s) => ({
-        ...s,
-        gbSeconds: round(s.gbSeconds),
-        mediaconvertMinutes: round(s.mediaconvertMinutes),
-      })),
-    };
-  }
-
-  /** Listings sign only the smallest thumbnail: enough for a grid, cheap per item. */
-  async function withPoster(info: Info): Promise<Info> {
-    const [smallest, ...rest] = info.thumbnails;
-    if (!smallest) return info;
-    return {
-      ...info,
-      thumbnails: [{ ...smallest, url: await Storage.presignGet(smallest.key) }, ...rest],
-    };
-  }
-
-  async function withUrls(info: Info): Promise<Info> {
-    const sign = (key: string) => Storage.presignGet(key);
-    // A rejected input's bytes are deleted (Ingest.settle): there is nothing to sign.
-    const hasSource = !["awaiting_upload", "expired", "cancelled", "rejected"].includes(
-      info.status,
-    );
-    return {
-      ...info,
-      source: {
-        key: info.source.key,
-        ...(hasSource
-          ? { url: await Storage.presignGet(info.source.key, { filename: info.filename }) }
-          : {}),
-      },
-      renditions: await Promise.all(
-        info.renditions.map(async (r) => ({ ...r, url: await sign(r.key) })),
-      ),
-      thumbnails: await Promise.all(
-        info.thumbnails.map(async (t) => ({ ...t, url: await sign(t.key) })),
-      ),
-    };
-  }
+  export const serialize = View.serialize;
 }

@@ -5,6 +5,7 @@ import { createId } from "../id";
 import { Lifecycle } from "../lifecycle";
 import { Multipart, Storage } from "../storage";
 import { Video } from "./index";
+import { VideoMoves } from "./moves";
 import { CompleteInput, SignedPart, SignPartsInput, UploadedPart, type VideoItem } from "./schema";
 
 /** The video schemas too, for routes that answer with the video. */
@@ -153,9 +154,7 @@ export namespace VideoUpload {
       const abortable = ["awaiting_upload", "expired"].includes(video.status);
       if (!abortable || video.uploadCompletedAt !== undefined) throw completed();
       const now = Date.now();
-      const cancelled = await Lifecycle.transition(Lifecycle.video, video, {
-        from: ["awaiting_upload", "expired"],
-        to: "cancelled",
+      const cancelled = await Lifecycle.move(Lifecycle.video, video, VideoMoves.cancel, {
         detail: { reason: "multipart upload aborted" },
         where: (attr, op) =>
           `${op.notExists(attr.uploadCompletedAt)} AND ${unclaimed(attr, op, now)}`,

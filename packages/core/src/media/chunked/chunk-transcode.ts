@@ -19,7 +19,7 @@ import { ChunkLadder } from "./ladder";
 /**
  * The ffmpeg work of the chunked transcode: the split (stream copies, plus everything that is
  * cheap for the whole source at once), one chunk's ladder, and the MP4 downloads from the
- * stitched segments. Storage and bookkeeping live in `video/chunked.ts`.
+ * stitched segments. Storage and bookkeeping live in `video/chunked/`.
  */
 export namespace ChunkTranscode {
   /** Copied past a chunk's end, so B-frames shown before the boundary are in the file. */
@@ -347,7 +347,7 @@ export namespace ChunkTranscode {
 
   // The stitch's pieces live in ./ladder.ts; these names stay for the callers that use them here.
   export type ChunkRung = ChunkLadder.ChunkRung;
-  export const { joinLadder, joinAudio, playlist, renditionPaths, fetchRendition } = ChunkLadder;
+  export const { joinLadder, joinAudio, playlist, renditionPaths } = ChunkLadder;
 
   /**
    * The filters that show frames as a display-matrix rotation says (`Probe.Info.rotation`, the

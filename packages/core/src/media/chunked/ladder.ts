@@ -1,7 +1,5 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { inParallel } from "../../parallel";
-import { Storage } from "../../storage";
 import { MediaError } from "../error";
 import type { Hls } from "../hls/hls";
 import type { ChunkAudio } from "./chunk-audio";
@@ -96,19 +94,5 @@ export namespace ChunkLadder {
     await mkdir(join(dir, rendition.name), { recursive: true });
     const files = [rendition.init, ...rendition.segments.map((s) => s.uri)];
     return files.map((file) => ({ file, path: join(dir, rendition.name, file) }));
-  }
-
-  /**
-   * @deprecated Storage I/O in the media layer: video/chunked-downloads.ts, its only caller, is
-   * to fetch `renditionPaths` itself (`inParallel(files, 8, (f) => Storage.download(key, f.path))`),
-   * and this goes.
-   */
-  export async function fetchRendition(
-    rendition: Pick<Hls.Measured, "name" | "init" | "segments">,
-    keyOf: (file: string) => string,
-    dir: string,
-  ) {
-    const files = await renditionPaths(rendition, dir);
-    await inParallel(files, 8, ({ file, path }) => Storage.download(keyOf(file), path));
   }
 }

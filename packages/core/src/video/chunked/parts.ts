@@ -1,16 +1,22 @@
-import { conditional } from "../conditional";
-import { Config } from "../config";
-import { Dynamo } from "../dynamo";
-import { Lifecycle } from "../lifecycle";
-import { logger } from "../log";
-import type { VideoItem } from "./schema";
+import { conditional } from "../../conditional";
+import { Config } from "../../config";
+import { Dynamo } from "../../dynamo";
+import { logger } from "../../log";
+import { Move } from "../../move";
+import type { VideoItem } from "../schema";
 
 /**
- * The joins of a chunked transcode: parts (chunks, then MP4 downloads) that record themselves in
- * a set on the video, so a redelivered part counts once, and a step after them (the stitch, the
- * finish) that exactly one of them runs, decided by a conditional write.
+ * The part sets of a chunked transcode: parts (chunks, then MP4 downloads) that record
+ * themselves in a set on the video, so a redelivered part counts once, and a step after them
+ * (the stitch, the finish) that exactly one of them runs, decided by a conditional write.
  */
-export namespace Join {
+export namespace Parts {
+  /** The video a part belongs to, as stored (a plain read; only `Outcome` moves its status). */
+  export async function video(videoId: string): Promise<VideoItem | undefined> {
+    const { data } = await Dynamo.entities.video.get({ videoId }).go();
+    return (data as VideoItem | null) ?? undefined;
+  }
+
   type Part = { chunksDone: number[] } | { downloadsDone: string[] };
 
   /**
@@ -25,7 +31,10 @@ export namespace Join {
         .patch({ videoId: video.videoId })
         .add(part)
         // (gsi6 needs both keys; the scope is the one the record already waits under.)
-        .set({ dueScope: video.dueScope ?? "video/processing", dueAt: Lifecycle.leaseEnd(now) })
+        .set({
+          dueScope: video.dueScope ?? Move.scope("video", "processing"),
+          dueAt: Move.leaseEnd(now),
+        })
         .composite({ owner: video.owner })
         .where((a, op) => op.eq(a.status, "processing"))
         .go({ response: "all_new" }),
