@@ -3,7 +3,6 @@ import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { Resource } from "sst";
 import { Aws } from "../aws";
 import { Config } from "../config";
-import { Dynamo } from "../dynamo";
 import { VisibleError } from "../error";
 import { ObjectKeys, Storage } from "../storage";
 import { Playlist } from "./playlist";
@@ -115,10 +114,12 @@ export namespace Playback {
    * A genuine token of a video that still exists. A token outlives a DELETE, so every playlist
    * asks the table (one GetItem): a deleted video's playlists answer 404 as soon as the delete
    * is written, whatever this process has cached. What a player already fetched is bounded by
-   * the playlist's max-age and, for segments, by the signatures (README, "Deleting a video").
+   * the playlist's max-age and, for segments, by the signatures (docs/architecture.md, "Deleting a video").
    */
   async function verify(token: string, now: number) {
     const verified = PlaybackToken.verify(token, now);
+    // Loaded here, not at the top: signing and rewriting stay free of the table (and its name).
+    const { Dynamo } = await import("../dynamo");
     const { data } = await Dynamo.entities.video
       .get({ videoId: verified.videoId })
       .go({ attributes: ["videoId"] });
