@@ -12,7 +12,7 @@ export type FunctionName =
   | "webhookDispatcher"
   | "webhookSender";
 
-const everyFunction: FunctionName[] = [
+export const everyFunction: FunctionName[] = [
   "api",
   "ingest",
   "clipWorker",

@@ -4,21 +4,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { environment, type FunctionName, settings } from "../../infra/settings";
+import { environment, everyFunction, type FunctionName, settings } from "../../infra/settings";
 import { ConfigSchema } from "../../packages/core/src/config";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const name = "RUSHES_WEBHOOK_ALLOW_LOCAL";
-const functions: FunctionName[] = [
-  "api",
-  "ingest",
-  "clipWorker",
-  "chunkWorker",
-  "mediaConvertComplete",
-  "sweep",
-  "webhookDispatcher",
-  "webhookSender",
-];
+const functions: FunctionName[] = everyFunction;
 
 const saved = process.env[name];
 afterEach(() => {
