@@ -1,12 +1,12 @@
 import type { EntityItem } from "electrodb";
 import * as z from "zod";
 import { Actor } from "../actor";
-import { Config } from "../config";
 import { Dynamo } from "../dynamo";
 import { VisibleError } from "../error";
 import { fn } from "../fn";
 import { Owner } from "../shapes";
 import type { UsageEntity } from "./entity";
+import { QuotaLimits } from "./limits";
 
 /**
  * Per-owner cost bounds, the same locally and on AWS (everything lives in the table):
@@ -19,13 +19,8 @@ import type { UsageEntity } from "./entity";
  * `retryAfterSeconds` where time frees it. Usage is kept per UTC hour, summed per day.
  */
 export namespace Quota {
-  export const Names = [
-    "concurrentProcessing",
-    "dailySourceMinutes",
-    "storageBytes",
-    "hourlyClips",
-  ] as const;
-  export type Name = (typeof Names)[number];
+  export const Names = QuotaLimits.Names;
+  export type Name = QuotaLimits.Name;
 
   const Limit = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
   export const Limits = z
@@ -86,18 +81,7 @@ export namespace Quota {
   export const hourOf = (ms: number) => new Date(ms).toISOString().slice(0, 13);
 
   /** The owner's limits: their overrides, else the settings. */
-  export async function limits(owner: string): Promise<Limits & { overridden: Name[] }> {
-    const c = Config.get();
-    const { data } = await Dynamo.entities.quota.get({ owner }).go();
-    const defaults: Limits = {
-      concurrentProcessing: c.RUSHES_QUOTA_CONCURRENT_PROCESSING,
-      dailySourceMinutes: c.RUSHES_QUOTA_DAILY_SOURCE_MINUTES,
-      storageBytes: c.RUSHES_QUOTA_STORAGE_BYTES,
-      hourlyClips: c.RUSHES_QUOTA_HOURLY_CLIPS,
-    };
-    const overridden = Names.filter((n) => data?.[n] !== undefined);
-    return { ...defaults, ...Object.fromEntries(overridden.map((n) => [n, data![n]])), overridden };
-  }
+  export const limits: (owner: string) => Promise<Limits & { overridden: Name[] }> = QuotaLimits.of;
 
   /** Admin only: sets (or, with null, clears) an owner's overrides. */
   export const set = fn(SetInput, async (input) => {

@@ -1,7 +1,7 @@
 import { conditional } from "../conditional";
-import { Config } from "../config";
 import { Dynamo } from "../dynamo";
 import { logger } from "../log";
+import { QuotaLimits } from "./limits";
 
 /**
  * The concurrent-processing quota: an owner's processing slots, as items in the table, so the
@@ -84,7 +84,7 @@ export namespace Slots {
       );
       return kept ? own.slot : undefined;
     }
-    const limit = await concurrentLimit(owner);
+    const limit = (await QuotaLimits.of(owner)).concurrentProcessing;
     const taken = new Map<number, SlotItem>();
     let holding = 0;
     for (const item of items) {
@@ -147,7 +147,7 @@ export namespace Slots {
     now = Date.now(),
     through?: Redrive,
   ): Promise<string[]> {
-    const limit = await concurrentLimit(owner);
+    const limit = (await QuotaLimits.of(owner)).concurrentProcessing;
     const free = limit - (await active(owner, now));
     const next = await queued(owner, free);
     const send = through ?? redrive ?? fallback;
@@ -162,13 +162,4 @@ export namespace Slots {
     }
     return next;
   }
-}
-
-/**
- * The owner's concurrent-processing limit: their override, else the setting (as Quota.limits
- * reads it; Quota imports this file, so it is read here rather than imported back).
- */
-async function concurrentLimit(owner: string) {
-  const { data } = await Dynamo.entities.quota.get({ owner }).go();
-  return data?.concurrentProcessing ?? Config.get().RUSHES_QUOTA_CONCURRENT_PROCESSING;
 }
