@@ -34,6 +34,20 @@ function children(pid: number): number[] {
   return out;
 }
 
+/** The names of `root` and every process below it now (`ffmpeg`, `node`, …). */
+export function treeNames(root: number): string[] {
+  const names: string[] = [];
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift()!;
+    const s = status(pid);
+    if (!s) continue;
+    names.push(s.name);
+    queue.push(...children(pid));
+  }
+  return names;
+}
+
 /** Samples `root` and its descendants every `intervalMs` until `stop()`. */
 export function watchTree(root: number, intervalMs = 50) {
   const peak: TreePeak = { byPid: new Map(), maxTotalKiB: 0 };

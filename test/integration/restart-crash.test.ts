@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
+import { treeNames } from "../../bench/procs";
 import { generateVideo } from "../support/media";
 import { postToPresigned, waitUntil } from "./harness";
 
@@ -106,7 +106,8 @@ it("finishes every in-flight video within 2 minutes of a restart after kill -9",
   // waiting for it would race the first video's finish.
   await waitUntil(
     () => "the runtime never ran two ffmpeg processes at once",
-    async () => (ffmpegsUnder(first.child.pid!) >= 2 ? true : undefined),
+    async () =>
+      treeNames(first.child.pid!).filter((n) => n === "ffmpeg").length >= 2 ? true : undefined,
     { timeoutMs: 60_000, intervalMs: 50 },
   );
   for (const id of ids) {
@@ -148,31 +149,3 @@ it("finishes every in-flight video within 2 minutes of a restart after kill -9",
   expect(recoveryMs).toBeLessThan(120_000);
   process.kill(-second.child.pid!, "SIGTERM");
 }, 300_000);
-
-/** How many ffmpeg processes run in the process tree under `root` (read from /proc). */
-function ffmpegsUnder(root: number): number {
-  let count = 0;
-  const visit = (pid: number) => {
-    let name = "";
-    try {
-      name = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-    } catch {
-      return;
-    }
-    if (name === "ffmpeg") count++;
-    for (const child of childrenOf(pid)) visit(child);
-  };
-  visit(root);
-  return count;
-}
-
-function childrenOf(pid: number): number[] {
-  try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((task) => {
-      const list = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
-      return list ? list.split(" ").map(Number) : [];
-    });
-  } catch {
-    return [];
-  }
-}
