@@ -105,26 +105,11 @@ export interface Decision {
 
 /** The resource policy that also decides a request on this ARN, if any. */
 function resourcePolicy(arn: string, grants: Grants): PolicyDocument | undefined {
-  if (arn.startsWith("arn:aws:s3:::")) return grants.bucket && anyone(grants.bucket);
+  if (arn.startsWith("arn:aws:s3:::")) return grants.bucket;
   for (const [name, policy] of Object.entries({ ...grants.queues, ...grants.topics })) {
-    if (grants.arnOf(name) === arn) return anyone(policy);
+    if (grants.arnOf(name) === arn) return policy;
   }
   return undefined;
-}
-
-/**
- * `{"*": "*"}` is how a policy document built from `principals: [{type: "*"}]` can come out of the
- * mocks; the AWS provider writes it `"*"`, the only spelling IAM (and the simulator) accepts.
- */
-function anyone(policy: PolicyDocument): PolicyDocument {
-  const principal = (p: unknown) =>
-    p && typeof p === "object" && Object.keys(p).join() === "*" ? "*" : p;
-  return {
-    ...policy,
-    Statement: policy.Statement.map((s) =>
-      "Principal" in s ? { ...s, Principal: principal(s.Principal) } : s,
-    ),
-  };
 }
 
 /** Each triple's example through the simulator, as the function's role in the stack's account. */

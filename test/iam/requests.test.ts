@@ -3,14 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  arnOf,
-  deployStack,
-  functionPolicies,
-  type PolicyDocument,
-  resources,
-  type Stack,
-} from "../infra/stack";
+import { arnOf, deployStack, functionPolicies, resourcePolicies } from "../infra/stack";
 import { awsRecordDir } from "../support/aws-records";
 import {
   type Decision,
@@ -50,53 +43,23 @@ beforeAll(async () => {
   const stack = await deployStack({ env: { RUSHES_TRANSCODER: "mediaconvert" } });
   // A function whose inputs never resolved (a deadlock in the stack) has no role to check.
   pending = stack.pending.map((r) => `${r.type} ${r.name}`);
+  const { bucket, queues, topics, mediaConvertRole } = resourcePolicies(stack);
   const grants: Grants = {
-    functions: { ...functionPolicies(stack), ...mediaConvertRole(stack) },
-    ...resourcePolicies(stack),
+    functions: {
+      ...functionPolicies(stack),
+      // Not a function: the role MediaConvert jobs run as, whose reads and writes the recorder
+      // notes at CreateJob.
+      ...(mediaConvertRole ? { MediaConvertRole: mediaConvertRole } : {}),
+    },
+    ...(bucket ? { bucket } : {}),
+    queues,
+    topics,
     arnOf: (name) => arnOf(stack, name),
   };
   list = triples(readEntries(awsRecordDir), grants.arnOf);
   decisions = await evaluate(list, grants);
   use = grantsUse(grants, list);
 }, 300_000);
-
-/** The role MediaConvert jobs run as, whose reads and writes the recorder notes at CreateJob. */
-function mediaConvertRole(stack: Stack): Record<string, PolicyDocument[]> {
-  const role = resources(stack, "aws:iam/role:Role").find((r) => r.name === "MediaConvertRole");
-  if (!role) return {};
-  const policies = resources(stack, "aws:iam/rolePolicy:RolePolicy")
-    .filter((p) => p.inputs.role === role.state.name || p.inputs.role === role.state.id)
-    .map((p) => parse(p.inputs.policy));
-  return { MediaConvertRole: policies };
-}
-
-const parse = (policy: unknown) =>
-  (typeof policy === "string" ? JSON.parse(policy) : policy) as PolicyDocument;
-
-/**
- * The policies on the resources the functions reach: the media bucket's (the web site's bucket has
- * its own, which no function touches), and the queues' and topics' by SST component name.
- */
-function resourcePolicies(stack: Stack) {
-  const media = arnOf(stack, "Media").replace("arn:aws:s3:::", "");
-  const bucket = resources(stack, "aws:s3/bucketPolicy:BucketPolicy").find(
-    (p) => p.inputs.bucket === media,
-  );
-  const named = (type: string, policyType: string, key: string, field: string) =>
-    Object.fromEntries(
-      resources(stack, policyType).flatMap((p) => {
-        const target = stack.resources.find(
-          (r) => r.type === type && r.state[field] === p.inputs[key],
-        );
-        return target ? [[target.name.replace(/(Queue|Topic)$/, ""), parse(p.inputs.policy)]] : [];
-      }),
-    );
-  return {
-    ...(bucket ? { bucket: parse(bucket.inputs.policy) } : {}),
-    queues: named("aws:sqs/queue:Queue", "aws:sqs/queuePolicy:QueuePolicy", "queueUrl", "url"),
-    topics: named("aws:sns/topic:Topic", "aws:sns/topicPolicy:TopicPolicy", "arn", "arn"),
-  };
-}
 
 afterAll(() => {
   // The runtime's own grants (logs) are used by Lambda, not by rushes' code: never recorded.

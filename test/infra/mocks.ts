@@ -31,9 +31,10 @@ export function renderPolicyDocument(inputs: Record<string, unknown>) {
       if (s.notResources) out.NotResource = list(s.notResources);
       const principals = s.principals as { type: string; identifiers: string[] }[] | undefined;
       if (principals?.length) {
-        out.Principal = Object.fromEntries(
-          principals.map((p) => [p.type, list(p.identifiers)] as const),
-        );
+        // As the AWS provider writes it: anyone is the bare "*", the one spelling IAM accepts.
+        out.Principal = principals.some((p) => p.type === "*")
+          ? "*"
+          : Object.fromEntries(principals.map((p) => [p.type, list(p.identifiers)] as const));
       }
       const conditions = s.conditions as
         | { test: string; variable: string; values: string[] }[]
