@@ -218,40 +218,38 @@ describe("processing", () => {
     expect(functions[0]!.filterSuffix).toBeUndefined();
   });
 
+  /**
+   * A queue a worker drains one message per invocation: a visibility of at least 6 × the worker's
+   * timeout, its DLQ, partial batch responses and a cap on concurrent workers. Returns the worker's
+   * function and the queue's redrive policy for the checks that differ.
+   */
+  function expectWorkerQueue(queue: string, worker: string, deadLetters: string, cap: number) {
+    const fn = lambdaOf(ffmpeg, worker);
+    expect(queueOf(ffmpeg, queue).visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * fn.timeout);
+    const dlq = redrive(ffmpeg, queue);
+    expect(dlq.deadLetterTargetArn).toBe(arnOf(ffmpeg, deadLetters));
+    const mapping = mappingOf(ffmpeg, queue);
+    expect(mapping.functionName).toBe(arnOf(ffmpeg, worker));
+    expect(mapping.batchSize).toBe(1);
+    expect(mapping.functionResponseTypes).toEqual(["ReportBatchItemFailures"]);
+    expect(mapping.scalingConfig).toEqual({ maximumConcurrency: cap });
+    return { worker: fn, dlq };
+  }
+
   test("the clip queue: a DLQ, 6 × the worker timeout, one partial batch per invocation, at most 20 at once", () => {
-    const worker = lambdaOf(ffmpeg, "ClipWorker");
-    expect(queueOf(ffmpeg, "ClipQueue").visibilityTimeoutSeconds).toBeGreaterThanOrEqual(
-      6 * worker.timeout,
-    );
-    const dlq = redrive(ffmpeg, "ClipQueue");
-    expect(dlq.deadLetterTargetArn).toBe(arnOf(ffmpeg, "ClipDeadLetters"));
+    const { dlq } = expectWorkerQueue("ClipQueue", "ClipWorker", "ClipDeadLetters", 20);
     // The worker marks a clip failed on its last attempt, before the DLQ would take the message.
     expect(dlq.maxReceiveCount).toBeGreaterThan(
       Number(envOf(ffmpeg, "ClipWorker").RUSHES_MAX_ATTEMPTS),
     );
-    const mapping = mappingOf(ffmpeg, "ClipQueue");
-    expect(mapping.functionName).toBe(arnOf(ffmpeg, "ClipWorker"));
-    expect(mapping.batchSize).toBe(1);
-    expect(mapping.functionResponseTypes).toEqual(["ReportBatchItemFailures"]);
-    expect(mapping.scalingConfig).toEqual({ maximumConcurrency: 20 });
   });
 
   test("the chunk queue: a DLQ after the worker's last attempt, 6 × its timeout, one chunk per invocation, at most 100 at once", () => {
-    const worker = lambdaOf(ffmpeg, "ChunkWorker");
-    expect(queueOf(ffmpeg, "ChunkQueue").visibilityTimeoutSeconds).toBeGreaterThanOrEqual(
-      6 * worker.timeout,
-    );
-    const dlq = redrive(ffmpeg, "ChunkQueue");
-    expect(dlq.deadLetterTargetArn).toBe(arnOf(ffmpeg, "ChunkDeadLetters"));
+    const { worker, dlq } = expectWorkerQueue("ChunkQueue", "ChunkWorker", "ChunkDeadLetters", 100);
     // The worker fails the video on the receive SQS would otherwise move to the DLQ.
     expect(dlq.maxReceiveCount).toBe(
       Number(envOf(ffmpeg, "ChunkWorker").RUSHES_CHUNK_MAX_RECEIVES),
     );
-    const mapping = mappingOf(ffmpeg, "ChunkQueue");
-    expect(mapping.functionName).toBe(arnOf(ffmpeg, "ChunkWorker"));
-    expect(mapping.batchSize).toBe(1);
-    expect(mapping.functionResponseTypes).toEqual(["ReportBatchItemFailures"]);
-    expect(mapping.scalingConfig).toEqual({ maximumConcurrency: 100 });
 
     // ffmpeg as the other media functions get it, and /tmp for a chunk, its ladder and the stitch.
     const ingest = lambdaOf(ffmpeg, "Ingest");
