@@ -37,7 +37,12 @@ const tiers: Record<string, { include: string[]; exclude: string[]; globalSetup?
   /** The repository's own rules: docs that resolve and match the code, no import cycles. */
   repo: { include: ["test/repo/**/*.test.ts"], exclude: [] },
   /** The web client in the system Chromium against `npm start`. */
-  e2e: { include: ["test/e2e/**/*.test.ts"], exclude: [] },
+  e2e: {
+    include: ["test/e2e/**/*.test.ts"],
+    exclude: [],
+    // The web client, built once for every browser test.
+    globalSetup: ["test/e2e/global-setup.ts"],
+  },
   /**
    * The AWS requests the other tiers recorded, against the stack's IAM (test/iam/check.ts). It
    * runs after every other tier (groupOrder), whose records it reads.

@@ -7,7 +7,6 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { apiClient, uploadBytes, waitReady } from "../support/api";
 import {
-  buildWeb,
   closeAll,
   expectNoErrors,
   freePort,
@@ -41,9 +40,8 @@ describe.skipIf(skipBrowser)("cameras in Chromium against npm start", () => {
     requireChromium();
     await mkdir(shots, { recursive: true });
     dir = await mkdtemp(join(tmpdir(), "rushes-e2e-cams-media-"));
-    const [port, , file] = await Promise.all([
+    const [port, file] = await Promise.all([
       freePort(),
-      buildWeb(),
       generateVideo({ path: join(dir, "rec.mp4"), seconds: 2, width: 320, height: 180 }),
     ]);
     devKey = `rk_e2e_cameras_${port}_key_long_enough`;

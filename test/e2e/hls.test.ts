@@ -7,7 +7,6 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient, uploadBytes, waitReady } from "../support/api";
 import {
-  buildWeb,
   closeAll,
   launchChromium,
   requireChromium,
@@ -41,7 +40,6 @@ describe.skipIf(skipBrowser)("HLS playback in Chromium", () => {
         fps: 25,
         preset: "ultrafast",
       }),
-      buildWeb(),
     ]);
     server = await startServer({ name: "hls" });
     base = server.base;

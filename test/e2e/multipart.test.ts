@@ -6,7 +6,6 @@ import { join } from "node:path";
 import type { Browser, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  buildWeb,
   closeAll,
   launchChromium,
   requireChromium,
@@ -70,7 +69,6 @@ describe.skipIf(skipBrowser)("multipart uploads through the page", () => {
     requireChromium();
     dir = await mkdtemp(join(tmpdir(), "rushes-e2e-multipart-media-"));
     await Promise.all([
-      buildWeb(),
       (async () => {
         file = await noisyVideo(join(dir, "noise.mp4"));
         fileBytes = (await readFile(file)).length;

@@ -5,7 +5,6 @@ import { join } from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
-  buildWeb,
   chromiumPath,
   closeAll,
   expectNoErrors,
@@ -97,7 +96,6 @@ describe.skipIf(skipBrowser)("web client in Chromium against npm start", () => {
     dir = await mkdtemp(join(tmpdir(), "rushes-e2e-web-media-"));
     await mkdir(shots, { recursive: true });
     await Promise.all([
-      buildWeb(),
       (async () => {
         media.main = await generateVideo({ path: join(dir, "pattern.mp4"), seconds: 2 });
         media.hd = await generateVideo({
