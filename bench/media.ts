@@ -1,5 +1,5 @@
 // Transcode and clip figures: our ffmpeg runs against baselines run side by side on the same files.
-import { copyFile, mkdtemp, rm, stat } from "node:fs/promises";
+import { access, copyFile, mkdtemp, rm, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { Cut, Ffmpeg, FfmpegTranscoder, Plan, Probe } from "@rushes/core/media";
 import { generateVideo } from "../test/support/media";
@@ -77,6 +77,31 @@ export async function sourceVideo(kind: SourceKind): Promise<string> {
   return path;
 }
 
+/** Where the clip group's recording lives: our 720p rendition of `sourcePath`, kept between runs. */
+export const recordingPath = async (sourcePath: string) =>
+  join(await scratch("media"), `recording-720p-${basename(sourcePath)}`);
+
+/**
+ * The recording the clip group cuts from, made once by one ingest run (`FfmpegTranscoder.render`)
+ * when the opt-in transcode group has not left one behind.
+ */
+export async function clipRecording(sourcePath: string): Promise<string> {
+  const recording = await recordingPath(sourcePath);
+  const exists = await access(recording).then(
+    () => true,
+    () => false,
+  );
+  if (exists) return recording;
+  progress("clip: making its 720p recording with one ingest run");
+  const workDir = await mkdtemp(join(await scratch("transcode"), "recording-"));
+  const probe = await Probe.file(sourcePath);
+  const plan = Plan.forVideo("vid_bench", probe, widths);
+  const outputs = await FfmpegTranscoder.render({ sourcePath, workDir, probe, plan });
+  await copyFile(outputs.renditions[0]!, recording);
+  await rm(workDir, { recursive: true, force: true });
+  return recording;
+}
+
 export interface TranscodeResult {
   vsSingle720: number;
   speedupVsNaive: number;
@@ -114,7 +139,7 @@ export async function measureTranscode(
       const workDir = await fresh();
       const outputs = await FfmpegTranscoder.render({ sourcePath, workDir, probe, plan });
       if (!recording) {
-        recording = join(await scratch("media"), `recording-720p-${basename(sourcePath)}`);
+        recording = await recordingPath(sourcePath);
         await copyFile(outputs.renditions[0]!, recording);
       }
       await rm(workDir, { recursive: true, force: true });

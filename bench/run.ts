@@ -1,8 +1,8 @@
 // `npm run bench`: every figure a ratio of two things measured side by side in this run.
 import { execFileSync } from "node:child_process";
-import { access, mkdir, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 
 // Quiet core logs; settings are read when first used, so this must come before any run.
 process.env.RUSHES_LOG_LEVEL ??= "warn";
@@ -10,12 +10,15 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const { Ffmpeg } = await import("@rushes/core/media");
 const { measureApi } = await import("./api");
-const { measureClip, measureTranscode, source, sourceVideo } = await import("./media");
+const { clipRecording, measureClip, measureTranscode, source, sourceVideo } = await import(
+  "./media"
+);
 const { listing } = await import("./listing");
 const { measureHls, measureRewrite } = await import("./hls");
 const { long, measureChunked } = await import("./chunked");
 const { measureSystem } = await import("./system");
-const { elapsedSeconds, enabled, format, progress, quick, root, workDir } = await import("./lib");
+const { addedGroups, elapsedSeconds, enabled, format, progress, quick, root, workDir } =
+  await import("./lib");
 const report = await import("./report");
 
 /** The goals (docs/performance.md). Throughput and memory are recorded, not judged. */
@@ -67,25 +70,32 @@ progress(
 /** The required figures by group (api, transcode, clip, listing, ingest), numbers only. */
 const figures: Record<string, Record<string, number>> = {};
 const detail: Record<string, unknown> = {};
+/** Wall seconds each group took, so the next budget is read off the record, not guessed. */
+const groupSeconds: Record<string, number> = {};
+const timed = async (group: string, run: () => Promise<void>) => {
+  if (!enabled(group)) return;
+  const start = elapsedSeconds();
+  await run();
+  groupSeconds[group] = Math.round(elapsedSeconds() - start);
+};
 
-if (enabled("api")) {
+await timed("api", async () => {
   const api = await measureApi();
   figures.api = { bundleBytes: api.bundleBytes, initRatio: api.initRatio };
   detail.api = api.detail;
-}
+});
 
-if (enabled("playback")) {
+await timed("playback", async () => {
   const r = await measureRewrite();
   figures.playback = { rewriteP99Ms: r.p99Ms };
   detail.playback = r.detail;
-}
+});
 
 let recording = "";
 const media = ["transcode", "clip", "system", "hls", "chunked"];
 if (media.some(enabled)) {
   const camera = await sourceVideo("camera");
-  recording = join(workDir, "media", `recording-720p-${basename(camera)}`);
-  if (enabled("transcode")) {
+  await timed("transcode", async () => {
     const t = await measureTranscode(camera, { label: "transcode", rounds: quick ? 2 : 5 });
     figures.transcode = {
       vsSingle720: t.vsSingle720,
@@ -107,23 +117,18 @@ if (media.some(enabled)) {
         ...clean.detail,
       };
     }
-  }
-  if (enabled("hls")) {
+  });
+  await timed("hls", async () => {
     const h = await measureHls(camera, quick ? 2 : 3);
     figures.hls = { vsMp4Plan: h.vsMp4Plan, floorRatio: h.floorRatio };
     detail.hls = h.detail;
-  }
-  if (enabled("clip")) {
-    await access(recording).catch(() => {
-      throw new Error(
-        "clip needs the 720p recording from a transcode run: BENCH_ONLY=transcode,clip",
-      );
-    });
-    const c = await measureClip(recording);
+  });
+  await timed("clip", async () => {
+    const c = await measureClip(recording || (await clipRecording(camera)));
     figures.clip = { fastVsExact: c.fastVsExact };
     detail.clip = c.detail;
-  }
-  if (enabled("chunked")) {
+  });
+  await timed("chunked", async () => {
     // One round: each variant is about 3 CPU-minutes here, and a second pair would take the
     // full run past 20 minutes on 2 cores.
     const c = await measureChunked(camera, 2);
@@ -133,14 +138,14 @@ if (media.some(enabled)) {
       projectedHourSeconds: c.projectedHourSeconds,
     };
     detail.chunked = c.detail;
-  }
-  if (enabled("system")) {
+  });
+  await timed("system", async () => {
     const s = await measureSystem(camera);
     figures.listing = s.listing;
     figures.ingest = s.ingest;
     figures.api = { ...figures.api, ...s.api };
     detail.system = s.detail;
-  }
+  });
 }
 
 const wallSeconds = Math.round(elapsedSeconds());
@@ -204,6 +209,8 @@ await writeFile(
         wallSeconds,
         quick,
         only: process.env.BENCH_ONLY ?? null,
+        added: addedGroups(),
+        groupSeconds,
         node: process.version,
         cpus: cpus().length,
         cpuModel: cpus()[0]?.model,
