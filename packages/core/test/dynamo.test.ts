@@ -188,6 +188,29 @@ describe("clip keys", () => {
     expect(Item.gsi2sk).toBe("$clip_1#clipId_clp_1");
     expect(Item.gsi4pk).toBe("$rushes#status_pending");
   });
+
+  it("leaves a video's clip out of the camera index, and a status move leaves both as they were", () => {
+    const { Item } = Dynamo.entities.clip
+      .create({
+        clipId: "clp_2",
+        owner: "acme",
+        videoId: "vid_1",
+        startAt: 1000,
+        endAt: 2000,
+        accuracy: "exact",
+        status: "pending",
+        requestedAt: 1,
+      })
+      .params() as { Item: Record<string, unknown> };
+    expect(Item.gsi1pk).toBe("$rushes#owner_acme");
+    expect(Item.gsi4pk).toBe("$rushes#status_pending");
+    expect(Item).not.toHaveProperty("gsi2pk");
+    expect(Item).not.toHaveProperty("gsi2sk");
+    const update = JSON.stringify(
+      Dynamo.entities.clip.patch({ clipId: "clp_2" }).set({ status: "processing" }).params(),
+    );
+    expect(update).not.toContain("gsi2");
+  });
 });
 
 describe("case-exact keys", () => {
@@ -255,7 +278,7 @@ describe("case-exact keys", () => {
     expect(camera("Pier-1")).toBe("$rushes#owner_acme#cameraId_Pier-1");
     expect(camera("pier-1")).toBe("$rushes#owner_acme#cameraId_pier-1");
     const clips = Dynamo.entities.clip.query
-      .byCamera({ owner: "Acme", cameraId: "Pier-1" })
+      .byCamera({ cameraOwner: "Acme", cameraId: "Pier-1" })
       .params() as { ExpressionAttributeValues: Record<string, string> };
     expect(clips.ExpressionAttributeValues[":pk"]).toBe("$rushes#owner_Acme#cameraId_Pier-1");
     const recordings = Dynamo.entities.video.query

@@ -13,7 +13,26 @@ export const ClipEntity = new Entity({
   attributes: {
     clipId: { type: "string", required: true, readOnly: true },
     owner: { type: "string", required: true, readOnly: true },
-    cameraId: { type: "string", required: true, readOnly: true },
+    // The clip's source: a camera's recordings (cameraId), or one video (videoId), whose
+    // startAt/endAt are then milliseconds from the video's start.
+    cameraId: { type: "string", readOnly: true },
+    videoId: { type: "string", readOnly: true },
+    /**
+     * `owner` and `clipId` again, on camera clips only: `byCamera`'s composites, labelled as the
+     * originals were so its keys read as before, and absent on video clips so it stays sparse.
+     */
+    cameraOwner: {
+      type: "string",
+      label: "owner",
+      watch: ["cameraId"],
+      set: (_, item) => (item.cameraId ? item.owner : undefined),
+    },
+    cameraClipId: {
+      type: "string",
+      label: "clipId",
+      watch: ["cameraId"],
+      set: (_, item) => (item.cameraId ? item.clipId : undefined),
+    },
     startAt: { type: "number", required: true, readOnly: true },
     endAt: { type: "number", required: true, readOnly: true },
     accuracy: { type: ["exact", "fast"] as const, required: true, readOnly: true },
@@ -45,10 +64,11 @@ export const ClipEntity = new Entity({
       pk: { field: "gsi1pk", composite: ["owner"], casing: "none" },
       sk: { field: "gsi1sk", composite: ["clipId"], casing: "none" },
     },
+    // Sparse: only camera clips are listed by camera.
     byCamera: {
       index: "gsi2",
-      pk: { field: "gsi2pk", composite: ["owner", "cameraId"], casing: "none" },
-      sk: { field: "gsi2sk", composite: ["clipId"], casing: "none" },
+      pk: { field: "gsi2pk", composite: ["cameraOwner", "cameraId"], casing: "none" },
+      sk: { field: "gsi2sk", composite: ["cameraClipId"], casing: "none" },
     },
     // Lets the local runtime (and an operator) find clips still pending after a restart.
     byStatus: {

@@ -11,12 +11,19 @@ import { Queue } from "../queue";
 import { Quota } from "../quota";
 import { Storage } from "../storage";
 import { Time } from "../time";
-import { type ClipItem, CreateInput, Info, ListInput, type Message } from "./schema";
+import {
+  type ClipItem,
+  CreateInput,
+  Info,
+  ListInput,
+  type Message,
+  VideoClipInput,
+} from "./schema";
 
 export type { ClipItem } from "./schema";
 
 export namespace Clip {
-  export const Schema = { Info, CreateInput, ListInput };
+  export const Schema = { Info, CreateInput, ListInput, VideoClipInput };
   export type Info = import("./schema").Info;
 
   export const create = fn(CreateInput, async (input) => {
@@ -82,7 +89,9 @@ export namespace Clip {
     const cursor = Cursor.decode(scope, input.cursor);
     const options = { cursor, count: input.limit, limit: input.limit, order: "desc" as const };
     const page = input.cameraId
-      ? await Dynamo.entities.clip.query.byCamera({ owner, cameraId: input.cameraId }).go(options)
+      ? await Dynamo.entities.clip.query
+          .byCamera({ cameraOwner: owner, cameraId: input.cameraId })
+          .go(options)
       : await Dynamo.entities.clip.query.byOwner({ owner }).go(options);
     return {
       data: exactly(page.data as ClipItem[], { owner, cameraId: input.cameraId }, "clips").map(
@@ -117,11 +126,17 @@ export namespace Clip {
 
   export function serialize(item: ClipItem): Info {
     const iso = Time.isoOrEpoch;
+    const source = item.videoId
+      ? { source: { videoId: item.videoId, start: item.startAt / 1000, end: item.endAt / 1000 } }
+      : {
+          source: { cameraId: item.cameraId! },
+          cameraId: item.cameraId!,
+          start: iso(item.startAt),
+          end: iso(item.endAt),
+        };
     return {
       id: item.clipId,
-      cameraId: item.cameraId,
-      start: iso(item.startAt),
-      end: iso(item.endAt),
+      ...source,
       accuracy: item.accuracy,
       status: item.status,
       attempts: item.attempts ?? 0,

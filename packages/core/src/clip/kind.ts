@@ -20,9 +20,14 @@ export const clipKind: Move.Kind<ClipItem, (typeof Statuses)[number]> = {
     return {
       clipId: item.clipId,
       owner: item.owner,
-      cameraId: item.cameraId,
-      startTimestampInMs: item.startAt,
-      endTimestampInMs: item.endAt,
+      // A video's clip names its video and offsets; a camera's, its camera and instants.
+      ...(item.videoId
+        ? { videoId: item.videoId, startMs: item.startAt, endMs: item.endAt }
+        : {
+            cameraId: item.cameraId,
+            startTimestampInMs: item.startAt,
+            endTimestampInMs: item.endAt,
+          }),
       status: item.status,
       bucket: Storage.bucket(),
       ...(item.output

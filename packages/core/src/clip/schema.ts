@@ -28,12 +28,26 @@ export const ListInput = PageInput.extend({
   cameraId: z.string().trim().min(1).max(100).optional(),
 });
 
+/** Where a clip is cut from: a camera's recordings, or one video between two offsets (seconds). */
+export const Source = z
+  .union([
+    z.object({ cameraId: z.string() }),
+    z.object({
+      videoId: z.string(),
+      start: z.number().meta({ description: "Seconds from the video's start" }),
+      end: z.number().meta({ description: "Seconds from the video's start" }),
+    }),
+  ])
+  .meta({ id: "ClipSource" });
+
 export const Info = z
   .object({
     id: z.string(),
-    cameraId: z.string(),
-    start: z.string(),
-    end: z.string(),
+    source: Source,
+    /** On camera clips: the camera and the two instants, as before `source`. */
+    cameraId: z.string().optional(),
+    start: z.string().optional(),
+    end: z.string().optional(),
     accuracy: z.enum(["exact", "fast"]),
     status: z.enum(Statuses),
     attempts: z.number(),
@@ -52,6 +66,23 @@ export const Info = z
   })
   .meta({ id: "Clip" });
 export type Info = z.infer<typeof Info>;
+
+/** A clip of one of the caller's videos, by offsets in seconds from its start. */
+export const VideoClipInput = z
+  .object({
+    start: z
+      .number()
+      .nonnegative()
+      .max(1e7)
+      .meta({ description: "Seconds from the video's start" }),
+    end: z.number().nonnegative().max(1e7).meta({ description: "Seconds from the video's start" }),
+    mode: z.enum(["exact", "fast"]).default("exact").meta({
+      description:
+        "exact: frame-accurate, re-encoded. fast: stream copy cut at keyframes; it may start up to one GOP (about 2 s) before `start`.",
+    }),
+  })
+  .meta({ id: "CreateVideoClip" });
+export type VideoClipInput = z.input<typeof VideoClipInput>;
 
 /** The SQS message body. Anything else on the queue is poison and goes to the DLQ. */
 export const Message = z.object({ clipId: z.string().refine((v) => isId("clip", v)) });

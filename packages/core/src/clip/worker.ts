@@ -36,39 +36,8 @@ export namespace ClipWorker {
     const takeover = Lifecycle.leaseExpired(clip, now);
     if (clip.status !== "pending" && !takeover) return "skipped";
 
-    if (now - clip.startAt > config.RUSHES_CLIP_OUT_OF_RANGE_SECONDS * 1000) {
-      return giveUp(clip, ClipMoves.outOfRange, {
-        code: "out_of_range",
-        message: "The footage is no longer kept",
-      });
-    }
-    const recordings = await findRecordings(clip);
-    // The cutter's own plan decides "covered": one gap rule for waiting and for cutting.
-    const parts = Segments.plan(
-      recordings.map((video) => ({
-        path: video.videoId,
-        recordedAt: video.recordedAt!,
-        durationMs: video.probe!.durationMs,
-        width: video.renditions![0]!.width,
-        height: video.renditions![0]!.height,
-      })),
-      clip.startAt,
-      clip.endAt,
-    );
-    const picked = Segments.covers(parts, clip.startAt, clip.endAt)
-      ? recordings.filter((v) => parts.some((p) => p.recording.path === v.videoId))
-      : undefined;
-    if (!picked) {
-      if (now - clip.requestedAt < config.RUSHES_CLIP_RETRY_LIMIT_SECONDS * 1000) {
-        log.info({ found: recordings.length }, "footage not there yet; retrying later");
-        await Clip.enqueue(clip.clipId, config.RUSHES_CLIP_RETRY_DELAY_SECONDS);
-        return "waiting";
-      }
-      return giveUp(clip, ClipMoves.notAvailable, {
-        code: "not_available",
-        message: "The camera's recordings do not cover the requested window",
-      });
-    }
+    const picked = clip.videoId ? await fromVideo(clip) : await fromCamera(clip, now);
+    if (!Array.isArray(picked)) return picked;
     const leased = await Lifecycle.move(Lifecycle.clip, clip, ClipMoves.start, { now });
     if (!leased) return "skipped";
     try {
@@ -91,6 +60,70 @@ export namespace ClipWorker {
     }
   }
 
+  /** A recording to cut from, placed on the clip's timeline. */
+  type Picked = { video: VideoItem; recordedAt: number };
+
+  /**
+   * A video's clip: the video itself is the one recording, placed at 0, since the clip's
+   * startAt/endAt are offsets into it. A video deleted (or no longer ready) since the request
+   * ends the clip `not_available`.
+   */
+  async function fromVideo(clip: ClipItem): Promise<Picked[] | Outcome> {
+    const { data } = await Dynamo.entities.video.get({ videoId: clip.videoId! }).go();
+    const video = data as VideoItem | null;
+    if (!video || video.owner !== clip.owner || video.status !== "ready" || !usable(video)) {
+      return giveUp(clip, ClipMoves.notAvailable, {
+        code: "not_available",
+        message: "The video is no longer there to clip",
+      });
+    }
+    return [{ video, recordedAt: 0 }];
+  }
+
+  /** A camera's clip: its ready recordings that cover the window, or wait, or give up. */
+  async function fromCamera(clip: ClipItem, now: number): Promise<Picked[] | Outcome> {
+    const config = Config.get();
+    const log = logger().child({ clipId: clip.clipId });
+    if (now - clip.startAt > config.RUSHES_CLIP_OUT_OF_RANGE_SECONDS * 1000) {
+      return giveUp(clip, ClipMoves.outOfRange, {
+        code: "out_of_range",
+        message: "The footage is no longer kept",
+      });
+    }
+    const recordings = await findRecordings(clip);
+    // The cutter's own plan decides "covered": one gap rule for waiting and for cutting.
+    const parts = Segments.plan(
+      recordings.map((video) => ({
+        path: video.videoId,
+        recordedAt: video.recordedAt!,
+        durationMs: video.probe!.durationMs,
+        width: video.renditions![0]!.width,
+        height: video.renditions![0]!.height,
+      })),
+      clip.startAt,
+      clip.endAt,
+    );
+    const picked = Segments.covers(parts, clip.startAt, clip.endAt)
+      ? recordings
+          .filter((v) => parts.some((p) => p.recording.path === v.videoId))
+          .map((video) => ({ video, recordedAt: video.recordedAt! }))
+      : undefined;
+    if (!picked) {
+      if (now - clip.requestedAt < config.RUSHES_CLIP_RETRY_LIMIT_SECONDS * 1000) {
+        log.info({ found: recordings.length }, "footage not there yet; retrying later");
+        await Clip.enqueue(clip.clipId, config.RUSHES_CLIP_RETRY_DELAY_SECONDS);
+        return "waiting";
+      }
+      return giveUp(clip, ClipMoves.notAvailable, {
+        code: "not_available",
+        message: "The camera's recordings do not cover the requested window",
+      });
+    }
+    return picked;
+  }
+
+  const usable = (video: VideoItem) => Boolean(video.renditions?.length && video.probe);
+
   async function findRecordings(clip: ClipItem): Promise<VideoItem[]> {
     const longest = Config.get().RUSHES_MAX_DURATION_SECONDS * 1000;
     const { data } = await Dynamo.entities.video.query
@@ -103,23 +136,25 @@ export namespace ClipWorker {
       .go({ pages: "all" });
     const recordings = exactly(
       data as VideoItem[],
-      { owner: clip.owner, cameraId: clip.cameraId },
+      { owner: clip.owner, cameraId: clip.cameraId! },
       "recordings",
     );
-    return recordings.filter((v) => v.renditions?.length && v.probe);
+    return recordings.filter(usable);
   }
 
-  async function cut(clip: ClipItem, recordings: VideoItem[]) {
+  async function cut(clip: ClipItem, recordings: Picked[]) {
     await withWorkDir(async (dir) => {
       // The top rendition is a normalised H.264/AAC MP4, which keeps concat and stream copy safe.
+      // A video's clip cuts from it too, not from the stored source: that may be any container
+      // and codec ingest accepted (stream copy into MP4 could fail), and it is untrusted input.
       const inputs = await Promise.all(
-        recordings.map(async (video, i) => {
+        recordings.map(async ({ video, recordedAt }, i) => {
           const rendition = video.renditions![0]!;
           const path = join(dir, `input-${i}.mp4`);
           await Storage.download(rendition.key, path);
           return {
             path,
-            recordedAt: video.recordedAt!,
+            recordedAt,
             durationMs: video.probe!.durationMs,
             width: rendition.width,
             height: rendition.height,
@@ -146,7 +181,7 @@ export namespace ClipWorker {
         set: {
           output: { key, bytes: result.bytes, durationMs: result.durationMs },
           thumbnails,
-          sources: recordings.map((r) => r.videoId),
+          sources: recordings.map((r) => r.video.videoId),
         },
       });
     });

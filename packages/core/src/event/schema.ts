@@ -25,9 +25,14 @@ export namespace Events {
   const ClipProperties = z.object({
     clipId: z.string(),
     owner: z.string(),
-    cameraId: z.string(),
-    startTimestampInMs: z.number(),
-    endTimestampInMs: z.number(),
+    /** Camera clips: the camera and the window's instants (epoch ms). */
+    cameraId: z.string().optional(),
+    startTimestampInMs: z.number().optional(),
+    endTimestampInMs: z.number().optional(),
+    /** Clips of a video (`POST /v1/videos/:id/clips`): the video and the offsets (ms from its start). */
+    videoId: z.string().optional(),
+    startMs: z.number().optional(),
+    endMs: z.number().optional(),
     status: z.string(),
     bucket: z.string(),
     clip: z.object({ key: z.string(), url: z.string() }).optional(),

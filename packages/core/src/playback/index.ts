@@ -6,10 +6,12 @@ import { Config } from "../config";
 import { VisibleError } from "../error";
 import { ObjectKeys, Storage } from "../storage";
 import { Playlist } from "./playlist";
+import { PlaylistRange } from "./range";
 import { Signer } from "./signer";
 import { PlaybackToken } from "./token";
 
 export { Playlist } from "./playlist";
+export { PlaylistRange } from "./range";
 export { Signer } from "./signer";
 export { PlaybackToken } from "./token";
 
@@ -28,12 +30,13 @@ export namespace Playback {
   export function links(
     videoId: string,
     base: string,
-    options: { storyboard: boolean; now?: number },
+    options: { storyboard: boolean; now?: number; range?: PlaybackToken.Range },
   ): Links {
     const now = options.now ?? Date.now();
     const seconds = Config.get().RUSHES_PLAYBACK_EXPIRES_SECONDS;
     const expiresAt = Math.ceil((now / 1000 + seconds) / 60) * 60;
-    const root = `${base.replace(/\/$/, "")}/v1/playback/${PlaybackToken.sign(videoId, expiresAt)}`;
+    const token = PlaybackToken.sign(videoId, expiresAt, options.range);
+    const root = `${base.replace(/\/$/, "")}/v1/playback/${token}`;
     return {
       hls: `${root}/${"master.m3u8"}`,
       ...(options.storyboard ? { storyboard: `${root}/storyboard.vtt` } : {}),
@@ -58,19 +61,44 @@ export namespace Playback {
     return served(body, "application/vnd.apple.mpegurl", expiresAt, now);
   }
 
-  /** One rung's (or the audio's) media playlist, with its init and segment URIs signed. */
+  /**
+   * One rung's (or the audio's) media playlist, with its init and segment URIs signed. A clip
+   * token's list holds only the segments that overlap its range (PlaylistRange.clip).
+   */
   export async function media(token: string, rung: string, now = Date.now()): Promise<Served> {
     if (!/^[a-z0-9]{1,16}$/.test(rung)) throw notFound();
-    const { videoId, expiresAt } = await verify(token, now);
-    const text = await read(ObjectKeys.hlsFile(videoId, rung, "index.m3u8"));
+    const { videoId, expiresAt, range } = await verify(token, now);
+    const stored = await read(ObjectKeys.hlsFile(videoId, rung, "index.m3u8"));
+    const clipped = range ? PlaylistRange.clip(stored, seconds(range)) : undefined;
+    const text = clipped?.text ?? stored;
     const body = await signAll(
       text,
       () => Playlist.uris(text),
       Playlist.rewrite,
       (uri) => ObjectKeys.hlsFile(videoId, rung, uri),
     )(videoId, expiresAt);
-    return served(body, "application/vnd.apple.mpegurl", expiresAt, now);
+    const reply = served(body, "application/vnd.apple.mpegurl", expiresAt, now);
+    // A clip list still waiting for segments is reloaded by the player: never cached for long.
+    return clipped && !clipped.complete ? { ...reply, maxAgeSeconds: 1 } : reply;
   }
+
+  /**
+   * Where `range` starts on a clip playlist's timeline, read off one stored rung: what a
+   * player's clock shows at the range's start (video rungs share their keyframes, so any one does).
+   */
+  export async function rangeOffset(
+    videoId: string,
+    rung: string,
+    range: PlaybackToken.Range,
+  ): Promise<number> {
+    const text = await read(ObjectKeys.hlsFile(videoId, rung, "index.m3u8"));
+    return PlaylistRange.clip(text, seconds(range)).offset;
+  }
+
+  const seconds = (range: PlaybackToken.Range): PlaylistRange.Range => ({
+    start: range.startMs / 1000,
+    end: range.endMs / 1000,
+  });
 
   /** The storyboard VTT, each sprite sheet signed; the `#xywh=` fragments are kept. */
   export async function storyboard(token: string, now = Date.now()): Promise<Served> {

@@ -15,6 +15,7 @@ import { playbackRoutes } from "./playback";
 import { owners, usage } from "./quotas";
 import { describe } from "./route";
 import { uploads } from "./uploads";
+import { videoClips } from "./video-clips";
 import { videos } from "./videos";
 import { webhooks } from "./webhooks";
 
@@ -22,6 +23,7 @@ const v1 = new Hono()
   .use(auth)
   .route("/uploads", uploads)
   .route("/videos", videos)
+  .route("/videos", videoClips)
   .route("/cameras", cameras)
   .route("/clips", clips)
   .route("/keys", apiKeys)

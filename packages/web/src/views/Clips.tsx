@@ -92,7 +92,12 @@ function ClipItem(props: { clip: Clip }) {
   );
   const cameras = useValue(knownCameras);
   const alias = cameras.find((c) => c.id === clip.cameraId)?.alias;
-  const what = `${alias ?? clip.cameraId}, ${span(clip.start, clip.end)}`;
+  // A clip of a video names the video and its offsets; a camera clip, the camera and instants.
+  const ofVideo = "videoId" in clip.source ? clip.source : undefined;
+  const window = ofVideo
+    ? `${ofVideo.start} s to ${ofVideo.end} s`
+    : span(clip.start ?? "", clip.end ?? "");
+  const what = `${ofVideo ? "Video" : (alias ?? clip.cameraId)}, ${window}`;
 
   const play = async () => {
     setError(undefined);
@@ -134,9 +139,10 @@ function ClipItem(props: { clip: Clip }) {
       </div>
       <div class="clip-info">
         <p class="clip-title">
-          <strong>{alias ?? "Camera"}</strong> <code>{clip.cameraId}</code>
+          <strong>{ofVideo ? "Video" : (alias ?? "Camera")}</strong>{" "}
+          <code>{ofVideo ? ofVideo.videoId : clip.cameraId}</code>
         </p>
-        <p>{span(clip.start, clip.end)}</p>
+        <p>{window}</p>
         <p class="card-meta">
           <StatusBadge status={clip.status} />
           <span class="tag">{clip.accuracy}</span>
