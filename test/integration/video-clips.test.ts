@@ -197,6 +197,12 @@ describe("clips of a video", () => {
     const media = await output(clip, "exact.mp4");
     expect(Math.abs(media.durationMs - 6400)).toBeLessThanOrEqual(1000 / fps + 1);
     expect(clip.thumbnails.length).toBeGreaterThan(0);
+    // Subscribers hear of it as of a camera clip, naming the video and the offsets.
+    const event = await h.runtime.waitFor(
+      (e) => e.type === "clip.available" && e.properties.clipId === res.body.id,
+    );
+    expect(event.properties).toMatchObject({ videoId, startMs: 3200, endMs: 9600 });
+    expect(event.properties).not.toHaveProperty("cameraId");
   });
 
   it("cuts a fast clip by stream copy, within one keyframe interval", async () => {
