@@ -255,6 +255,28 @@ describe("clips of a video", () => {
     expect(waiting.body.error.code).toBe("not_ready");
   });
 
+  it("ends not_available when the video is gone by the time the worker takes it", async () => {
+    // Written straight to the table, off the queue, so only this call works it.
+    const { Dynamo } = await import("@rushes/core/dynamo");
+    const { ClipWorker } = await import("@rushes/core/clip/worker");
+    const clipId = `clp_${"0".repeat(25)}1`;
+    await Dynamo.entities.clip
+      .create({
+        clipId,
+        owner: "video-clips",
+        videoId: `vid_${"0".repeat(25)}1`,
+        startAt: 0,
+        endAt: 1000,
+        accuracy: "exact",
+        status: "pending",
+        requestedAt: Date.now(),
+      })
+      .go();
+    expect(await ClipWorker.process(clipId)).toBe("not_available");
+    const { body } = await h.api(key, "GET", `/v1/clips/${clipId}`);
+    expect(body).toMatchObject({ status: "not_available", error: { code: "not_available" } });
+  });
+
   it("answers 404 for another owner's video, in any letter case", async () => {
     for (const id of [videoId, videoId.toUpperCase()]) {
       const res = await cut({ start: 1, end: 2 }, { k: otherKey, id });
