@@ -164,11 +164,19 @@ export namespace Video {
     const item = await owned(videoId);
     if (!options.urls) return serialize(item);
     const info = await View.withUrls(serialize(item));
-    if (!options.origin || info.status !== "ready" || !info.hls) return info;
+    const complete = info.status === "ready" && Boolean(info.hls);
+    const partial = info.status === "processing" && info.playableAt !== undefined;
+    if (!options.origin || !(complete || partial)) return info;
     const { Playback } = await import("../playback");
     return {
       ...info,
-      playback: Playback.links(info.id, options.origin, { storyboard: Boolean(info.storyboard) }),
+      playback: {
+        ...Playback.links(info.id, options.origin, {
+          storyboard: complete && Boolean(info.storyboard),
+        }),
+        complete,
+        ...(info.playableAt ? { playableAt: info.playableAt } : {}),
+      },
     };
   }
 
