@@ -40,7 +40,9 @@ export function HlsPlayer(props: { video: Video; playback: Playback }) {
         element.src = source.current;
         return;
       }
-      const player = new Hls({ capLevelToPlayerSize: false });
+      // From the first segment, also while the playlist still grows (hls.js would start a live
+      // playlist near its end).
+      const player = new Hls({ capLevelToPlayerSize: false, startPosition: 0 });
       hls.current = player;
       player.on(Hls.Events.MANIFEST_PARSED, (_e, data) => {
         setLevels(
