@@ -154,17 +154,7 @@ export function project(
     probe: 4 * q + m.ingestCpu / v,
     fanOut: (3 + Math.ceil(plan.length / 10)) * q,
   };
-  const chunk = {
-    coldStart: a.coldStartSeconds,
-    read: q + ((length + leadSeconds + a.gopSeconds) * m.sourceBytes) / r,
-    encode: (length * m.chunkCpu) / (a.effectiveVcpus * v),
-    write: ((m.rungs + 1) * segs(length) * q) / 8 + (length * (m.ladderBytes + m.audioBytes)) / r,
-    // With chunks of one length, one of the longest may hold the thumbnails' instant.
-    stills:
-      ((tiles.count + m.thumbnails.files) * q) / 8 +
-      (tiles.count * m.tile.bytes + m.thumbnails.bytes) / r,
-    record: 4 * q,
-  };
+  const chunk = chunkTerms(m, length, tiles.count, segs, a);
   const stitch = {
     manifestsAndPlaylists: (plan.length * q) / 8 + (m.rungs + 2) * q,
     tiles: (sb.count * q) / 8 + (sb.count * m.tile.bytes) / r,
@@ -205,6 +195,7 @@ export function project(
   };
   return {
     seconds: sum(Object.values(steps)),
+    plan,
     chunks: plan.length,
     longestChunkSeconds: length,
     steps,
@@ -212,6 +203,32 @@ export function project(
     longestDownload: longestJob.name,
     /** Ingest's /tmp: nothing. It probes the stored source by ranges and writes no copies. */
     ingestScratchBytes: 0,
+  };
+}
+
+/**
+ * One chunk worker's terms for a chunk `length` seconds long holding `tiles` storyboard tiles
+ * (see `project`). It is counted as holding the thumbnails' instant too: an upper bound.
+ */
+export function chunkTerms(
+  m: Measured,
+  length: number,
+  tiles: number,
+  segs: (seconds: number) => number,
+  a: Assumed = assumed,
+) {
+  const r = a.transferBytesPerSecond;
+  const q = a.requestSeconds;
+  const v = a.speedRatio;
+  return {
+    coldStart: a.coldStartSeconds,
+    read: q + ((length + leadSeconds + a.gopSeconds) * m.sourceBytes) / r,
+    encode: (length * m.chunkCpu) / (a.effectiveVcpus * v),
+    write: ((m.rungs + 1) * segs(length) * q) / 8 + (length * (m.ladderBytes + m.audioBytes)) / r,
+    // With chunks of one length, one of the longest may hold the thumbnails' instant.
+    stills:
+      ((tiles + m.thumbnails.files) * q) / 8 + (tiles * m.tile.bytes + m.thumbnails.bytes) / r,
+    record: 4 * q,
   };
 }
 
@@ -232,4 +249,4 @@ export function fitLine(short: [number, number], long: [number, number]): Fit {
   return { fixed, perSecond };
 }
 
-const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+export const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);

@@ -36,6 +36,8 @@ export interface ChunkedResult {
   cpuOverhead: number;
   speedupLocal: number;
   projectedHourSeconds: number;
+  /** The model's inputs, for `playable`'s projection (bench/playable.ts). */
+  measured: Measured;
   detail: Record<string, unknown>;
 }
 
@@ -165,6 +167,7 @@ export async function measureChunked(camera: string, rounds: number): Promise<Ch
       ),
     ),
     projectedHourSeconds: round(model.seconds, 1),
+    measured,
     detail: {
       source: {
         seconds,

@@ -82,7 +82,7 @@ export namespace Lifecycle {
       kind.history || event
         ? {
             eventId: createId("event", now),
-            type: rule.to,
+            type: rule.history ?? rule.to,
             at: now,
             ...(options.detail === undefined ? {} : { detail: options.detail }),
             ...(event ? { event } : {}),

@@ -20,6 +20,8 @@ export namespace Move {
      * lease given up, a MediaConvert job's deadline.
      */
     due?: "now" | "past" | "job";
+    /** The history line's type, where it is not the new status (a milestone within one status). */
+    history?: string;
   };
 
   /** An entity's moves, by name, and how long each status that the sweep watches waits. */

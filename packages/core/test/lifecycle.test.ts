@@ -139,6 +139,7 @@ describe("the move tables", () => {
       rejected: "video.rejected",
       expired: "video.expired",
       cancelled: "video.cancelled",
+      processing: "video.playable",
     });
     expect(events(ClipMoves)).toEqual({
       available: "clip.available",

@@ -1,6 +1,8 @@
 import { createVerify, generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { VisibleError } from "../src/error";
+import { ChunkLadder } from "../src/media/chunked/ladder";
+import { Hls } from "../src/media/hls/hls";
 import { Playback, PlaybackToken, Playlist, Signer } from "../src/playback";
 
 const videoId = "vid_01jd7m3y8q4k6x2v9c0b5n1e7r";
@@ -95,6 +97,48 @@ describe("playlist rewriting", () => {
       "#EXT-X-ENDLIST",
       "",
     ]);
+  });
+
+  it("rewrites a growing EVENT playlist the same way, and it caches no longer than its target", () => {
+    const event = ChunkLadder.playlist(
+      {
+        init: "init.mp4",
+        segments: [
+          { uri: "00000.m4s", duration: 6 },
+          { uri: "00001.m4s", duration: 6 },
+        ],
+      },
+      6,
+      "EVENT",
+    );
+    expect(event).toContain("#EXT-X-PLAYLIST-TYPE:EVENT");
+    expect(Playlist.ended(event)).toBe(false);
+    expect(Playlist.targetDuration(event)).toBe(6);
+    const out = Playlist.rewrite(event, resolve).toString();
+    expect(out).toContain(`#EXT-X-MAP:URI="${resolve("init.mp4")}"`);
+    expect(out.split("\n").filter((l) => l.startsWith("https://"))).toEqual([
+      resolve("00000.m4s"),
+      resolve("00001.m4s"),
+    ]);
+    expect(out).not.toContain("#EXT-X-ENDLIST");
+    const { maxAgeSeconds } = Playback.served(Buffer.from(out), "x", inAnHour, now, 6);
+    expect(maxAgeSeconds).toBe(6);
+    // VOD (ENDLIST) keeps the five minutes a token allows.
+    expect(Playlist.ended(media)).toBe(true);
+    expect(Playback.served(Buffer.from(media), "x", inAnHour, now).maxAgeSeconds).toBe(300);
+    // A VOD playlist as ffmpeg's event mode ends it: only the type line differs.
+    expect(Hls.vod(`${event}#EXT-X-ENDLIST\n`)).toBe(
+      ChunkLadder.playlist(
+        {
+          init: "init.mp4",
+          segments: [
+            { uri: "00000.m4s", duration: 6 },
+            { uri: "00001.m4s", duration: 6 },
+          ],
+        },
+        6,
+      ),
+    );
   });
 
   it("keeps byte ranges with their URIs and handles CRLF line ends", () => {

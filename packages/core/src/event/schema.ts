@@ -16,6 +16,8 @@ export namespace Events {
     renditions: z.array(Rendition.omit({ bytes: true })).optional(),
     thumbnails: z.array(Thumbnail).optional(),
     durationMs: z.number().optional(),
+    /** Once the video plays while it encodes (`video.playable`), and on every later event. */
+    playableAt: z.string().optional(),
     /** On `video.ready`: the HLS master's key, its rungs, and the storyboard VTT's key. */
     playback: z
       .object({ hls: z.string(), rungs: z.array(HlsRung), storyboard: z.string().optional() })
@@ -46,6 +48,8 @@ export namespace Events {
     "video.rejected": VideoProperties,
     "video.expired": VideoProperties,
     "video.cancelled": VideoProperties,
+    /** A processing video's first segments are stored: `GET /v1/videos/:id` has `playback`. */
+    "video.playable": VideoProperties,
     "clip.available": ClipProperties,
     "clip.not_available": ClipProperties,
     "clip.failed": ClipProperties,

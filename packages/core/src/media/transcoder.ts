@@ -21,6 +21,11 @@ export type TranscodeJob = {
   workDir: string;
   probe: Probe.Info;
   plan: Plan;
+  /**
+   * Playback while it encodes (the ffmpeg adapter; MediaConvert's outputs play at ready):
+   * `onPlayable` runs once every rung and the audio have their first segments stored.
+   */
+  progress?: { onPlayable?: () => Promise<unknown> };
 };
 
 export type { HlsInfo, Rendition, StoryboardInfo, Thumbnail } from "../shapes";

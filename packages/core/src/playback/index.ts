@@ -4,6 +4,7 @@ import { Resource } from "sst";
 import { Aws } from "../aws";
 import { Config } from "../config";
 import { VisibleError } from "../error";
+import { Plan } from "../media/plan";
 import { ObjectKeys, Storage } from "../storage";
 import { Playlist } from "./playlist";
 import { PlaylistRange } from "./range";
@@ -52,13 +53,16 @@ export namespace Playback {
    * already resolve to this token's rung routes; only those are let through.
    */
   export async function master(token: string, now = Date.now()): Promise<Served> {
-    const { videoId, expiresAt } = await verify(token, now);
-    const text = await read(ObjectKeys.hlsMaster(videoId));
+    const { videoId, expiresAt, status } = await verify(token, now);
+    const live = status !== "ready";
+    const text = await read(ObjectKeys.hlsMaster(videoId), live);
     const body = Playlist.rewrite(text, (uri) => {
       if (!Playlist.isLocal(uri)) throw unexpected(uri);
       return uri;
     });
-    return served(body, "application/vnd.apple.mpegurl", expiresAt, now);
+    // While it encodes the master is rewritten once, at ready: kept no longer than a segment.
+    const cap = live ? Plan.segmentSeconds : undefined;
+    return served(body, "application/vnd.apple.mpegurl", expiresAt, now, cap);
   }
 
   /**
@@ -67,8 +71,8 @@ export namespace Playback {
    */
   export async function media(token: string, rung: string, now = Date.now()): Promise<Served> {
     if (!/^[a-z0-9]{1,16}$/.test(rung)) throw notFound();
-    const { videoId, expiresAt, range } = await verify(token, now);
-    const stored = await read(ObjectKeys.hlsFile(videoId, rung, "index.m3u8"));
+    const { videoId, expiresAt, range, status } = await verify(token, now);
+    const stored = await read(ObjectKeys.hlsFile(videoId, rung, "index.m3u8"), status !== "ready");
     const clipped = range ? PlaylistRange.clip(stored, seconds(range)) : undefined;
     const text = clipped?.text ?? stored;
     const body = await signAll(
@@ -77,9 +81,13 @@ export namespace Playback {
       Playlist.rewrite,
       (uri) => ObjectKeys.hlsFile(videoId, rung, uri),
     )(videoId, expiresAt);
-    const reply = served(body, "application/vnd.apple.mpegurl", expiresAt, now);
     // A clip list still waiting for segments is reloaded by the player: never cached for long.
-    return clipped && !clipped.complete ? { ...reply, maxAgeSeconds: 1 } : reply;
+    if (clipped && !clipped.complete) {
+      return { ...served(body, "application/vnd.apple.mpegurl", expiresAt, now), maxAgeSeconds: 1 };
+    }
+    // An EVENT playlist grows: a player must see it again within its target duration.
+    const cap = Playlist.ended(text) ? undefined : Playlist.targetDuration(text);
+    return served(body, "application/vnd.apple.mpegurl", expiresAt, now, cap);
   }
 
   /**
@@ -91,8 +99,21 @@ export namespace Playback {
     rung: string,
     range: PlaybackToken.Range,
   ): Promise<number> {
-    const text = await read(ObjectKeys.hlsFile(videoId, rung, "index.m3u8"));
+    // Read fresh: a video still encoding has a growing list that must not be kept.
+    const text = await read(ObjectKeys.hlsFile(videoId, rung, "index.m3u8"), true);
     return PlaylistRange.clip(text, seconds(range)).offset;
+  }
+
+  /** The first variant the stored master lists (`720p/index.m3u8` → `720p`), read fresh. */
+  export async function firstRung(videoId: string): Promise<string> {
+    const text = await read(ObjectKeys.hlsMaster(videoId), true);
+    // A variant is a URI line of its own; the audio's URI sits in an #EXT-X-MEDIA tag.
+    const variant = text
+      .split("\n")
+      .map((line) => line.trim())
+      .find((line) => line.endsWith("/index.m3u8") && !line.startsWith("#"));
+    if (!variant) throw notFound();
+    return variant.split("/")[0]!;
   }
 
   const seconds = (range: PlaybackToken.Range): PlaylistRange.Range => ({
@@ -150,26 +171,28 @@ export namespace Playback {
     const { Dynamo } = await import("../dynamo");
     const { data } = await Dynamo.entities.video
       .get({ videoId: verified.videoId })
-      .go({ attributes: ["videoId"] });
+      .go({ attributes: ["videoId", "status"] });
     if (!data) {
       forget(verified.videoId);
       throw notFound();
     }
-    return verified;
+    return { ...verified, status: data.status };
   }
 
-  // Playlists never change once written: a warm function serves repeats from memory.
+  // A ready video's playlists never change: a warm function serves repeats from memory. Those of
+  // a video still encoding grow (EVENT) and are read fresh every time, and never kept.
   const cache = new Map<string, string>();
   const cacheLimit = 500;
 
-  async function read(key: string): Promise<string> {
-    const hit = cache.get(key);
+  async function read(key: string, live = false): Promise<string> {
+    const hit = live ? undefined : cache.get(key);
     if (hit !== undefined) return hit;
     try {
       const object = await (await Aws.s3()).send(
         new GetObjectCommand({ Bucket: Storage.bucket(), Key: key }),
       );
       const text = await object.Body!.transformToString("utf8");
+      if (live) return text;
       if (cache.size >= cacheLimit) cache.delete(cache.keys().next().value!);
       cache.set(key, text);
       return text;
@@ -212,10 +235,20 @@ export namespace Playback {
     for (const key of cache.keys()) if (key.startsWith(prefix)) cache.delete(key);
   }
 
-  /** Media URLs outlive the response; a player may cache a playlist a few minutes, not past it. */
-  function served(body: Buffer, contentType: string, expiresAt: number, now: number): Served {
+  /**
+   * Media URLs outlive the response; a player may cache a playlist a few minutes, not past it,
+   * and a growing (EVENT) one no longer than `capSeconds`, its target duration.
+   */
+  export function served(
+    body: Buffer,
+    contentType: string,
+    expiresAt: number,
+    now: number,
+    capSeconds = 300,
+  ): Served {
     const left = Math.floor(expiresAt - now / 1000);
-    return { body, contentType, maxAgeSeconds: Math.max(0, Math.min(300, left - 60)) };
+    const maxAgeSeconds = Math.max(0, Math.min(300, capSeconds, left - 60));
+    return { body, contentType, maxAgeSeconds };
   }
 
   const notFound = () => new VisibleError("not_found", "not_found", "Playlist not found");

@@ -93,6 +93,17 @@ export namespace Playlist {
     return [...found];
   }
 
+  /** Whether a media playlist is complete (`#EXT-X-ENDLIST`): VOD, or an EVENT that ended. */
+  export function ended(text: string): boolean {
+    return /^#EXT-X-ENDLIST\s*$/m.test(text);
+  }
+
+  /** A media playlist's `#EXT-X-TARGETDURATION`, in whole seconds (undefined without one). */
+  export function targetDuration(text: string): number | undefined {
+    const match = /^#EXT-X-TARGETDURATION:(\d+)/m.exec(text);
+    return match ? Number(match[1]) : undefined;
+  }
+
   /** A URI we wrote ourselves: a plain relative file name, optionally under one folder. */
   export function isLocal(uri: string): boolean {
     return /^(?:[a-z0-9]+\/)?[A-Za-z0-9_-]+\.(?:m3u8|mp4|m4s|jpg)$/.test(uri);

@@ -37,6 +37,8 @@ export const VideoEntity = new Entity({
     chunks: { type: "number" },
     chunksDone: { type: "set", items: "number" },
     stitchStartedAt: { type: "number" },
+    /** When every rung's first segments were stored: it plays from then on (set once). */
+    playableAt: { type: "number" },
     /** Then the MP4 downloads, one job each: which are built (a set), and the one finish's claim. */
     downloadsDone: { type: "set", items: "string" },
     finishStartedAt: { type: "number" },

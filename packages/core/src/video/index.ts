@@ -12,6 +12,7 @@ import { Charges } from "../quota/charges";
 import { Slots } from "../quota/slots";
 import { Multipart, ObjectKeys, Storage } from "../storage";
 import { Time } from "../time";
+import { isPlayable } from "./playable";
 import {
   CreateInput,
   EventInfo,
@@ -21,7 +22,6 @@ import {
   VideoId,
   type VideoItem,
 } from "./schema";
-
 import { View } from "./view";
 
 export type { VideoItem } from "./schema";
@@ -164,11 +164,18 @@ export namespace Video {
     const item = await owned(videoId);
     if (!options.urls) return serialize(item);
     const info = await View.withUrls(serialize(item));
-    if (!options.origin || info.status !== "ready" || !info.hls) return info;
+    if (!options.origin || !isPlayable(item)) return info;
+    const complete = item.status === "ready";
     const { Playback } = await import("../playback");
     return {
       ...info,
-      playback: Playback.links(info.id, options.origin, { storyboard: Boolean(info.storyboard) }),
+      playback: {
+        ...Playback.links(info.id, options.origin, {
+          storyboard: complete && Boolean(info.storyboard),
+        }),
+        complete,
+        ...(info.playableAt ? { playableAt: info.playableAt } : {}),
+      },
     };
   }
 

@@ -125,6 +125,7 @@ export namespace Ingest {
         workDir: dir,
         probe,
         plan,
+        progress: { onPlayable: () => Outcome.playable(video) },
       });
       if (outcome.kind === "submitted") {
         return Outcome.submitted(video, { jobId: outcome.jobId, probe, report: outcome.report });

@@ -68,7 +68,9 @@ export namespace InstantClip {
     }
     const { Playback } = await import("../playback");
     const range = { startMs: Math.round(start * 1000), endMs: Math.round(end * 1000) };
-    const offset = await Playback.rangeOffset(item.videoId, item.hls!.rungs[0]!.name, range);
+    // While it encodes the ladder is not on the record yet: its master names the rungs.
+    const rung = item.hls?.rungs[0]?.name ?? (await Playback.firstRung(item.videoId));
+    const offset = await Playback.rangeOffset(item.videoId, rung, range);
     const links = Playback.links(item.videoId, options.origin, {
       storyboard: Boolean(item.storyboard),
       range,
@@ -77,6 +79,7 @@ export namespace InstantClip {
     const round = (n: number) => Math.round(n * 1000) / 1000;
     return {
       ...links,
+      complete: item.status === "ready",
       range: { start, end, playerStart: round(offset), playerEnd: round(offset + end - start) },
     };
   }

@@ -25,6 +25,10 @@ export const videoKind: Move.Kind<VideoItem, (typeof Statuses)[number]> = {
       status: item.status,
       bucket: Storage.bucket(),
       ...(item.error ? { error: item.error } : {}),
+      ...(item.playableAt !== undefined
+        ? { playableAt: new Date(item.playableAt).toISOString() }
+        : {}),
+      ...(item.status === "processing" && item.probe ? { durationMs: item.probe.durationMs } : {}),
       ...(item.status === "ready"
         ? {
             renditions: (item.renditions ?? []).map(({ name, width, height, key }) => ({

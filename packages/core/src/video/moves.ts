@@ -30,6 +30,13 @@ export const VideoMoves = {
   chunk: { from: ["processing"], to: "processing" },
   /** A local restart: nobody can hold the lease any more, so the re-drive may take it. */
   reclaim: { from: ["processing"], to: "processing", due: "past" },
+  /** Every rung's first segments are stored: it plays while it encodes (once: `playableAt`). */
+  playable: {
+    from: ["processing"],
+    to: "processing",
+    event: "video.playable",
+    history: "playable",
+  },
   ready: { from: ["processing"], to: "ready", event: "video.ready" },
   fail: { from: ["processing"], to: "failed", event: "video.failed" },
   reject: { from: ["processing"], to: "rejected", event: "video.rejected" },

@@ -131,6 +131,26 @@ export namespace Outcome {
     });
   }
 
+  /**
+   * Every rung and the audio have their first segments stored: the video plays while it encodes.
+   * Recorded once (`playableAt`, a conditional write), with its history line and `video.playable`;
+   * a repeat (another chunk worker, a retried run) loses harmlessly. Never fails its caller: the
+   * transcode goes on whatever this write does.
+   */
+  export async function playable(item: Pick<VideoItem, "videoId" | "owner">, now = Date.now()) {
+    const current = await videos.load(item.videoId);
+    if (current?.status !== "processing" || current.playableAt !== undefined) return undefined;
+    return Lifecycle.move(videos, current, VideoMoves.playable, {
+      set: { playableAt: now },
+      where: (attr, op) => op.notExists(attr.playableAt),
+      detail: { playableAt: now },
+      now,
+    }).catch((error: unknown) => {
+      logger().warn({ err: error, videoId: item.videoId }, "playable not recorded");
+      return undefined;
+    });
+  }
+
   type ProbeAttr = NonNullable<VideoItem["probe"]>;
 
   export function toProbe(probe: Probe.Info): ProbeAttr {

@@ -95,12 +95,26 @@ export const Info = z
     thumbnails: z.array(Thumbnail),
     hls: HlsInfo.optional(),
     storyboard: StoryboardInfo.optional(),
-    /** Signed links for players, on a single ready video: no Authorization header needed. */
+    playableAt: z.string().optional().meta({
+      description: "When the video became playable while processing (`video.playable`)",
+    }),
+    /**
+     * Signed links for players, on a single ready video, or a processing one once playable: no
+     * Authorization header needed.
+     */
     playback: z
       .object({
         hls: z.string().meta({ description: "The HLS master playlist, through a playback token" }),
         storyboard: z.string().optional().meta({ description: "WebVTT storyboard for scrubbing" }),
         expiresAt: z.string(),
+        complete: z.boolean().meta({
+          description:
+            "false while the video still encodes: its media playlists are EVENT playlists that grow as segments are stored; true once ready (VOD)",
+        }),
+        playableAt: z
+          .string()
+          .optional()
+          .meta({ description: "When the first segments of every rung were stored" }),
       })
       .optional(),
     camera: z

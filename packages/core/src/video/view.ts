@@ -39,6 +39,7 @@ export namespace View {
       source: { key: item.sourceKey },
       renditions: item.renditions ?? [],
       thumbnails: item.thumbnails ?? [],
+      ...(item.playableAt !== undefined ? { playableAt: Time.isoOrEpoch(item.playableAt) } : {}),
       ...(item.hls ? { hls: item.hls } : {}),
       ...(item.storyboard ? { storyboard: item.storyboard } : {}),
       ...(item.cameraId && recordedAt

@@ -180,6 +180,7 @@ describe("event filters", () => {
       "video.rejected",
       "video.expired",
       "video.cancelled",
+      "video.playable",
       "clip.available",
       "clip.not_available",
       "clip.failed",

@@ -1,6 +1,7 @@
 import type HlsType from "hls.js";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Video } from "../api";
+import { encodedLabel } from "../encoded";
 import { bytes } from "../format";
 
 type Playback = NonNullable<Video["playback"]>;
@@ -19,6 +20,11 @@ export function HlsPlayer(props: { video: Video; playback: Playback }) {
   const [level, setLevel] = useState(-1);
   const [playing, setPlaying] = useState<string>();
   const [error, setError] = useState<string>();
+  // Seconds the (EVENT) playlist lists while the video still encodes.
+  const [encoded, setEncoded] = useState<number>();
+  // The first link plays to the end: a link handed out later (a new minute, `ready`) names the
+  // same playlists, and switching would restart the player.
+  const source = useRef(playback.hls);
   const poster =
     [...video.thumbnails].sort((a, b) => a.width - b.width).find((t) => t.width >= 640 && t.url) ??
     video.thumbnails.at(-1);
@@ -31,10 +37,12 @@ export function HlsPlayer(props: { video: Video; playback: Playback }) {
       const { default: Hls } = await import("hls.js");
       if (cancelled) return;
       if (!Hls.isSupported()) {
-        element.src = playback.hls;
+        element.src = source.current;
         return;
       }
-      const player = new Hls({ capLevelToPlayerSize: false });
+      // From the first segment, also while the playlist still grows (hls.js would start a live
+      // playlist near its end).
+      const player = new Hls({ capLevelToPlayerSize: false, startPosition: 0 });
       hls.current = player;
       player.on(Hls.Events.MANIFEST_PARSED, (_e, data) => {
         setLevels(
@@ -51,10 +59,13 @@ export function HlsPlayer(props: { video: Video; playback: Playback }) {
         const l = player.levels[data.level];
         if (l) setPlaying(`${Math.min(l.width, l.height)}p`);
       });
+      player.on(Hls.Events.LEVEL_UPDATED, (_e, data) => {
+        setEncoded(data.details.live ? data.details.totalduration : undefined);
+      });
       player.on(Hls.Events.ERROR, (_e, data) => {
         if (data.fatal) setError(`Playback failed (${data.details}); reload the page to retry.`);
       });
-      player.loadSource(playback.hls);
+      player.loadSource(source.current);
       player.attachMedia(element);
     })();
     return () => {
@@ -62,7 +73,7 @@ export function HlsPlayer(props: { video: Video; playback: Playback }) {
       hls.current?.destroy();
       hls.current = undefined;
     };
-  }, [playback.hls]);
+  }, [video.id]);
 
   const choose = (index: number) => {
     setLevel(index);
@@ -84,6 +95,12 @@ export function HlsPlayer(props: { video: Video; playback: Playback }) {
         height={video.probe?.height}
         aria-label={video.title ?? video.filename}
       />
+      {!playback.complete && (
+        <p class="encoded" aria-live="polite" data-encoded={encoded ?? ""}>
+          {encoded === undefined ? "Still encoding" : encodedLabel(encoded, video)}: playback grows
+          as segments arrive.
+        </p>
+      )}
       {playback.storyboard && <Scrubber video={ref} storyboard={playback.storyboard} />}
       {error && (
         <p class="reason" role="alert">

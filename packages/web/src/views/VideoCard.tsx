@@ -3,6 +3,7 @@ import type { Video, VideoStatus } from "../api";
 import { StatusBadge } from "../components/Status";
 import { Thumb } from "../components/Thumb";
 import { videoDetails } from "../details";
+import { encodedLabel, useEncoded } from "../encoded";
 import { duration, when } from "../format";
 import type { ActiveUpload } from "../uploads";
 
@@ -30,6 +31,7 @@ export function VideoCard(props: {
   const dated = video.camera
     ? { at: video.camera.recordedAt, label: "Recorded" }
     : { at: video.createdAt, label: "Uploaded" };
+  const encoded = useEncoded(video);
   const resolve = useCallback(
     async (freshUrls: boolean) =>
       (await videoDetails.get(video.id, { fresh: freshUrls })).thumbnails,
@@ -68,6 +70,11 @@ export function VideoCard(props: {
           {when(dated.at)}
         </time>
       </div>
+      {encoded !== undefined && (
+        <p class="note" data-encoded={encoded}>
+          {encodedLabel(encoded, video)}
+        </p>
+      )}
       {upload?.state === "uploading" && (
         <progress
           max={100}

@@ -75,10 +75,11 @@ export function VideoPage(props: { id: string }) {
         <div class="player-placeholder" aria-live="polite">
           Deleting…
         </div>
+      ) : video.playback && (video.status === "ready" || video.status === "processing") ? (
+        // Keyed by id, not by link: a processing video keeps playing as it turns ready.
+        <HlsPlayer key={video.id} video={video} playback={video.playback} />
       ) : video.status !== "ready" ? (
         <Placeholder video={video} />
-      ) : video.playback ? (
-        <HlsPlayer video={video} playback={video.playback} />
       ) : (
         // Videos made before the HLS ladder play their MP4s.
         <Player video={video} />

@@ -65,19 +65,26 @@ export namespace ChunkLadder {
     };
   }
 
-  /** A VOD media playlist in the form ffmpeg's hls muxer writes it. */
-  export function playlist(rung: Pick<Hls.Measured, "init" | "segments">, segmentSeconds: number) {
+  /**
+   * A VOD media playlist in the form ffmpeg's hls muxer writes it; or, while chunks still encode,
+   * an EVENT one of the segments so far, without ENDLIST, that players reload as it grows.
+   */
+  export function playlist(
+    rung: Pick<Hls.Measured, "init" | "segments">,
+    segmentSeconds: number,
+    type: "VOD" | "EVENT" = "VOD",
+  ) {
     const target = Math.max(segmentSeconds, ...rung.segments.map((s) => Math.round(s.duration)));
     const lines = [
       "#EXTM3U",
       "#EXT-X-VERSION:7",
       `#EXT-X-TARGETDURATION:${target}`,
       "#EXT-X-MEDIA-SEQUENCE:0",
-      "#EXT-X-PLAYLIST-TYPE:VOD",
+      `#EXT-X-PLAYLIST-TYPE:${type}`,
       "#EXT-X-INDEPENDENT-SEGMENTS",
       `#EXT-X-MAP:URI="${rung.init}"`,
       ...rung.segments.flatMap((s) => [`#EXTINF:${s.duration.toFixed(6)},`, s.uri]),
-      "#EXT-X-ENDLIST",
+      ...(type === "VOD" ? ["#EXT-X-ENDLIST"] : []),
     ];
     return `${lines.join("\n")}\n`;
   }

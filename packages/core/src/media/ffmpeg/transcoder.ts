@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { Config } from "../../config";
 import { inParallel } from "../../parallel";
@@ -13,6 +13,7 @@ import type { TranscodeJob, Transcoder } from "../transcoder";
 import { freeBytes } from "../work-dir";
 import { Mp4Download } from "./download";
 import { Ffmpeg } from "./ffmpeg";
+import { Progressive } from "./progressive";
 import { Storyboard } from "./storyboard";
 import { Thumbnails } from "./thumbnails";
 
@@ -83,8 +84,12 @@ export namespace FfmpegTranscoder {
     return {
       kind: "ffmpeg",
       async transcode(job) {
-        const out = await render(job);
         const { plan, videoId, bucket } = job;
+        let live: Progressive.Live | undefined;
+        const out = await render(job, {}, (hlsDir) => {
+          live = Progressive.watch({ hlsDir, videoId, bucket, hls: plan.hls, ...job.progress });
+          return live;
+        });
         const put = (key: string, path: string, type: string) =>
           Storage.upload(key, path, type, bucket);
 
@@ -101,7 +106,9 @@ export namespace FfmpegTranscoder {
                   f,
                 ])
               : [],
-          );
+          )
+          // Stored while ffmpeg ran (Progressive): only what it closed last is left.
+          .filter(([rung, file]) => !live?.stored.has(`${rung}/${file}`));
         await inParallel(media, uploadConcurrency, ([rung, file]) =>
           put(
             ObjectKeys.hlsFile(videoId, rung!, file!),
@@ -182,6 +189,8 @@ export namespace FfmpegTranscoder {
   export async function render(
     job: Pick<TranscodeJob, "sourcePath" | "workDir" | "probe" | "plan">,
     opts: Ffmpeg.RunOptions = {},
+    /** Watches the ladder's folder while ffmpeg runs (Progressive), stopped when it exits. */
+    watch?: (hlsDir: string) => { stop(): Promise<void> },
   ): Promise<Rendered> {
     const { plan } = job;
     // Outputs get a dir of their own, so no name can collide with the source or a retry's leftovers.
@@ -196,7 +205,19 @@ export namespace FfmpegTranscoder {
     for (const name of folders) await mkdir(join(outputs.hls, name), { recursive: true });
     await mkdir(outputs.storyboard, { recursive: true });
 
-    await Ffmpeg.run("ffmpeg", args(job, outputs), { permanentTimeout: true, ...opts });
+    const live = watch?.(outputs.hls);
+    try {
+      await Ffmpeg.run("ffmpeg", args(job, outputs), { permanentTimeout: true, ...opts });
+    } finally {
+      await live?.stop();
+    }
+    // ffmpeg wrote EVENT playlists as it went; the finished ladder is VOD, as a `vod` run writes it.
+    for (const name of folders) {
+      const path = join(outputs.hls, name, Hls.playlistName);
+      // A playlist ffmpeg never wrote is `Hls.describe`'s to report.
+      const text = await readFile(path, "utf8").catch(() => undefined);
+      if (text !== undefined) await writeFile(path, Hls.vod(text));
+    }
 
     const ladder = await Hls.describe(outputs.hls, plan.hls);
     await writeFile(join(outputs.hls, Hls.masterName), ladder.master);
@@ -253,12 +274,12 @@ export namespace FfmpegTranscoder {
       ...ladderCodec,
       ...["-maxrate", String(r.maxBitrate), "-bufsize", String(r.maxBitrate * 2)],
       ...limit,
-      ...Hls.output(outputs.hls, r.name, plan.hls.segmentSeconds),
+      ...Hls.output(outputs.hls, r.name, plan.hls.segmentSeconds, 0, "", "event"),
     ]);
     const audioArgs = plan.hls.audio
       ? [
           ...["-map", "0:a:0", ...audioCodec, ...time],
-          ...Hls.output(outputs.hls, plan.hls.audio.name, plan.hls.segmentSeconds),
+          ...Hls.output(outputs.hls, plan.hls.audio.name, plan.hls.segmentSeconds, 0, "", "event"),
         ]
       : [];
     const thumbArgs = thumbs.labels.flatMap((label, i) =>

@@ -46,14 +46,25 @@ export namespace Hls {
     startNumber = 0,
     /** Before each segment's number: a chunk's audio segments are named apart from the others'. */
     prefix = "",
+    /**
+     * `event` has ffmpeg rewrite the playlist (to a temp file, then renamed) after each segment it
+     * closes, where `vod` writes it once at the end; the segments are the same bytes, and the
+     * final playlist differs in its type line only (`vod` puts it back).
+     */
+    type: "vod" | "event" = "vod",
   ) {
     return [
-      ...["-f", "hls", "-hls_time", String(segmentSeconds), "-hls_playlist_type", "vod"],
+      ...["-f", "hls", "-hls_time", String(segmentSeconds), "-hls_playlist_type", type],
       ...["-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", initName],
       ...["-hls_flags", "independent_segments", "-start_number", String(startNumber)],
       ...["-hls_segment_filename", join(dir, name, `${prefix}%05d.m4s`)],
       join(dir, name, playlistName),
     ];
+  }
+
+  /** An EVENT playlist as the VOD one ffmpeg would have written (after `#EXT-X-ENDLIST`). */
+  export function vod(text: string): string {
+    return text.replace(/^#EXT-X-PLAYLIST-TYPE:EVENT$/m, "#EXT-X-PLAYLIST-TYPE:VOD");
   }
 
   /** A media playlist's init URI and segments, in order. Plain line work: we wrote it. */

@@ -1,10 +1,12 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
+import { logger } from "../../log";
 import { ChunkTranscode, type Probe, withWorkDir } from "../../media";
 import { contentTypes } from "../../media/transcoder";
 import { ObjectKeys, Storage } from "../../storage";
 import { Outcome } from "../outcome";
 import type { VideoItem } from "../schema";
+import { Live } from "./live";
 import type { ChunkedMessage } from "./message";
 import { Parts } from "./parts";
 import { Stitch } from "./stitch";
@@ -133,7 +135,13 @@ export namespace Chunk {
   async function record(video: VideoItem, message: ChunkedMessage.Chunk) {
     const done = await Parts.record(video, { chunksDone: [message.chunk.index] });
     if (done === undefined) return "settled" as const;
-    if (done < message.count) return "recorded" as const;
+    if (done < message.count) {
+      // Playback while the rest encodes; a failure here costs only freshness, never the chunk.
+      await Live.publish(video.videoId).catch((error: unknown) =>
+        logger().warn({ err: error, videoId: video.videoId }, "live playlists not published"),
+      );
+      return "recorded" as const;
+    }
     return Parts.once(video, "stitchStartedAt", Stitch.run);
   }
 }
