@@ -79,32 +79,23 @@ describe("Resume", () => {
 
   const base = { maxBytes: 100, held: { etag }, total: 50 };
   const judge = (status: number, headers: Record<string, string>, offset = 20) =>
-    Resume.judge({ ...base, status, headers, offset });
+    Resume.resumed({ ...base, status, headers, offset });
+  const fresh = (status: number, headers: Record<string, string>, held?: { etag: string }) =>
+    Resume.fresh({ status, headers, maxBytes: 100, held });
 
   it("reads a fresh answer from byte 0, refusing a Content-Length over the limit", () => {
-    expect(
-      Resume.judge({
-        status: 200,
-        headers: { etag, "content-length": "50" },
-        offset: 0,
-        maxBytes: 100,
-      }),
-    ).toEqual({
+    expect(fresh(200, { etag, "content-length": "50" })).toEqual({
       kind: "read",
       start: 0,
       total: 50,
       validator: { etag },
     });
-    expect(
-      Resume.judge({ status: 200, headers: { "content-length": "101" }, offset: 0, maxBytes: 100 }),
-    ).toEqual({
-      kind: "too_large",
-      total: 101,
-    });
-    expect(Resume.judge({ status: 503, headers: {}, offset: 0, maxBytes: 100 })).toEqual({
-      kind: "http_error",
-      status: 503,
-    });
+    expect(fresh(200, {})).toEqual({ kind: "read", start: 0, validator: undefined });
+    expect(fresh(200, { "content-length": "101" })).toEqual({ kind: "too_large", total: 101 });
+    expect(fresh(503, {})).toEqual({ kind: "http_error", status: 503 });
+    expect(fresh(206, {})).toEqual({ kind: "http_error", status: 206 });
+    // A continuation that stored nothing yet still holds the file to its validator.
+    expect(fresh(200, { etag: '"v2"' }, { etag }).kind).toBe("changed");
   });
 
   it("continues a 206 that starts at the offset with the same validator and size", () => {
