@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -113,8 +114,24 @@ describe("resuming", () => {
     const size = 200_000_000;
     const f = serve({ size, etag: '"big-v1"' });
     origin.cuts.push(70_000_000, 140_000_000);
-    const result = await run({ url: f.url, key: f.key, maxBytes: 300 * MiB });
+    // Buffers held by this process (engine, origin and s3rver together), sampled while it runs.
+    const baseline = process.memoryUsage().arrayBuffers;
+    let peak = baseline;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+    }, 20);
+    const started = performance.now();
+    const result = await run({ url: f.url, key: f.key, maxBytes: 300 * MiB }).finally(() =>
+      clearInterval(sampler),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      `fetch 200 MB: ${seconds.toFixed(1)} s, ${(size / MiB / seconds).toFixed(0)} MiB/s, ` +
+        `buffers peak +${((peak - baseline) / MiB).toFixed(0)} MiB`,
+    );
     expect(result).toEqual({ done: true, bytes: size });
+    // Streamed: well under the 200 MB the file would take if it were held (garbage included).
+    expect(peak - baseline).toBeLessThan(100 * MiB);
     expect(f.requests().map((r) => [r.range, r.ifRange])).toEqual([
       [undefined, undefined],
       [`bytes=${partStart(70_000_000)}-`, '"big-v1"'],
@@ -148,6 +165,19 @@ describe("resuming", () => {
     // The resume asked for a range; the whole file came back and was taken from byte 0.
     expect(f.requests().map((r) => r.range)).toEqual([undefined, `bytes=${partStart(7 * MiB)}-`]);
     expect((await stored(f.key)).sha256).toBe(Pattern.sha256(f.file.seed, size));
+  }, 120_000);
+
+  it("gives up when the connection keeps dropping before a part is stored", async () => {
+    const f = serve({ size: 12 * MiB, etag: '"flaky"' });
+    const cutsAt = Array.from({ length: UrlFetch.maxDrops + 1 }, (_, i) => MiB + i);
+    origin.cuts.push(...cutsAt);
+    const error = await failure(run({ url: f.url, key: f.key }));
+    expect(error.code).toBe("fetch_http_error");
+    expect(error.message).toMatch(/kept dropping/);
+    expect(f.requests()).toHaveLength(UrlFetch.maxDrops + 1);
+    // No part was stored, so every retry asked for the file from its start.
+    expect(f.requests().every((r) => r.range === undefined)).toBe(true);
+    expect(await openUploads(f.key)).toEqual([]);
   }, 120_000);
 
   it("fails on a second drop once the one restart is used", async () => {
@@ -277,6 +307,22 @@ describe("limits", () => {
     expect(error.code).toBe("fetch_timeout");
     expect(await openUploads(f.key)).toEqual([]);
   }, 120_000);
+
+  it("fails fetch_timeout when a server takes the connection but never answers", async () => {
+    const silent: Server = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const key = `uploads/vid_silent${++n}/source`;
+      const started = Date.now();
+      const error = await failure(run({ url: `http://127.0.0.1:${port}/f`, key, stallMs: 300 }));
+      expect(error.code).toBe("fetch_timeout");
+      expect(error.message).toMatch(/no response within 300 ms/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      silent.close();
+    }
+  });
 
   it("fails fetch_http_error with the status on a non-2xx answer", async () => {
     const key = `uploads/vid_missing${++n}/source`;
