@@ -3,7 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { UrlFetch as UrlFetchNs } from "@rushes/core/fetch";
 import { Address } from "@rushes/core/net/address";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -44,6 +44,7 @@ afterAll(async () => {
 beforeEach(() => {
   origin.cuts.length = 0;
   origin.stall.at = undefined;
+  origin.stall.until = undefined;
   origin.hooks.onCut = undefined;
 });
 
@@ -274,6 +275,35 @@ describe("time budget and cancel", () => {
     const reason = new Error("cancelled by the owner");
     controller.abort(reason);
     expect(await caught).toBe(reason);
+    expect(await openUploads(f.key)).toEqual([]);
+  }, 120_000);
+
+  it("stops at the first part after its upload was aborted elsewhere, reading no further", async () => {
+    const f = serve({ size: 20 * MiB, etag: '"elsewhere"' });
+    let release = () => {};
+    origin.stall.at = 7 * MiB;
+    origin.stall.until = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const caught = run({ url: f.url, key: f.key }).catch((e: unknown) => e);
+    const [upload] = await waitUntil("a stored part", async () => {
+      const open = await openUploads(f.key);
+      return open.some((u) => u.parts.includes(1)) && open;
+    });
+    // What DELETE /v1/uploads/:id does from another process: no signal reaches this run.
+    await s3.send(
+      new AbortMultipartUploadCommand({
+        Bucket: h.runtime.resources.bucket,
+        Key: f.key,
+        UploadId: upload!.uploadId,
+      }),
+    );
+    release();
+    const error = await caught;
+    // Not a drop to resume from, nor a fetch failure: the upload is gone.
+    expect(error).not.toBeInstanceOf(UrlFetch.FetchFailure);
+    expect(error).toMatchObject({ code: "upload_not_found" });
+    expect(f.requests()).toHaveLength(1);
     expect(await openUploads(f.key)).toEqual([]);
   }, 120_000);
 });

@@ -271,21 +271,29 @@ export namespace UrlFetch {
     };
 
     const chunks = response[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    /** The next chunk; a broken connection is a drop, unless it was broken on purpose. */
+    const read = async (): Promise<IteratorResult<Buffer> | Outcome> => {
+      const stall = setTimeout(
+        () =>
+          response.destroy(
+            new Failure("fetch_timeout", `No byte from the server for ${input.stallMs} ms`),
+          ),
+        input.stallMs,
+      );
+      try {
+        return await chunks.next();
+      } catch (error) {
+        if (error instanceof Failure || input.signal?.aborted) throw error;
+        if (stop) return { kind: "deadline" };
+        return { kind: "dropped", reason: (error as Error).message };
+      } finally {
+        clearTimeout(stall);
+      }
+    };
     try {
       for (;;) {
-        let next: IteratorResult<Buffer>;
-        const stall = setTimeout(
-          () =>
-            response.destroy(
-              new Failure("fetch_timeout", `no byte from the server for ${input.stallMs} ms`),
-            ),
-          input.stallMs,
-        );
-        try {
-          next = await chunks.next();
-        } finally {
-          clearTimeout(stall);
-        }
+        const next = await read();
+        if ("kind" in next) return next;
         if (next.done) break;
         let chunk = next.value;
         if (progress.offset + filled + chunk.length > input.maxBytes) {
@@ -302,22 +310,17 @@ export namespace UrlFetch {
           lastCycleMs = now - cycle;
           cycle = now;
           const finished = total !== undefined && progress.offset >= total;
-          if (!finished && now + lastCycleMs >= input.deadline) {
-            response.destroy();
-            return { kind: "deadline" };
-          }
+          if (!finished && now + lastCycleMs >= input.deadline) return { kind: "deadline" };
           const size = sizeOf(progress.parts.length + 1);
           // The SDK is done with the stored part, so its buffer can take the next one.
           if (size !== part.length) part = Buffer.allocUnsafe(size);
         }
       }
-    } catch (error) {
-      if (error instanceof Failure || input.signal?.aborted) throw error;
-      if (stop) return { kind: "deadline" };
-      return { kind: "dropped", reason: (error as Error).message };
     } finally {
       clearTimeout(hardStop);
       input.signal?.removeEventListener("abort", aborted);
+      // Stopped early (deadline, a failure, S3 erring): the connection is not read further.
+      if (!response.complete) response.destroy();
     }
     if (stop) return { kind: "deadline" };
     if (total !== undefined && progress.offset + filled < total) {
