@@ -168,6 +168,15 @@ describe("resuming", () => {
     expect((await stored(f.key)).sha256).toBe(Pattern.sha256(f.file.seed, size));
   }, 120_000);
 
+  it("restarts from the first byte, without asking for a range, when nothing can hold one", async () => {
+    const size = 13 * MiB + 1;
+    const f = serve({ size }); // ranges, but neither ETag nor Last-Modified
+    origin.cuts.push(7 * MiB);
+    expect(await run({ url: f.url, key: f.key })).toEqual({ done: true, bytes: size });
+    expect(f.requests().map((r) => r.range)).toEqual([undefined, undefined]);
+    expect((await stored(f.key)).sha256).toBe(Pattern.sha256(f.file.seed, size));
+  }, 120_000);
+
   it("gives up when the connection keeps dropping before a part is stored", async () => {
     const f = serve({ size: 12 * MiB, etag: '"flaky"' });
     const cutsAt = Array.from({ length: UrlFetch.maxDrops + 1 }, (_, i) => MiB + i);
