@@ -272,6 +272,30 @@ describe("time budget and cancel", () => {
     expect((await stored(f.key)).sha256).toBe(Pattern.sha256(f.file.seed, size));
   }, 120_000);
 
+  it("gives up a slow part at the deadline once a part is stored, keeping what was stored", async () => {
+    const size = 12 * MiB;
+    const f = serve({ size, etag: '"slow"' });
+    let release = () => {};
+    origin.stall.at = 7 * MiB;
+    origin.stall.until = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const started = Date.now();
+    try {
+      const first = await run({ url: f.url, key: f.key, deadline: started + 1_500 });
+      // Well before the 60 s stall timeout: the deadline ended the run.
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(first.done).toBe(false);
+      if (first.done) return;
+      expect(first.progress.offset).toBe(partBytes);
+      const rest = await run({ url: f.url, key: f.key, progress: first.progress });
+      expect(rest).toEqual({ done: true, bytes: size });
+      expect((await stored(f.key)).sha256).toBe(Pattern.sha256(f.file.seed, size));
+    } finally {
+      release();
+    }
+  }, 120_000);
+
   it("aborts the multipart upload and throws the reason when cancelled mid-way", async () => {
     const f = serve({ size: 20 * MiB, etag: '"cancel"' });
     origin.stall.at = 8 * MiB;
