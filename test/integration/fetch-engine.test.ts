@@ -296,20 +296,28 @@ describe("time budget and cancel", () => {
     }
   }, 120_000);
 
-  it("aborts the multipart upload and throws the reason when cancelled mid-way", async () => {
-    const f = serve({ size: 20 * MiB, etag: '"cancel"' });
-    origin.stall.at = 8 * MiB;
-    const controller = new AbortController();
-    const running = run({ url: f.url, key: f.key, signal: controller.signal });
-    const caught = running.catch((e: unknown) => e);
-    await waitUntil("a stored part", async () =>
-      (await openUploads(f.key)).some((u) => u.parts.includes(1)),
-    );
-    const reason = new Error("cancelled by the owner");
-    controller.abort(reason);
-    expect(await caught).toBe(reason);
-    expect(await openUploads(f.key)).toEqual([]);
-  }, 120_000);
+  it.each([
+    ["with", true],
+    ["without", false],
+  ])(
+    "aborts the multipart upload and throws the reason when cancelled mid-way, %s Content-Length",
+    async (_, contentLength) => {
+      const f = serve({ size: 20 * MiB, etag: '"cancel"', contentLength });
+      origin.stall.at = 8 * MiB;
+      const controller = new AbortController();
+      const running = run({ url: f.url, key: f.key, signal: controller.signal });
+      const caught = running.catch((e: unknown) => e);
+      await waitUntil("a stored part", async () =>
+        (await openUploads(f.key)).some((u) => u.parts.includes(1)),
+      );
+      const reason = new Error("cancelled by the owner");
+      controller.abort(reason);
+      expect(await caught).toBe(reason);
+      expect(await openUploads(f.key)).toEqual([]);
+      expect(await h.objects(f.key)).toEqual([]);
+    },
+    120_000,
+  );
 
   it("stops at the first part after its upload was aborted elsewhere, reading no further", async () => {
     const f = serve({ size: 20 * MiB, etag: '"elsewhere"' });

@@ -52,7 +52,7 @@ export async function pump(
   // Past the deadline with a part stored in this run, a slow part is given up (its bytes are
   // read again next run) rather than the whole run lost to the function's time limit.
   let hardStop: NodeJS.Timeout | undefined;
-  const aborted = () => response.destroy();
+  const aborted = () => response.destroy(input.signal?.reason);
   input.signal?.addEventListener("abort", aborted, { once: true });
 
   const store = async (body: Buffer) => {
@@ -67,13 +67,6 @@ export async function pump(
     progress.parts.push({ PartNumber: partNumber, ETag });
     progress.offset += body.byteLength;
     input.stored();
-    hardStop ??= setTimeout(
-      () => {
-        stop = "deadline";
-        response.destroy();
-      },
-      Math.max(0, input.deadline - Date.now()),
-    );
   };
 
   const chunks = response[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -112,6 +105,13 @@ export async function pump(
         if (filled < part.length) break;
         await store(part);
         filled = 0;
+        hardStop ??= setTimeout(
+          () => {
+            stop = "deadline";
+            response.destroy();
+          },
+          Math.max(0, input.deadline - Date.now()),
+        );
         const now = Date.now();
         lastCycleMs = now - cycle;
         cycle = now;
@@ -128,6 +128,8 @@ export async function pump(
     // Stopped early (deadline, a failure, S3 erring): the connection is not read further.
     if (!response.complete) response.destroy();
   }
+  // A cancel must never complete a body of unknown length that it cut short.
+  if (input.signal?.aborted) throw input.signal.reason;
   if (stop) return { kind: "deadline" };
   if (total !== undefined && progress.offset + filled < total) {
     return {
