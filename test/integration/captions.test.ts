@@ -204,8 +204,8 @@ describe("in the HLS master, through the playback token", () => {
     const master = await (await fetch(video.playback.hls)).text();
     const media = master.split("\n").filter((l) => l.startsWith("#EXT-X-MEDIA:TYPE=SUBTITLES"));
     expect(media).toEqual([
-      '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English CC",LANGUAGE="en-US",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="captions/en-us.m3u8"',
-      '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Français",LANGUAGE="fr",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="captions/fr.m3u8"',
+      '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English CC",LANGUAGE="en-US",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="captions/en-us/index.m3u8"',
+      '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Français",LANGUAGE="fr",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="captions/fr/index.m3u8"',
     ]);
     const variants = master.split("\n").filter((l) => l.startsWith("#EXT-X-STREAM-INF:"));
     expect(variants.length).toBeGreaterThan(0);
@@ -215,7 +215,7 @@ describe("in the HLS master, through the playback token", () => {
   });
 
   it("serves each track as one signed WebVTT segment covering the whole video", async () => {
-    const res = await fetch(`${base()}${token()}/captions/en-us.m3u8`);
+    const res = await fetch(`${base()}${token()}/captions/en-us/index.m3u8`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/vnd.apple.mpegurl");
     const text = await res.text();
@@ -236,12 +236,16 @@ describe("in the HLS master, through the playback token", () => {
 
   it("answers 403 to a tampered token and 404 to a language with no track", async () => {
     const flipped = `${token().slice(0, -1)}${token().endsWith("A") ? "B" : "A"}`;
-    for (const path of ["captions/en-us.m3u8", "captions/de.m3u8", "master.m3u8"]) {
+    for (const path of ["captions/en-us/index.m3u8", "captions/de/index.m3u8", "master.m3u8"]) {
       const res = await fetch(`${base()}${flipped}/${path}`);
       expect(res.status).toBe(403);
       expect((await res.json()).error.code).toBe("invalid_token");
     }
-    for (const path of ["captions/de.m3u8", "captions/index.m3u8", "captions/EN-US.m3u8"]) {
+    for (const path of [
+      "captions/de/index.m3u8",
+      "captions/EN-US/index.m3u8",
+      "captions/index/index.m3u8",
+    ]) {
       expect((await fetch(`${base()}${token()}/${path}`)).status).toBe(404);
     }
   });
@@ -258,7 +262,7 @@ describe("deleting", () => {
     expect(master).not.toContain('LANGUAGE="fr"');
     expect(master).toContain('LANGUAGE="en-US"');
     const token = video.playback.hls.split("/").at(-2)!;
-    const playlist = video.playback.hls.replace("master.m3u8", "captions/fr.m3u8");
+    const playlist = video.playback.hls.replace("master.m3u8", "captions/fr/index.m3u8");
     expect(playlist).toContain(token);
     expect((await fetch(playlist)).status).toBe(404);
     expect(await h.objects(`media/${video.id}/captions/`)).toEqual([

@@ -9,16 +9,20 @@ export namespace CaptionPlaylists {
 
   export type Track = { language: string; name: string };
 
-  /** Where a track's playlist lives, relative to the master: this token's captions route. */
-  export const uri = (language: string) => `captions/${language.toLowerCase()}.m3u8`;
+  /**
+   * Where a track's playlist lives, relative to the master: this token's captions route. Added
+   * to the master after its stored URIs are checked and rewritten, since it is not a file.
+   */
+  export const uri = (language: string) => `captions/${language.toLowerCase()}/index.m3u8`;
 
   /** The master with a SUBTITLES rendition per track, and every variant pointing at the group. */
-  export function master(text: string, tracks: Track[]): string {
-    if (tracks.length === 0) return text;
+  export function master(body: Buffer, tracks: Track[]): Buffer {
+    if (tracks.length === 0) return body;
+    const text = body.toString("utf8");
     const names = new Set<string>();
     const media = tracks.map((track) => {
       // NAME is a quoted-string (no `"`, no line break) and unique within the group.
-      let name = track.name.replace(/["\r\n\u0000-\u001f]/g, "'").trim() || track.language;
+      let name = track.name.replace(/["\p{Cc}]/gu, "'").trim() || track.language;
       if (names.has(name)) name = `${name} (${track.language})`;
       names.add(name);
       return [
@@ -44,7 +48,7 @@ export namespace CaptionPlaylists {
         out.push(line);
       }
     }
-    return out.join("\n");
+    return Buffer.from(out.join("\n"));
   }
 
   /** A track's media playlist: its one signed VTT as a segment covering `durationMs`. */

@@ -55,12 +55,16 @@ export namespace Playback {
       read(ObjectKeys.hlsMaster(videoId)),
       CaptionPlaylists.tracks(videoId),
     ]);
-    const text = CaptionPlaylists.master(stored, tracks);
-    const body = Playlist.rewrite(text, (uri) => {
+    const body = Playlist.rewrite(stored, (uri) => {
       if (!Playlist.isLocal(uri)) throw unexpected(uri);
       return uri;
     });
-    return served(body, "application/vnd.apple.mpegurl", expiresAt, now);
+    return served(
+      CaptionPlaylists.master(body, tracks),
+      "application/vnd.apple.mpegurl",
+      expiresAt,
+      now,
+    );
   }
 
   /** One rung's (or the audio's) media playlist, with its init and segment URIs signed. */

@@ -54,6 +54,10 @@ export const captionRoutes = new Hono()
       body: {
         contentTypes: ["text/vtt", "application/x-subrip"],
         description: "A WebVTT or SRT file, UTF-8",
+        examples: {
+          "text/vtt": "WEBVTT\n\n00:00:01.000 --> 00:00:03.500\nHello there.\n",
+          "application/x-subrip": "1\n00:00:01,000 --> 00:00:03,500\nHello there.\n",
+        },
       },
       response: { status: 200, description: "The track", schema: (m) => m.Captions.Info },
       errors: [404, 409, 422],

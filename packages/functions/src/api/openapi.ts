@@ -181,7 +181,15 @@ async function operation(entry: Entry, schemas: Schemas): Promise<Json | undefin
       required: true,
       description: op.body.description,
       content: Object.fromEntries(
-        op.body.contentTypes.map((type) => [type, { schema: { type: "string" } }]),
+        op.body.contentTypes.map((type) => [
+          type,
+          {
+            schema: { type: "string" },
+            ...(op.body?.examples?.[type] === undefined
+              ? {}
+              : { examples: { example: { value: op.body.examples[type] } } }),
+          },
+        ]),
       ),
     };
   }

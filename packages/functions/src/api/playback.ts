@@ -62,21 +62,19 @@ export const playbackRoutes = new Hono()
       return reply(c, await Playback.storyboard(c.req.param("token")));
     },
   )
-  // Before the rung route: a track's file name is its language, and "index" is a valid tag.
   .get(
-    "/:token/captions/:file",
+    "/:token/captions/:language/index.m3u8",
     playback.doc({
       operationId: "getPlaybackCaptions",
       summary: "A subtitle track's media playlist: its signed WebVTT as one segment",
-      description: `${token} The path is \`captions/{language}.m3u8\`, the language lowercased, as the master's SUBTITLES group names it.`,
+      description: `${token} \`language\` is the track's tag in lower case, as the master's SUBTITLES group names it.`,
       response: { status: 200, description: "application/vnd.apple.mpegurl" },
       errors: [403, 404],
       auth: false,
     }),
     async (c) => {
       const { Playback } = await playback.load();
-      const language = /^(.+)\.m3u8$/.exec(c.req.param("file"))?.[1] ?? "";
-      return reply(c, await Playback.captions(c.req.param("token"), language));
+      return reply(c, await Playback.captions(c.req.param("token"), c.req.param("language")));
     },
   )
   .get(

@@ -37,7 +37,7 @@ export interface Operation<M = unknown> {
    */
   errors?: ErrorStatus[];
   /** A body that is not JSON (a subtitle file): its media types, each a string. */
-  body?: { contentTypes: string[]; description: string };
+  body?: { contentTypes: string[]; description: string; examples?: Record<string, string> };
   /** A request body that the route accepts, shown in the docs; a test parses it with the validator. */
   example?: unknown;
   /** False for the few routes served without an API key. */
