@@ -201,7 +201,10 @@ describe("in the HLS master, through the playback token", () => {
   const base = () => video.playback.hls.slice(0, video.playback.hls.indexOf(token()));
 
   it("lists the tracks as one SUBTITLES group that every variant names", async () => {
-    const master = await (await fetch(video.playback.hls)).text();
+    const res = await fetch(video.playback.hls);
+    // The tracks change under the same token: a player must not keep an old master.
+    expect(res.headers.get("cache-control")).toBe("private, max-age=0");
+    const master = await res.text();
     const media = master.split("\n").filter((l) => l.startsWith("#EXT-X-MEDIA:TYPE=SUBTITLES"));
     expect(media).toEqual([
       '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English CC",LANGUAGE="en-US",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="captions/en-us/index.m3u8"',
