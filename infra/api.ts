@@ -20,6 +20,9 @@ export const apiBucketRights = [
     actions: ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
     resources: objects("uploads/"),
   },
+  // Subtitle tracks a client uploads (PUT /v1/videos/:id/captions/:language), and nothing else
+  // under media/: `media/{videoId}/captions/{language}.vtt` (ObjectKeys.caption).
+  { actions: ["s3:PutObject"], resources: [$interpolate`${bucket.arn}/media/*/captions/*`] },
   { actions: ["s3:GetObject"], resources: objects("uploads/", "sources/", "media/", "clips/") },
   { actions: ["s3:DeleteObject"], resources: objects("uploads/", "sources/", "media/") },
   { actions: ["s3:ListBucket"], resources: [bucket.arn] },
@@ -74,7 +77,8 @@ export const api = new sst.aws.Function("Api", {
     // Lambda answers preflights and adds the CORS headers itself, so the app must not.
     cors: {
       allowOrigins: [webUrl],
-      allowMethods: ["GET", "POST", "DELETE"],
+      // PUT: the web client uploads caption files (PUT /v1/videos/:id/captions/:language).
+      allowMethods: ["GET", "POST", "PUT", "DELETE"],
       allowHeaders: ["authorization", "content-type", "idempotency-key"],
       maxAge: "1 day",
     },

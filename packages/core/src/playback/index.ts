@@ -4,8 +4,8 @@ import { Resource } from "sst";
 import { Aws } from "../aws";
 import { Config } from "../config";
 import { VisibleError } from "../error";
-import { Plan } from "../media/plan";
 import { ObjectKeys, Storage } from "../storage";
+import { CaptionPlaylists } from "./captions";
 import { Playlist } from "./playlist";
 import { PlaylistRange } from "./range";
 import { Signer } from "./signer";
@@ -54,15 +54,18 @@ export namespace Playback {
    */
   export async function master(token: string, now = Date.now()): Promise<Served> {
     const { videoId, expiresAt, status } = await verify(token, now);
-    const live = status !== "ready";
-    const text = await read(ObjectKeys.hlsMaster(videoId), live);
-    const body = Playlist.rewrite(text, (uri) => {
+    const [stored, tracks] = await Promise.all([
+      read(ObjectKeys.hlsMaster(videoId), status !== "ready"),
+      CaptionPlaylists.tracks(videoId),
+    ]);
+    const body = Playlist.rewrite(stored, (uri) => {
       if (!Playlist.isLocal(uri)) throw unexpected(uri);
       return uri;
     });
-    // While it encodes the master is rewritten once, at ready: kept no longer than a segment.
-    const cap = live ? Plan.segmentSeconds : undefined;
-    return served(body, "application/vnd.apple.mpegurl", expiresAt, now, cap);
+    // Revalidated on every load: it lists the caption tracks, which change under the same token,
+    // and while the video encodes it is rewritten once more at ready.
+    const master = CaptionPlaylists.master(body, tracks);
+    return { ...served(master, "application/vnd.apple.mpegurl", expiresAt, now), maxAgeSeconds: 0 };
   }
 
   /**
@@ -120,6 +123,16 @@ export namespace Playback {
     start: range.startMs / 1000,
     end: range.endMs / 1000,
   });
+
+  /** A subtitle track's media playlist (playback/captions.ts): its signed WebVTT as one segment. */
+  export async function captions(token: string, language: string, now = Date.now()) {
+    const { videoId, expiresAt } = await verify(token, now);
+    const track = await CaptionPlaylists.track(videoId, language);
+    if (!track) throw notFound();
+    const sign = await Signer.get().forVideo(videoId, expiresAt);
+    const body = Buffer.from(CaptionPlaylists.media(await sign(track.key), track.durationMs));
+    return served(body, "application/vnd.apple.mpegurl", expiresAt, now);
+  }
 
   /** The storyboard VTT, each sprite sheet signed; the `#xywh=` fragments are kept. */
   export async function storyboard(token: string, now = Date.now()): Promise<Served> {
