@@ -117,6 +117,7 @@ export const VideoEntity = new Entity({
           properties: {
             input: {
               type: "map",
+              required: true,
               properties: {
                 integratedLufs: { type: "number" },
                 truePeakDbtp: { type: "number" },

@@ -59,10 +59,8 @@ export namespace View {
   function audioOf(audio: NonNullable<VideoItem["audio"]>): NonNullable<Info["audio"]> {
     const { download, loudness } = audio;
     return {
-      ...(download
-        ? { download: { name: "audio", contentType: "audio/mp4", ...download } }
-        : {}),
-      ...(loudness?.input ? { loudness: { ...loudness, input: loudness.input } } : {}),
+      ...(download ? { download: { name: "audio", contentType: "audio/mp4", ...download } } : {}),
+      ...(loudness ? { loudness } : {}),
     };
   }
 

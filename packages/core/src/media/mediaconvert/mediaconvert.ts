@@ -49,6 +49,8 @@ export namespace MediaConvert {
     thumbnails?: Thumbnail[];
     /** The CMAF group's ladder; its rungs are read from the master playlist by `withSizes`. */
     hls?: HlsInfo;
+    /** The `.m4a` download; its size filled in by `withSizes`. */
+    audio?: { key: string; bytes: number };
     error?: { code: string; message: string };
   };
 
@@ -121,6 +123,7 @@ export namespace MediaConvert {
     const thumbnails: Thumbnail[] = [];
     const prefix = ObjectKeys.mediaPrefix(videoId);
     let hls: HlsInfo | undefined;
+    let audio: Completion["audio"];
     for (const output of detail.outputGroupDetails.flatMap((g) => g.outputDetails)) {
       for (const path of output.outputFilePaths) {
         const key = path.replace(/^s3:\/\/[^/]+\//, "");
@@ -135,6 +138,10 @@ export namespace MediaConvert {
           width: output.videoDetails?.widthInPx,
           height: output.videoDetails?.heightInPx,
         };
+        if (key === ObjectKeys.audioDownload(videoId)) {
+          audio = { key, bytes: 0 };
+          continue;
+        }
         const rendition = /^([0-9a-z]+)\.mp4$/.exec(rest);
         const thumbnail = /^thumbnails\/(\d+)\.\d+\.jpg$/.exec(rest);
         if (rendition && size.width && size.height) {
@@ -152,7 +159,14 @@ export namespace MediaConvert {
       }
     }
     thumbnails.sort((a, b) => a.width - b.width);
-    return { ...base, status: "COMPLETE", renditions, thumbnails, ...(hls ? { hls } : {}) };
+    return {
+      ...base,
+      status: "COMPLETE",
+      renditions,
+      thumbnails,
+      ...(hls ? { hls } : {}),
+      ...(audio ? { audio } : {}),
+    };
   }
 
   /**
@@ -169,6 +183,13 @@ export namespace MediaConvert {
         return { ...r, bytes: head.ContentLength ?? 0 };
       }),
     );
+    const audio = completion.audio && {
+      key: completion.audio.key,
+      bytes:
+        (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: completion.audio.key })))
+          .ContentLength ?? 0,
+    };
+    if (audio) completion = { ...completion, audio };
     if (!completion.hls) return { ...completion, renditions };
     const master = await s3.send(
       new GetObjectCommand({ Bucket: bucket, Key: completion.hls.masterKey }),
