@@ -8,7 +8,7 @@ import { usePolling } from "../hooks";
 import { dropUpload } from "../uploads";
 
 import { HlsPlayer } from "./HlsPlayer";
-import { Player, Thumbnails, Timeline } from "./VideoParts";
+import { AudioDownload, Player, Thumbnails, Timeline } from "./VideoParts";
 
 const settled = (v: Video) => !["awaiting_upload", "queued", "processing"].includes(v.status);
 
@@ -84,6 +84,7 @@ export function VideoPage(props: { id: string }) {
         <Player video={video} />
       )}
       <Facts video={video} />
+      {video.audio?.download?.url && <AudioDownload video={video} />}
       {video.thumbnails.some((t) => t.url) && <Thumbnails video={video} />}
       <Timeline events={events} />
       <Delete video={video} onDeleting={setDeleting} />
