@@ -183,21 +183,21 @@ export namespace MediaConvert {
         return { ...r, bytes: head.ContentLength ?? 0 };
       }),
     );
-    const audio = completion.audio && {
-      key: completion.audio.key,
+    const m4a = completion.audio?.key;
+    const audio = m4a && {
+      key: m4a,
       bytes:
-        (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: completion.audio.key })))
-          .ContentLength ?? 0,
+        (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: m4a }))).ContentLength ?? 0,
     };
-    if (audio) completion = { ...completion, audio };
-    if (!completion.hls) return { ...completion, renditions };
+    const sized = { ...completion, renditions, ...(audio ? { audio } : {}) };
+    if (!completion.hls) return sized;
     const master = await s3.send(
       new GetObjectCommand({ Bucket: bucket, Key: completion.hls.masterKey }),
     );
     const rungs = Hls.parseMaster(await master.Body!.transformToString("utf8")).map(
       ({ uri: _, ...rung }) => rung,
     );
-    return { ...completion, renditions, hls: { ...completion.hls, rungs } };
+    return { ...sized, hls: { ...completion.hls, rungs } };
   }
 }
 
