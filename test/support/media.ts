@@ -422,18 +422,14 @@ export async function videoWithAudio(path: string, audio: string, seconds: numbe
 }
 
 /**
- * EBU R128 figures of a file's first audio stream by ffmpeg's ebur128 filter: an independent
- * measurement, not the loudnorm analysis the code under test runs.
+ * EBU R128 figures of a file's first audio stream by ffmpeg's loudnorm analysis: an independent
+ * measurement, not the ebur128 filter the code under test runs.
  */
-export async function ebur128(path: string) {
+export async function measureLoudness(path: string) {
   const { stderr } = await exec(Ffmpeg.paths().ffmpeg, [
     ...["-hide_banner", "-nostdin", "-nostats", "-v", "info", "-i", path, "-map", "0:a:0"],
-    ...["-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
+    ...["-af", "loudnorm=print_format=json", "-f", "null", "-"],
   ]);
-  const summary = stderr.slice(stderr.lastIndexOf("Summary:"));
-  const figure = (pattern: RegExp) => Number(pattern.exec(summary)?.[1]);
-  return {
-    integratedLufs: figure(/I:\s+(-?[\d.]+|-inf) LUFS/),
-    truePeakDbtp: figure(/Peak:\s+(-?[\d.]+|-inf) dBFS/),
-  };
+  const figure = (name: string) => Number(new RegExp(`"${name}" : "([^"]+)"`).exec(stderr)?.[1]);
+  return { integratedLufs: figure("input_i"), truePeakDbtp: figure("input_tp") };
 }

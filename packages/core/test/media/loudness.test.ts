@@ -2,19 +2,23 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Loudness } from "../../src/media/loudness";
 
-// loudnorm's summary as ffmpeg 4.1 and 5.1 both print it (every figure a string).
-const summary = (i: string, tp: string, lra = "0.00") =>
+// ebur128's summary as ffmpeg 4.1 and 5.1 both print it at the end of the run.
+const summary = (i: string, peak: string, lra = "0.0") =>
   [
-    "[Parsed_loudnorm_2 @ 0x55a207f453c0] ",
-    "{",
-    `\t"input_i" : "${i}",`,
-    `\t"input_tp" : "${tp}",`,
-    `\t"input_lra" : "${lra}",`,
-    '\t"input_thresh" : "-40.05",',
-    '\t"output_i" : "-24.02",',
-    '\t"normalization_type" : "dynamic",',
-    '\t"target_offset" : "0.02"',
-    "}",
+    "[Parsed_ebur128_2 @ 0x55a207f453c0] Summary:",
+    "",
+    "  Integrated loudness:",
+    `    I:         ${i} LUFS`,
+    "    Threshold: -40.1 LUFS",
+    "",
+    "  Loudness range:",
+    `    LRA:         ${lra} LU`,
+    "    Threshold: -50.2 LUFS",
+    "    LRA low:   -31.6 LUFS",
+    "    LRA high:  -29.8 LUFS",
+    "",
+    "  True peak:",
+    `    Peak:       ${peak} dBFS`,
   ].join("\n");
 
 describe("Loudness.gain", () => {
@@ -45,29 +49,35 @@ describe("Loudness.gain", () => {
       fc.constantFrom(Number.NEGATIVE_INFINITY, Number.NaN, undefined),
     );
     fc.assert(
-      fc.property(figure, figure, fc.double({ min: -59, max: -5, noNaN: true }), (i, tp, target) => {
-        const gain = Loudness.gain({ integratedLufs: i, truePeakDbtp: tp }, target);
-        expect(Number.isFinite(gain)).toBe(true);
-        if (typeof tp === "number" && Number.isFinite(tp) && gain !== 0) {
-          expect(tp + gain).toBeLessThanOrEqual(Loudness.ceilingDbtp - Loudness.codecHeadroomDb);
-        }
-        if (typeof i === "number" && Number.isFinite(i) && i > Loudness.gateLufs) {
-          expect(gain).toBeLessThanOrEqual(target - i + 1e-9);
-        }
-      }),
+      fc.property(
+        figure,
+        figure,
+        fc.double({ min: -59, max: -5, noNaN: true }),
+        (i, tp, target) => {
+          const gain = Loudness.gain({ integratedLufs: i, truePeakDbtp: tp }, target);
+          expect(Number.isFinite(gain)).toBe(true);
+          if (typeof tp === "number" && Number.isFinite(tp) && gain !== 0) {
+            expect(tp + gain).toBeLessThanOrEqual(Loudness.ceilingDbtp - Loudness.codecHeadroomDb);
+          }
+          if (typeof i === "number" && Number.isFinite(i) && i > Loudness.gateLufs) {
+            expect(gain).toBeLessThanOrEqual(target - i + 1e-9);
+          }
+        },
+      ),
     );
   });
 });
 
 describe("Loudness.parse", () => {
-  it("reads the last loudnorm summary in ffmpeg's log", () => {
-    const log = `Input #0, mov,mp4 …\n${summary("-31.50", "-12.25", "4.10")}\n`;
-    expect(Loudness.parse(log)).toEqual({ integratedLufs: -31.5, truePeakDbtp: -12.25, lra: 4.1 });
+  it("reads the last ebur128 summary in ffmpeg's log", () => {
+    const log = `${summary("-99.0", "-1.0")}\nInput #0, mov,mp4 …\n${summary("-31.5", "-12.2", "4.1")}\n`;
+    expect(Loudness.parse(log)).toEqual({ integratedLufs: -31.5, truePeakDbtp: -12.2, lra: 4.1 });
   });
 
   it("leaves out what a silent source cannot have (-inf), rather than storing it", () => {
-    expect(Loudness.parse(summary("-inf", "-inf", "0.00"))).toEqual({});
-    expect(Loudness.parse(summary("-70.00", "-91.00"))).toEqual({ truePeakDbtp: -91 });
+    expect(Loudness.parse(summary("-inf", "-inf", "0.0"))).toEqual({});
+    // Digital silence reads as the -70 LUFS gate.
+    expect(Loudness.parse(summary("-70.0", "-91.0"))).toEqual({ truePeakDbtp: -91 });
   });
 
   it("refuses a log with no measurement", () => {
