@@ -38,7 +38,7 @@ const quietTone =
 const click = "if(lt(mod(t\\,1)\\,0.003)\\,0.9*sin(2*PI*3000*t)\\,0)";
 const clicky = `aevalsrc=0.03*(random(0)*2-1)+${click}|0.03*(random(1)*2-1)+${click}:s=48000`;
 
-async function ingest(name: string, path: string, extra: Record<string, unknown> = {}) {
+async function ingest(path: string, extra: Record<string, unknown> = {}) {
   const id = await h.upload(key, path, { extra });
   await h.waitForStatus(key, id, settled, 180_000);
   const reply = await h.api(key, "GET", `/v1/videos/${id}`);
@@ -73,7 +73,7 @@ describe("loudness normalisation at upload (normalizeAudio: true)", () => {
     expect(before.integratedLufs).toBeGreaterThan(-30.5);
     expect(before.integratedLufs).toBeLessThan(-29.5);
 
-    const video = await ingest("quiet", source, { normalizeAudio: true });
+    const video = await ingest(source, { normalizeAudio: true });
     expect(video.status).toBe("ready");
     const loudness = video.audio!.loudness!;
     expect(loudness.targetLufs).toBe(-16);
@@ -94,7 +94,7 @@ describe("loudness normalisation at upload (normalizeAudio: true)", () => {
     expect(before.truePeakDbtp - before.integratedLufs).toBeGreaterThan(16);
     expect(before.truePeakDbtp + (-16 - before.integratedLufs)).toBeGreaterThan(0);
 
-    const video = await ingest("clicky", source, { normalizeAudio: true });
+    const video = await ingest(source, { normalizeAudio: true });
     expect(video.status).toBe("ready");
     const loudness = video.audio!.loudness!;
     expect(loudness.gainDb!).toBeLessThan(-16 - loudness.input.integratedLufs!);
@@ -106,7 +106,7 @@ describe("loudness normalisation at upload (normalizeAudio: true)", () => {
   it("gives a silent track no gain (never NaN or infinite)", async () => {
     const silence = "anullsrc=channel_layout=stereo:sample_rate=48000";
     const source = await videoWithAudio(join(h.dir, "silent.mp4"), silence, 3);
-    const video = await ingest("silent", source, { normalizeAudio: true });
+    const video = await ingest(source, { normalizeAudio: true });
     expect(video.status).toBe("ready");
     const loudness = video.audio!.loudness!;
     expect(loudness.gainDb).toBe(0);
@@ -119,7 +119,7 @@ describe("the audio-only download", () => {
   let video: Video;
   beforeAll(async () => {
     const path = await generateVideo({ path: join(h.dir, "plain.mp4"), seconds: 4 });
-    video = await ingest("plain", path);
+    video = await ingest(path);
   }, 240_000);
 
   it("is an AAC-only MP4 as long as the video, listed beside the MP4s, downloadable by its URL", async () => {
@@ -160,7 +160,7 @@ describe("the audio-only download", () => {
 describe("a video with no audio", () => {
   it("has no .m4a and no loudness, even when normalisation is asked for", async () => {
     const path = await generateVideo({ path: join(h.dir, "mute.mp4"), seconds: 2, audio: false });
-    const video = await ingest("mute", path, { normalizeAudio: true });
+    const video = await ingest(path, { normalizeAudio: true });
     expect(video.status).toBe("ready");
     expect(video.audio).toBeUndefined();
     expect(await h.objects(`media/${video.id}/audio.m4a`)).toEqual([]);

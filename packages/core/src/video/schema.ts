@@ -107,7 +107,9 @@ export const Info = z
             url: z.string().optional(),
           })
           .optional()
-          .meta({ description: "The audio rendition as an .m4a (AAC) download; absent without audio" }),
+          .meta({
+            description: "The audio rendition as an .m4a (AAC) download; absent without audio",
+          }),
         loudness: AudioInfo.shape.loudness.meta({
           description:
             "EBU R128 loudness, when normalised: measured on the source (input) and the produced audio (output), in LUFS and dBTP",
