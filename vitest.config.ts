@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
  * `npx vitest run --project <name>`. unit and contract start nothing and finish in seconds.
  */
 // Media tests run ffmpeg unless listed here, so a new one lands in the slower tier by default.
-const pureMedia = ["plan", "mediaconvert"].map(
+const pureMedia = ["plan", "mediaconvert", "loudness"].map(
   (name) => `packages/core/test/media/${name}.test.ts`,
 );
 const pureLocal = ["front", "mappings"].map((name) => `packages/local/test/${name}.test.ts`);

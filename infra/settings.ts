@@ -49,6 +49,9 @@ export const settings = {
   RUSHES_MAX_DURATION_SECONDS: ["ingest", "clipWorker", "chunkWorker"],
   RUSHES_CHUNK_SECONDS: ["ingest", "chunkWorker"],
   RUSHES_RANGED_READ_BYTES: ["ingest"],
+  // Measured once at ingest; chunk workers read the gain from the video's record.
+  RUSHES_NORMALIZE_AUDIO: ["ingest"],
+  RUSHES_LOUDNESS_TARGET_LUFS: ["ingest"],
   RUSHES_THUMBNAIL_WIDTHS: ["ingest", "clipWorker", "chunkWorker", "mediaConvertComplete"],
   RUSHES_MAX_FRAME_PIXELS: ["ingest", "clipWorker", "chunkWorker"],
   RUSHES_TRANSCODER: ["ingest", "mediaConvertComplete"],

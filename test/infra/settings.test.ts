@@ -45,6 +45,8 @@ describe("deploy-time settings", () => {
       RUSHES_MAX_DURATION_SECONDS: "43200",
       RUSHES_CHUNK_SECONDS: "120",
       RUSHES_RANGED_READ_BYTES: "1073741824",
+      RUSHES_NORMALIZE_AUDIO: "true",
+      RUSHES_LOUDNESS_TARGET_LUFS: "-23",
       RUSHES_THUMBNAIL_WIDTHS: "320,640",
       RUSHES_TRANSCODER: "mediaconvert",
       RUSHES_MEDIACONVERT_ENDPOINT: "https://abcd1234.mediaconvert.us-east-1.amazonaws.com",

@@ -6,7 +6,7 @@ import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assemble, fetchKey, packets, worstJitter } from "../support/ladder";
-import { framePsnr, inspect } from "../support/media";
+import { framePsnr, inspect, measureLoudness } from "../support/media";
 import { waitUntil } from "../support/wait";
 import { chunkSource, chunkWorker, type Harness, startHarness } from "./harness";
 
@@ -134,8 +134,10 @@ beforeAll(async () => {
 /**
  * The audio rendition at `path` against its source, sample by sample: a seam at a join (a frame
  * out of place, or a chunk's encoder starting cold) is an error hundreds of times the codec's.
+ * `scale` is a gain the audio was given (loudness normalisation): the codec's error, in samples,
+ * grows with the signal.
  */
-async function expectNoSeams(path: string, sourcePath: string, joinSeconds: number[]) {
+async function expectNoSeams(path: string, sourcePath: string, joinSeconds: number[], scale = 1) {
   const [ours, theirs] = await Promise.all([pcm(path), pcm(sourcePath)]);
   expect(ours.length).toBe(theirs.length);
   // The ladder's audio is stereo from a mono source: fit the level once, then compare.
@@ -159,8 +161,8 @@ async function expectNoSeams(path: string, sourcePath: string, joinSeconds: numb
   // Mid-chunk, away from any join: what the codec does anyway (a few steps of 32,768 here; a
   // cold encoder at a join measured over a thousand).
   const codec = Math.max(...joins.map((j) => errorAround(j - 3 * 48_000)));
-  expect(codec).toBeLessThan(100);
-  for (const j of joins) expect(errorAround(j)).toBeLessThanOrEqual(3 * codec + 20);
+  expect(codec).toBeLessThan(100 * scale);
+  for (const j of joins) expect(errorAround(j)).toBeLessThanOrEqual(3 * codec + 20 * scale);
 }
 
 /** A file's first audio stream as 48 kHz mono 16-bit samples. */
@@ -244,6 +246,17 @@ describe("a 30 s source cut into 6 s chunks", () => {
     expect(Math.abs(end - seconds)).toBeLessThanOrEqual(0.05);
 
     await expectNoSeams(audio.path, source, [6, 12, 18, 24]);
+  });
+
+  it("has the .m4a download, built from the stitched audio, and no loudness (not asked for)", async () => {
+    const full = (await h.api(key, "GET", `/v1/videos/${video.id}`)).body;
+    expect(full.audio.loudness).toBeUndefined();
+    const m4a = await fetchKey(full.audio.download.key, join(dir, "chunked.m4a"));
+    const inspected = await inspect(m4a);
+    expect(inspected.bytes).toBe(full.audio.download.bytes);
+    expect(inspected.video).toBeUndefined();
+    expect(inspected.audio).toMatchObject({ codec: "aac" });
+    expect(Math.abs(inspected.durationMs - full.probe.durationMs)).toBeLessThan(100);
   });
 
   it("has an MP4 download that plays end to end", async () => {
@@ -378,6 +391,88 @@ describe("a Matroska source, which workers cannot read by ranges", () => {
     expect(width % storyboard.tileWidth).toBe(0);
     expect(width).toBeGreaterThan(storyboard.tileWidth);
   }, 240_000);
+});
+
+/**
+ * The level of `ours` against `theirs` (the source) over each stretch between joins, in dB: one
+ * figure per chunk, skipping half a second either side of each join.
+ */
+async function levelsPerChunk(ours: string, theirs: string, joinSeconds: number[]) {
+  const [a, b] = await Promise.all([pcm(ours), pcm(theirs)]);
+  const edges = [0, ...joinSeconds, a.length / 48_000];
+  return edges.slice(1).map((end, i) => {
+    let num = 0;
+    let den = 0;
+    const [from, to] = [edges[i]! + 0.5, end - 0.5].map((t) => Math.round(t * 48_000));
+    for (let s = from!; s < to!; s++) {
+      num += a[s]! * a[s]!;
+      den += b[s]! * b[s]!;
+    }
+    return 10 * Math.log10(num / den);
+  });
+}
+
+describe("with loudness normalisation on (normalizeAudio: true)", () => {
+  const normalise = { extra: { normalizeAudio: true } };
+
+  /** Every chunk at the same level against the source, that level the recorded gain, no seam. */
+  async function expectOneGain(id: string, source: string, joins: number[], gainDb: number) {
+    const audio = await assemble(id, "audio", join(dir, `${id}-audio.mp4`));
+    await expectNoSeams(audio.path, source, joins, 10 ** (gainDb / 20));
+    const plain = await assemble(video.id, "audio", join(dir, "plain-audio.mp4"));
+    // The un-normalised 30 s video (same tone) gives the level the ladder's downmix alone adds.
+    const [reference] = await levelsPerChunk(plain.path, source, [6]);
+    const levels = await levelsPerChunk(audio.path, source, joins);
+    expect(levels.length).toBe(joins.length + 1);
+    for (const level of levels) expect(level - reference!).toBeCloseTo(gainDb, 1);
+  }
+
+  it("reading by ranges: one gain in every chunk, seamless joins, the .m4a at the target", async () => {
+    const {
+      id,
+      file,
+      video: done,
+    } = await h.ingest(key, "normalised.mp4", chunkSource(20, fps), 300_000, normalise);
+    expect(done.status).toBe("ready");
+    const loudness = done.audio.loudness;
+    // lavfi's tone is about -21.75 LUFS: the gain lifts it by about 5.75 dB.
+    expect(loudness.gainDb).toBeGreaterThan(5);
+    const history = await h.api(key, "GET", `/v1/videos/${id}/events`);
+    const chunked = history.body.data.find(
+      (e: { detail?: { chunked?: number } }) => e.detail?.chunked,
+    );
+    expect(chunked.detail).toMatchObject({ read: "source", gainDb: loudness.gainDb });
+    await expectOneGain(id, file, [6, 12], loudness.gainDb);
+
+    // The .m4a is the stitched audio: the whole duration, at the target.
+    const m4a = await fetchKey(done.audio.download.key, join(dir, "normalised.m4a"));
+    expect(Math.abs((await measureLoudness(m4a)).integratedLufs - -16)).toBeLessThanOrEqual(1);
+    expect(Math.abs(loudness.output.integratedLufs - -16)).toBeLessThanOrEqual(1);
+    const inspected = await inspect(m4a);
+    expect(inspected.video).toBeUndefined();
+    expect(inspected.audio).toMatchObject({ codec: "aac" });
+    expect(Math.abs(inspected.durationMs - done.probe.durationMs)).toBeLessThan(100);
+  }, 400_000);
+
+  it("from a split copy (Matroska): the same gain in every chunk's own encode", async () => {
+    const small = { width: 320, height: 180, seconds: 20, fps, gopSeconds: 2 };
+    const {
+      id,
+      file,
+      video: done,
+    } = await h.ingest(key, "normalised.mkv", small, 300_000, {
+      contentType: "video/x-matroska",
+      ...normalise,
+    });
+    expect(done.status).toBe("ready");
+    const history = await h.api(key, "GET", `/v1/videos/${id}/events`);
+    const chunked = history.body.data.find(
+      (e: { detail?: { chunked?: number } }) => e.detail?.chunked,
+    );
+    expect(chunked.detail).toMatchObject({ read: "copy", gainDb: done.audio.loudness.gainDb });
+    const joins = (chunked.detail.joinsMs as number[]).map((ms) => ms / 1000);
+    await expectOneGain(id, file, joins, done.audio.loudness.gainDb);
+  }, 400_000);
 });
 
 describe("faults", () => {

@@ -406,3 +406,30 @@ export async function noisyVideo(path: string) {
   ]);
   return path;
 }
+
+/**
+ * A 320x180 video whose audio is `audio`, a lavfi source graph (a tone at a known level, noise
+ * with clicks, silence), encoded as AAC at 192 kb/s: sources for the loudness tests.
+ */
+export async function videoWithAudio(path: string, audio: string, seconds: number) {
+  await ffmpeg([
+    ...["-f", "lavfi", "-i", `testsrc2=size=320x180:rate=25:duration=${seconds}`],
+    ...["-f", "lavfi", "-i", audio, "-t", String(seconds)],
+    ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "25"],
+    ...["-c:a", "aac", "-b:a", "192k", "-movflags", "+faststart", path],
+  ]);
+  return path;
+}
+
+/**
+ * EBU R128 figures of a file's first audio stream by ffmpeg's loudnorm analysis: an independent
+ * measurement, not the ebur128 filter the code under test runs.
+ */
+export async function measureLoudness(path: string) {
+  const { stderr } = await exec(Ffmpeg.paths().ffmpeg, [
+    ...["-hide_banner", "-nostdin", "-nostats", "-v", "info", "-i", path, "-map", "0:a:0"],
+    ...["-af", "loudnorm=print_format=json", "-f", "null", "-"],
+  ]);
+  const figure = (name: string) => Number(new RegExp(`"${name}" : "([^"]+)"`).exec(stderr)?.[1]);
+  return { integratedLufs: figure("input_i"), truePeakDbtp: figure("input_tp") };
+}

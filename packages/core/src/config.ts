@@ -70,6 +70,10 @@ export const ConfigSchema = z.object({
   RUSHES_SWEEP_INTERVAL_SECONDS: int(300),
   /** How long a submitted MediaConvert job may take before the sweep re-drives the video. */
   RUSHES_MEDIACONVERT_TIMEOUT_SECONDS: int(4 * 3600),
+  /** Loudness normalisation (EBU R128) for every upload that does not say `normalizeAudio`. */
+  RUSHES_NORMALIZE_AUDIO: bool(false),
+  /** The integrated loudness normalised audio ends at; the true peak stays under −1 dBTP. */
+  RUSHES_LOUDNESS_TARGET_LUFS: z.coerce.number().min(-59).max(-5).default(-16),
   /** Hard wall-clock limit on any single ffmpeg/ffprobe run. */
   RUSHES_FFMPEG_TIMEOUT_SECONDS: int(840),
   /** Largest frame (width × height) any decoder may produce: 8192², the probe's old side cap. */

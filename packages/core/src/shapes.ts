@@ -74,3 +74,28 @@ export const StoryboardInfo = z.object({
   count: z.number(),
 });
 export type StoryboardInfo = z.infer<typeof StoryboardInfo>;
+
+/** EBU R128 figures of one measurement; a figure is absent where the audio is silent. */
+export const LoudnessFigures = z.object({
+  integratedLufs: z.number().optional(),
+  truePeakDbtp: z.number().optional(),
+});
+
+/**
+ * A video's audio beyond the ladder: the `.m4a` download (the ladder's audio rendition, remuxed),
+ * and, when normalised, the loudness measured on the source and on what was produced.
+ */
+export const AudioInfo = z.object({
+  download: z.object({ key: z.string(), bytes: z.number() }).optional(),
+  loudness: z
+    .object({
+      input: LoudnessFigures.extend({ lra: z.number().optional() }),
+      /** Measured on the produced audio rendition; absent where MediaConvert normalised. */
+      output: LoudnessFigures.optional(),
+      targetLufs: z.number(),
+      /** The one linear gain applied everywhere; absent where MediaConvert normalised itself. */
+      gainDb: z.number().optional(),
+    })
+    .optional(),
+});
+export type AudioInfo = z.infer<typeof AudioInfo>;

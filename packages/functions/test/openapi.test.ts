@@ -146,4 +146,23 @@ describe("the OpenAPI document", () => {
       expect(doc.components.schemas[target.split("/").pop()!], ref).toBeDefined();
     }
   });
+
+  it("documents the .m4a download, the loudness figures and normalizeAudio", () => {
+    const video = doc.components.schemas.Video;
+    const audio = video.properties.audio.properties;
+    expect(audio.download.properties.name).toMatchObject({ const: "audio" });
+    expect(audio.download.properties.contentType).toMatchObject({ const: "audio/mp4" });
+    expect(Object.keys(audio.download.properties)).toEqual(
+      expect.arrayContaining(["key", "bytes", "url"]),
+    );
+    const loudness = audio.loudness.properties;
+    expect(Object.keys(loudness)).toEqual(
+      expect.arrayContaining(["input", "output", "targetLufs", "gainDb"]),
+    );
+    expect(Object.keys(loudness.input.properties)).toEqual(
+      expect.arrayContaining(["integratedLufs", "truePeakDbtp", "lra"]),
+    );
+    const upload = doc.components.schemas.CreateUpload;
+    expect(upload.properties.normalizeAudio).toMatchObject({ type: "boolean" });
+  });
 });

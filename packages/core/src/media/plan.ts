@@ -24,10 +24,15 @@ export namespace Plan {
     masterKey: string;
     rungs: Rung[];
     /** Audio is one rendition of its own (`audio/`), shared by every rung; absent when silent. */
-    audio?: { name: "audio"; bitrate: number };
+    audio?: { name: "audio"; bitrate: number; normalize?: Normalize };
     segmentSeconds: number;
     keyframeSeconds: number;
   };
+  /**
+   * Loudness normalisation: ffmpeg applies `gainDb` (one gain, measured once: `Loudness`) in the
+   * single run and in every chunk; MediaConvert normalises to `targetLufs` itself.
+   */
+  export type Normalize = { targetLufs: number; gainDb: number };
   export type Storyboard = {
     key: string;
     /** One tile every this long: `max(2 s, duration / 200)`. */
@@ -56,7 +61,12 @@ export namespace Plan {
   export const storyboardTileWidth = 160;
   const maxTilesPerSide = 10;
 
-  export function forVideo(videoId: string, probe: Probe.Info, thumbnailWidths: number[]): Plan {
+  export function forVideo(
+    videoId: string,
+    probe: Probe.Info,
+    thumbnailWidths: number[],
+    normalize?: Normalize,
+  ): Plan {
     const rungs = rungSizes(probe).map((r) => ({
       ...r,
       maxBitrate: maxBitrate(Math.min(r.width, r.height)),
@@ -66,7 +76,15 @@ export namespace Plan {
       hls: {
         masterKey: ObjectKeys.hlsMaster(videoId),
         rungs,
-        ...(probe.audioCodec ? { audio: { name: "audio" as const, bitrate: audioBitrate } } : {}),
+        ...(probe.audioCodec
+          ? {
+              audio: {
+                name: "audio" as const,
+                bitrate: audioBitrate,
+                ...(normalize ? { normalize } : {}),
+              },
+            }
+          : {}),
         segmentSeconds,
         keyframeSeconds,
       },

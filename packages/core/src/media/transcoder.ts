@@ -1,3 +1,4 @@
+import type { AudioDownload } from "./ffmpeg/audio-download";
 import type { Plan } from "./plan";
 import type { Probe } from "./probe/probe";
 
@@ -43,6 +44,8 @@ export type TranscodeOutcome =
       thumbnails: Thumbnail[];
       hls: HlsInfo;
       storyboard?: StoryboardInfo;
+      /** The `.m4a` download (and its loudness, when normalised); absent without audio. */
+      audio?: AudioDownload.Stored;
       report: Record<string, unknown>;
     }
   | { kind: "submitted"; jobId: string; report: Record<string, unknown> };

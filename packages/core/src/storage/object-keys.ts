@@ -18,6 +18,8 @@ export namespace ObjectKeys {
 
   export const mediaPrefix = (videoId: string) => `media/${videoId}/`;
   export const rendition = (videoId: string, name: string) => `media/${videoId}/${name}.mp4`;
+  /** The audio-only download: the ladder's audio rendition as an M4A. */
+  export const audioDownload = (videoId: string) => `media/${videoId}/audio.m4a`;
   export const thumbnail = (videoId: string, width: number) =>
     `media/${videoId}/thumbnails/${width}.jpg`;
 

@@ -101,6 +101,41 @@ export const VideoEntity = new Entity({
         count: { type: "number", required: true },
       },
     },
+    /** Loudness normalisation asked for at upload; absent means the owner-wide default. */
+    normalizeAudio: { type: "boolean", readOnly: true },
+    /** The `.m4a` download and the loudness figures (shapes.ts AudioInfo). */
+    audio: {
+      type: "map",
+      properties: {
+        download: {
+          type: "map",
+          properties: {
+            key: { type: "string", required: true },
+            bytes: { type: "number", required: true },
+          },
+        },
+        loudness: {
+          type: "map",
+          properties: {
+            input: {
+              type: "map",
+              required: true,
+              properties: {
+                integratedLufs: { type: "number" },
+                truePeakDbtp: { type: "number" },
+                lra: { type: "number" },
+              },
+            },
+            output: {
+              type: "map",
+              properties: { integratedLufs: { type: "number" }, truePeakDbtp: { type: "number" } },
+            },
+            targetLufs: { type: "number", required: true },
+            gainDb: { type: "number" },
+          },
+        },
+      },
+    },
     // Index composites, never `hidden`: ElectroDB rebuilds a page's cursor from the last item it
     // returns, and a hidden composite is missing there, so the next page started in another
     // partition (dynalite: "The query can return at most one row and cannot be restarted").

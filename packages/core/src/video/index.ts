@@ -91,6 +91,7 @@ export namespace Video {
         project: input.project,
         step: input.step,
         uploader: input.uploader,
+        ...(input.normalizeAudio === undefined ? {} : { normalizeAudio: input.normalizeAudio }),
         sourceKey,
         status: "awaiting_upload",
         uploadExpiresAt,

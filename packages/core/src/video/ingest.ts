@@ -7,6 +7,7 @@ import { logger } from "../log";
 import { ChunkTranscode, MediaError, Plan, Probe, transcoder, withWorkDir } from "../media";
 import { Charges } from "../quota/charges";
 import { ObjectKeys, Storage } from "../storage";
+import { VideoAudio } from "./audio";
 import { Chunked } from "./chunked";
 import { Outcome } from "./outcome";
 import type { VideoItem } from "./schema";
@@ -116,7 +117,9 @@ export namespace Ingest {
         const started = await Chunked.start(video, sourcePath, probe, dir);
         if (started !== undefined) return started;
       }
-      const plan = Plan.forVideo(video.videoId, probe, widths);
+      const planned = await VideoAudio.measure(video, sourcePath, probe);
+      // MediaConvert normalises to the target itself (media/mediaconvert/job.ts).
+      const plan = Plan.forVideo(video.videoId, probe, widths, VideoAudio.normalize(planned));
       const outcome = await adapter.transcode({
         videoId: video.videoId,
         bucket: Storage.bucket(),
@@ -128,7 +131,13 @@ export namespace Ingest {
         progress: { onPlayable: () => Outcome.playable(video) },
       });
       if (outcome.kind === "submitted") {
-        return Outcome.submitted(video, { jobId: outcome.jobId, probe, report: outcome.report });
+        const loudness = planned && { input: planned.input, targetLufs: planned.targetLufs };
+        return Outcome.submitted(video, {
+          jobId: outcome.jobId,
+          probe,
+          report: outcome.report,
+          audio: VideoAudio.info(loudness, undefined),
+        });
       }
       return Outcome.complete(video, {
         probe: Outcome.toProbe(probe),
@@ -136,6 +145,7 @@ export namespace Ingest {
         thumbnails: outcome.thumbnails,
         hls: outcome.hls,
         storyboard: outcome.storyboard,
+        audio: VideoAudio.info(planned, outcome.audio),
         report: outcome.report,
       });
     });

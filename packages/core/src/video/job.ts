@@ -31,7 +31,8 @@ export namespace Job {
       return Outcome.fail(video, error.code, error.message);
     }
     // MediaConvert bills per minute of each output: every rendition and every HLS rung.
-    const outputs = (result.renditions?.length ?? 0) + (result.hls?.rungs.length ?? 0);
+    const outputs =
+      (result.renditions?.length ?? 0) + (result.hls?.rungs.length ?? 0) + (result.audio ? 1 : 0);
     await Charges.cost(video.videoId, "mediaconvert", {
       mediaconvertMinutes: (video.probe.durationMs / 60_000) * Math.max(1, outputs),
     });
@@ -40,6 +41,10 @@ export namespace Job {
       renditions: result.renditions ?? [],
       thumbnails: result.thumbnails ?? [],
       ...(result.hls ? { hls: result.hls } : {}),
+      // The loudness recorded at the submit, and the `.m4a` the job wrote.
+      ...(result.audio || video.audio
+        ? { audio: { ...video.audio, ...(result.audio ? { download: result.audio } : {}) } }
+        : {}),
       report: { transcoder: "mediaconvert", jobId: result.jobId },
     });
   }

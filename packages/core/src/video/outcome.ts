@@ -4,6 +4,7 @@ import { logger } from "../log";
 import type { HlsInfo, Probe, Rendition, StoryboardInfo, Thumbnail } from "../media";
 import { Charges } from "../quota/charges";
 import { Slots } from "../quota/slots";
+import type { AudioInfo } from "../shapes";
 import { ObjectKeys, Storage } from "../storage";
 import { VideoMoves } from "./moves";
 import type { VideoItem } from "./schema";
@@ -113,10 +114,14 @@ export namespace Outcome {
   /** The transcode runs on MediaConvert: wait for its completion, as long as the job may run. */
   export async function submitted(
     item: VideoItem,
-    job: { jobId: string; probe: Probe.Info; report: unknown },
+    job: { jobId: string; probe: Probe.Info; report: unknown; audio?: AudioInfo | undefined },
   ): Promise<Result> {
     const waiting = await Lifecycle.move(videos, item, VideoMoves.submit, {
-      set: { transcodeJobId: job.jobId, probe: toProbe(job.probe) },
+      set: {
+        transcodeJobId: job.jobId,
+        probe: toProbe(job.probe),
+        ...(job.audio ? { audio: job.audio } : {}),
+      },
       detail: job.report,
     });
     if (!waiting) await removeIfDeleted(item.videoId);
@@ -124,9 +129,15 @@ export namespace Outcome {
   }
 
   /** Split for the chunk workers: the probe and chunk count recorded, the lease renewed. */
-  export async function chunked(item: VideoItem, probe: Probe.Info, count: number, detail: object) {
+  export async function chunked(
+    item: VideoItem,
+    probe: Probe.Info,
+    count: number,
+    detail: object,
+    audio?: AudioInfo,
+  ) {
     return Lifecycle.move(videos, item, VideoMoves.chunk, {
-      set: { probe: toProbe(probe), chunks: count },
+      set: { probe: toProbe(probe), chunks: count, ...(audio ? { audio } : {}) },
       detail: { chunked: count, ...detail },
     });
   }
@@ -180,6 +191,7 @@ export namespace Outcome {
       thumbnails: Thumbnail[];
       hls?: HlsInfo;
       storyboard?: StoryboardInfo;
+      audio?: AudioInfo | undefined;
       report: Record<string, unknown>;
     },
     options: Cleanup = {},
@@ -191,6 +203,7 @@ export namespace Outcome {
         thumbnails: result.thumbnails,
         ...(result.hls ? { hls: result.hls } : {}),
         ...(result.storyboard ? { storyboard: result.storyboard } : {}),
+        ...(result.audio ? { audio: result.audio } : {}),
         ...(item.recordedAt !== undefined
           ? { endsAt: item.recordedAt + result.probe.durationMs }
           : {}),

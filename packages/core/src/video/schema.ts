@@ -3,6 +3,7 @@ import * as z from "zod";
 import { Config } from "../config";
 import { isId } from "../id";
 import {
+  AudioInfo,
   ErrorInfo,
   HlsInfo,
   ProbeInfo,
@@ -95,6 +96,26 @@ export const Info = z
     thumbnails: z.array(Thumbnail),
     hls: HlsInfo.optional(),
     storyboard: StoryboardInfo.optional(),
+    audio: z
+      .object({
+        download: z
+          .object({
+            name: z.literal("audio"),
+            contentType: z.literal("audio/mp4"),
+            key: z.string(),
+            bytes: z.number(),
+            url: z.string().optional(),
+          })
+          .optional()
+          .meta({
+            description: "The audio rendition as an .m4a (AAC) download; absent without audio",
+          }),
+        loudness: AudioInfo.shape.loudness.meta({
+          description:
+            "EBU R128 loudness, when normalised: measured on the source (input) and the produced audio (output), in LUFS and dBTP",
+        }),
+      })
+      .optional(),
     playableAt: z.string().optional().meta({
       description: "When the video became playable while processing (`video.playable`)",
     }),
@@ -164,6 +185,10 @@ export const CreateInput = z
       .boolean()
       .optional()
       .meta({ description: "Upload in parts even below RUSHES_MULTIPART_THRESHOLD_BYTES" }),
+    normalizeAudio: z.boolean().optional().meta({
+      description:
+        "Normalise loudness (EBU R128) to RUSHES_LOUDNESS_TARGET_LUFS, true peak under -1 dBTP; default RUSHES_NORMALIZE_AUDIO",
+    }),
   })
   .refine((v) => v.step === undefined || v.project !== undefined, {
     message: "step requires project",

@@ -42,6 +42,7 @@ export namespace View {
       ...(item.playableAt !== undefined ? { playableAt: Time.isoOrEpoch(item.playableAt) } : {}),
       ...(item.hls ? { hls: item.hls } : {}),
       ...(item.storyboard ? { storyboard: item.storyboard } : {}),
+      ...(item.audio ? { audio: audioOf(item.audio) } : {}),
       ...(item.cameraId && recordedAt
         ? { camera: { cameraId: item.cameraId, recordedAt, ...(endsAt ? { endsAt } : {}) } }
         : {}),
@@ -53,6 +54,14 @@ export namespace View {
       uploadExpiresAt: Time.isoOrEpoch(item.uploadExpiresAt),
       createdAt: Time.isoOrEpoch(item.createdAt),
       updatedAt: Time.isoOrEpoch(item.updatedAt ?? item.createdAt),
+    };
+  }
+
+  function audioOf(audio: NonNullable<VideoItem["audio"]>): NonNullable<Info["audio"]> {
+    const { download, loudness } = audio;
+    return {
+      ...(download ? { download: { name: "audio", contentType: "audio/mp4", ...download } } : {}),
+      ...(loudness ? { loudness } : {}),
     };
   }
 
@@ -115,6 +124,23 @@ export namespace View {
       thumbnails: await Promise.all(
         info.thumbnails.map(async (t) => ({ ...t, url: await sign(t.key) })),
       ),
+      ...(info.audio
+        ? {
+            audio: {
+              ...info.audio,
+              ...(info.audio.download
+                ? {
+                    download: {
+                      ...info.audio.download,
+                      url: await Storage.presignGet(info.audio.download.key, {
+                        filename: `${info.filename.replace(/\.[^.]*$/, "")}.m4a`,
+                      }),
+                    },
+                  }
+                : {}),
+            },
+          }
+        : {}),
     };
   }
 }

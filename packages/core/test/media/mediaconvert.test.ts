@@ -15,7 +15,7 @@ const role = "arn:aws:iam::111122223333:role/rushes-prod-MediaConvertRole";
 const queue = "arn:aws:mediaconvert:us-east-1:111122223333:queues/rushes";
 const videoId = "vid_01jnfxk2v8q3m4r5s6t7v8w9x0";
 
-function job(extra: Partial<Probe.Info> = {}): TranscodeJob {
+function job(extra: Partial<Probe.Info> = {}, normalize?: Plan.Normalize): TranscodeJob {
   const probe: Probe.Info = {
     durationMs: 30_030,
     width: 1920,
@@ -33,7 +33,7 @@ function job(extra: Partial<Probe.Info> = {}): TranscodeJob {
     sourcePath: "/tmp/unused",
     workDir: "/tmp/unused",
     probe,
-    plan: Plan.forVideo(videoId, probe, [300, 640, 1500, 3000]),
+    plan: Plan.forVideo(videoId, probe, [300, 640, 1500, 3000], normalize),
   };
 }
 
@@ -68,7 +68,7 @@ describe("MediaConvert.buildJob", () => {
     expect(source!.AudioSelectors).toEqual({ "Audio Selector 1": { DefaultSelection: "DEFAULT" } });
 
     const all = input.Settings!.OutputGroups!;
-    expect(all).toHaveLength(2 + 4 + 1);
+    expect(all).toHaveLength(2 + 4 + 1 + 1);
     expect(all.at(-1)!.OutputGroupSettings!.Type).toBe("CMAF_GROUP_SETTINGS");
     const groups = all.slice(0, -1);
     for (const group of groups) {
@@ -116,7 +116,7 @@ describe("MediaConvert.buildJob", () => {
     }
 
     // Thumbnails: frame captures at each capped width; the second lands at 8 s (25% of 30 s, rounded).
-    expect(groups.slice(2).map((_, i) => destination(i + 2))).toEqual(
+    expect(groups.slice(2, 6).map((_, i) => destination(i + 2))).toEqual(
       [300, 640, 1500, 1920].map((w) => `s3://rushes-prod-media/media/${videoId}/thumbnails/${w}`),
     );
     const still = groups[5]!.Outputs![0]!;
@@ -132,6 +132,60 @@ describe("MediaConvert.buildJob", () => {
         Quality: 80,
       },
     });
+
+    // The .m4a download: the ladder's audio alone, in an MP4 file, on ObjectKeys.audioDownload.
+    expect(`${destination(6)}.m4a`).toBe(
+      `s3://rushes-prod-media/${ObjectKeys.audioDownload(videoId)}`,
+    );
+    expect(groups[6]).toEqual({
+      Name: "audio",
+      OutputGroupSettings: {
+        Type: "FILE_GROUP_SETTINGS",
+        FileGroupSettings: { Destination: `s3://rushes-prod-media/media/${videoId}/audio` },
+      },
+      Outputs: [
+        {
+          Extension: "m4a",
+          ContainerSettings: {
+            Container: "MP4",
+            Mp4Settings: { MoovPlacement: "PROGRESSIVE_DOWNLOAD" },
+          },
+          AudioDescriptions: [
+            {
+              AudioSourceName: "Audio Selector 1",
+              CodecSettings: {
+                Codec: "AAC",
+                AacSettings: { Bitrate: 128000, CodingMode: "CODING_MODE_2_0", SampleRate: 48000 },
+              },
+            },
+          ],
+        },
+      ],
+    });
+  });
+
+  it("normalises every audio output to the target, true peak limited at -1 dBTP, when asked", () => {
+    configure({ RUSHES_MEDIACONVERT_ROLE_ARN: role });
+    const input = MediaConvert.buildJob(job({}, { targetLufs: -16, gainDb: 7.5 }));
+    const audio = input
+      .Settings!.OutputGroups!.flatMap((g) => g.Outputs!)
+      .flatMap((o) => o.AudioDescriptions ?? []);
+    // The two MP4s, the .m4a and the ladder's audio rendition.
+    expect(audio).toHaveLength(4);
+    for (const description of audio) {
+      expect(description.AudioNormalizationSettings).toEqual({
+        Algorithm: "ITU_BS_1770_3",
+        AlgorithmControl: "CORRECT_AUDIO",
+        TargetLkfs: -16,
+        PeakCalculation: "TRUE_PEAK",
+        TruePeakLimiterThreshold: -1,
+      });
+    }
+    const plain = MediaConvert.buildJob(job())
+      .Settings!.OutputGroups!.flatMap((g) => g.Outputs!)
+      .flatMap((o) => o.AudioDescriptions ?? []);
+    expect(plain).toHaveLength(4);
+    for (const description of plain) expect(description.AudioNormalizationSettings).toBeUndefined();
   });
 
   it("asks for no audio when the source has none, and no queue unless set", () => {
@@ -140,6 +194,7 @@ describe("MediaConvert.buildJob", () => {
     expect(input.Queue).toBeUndefined();
     expect(input.Settings!.Inputs![0]!.AudioSelectors).toBeUndefined();
     const outputs = input.Settings!.OutputGroups!.slice(0, -1).map((g) => g.Outputs![0]!);
+    // No .m4a group either: a video without audio has no audio download.
     expect(outputs.map((o) => o.VideoDescription!.Width)).toEqual([640, 300, 640]);
     const ladder = input.Settings!.OutputGroups!.at(-1)!.Outputs!;
     expect(ladder.map((o) => o.NameModifier)).toEqual(["_360p"]);
@@ -301,6 +356,23 @@ describe("MediaConvert.parseCompletion", () => {
     expect(() => MediaConvert.parseCompletion({ source: "aws.s3" })).toThrow();
   });
 
+  it("reads the .m4a download from its own output group", () => {
+    const event = fixture("mediaconvert-complete");
+    event.detail.outputGroupDetails.push({
+      type: "FILE_GROUP",
+      outputDetails: [
+        {
+          outputFilePaths: [`s3://rushes-prod-media/${ObjectKeys.audioDownload(videoId)}`],
+          durationInMs: 30030,
+        },
+      ],
+    });
+    const result = MediaConvert.parseCompletion(event);
+    expect(result.audio).toEqual({ key: ObjectKeys.audioDownload(videoId), bytes: 0 });
+    expect(result.renditions!.map((r) => r.name)).toEqual(["720p", "480p"]);
+    expect(MediaConvert.parseCompletion(fixture("mediaconvert-complete")).audio).toBeUndefined();
+  });
+
   it("ignores outputs outside the video's own prefix", () => {
     const event = fixture("mediaconvert-complete");
     event.detail.outputGroupDetails[0].outputDetails[0].outputFilePaths = [
@@ -359,6 +431,28 @@ describe("MediaConvert.finish", () => {
       ["480p", 1024],
     ]);
     expect(result!.hls).toBeUndefined();
+  });
+
+  it("fills the .m4a download's size from S3", async () => {
+    const client = await Aws.s3();
+    for (const [key, bytes] of [
+      [ObjectKeys.rendition(videoId, "720p"), 2048],
+      [ObjectKeys.rendition(videoId, "480p"), 1024],
+      [ObjectKeys.audioDownload(videoId), 512],
+    ] as const) {
+      await client.send(
+        new PutObjectCommand({ Bucket: "rushes-prod-media", Key: key, Body: Buffer.alloc(bytes) }),
+      );
+    }
+    const event = fixture("mediaconvert-complete");
+    event.detail.outputGroupDetails.push({
+      type: "FILE_GROUP",
+      outputDetails: [
+        { outputFilePaths: [`s3://rushes-prod-media/${ObjectKeys.audioDownload(videoId)}`] },
+      ],
+    });
+    const result = await MediaConvert.finish(event, "rushes-prod-media");
+    expect(result!.audio).toEqual({ key: ObjectKeys.audioDownload(videoId), bytes: 512 });
   });
 
   it("records the ladder's rungs from the master playlist MediaConvert wrote", async () => {

@@ -9,7 +9,7 @@ import { dropUpload } from "../uploads";
 
 import { Captions } from "./Captions";
 import { HlsPlayer } from "./HlsPlayer";
-import { Player, Thumbnails, Timeline } from "./VideoParts";
+import { AudioDownload, Player, Thumbnails, Timeline } from "./VideoParts";
 
 const settled = (v: Video) => !["awaiting_upload", "queued", "processing"].includes(v.status);
 
@@ -92,6 +92,7 @@ export function VideoPage(props: { id: string }) {
       {video.status === "ready" && video.playback && !deleting && (
         <Captions video={video} onChange={() => setCaptions((n) => n + 1)} />
       )}
+      {video.audio?.download?.url && <AudioDownload video={video} />}
       {video.thumbnails.some((t) => t.url) && <Thumbnails video={video} />}
       <Timeline events={events} />
       <Delete video={video} onDeleting={setDeleting} />

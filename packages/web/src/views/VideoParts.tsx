@@ -65,6 +65,33 @@ export function Player(props: { video: Video }) {
   );
 }
 
+/** The audio rendition as an `.m4a`, and its loudness when it was normalised. */
+export function AudioDownload(props: { video: Video }) {
+  const { video } = props;
+  const download = video.audio?.download;
+  const loudness = video.audio?.loudness;
+  if (!download?.url) return null;
+  const lufs = (n: number | undefined) => (n === undefined ? "silent" : `${n.toFixed(1)} LUFS`);
+  return (
+    <section aria-labelledby="audio-heading">
+      <h3 id="audio-heading">Audio</h3>
+      <p class="downloads">
+        <a href={download.url} download={`${video.title ?? video.id}-audio.m4a`}>
+          Download audio (.m4a) <span class="optional">{bytes(download.bytes)}</span>
+        </a>
+      </p>
+      {loudness && (
+        <p class="optional">
+          Loudness normalised to {loudness.targetLufs} LUFS: {lufs(loudness.input.integratedLufs)}{" "}
+          in
+          {loudness.output ? `, ${lufs(loudness.output.integratedLufs)} out` : ""}
+          {loudness.gainDb === undefined ? "" : ` (gain ${loudness.gainDb.toFixed(1)} dB)`}
+        </p>
+      )}
+    </section>
+  );
+}
+
 /** The thumbnails are one frame at several widths: show it once, link every size. */
 export function Thumbnails(props: { video: Video }) {
   const thumbs = props.video.thumbnails.filter((t) => t.url).sort((a, b) => a.width - b.width);

@@ -5,6 +5,7 @@ import { Ffmpeg } from "../ffmpeg/ffmpeg";
 import { FfmpegTranscoder } from "../ffmpeg/transcoder";
 import { Fmp4 } from "../hls/fmp4";
 import { Hls } from "../hls/hls";
+import { Loudness } from "../loudness";
 import type { Chunks } from "./chunks";
 
 /**
@@ -126,14 +127,15 @@ export namespace ChunkAudio {
   /**
    * From `[input]` on the source's own clock (`-copyts`), the span's samples by their exact
    * timestamps, for a source whose index times every sample (MP4/MOV): `zero` is the sample the
-   * grid starts at (the source's start time, at the grid's rate).
+   * grid starts at (the source's start time, at the grid's rate). `gainDb` is the loudness
+   * gain, the same in every chunk (`Loudness`).
    */
-  export function cutGraph(input: string, s: Span, zero: number, label: string) {
+  export function cutGraph(input: string, s: Span, zero: number, label: string, gainDb?: number) {
     const end = s.toSample === undefined ? "" : `:end_pts=${zero + s.toSample}`;
-    return `[${input}]aresample=${sampleRate},atrim=start_pts=${zero + s.fromSample}${end},asetpts=PTS-STARTPTS[${label}]`;
+    return `[${input}]aresample=${sampleRate},atrim=start_pts=${zero + s.fromSample}${end},asetpts=PTS-STARTPTS${Loudness.filter(gainDb)}[${label}]`;
   }
 
-  type Job = { span: Span; prefix: string; segmentSeconds: number };
+  type Job = { span: Span; prefix: string; segmentSeconds: number; gainDb?: number };
 
   /** One chunk's audio from its split's FLAC: to AAC with the ladder's settings, then packaged. */
   export async function encode(
@@ -147,7 +149,8 @@ export namespace ChunkAudio {
       "ffmpeg",
       [
         ...["-v", "error", "-y", "-protocol_whitelist", "file", "-f", "flac"],
-        ...["-i", `file:${job.flacPath}`, "-map", "0:a:0", ...FfmpegTranscoder.audioCodec],
+        ...["-i", `file:${job.flacPath}`, "-map", "0:a:0", ...Loudness.filterArgs(job.gainDb)],
+        ...FfmpegTranscoder.audioCodec,
         ...["-f", "adts", adtsPath],
       ],
       opts,

@@ -252,7 +252,8 @@ export namespace ChunkTranscode {
     const adts = join(dir, `${prefix}encoded.aac`);
     const zero = Math.round((clockMs * ChunkAudio.sampleRate) / 1000);
     const audioHere = span && input.kind === "source";
-    if (audioHere) graph.push(ChunkAudio.cutGraph("0:a:0", span, zero, "aud"));
+    const gainDb = plan.hls.audio?.normalize?.gainDb;
+    if (audioHere) graph.push(ChunkAudio.cutGraph("0:a:0", span, zero, "aud", gainDb));
     const tilesDir = join(dir, "tiles");
     if (tiles.count > 0) await mkdir(tilesDir, { recursive: true });
     const thumbnails = thumbs
@@ -293,7 +294,7 @@ export namespace ChunkTranscode {
     const flac = span && input.kind === "copy" && input.audioPath;
     const audio = flac
       ? ChunkAudio.encode(
-          { flacPath: flac, span, prefix, segmentSeconds: plan.hls.segmentSeconds },
+          { flacPath: flac, span, prefix, segmentSeconds: plan.hls.segmentSeconds, gainDb },
           dir,
           opts,
         )

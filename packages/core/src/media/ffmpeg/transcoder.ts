@@ -7,10 +7,12 @@ import { ObjectKeys } from "../../storage/object-keys";
 import { contentTypes } from "../content-types";
 import { MediaError } from "../error";
 import { Hls } from "../hls/hls";
+import { Loudness } from "../loudness";
 import { Plan } from "../plan";
 import type { Probe } from "../probe/probe";
 import type { TranscodeJob, Transcoder } from "../transcoder";
 import { freeBytes } from "../work-dir";
+import { AudioDownload } from "./audio-download";
 import { Mp4Download } from "./download";
 import { Ffmpeg } from "./ffmpeg";
 import { Progressive } from "./progressive";
@@ -154,10 +156,17 @@ export namespace FfmpegTranscoder {
           }),
         );
         const audio = out.ladder.audio;
+        const m4a = audio
+          ? await AudioDownload.store(videoId, out.hls, audio, {
+              measure: Boolean(plan.hls.audio?.normalize),
+              bucket,
+            })
+          : undefined;
         return {
           kind: "complete",
           renditions,
           thumbnails,
+          ...(m4a ? { audio: m4a } : {}),
           hls: {
             masterKey: plan.hls.masterKey,
             rungs: out.ladder.rungs.map((r) => ({
@@ -278,7 +287,8 @@ export namespace FfmpegTranscoder {
     ]);
     const audioArgs = plan.hls.audio
       ? [
-          ...["-map", "0:a:0", ...audioCodec, ...time],
+          ...["-map", "0:a:0", ...Loudness.filterArgs(plan.hls.audio.normalize?.gainDb)],
+          ...[...audioCodec, ...time],
           ...Hls.output(outputs.hls, plan.hls.audio.name, plan.hls.segmentSeconds, 0, "", "event"),
         ]
       : [];

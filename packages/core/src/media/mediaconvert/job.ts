@@ -1,7 +1,9 @@
 import type { CreateJobCommandInput, Output, OutputGroup } from "@aws-sdk/client-mediaconvert";
 import { Resource } from "sst";
 import { Config } from "../../config";
+import { ObjectKeys } from "../../storage/object-keys";
 import { MediaError } from "../error";
+import { Loudness } from "../loudness";
 import type { Plan } from "../plan";
 import type { TranscodeJob } from "../transcoder";
 
@@ -49,6 +51,9 @@ export namespace MediaConvertJob {
           ...plan.thumbnails.map((t) =>
             group(`thumbnail ${t.width}`, bucket, t.key, still(t, plan)),
           ),
+          ...(plan.hls.audio
+            ? [group("audio", bucket, ObjectKeys.audioDownload(job.videoId), m4a(plan))]
+            : []),
           ladder(plan, bucket),
         ],
       },
@@ -96,21 +101,51 @@ export namespace MediaConvertJob {
           },
         },
       },
-      ...(plan.audio
+      ...(plan.audio ? { AudioDescriptions: [aac(plan, 128000)] } : {}),
+    };
+  }
+
+  /** The `.m4a` download: an audio-only MP4 output, the ladder's audio on its own. */
+  function m4a(plan: Plan): Output {
+    return {
+      Extension: "m4a",
+      ContainerSettings: {
+        Container: "MP4",
+        Mp4Settings: { MoovPlacement: "PROGRESSIVE_DOWNLOAD" },
+      },
+      AudioDescriptions: [aac(plan, plan.hls.audio?.bitrate ?? 128000)],
+    };
+  }
+
+  /**
+   * Every output's AAC, normalised when the plan says so. MediaConvert measures the whole input
+   * and corrects it to the target within the job (ITU-R BS.1770-3: EBU R128's gated loudness,
+   * with true peak), its limiter holding the ceiling. That is chosen over applying ffmpeg's
+   * measured gain: the job has no gain to set but whole decibels (AudioSelector `Gain`), and it
+   * needs no extra pass over the source in ingest; a job is never cut into chunks, so there are
+   * no joins for one gain to keep seamless.
+   */
+  function aac(plan: Plan, bitrate: number) {
+    const normalize = plan.hls.audio?.normalize;
+    return {
+      AudioSourceName: audioSelector,
+      CodecSettings: {
+        Codec: "AAC" as const,
+        AacSettings: {
+          Bitrate: bitrate,
+          CodingMode: "CODING_MODE_2_0" as const,
+          SampleRate: 48000,
+        },
+      },
+      ...(normalize
         ? {
-            AudioDescriptions: [
-              {
-                AudioSourceName: audioSelector,
-                CodecSettings: {
-                  Codec: "AAC",
-                  AacSettings: {
-                    Bitrate: 128000,
-                    CodingMode: "CODING_MODE_2_0",
-                    SampleRate: 48000,
-                  },
-                },
-              },
-            ],
+            AudioNormalizationSettings: {
+              Algorithm: "ITU_BS_1770_3" as const,
+              AlgorithmControl: "CORRECT_AUDIO" as const,
+              TargetLkfs: normalize.targetLufs,
+              PeakCalculation: "TRUE_PEAK" as const,
+              TruePeakLimiterThreshold: Loudness.ceilingDbtp,
+            },
           }
         : {}),
     };
@@ -153,19 +188,7 @@ export namespace MediaConvertJob {
           {
             NameModifier: `_${plan.hls.audio.name}`,
             ContainerSettings: { Container: "CMFC" },
-            AudioDescriptions: [
-              {
-                AudioSourceName: audioSelector,
-                CodecSettings: {
-                  Codec: "AAC",
-                  AacSettings: {
-                    Bitrate: plan.hls.audio.bitrate,
-                    CodingMode: "CODING_MODE_2_0",
-                    SampleRate: 48000,
-                  },
-                },
-              },
-            ],
+            AudioDescriptions: [aac(plan, plan.hls.audio.bitrate)],
           },
         ]
       : [];

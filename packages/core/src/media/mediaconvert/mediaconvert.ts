@@ -49,6 +49,8 @@ export namespace MediaConvert {
     thumbnails?: Thumbnail[];
     /** The CMAF group's ladder; its rungs are read from the master playlist by `withSizes`. */
     hls?: HlsInfo;
+    /** The `.m4a` download; its size filled in by `withSizes`. */
+    audio?: { key: string; bytes: number };
     error?: { code: string; message: string };
   };
 
@@ -121,6 +123,7 @@ export namespace MediaConvert {
     const thumbnails: Thumbnail[] = [];
     const prefix = ObjectKeys.mediaPrefix(videoId);
     let hls: HlsInfo | undefined;
+    let audio: Completion["audio"];
     for (const output of detail.outputGroupDetails.flatMap((g) => g.outputDetails)) {
       for (const path of output.outputFilePaths) {
         const key = path.replace(/^s3:\/\/[^/]+\//, "");
@@ -135,6 +138,10 @@ export namespace MediaConvert {
           width: output.videoDetails?.widthInPx,
           height: output.videoDetails?.heightInPx,
         };
+        if (key === ObjectKeys.audioDownload(videoId)) {
+          audio = { key, bytes: 0 };
+          continue;
+        }
         const rendition = /^([0-9a-z]+)\.mp4$/.exec(rest);
         const thumbnail = /^thumbnails\/(\d+)\.\d+\.jpg$/.exec(rest);
         if (rendition && size.width && size.height) {
@@ -152,7 +159,14 @@ export namespace MediaConvert {
       }
     }
     thumbnails.sort((a, b) => a.width - b.width);
-    return { ...base, status: "COMPLETE", renditions, thumbnails, ...(hls ? { hls } : {}) };
+    return {
+      ...base,
+      status: "COMPLETE",
+      renditions,
+      thumbnails,
+      ...(hls ? { hls } : {}),
+      ...(audio ? { audio } : {}),
+    };
   }
 
   /**
@@ -169,14 +183,21 @@ export namespace MediaConvert {
         return { ...r, bytes: head.ContentLength ?? 0 };
       }),
     );
-    if (!completion.hls) return { ...completion, renditions };
+    const m4a = completion.audio?.key;
+    const audio = m4a && {
+      key: m4a,
+      bytes:
+        (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: m4a }))).ContentLength ?? 0,
+    };
+    const sized = { ...completion, renditions, ...(audio ? { audio } : {}) };
+    if (!completion.hls) return sized;
     const master = await s3.send(
       new GetObjectCommand({ Bucket: bucket, Key: completion.hls.masterKey }),
     );
     const rungs = Hls.parseMaster(await master.Body!.transformToString("utf8")).map(
       ({ uri: _, ...rung }) => rung,
     );
-    return { ...completion, renditions, hls: { ...completion.hls, rungs } };
+    return { ...sized, hls: { ...completion.hls, rungs } };
   }
 }
 

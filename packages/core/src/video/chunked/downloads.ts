@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { logger } from "../../log";
 import {
+  AudioDownload,
   ChunkTranscode,
   contentTypes,
   FfmpegTranscoder,
@@ -10,6 +11,7 @@ import {
 } from "../../media";
 import { inParallel } from "../../parallel";
 import { ObjectKeys, Storage } from "../../storage";
+import { VideoAudio } from "../audio";
 import { Outcome } from "../outcome";
 import type { VideoItem } from "../schema";
 import { ChunkedMessage } from "./message";
@@ -107,6 +109,11 @@ export namespace Downloads {
       ),
     );
     const audio = ladder.audio;
+    const m4a = audio
+      ? (ChunkedMessage.AudioBuilt.parse(
+          await getJson(ObjectKeys.builtDownload(id, AudioDownload.name)),
+        ) as AudioDownload.Stored)
+      : undefined;
     const outcome = await Outcome.complete(
       video,
       {
@@ -125,6 +132,7 @@ export namespace Downloads {
           })),
         },
         storyboard: Plan.storyboardInfo(plan),
+        audio: VideoAudio.info(video.audio?.loudness, m4a),
       },
       // The chunk worker may not delete under media/: a deleted video's tombstone has the sweep do it.
       { removeIfDeleted: false },

@@ -1,9 +1,10 @@
 import { stat } from "node:fs/promises";
 import { Config } from "../../config";
 import { logger } from "../../log";
-import { Chunks, ChunkTranscode, Plan, type Probe, Storyboard } from "../../media";
+import { Chunks, ChunkTranscode, type Loudness, Plan, type Probe, Storyboard } from "../../media";
 import { contentTypes } from "../../media/transcoder";
 import { ObjectKeys, Storage } from "../../storage";
+import { VideoAudio } from "../audio";
 import { Outcome } from "../outcome";
 import type { VideoItem } from "../schema";
 import { ChunkedMessage } from "./message";
@@ -33,7 +34,13 @@ export namespace FanOut {
       bytes: source.bytes,
     });
     if (chunks.length < 2) return undefined;
-    return send(video, probe, chunks, { sourceStartMs: source.startMs, read: "source" });
+    // The whole source measured once, through its URL (ffmpeg reads only what it demuxes).
+    const planned = await VideoAudio.measure(
+      video,
+      await Storage.presignRead(ObjectKeys.original(video.videoId)),
+      probe,
+    );
+    return send(video, probe, chunks, { sourceStartMs: source.startMs, read: "source", planned });
   }
 
   /**
@@ -59,6 +66,7 @@ export namespace FanOut {
     });
     // Not worth splitting after all (Chunks.plan: next to no frames): the single run takes it.
     if (chunks.length < 2) return undefined;
+    const planned = await VideoAudio.measure(video, sourcePath, probe);
     const copies = await ChunkTranscode.split({ sourcePath, probe, plan, chunks }, dir);
     const id = video.videoId;
     await inParallel8(
@@ -76,7 +84,7 @@ export namespace FanOut {
       ],
       ({ key, path, type }) => Storage.upload(key, path, type),
     );
-    return send(video, probe, chunks, { sourceStartMs: startMs, read: "copy" });
+    return send(video, probe, chunks, { sourceStartMs: startMs, read: "copy", planned });
   }
 
   /** Records the chunk count, writes the storyboard's cues, then one message per chunk. */
@@ -84,7 +92,7 @@ export namespace FanOut {
     video: VideoItem,
     probe: Probe.Info,
     chunks: Chunks.Chunk[],
-    how: { sourceStartMs: number; read: "source" | "copy" },
+    how: { sourceStartMs: number; read: "source" | "copy"; planned?: Loudness.Planned | undefined },
   ) {
     const id = video.videoId;
     const plan = Plan.forVideo(id, probe, Config.get().RUSHES_THUMBNAIL_WIDTHS);
@@ -93,12 +101,19 @@ export namespace FanOut {
       Storyboard.vtt(plan.storyboard, probe.durationMs),
       contentTypes.vtt,
     );
-    const recorded = await Outcome.chunked(video, probe, chunks.length, {
-      /** Where each chunk after the first starts: the joins a viewer could notice. */
-      joinsMs: chunks.slice(1).map((c) => c.startMs),
-      read: how.read,
-      keyframeAligned: chunks.filter((c) => c.readFromMs === c.startMs).length,
-    });
+    const recorded = await Outcome.chunked(
+      video,
+      probe,
+      chunks.length,
+      {
+        /** Where each chunk after the first starts: the joins a viewer could notice. */
+        joinsMs: chunks.slice(1).map((c) => c.startMs),
+        read: how.read,
+        keyframeAligned: chunks.filter((c) => c.readFromMs === c.startMs).length,
+        ...(how.planned ? { gainDb: how.planned.gainDb } : {}),
+      },
+      VideoAudio.info(how.planned, undefined),
+    );
     if (!recorded) return "lost" as const;
     await ChunkedMessage.queue.sendBatch(
       chunks.map((chunk) => ({

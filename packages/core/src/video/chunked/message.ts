@@ -61,6 +61,14 @@ export namespace ChunkedMessage {
   });
   export type Ladder = z.infer<typeof Ladder>;
 
+  /** The `.m4a` the stitch built (`AudioDownload.Stored`), kept for the finish. */
+  export const AudioBuilt = z.object({
+    download: z.object({ key: z.string(), bytes: z.number() }),
+    output: z
+      .object({ integratedLufs: z.number().optional(), truePeakDbtp: z.number().optional() })
+      .optional(),
+  });
+
   /** One MP4 download a job built, kept for the finish. */
   export const Built = z.object({
     name: z.string(),

@@ -1,12 +1,12 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ChunkTranscode, Hls, Storyboard, withWorkDir } from "../../media";
+import { AudioDownload, ChunkTranscode, Hls, Storyboard, withWorkDir } from "../../media";
 import { contentTypes } from "../../media/transcoder";
 import { ObjectKeys, Storage } from "../../storage";
 import type { VideoItem } from "../schema";
 import { Downloads } from "./downloads";
 import { ChunkedMessage } from "./message";
-import { getJson, inParallel8, planOf } from "./store";
+import { getJson, inParallel8, planOf, putJson } from "./store";
 
 /**
  * The stitch, run by the worker whose chunk completed the set: the playlists, the master and the
@@ -41,6 +41,7 @@ export namespace Stitch {
       const masterPath = join(dir, Hls.masterName);
       await writeFile(masterPath, Hls.master(rungs, audio));
       await Storage.upload(plan.hls.masterKey, masterPath, contentTypes.m3u8);
+      if (audio) await audioDownload(id, audio, Boolean(plan.hls.audio?.normalize), dir);
 
       // The storyboard's sheets from the tiles every chunk made.
       const sb = plan.storyboard;
@@ -68,5 +69,19 @@ export namespace Stitch {
       return { rungs, audio };
     });
     return Downloads.fanOut(video, ladder);
+  }
+
+  /**
+   * The `.m4a` from the stitched audio rendition (so its joins are the ladder's, seamless), kept
+   * in `work/` for the finish; measured when normalised.
+   */
+  async function audioDownload(id: string, audio: Hls.Audio, measure: boolean, dir: string) {
+    const hls = join(dir, "audio-hls");
+    const files = await ChunkTranscode.renditionPaths(audio, hls);
+    await inParallel8(files, ({ file, path }) =>
+      Storage.download(ObjectKeys.hlsFile(id, audio.name, file), path),
+    );
+    const stored = await AudioDownload.store(id, hls, audio, { measure });
+    await putJson(ObjectKeys.builtDownload(id, AudioDownload.name), stored);
   }
 }

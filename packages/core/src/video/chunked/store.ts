@@ -2,6 +2,7 @@ import { Config } from "../../config";
 import { Plan, type Probe } from "../../media";
 import { inParallel } from "../../parallel";
 import { Storage } from "../../storage";
+import { VideoAudio } from "../audio";
 import type { VideoItem } from "../schema";
 
 /** Eight at a time: S3 takes parallel requests well, and a chunk has dozens of files. */
@@ -18,4 +19,10 @@ export const getJson = async (key: string): Promise<unknown> =>
 
 /** The video's plan, once its probe is recorded (the chunked path records it at the fan-out). */
 export const planOf = (video: VideoItem) =>
-  Plan.forVideo(video.videoId, video.probe as Probe.Info, Config.get().RUSHES_THUMBNAIL_WIDTHS);
+  Plan.forVideo(
+    video.videoId,
+    video.probe as Probe.Info,
+    Config.get().RUSHES_THUMBNAIL_WIDTHS,
+    // The gain measured once at the fan-out: every chunk applies the same.
+    VideoAudio.recorded(video),
+  );
