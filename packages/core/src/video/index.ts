@@ -237,9 +237,14 @@ export namespace Video {
       .go();
     // The record first: a worker that looks now finds the video gone and stops.
     await Dynamo.entities.video.delete({ videoId: item.videoId }).go();
-    if (item.uploadId && item.uploadCompletedAt === undefined) {
+    // A fetch's recorded upload too; a running fetch sees the record gone and aborts its own.
+    const uploadId =
+      item.uploadId && item.uploadCompletedAt === undefined
+        ? item.uploadId
+        : (item.fetchProgress as { uploadId?: string } | undefined)?.uploadId;
+    if (uploadId) {
       // Unfinished parts are invisible to a listing; only an abort frees them.
-      await Multipart.abort({ key: item.sourceKey, uploadId: item.uploadId }).catch((error) => {
+      await Multipart.abort({ key: item.sourceKey, uploadId }).catch((error) => {
         if (!(error instanceof VisibleError && error.code === "upload_not_found")) throw error;
       });
     }

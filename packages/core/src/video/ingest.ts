@@ -179,7 +179,8 @@ export namespace Ingest {
         `The upload has ${head.bytes} bytes; ${Math.min(video.bytes, max)} were allowed`,
       );
     }
-    if (head.contentType.toLowerCase() !== video.contentType) {
+    // A fetched source's type is whatever its server said; the probe decides what it is.
+    if (!video.sourceUrl && head.contentType.toLowerCase() !== video.contentType) {
       return Outcome.reject(
         video,
         "content_type_mismatch",
