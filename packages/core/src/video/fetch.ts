@@ -206,7 +206,13 @@ export namespace VideoFetch {
     } catch (error) {
       // The engine aborted its multipart upload, whatever the error.
       if (stop.signal.aborted) return "cancelled";
-      if (error instanceof UrlFetch.FetchFailure) return failed(item, runner, error);
+      if (error instanceof UrlFetch.FetchFailure) {
+        return failed(item, runner, {
+          code: error.code,
+          message: error.message,
+          ...(error.status !== undefined ? { status: error.status } : {}),
+        });
+      }
       if ((invocation.receives ?? 1) >= (invocation.maxReceives ?? Number.POSITIVE_INFINITY)) {
         log.error({ err: error }, "fetch failed on its last receive");
         return failed(item, runner, { code: "fetch_failed", message: (error as Error).message });

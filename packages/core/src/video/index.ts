@@ -14,6 +14,7 @@ import { Multipart, ObjectKeys, Storage } from "../storage";
 import { Time } from "../time";
 import {
   CreateInput,
+  CreateRequest,
   EventInfo,
   Info,
   ListInput,
@@ -27,7 +28,7 @@ import { View } from "./view";
 export type { VideoItem } from "./schema";
 
 export namespace Video {
-  export const Schema = { Info, CreateInput, ListInput, VideoId, EventInfo };
+  export const Schema = { Info, CreateInput, CreateRequest, ListInput, VideoId, EventInfo };
   export type Info = import("./schema").Info;
 
   export const create = fn(CreateInput, async (input) => {
