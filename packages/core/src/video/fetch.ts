@@ -10,8 +10,8 @@ import { fn } from "../fn";
 import { createId } from "../id";
 import { Lifecycle } from "../lifecycle";
 import { logger } from "../log";
-import { Quota } from "../quota";
 import { Queue } from "../queue";
+import { Quota } from "../quota";
 import { Multipart, ObjectKeys } from "../storage";
 import { Video } from "./index";
 import { VideoMoves } from "./moves";
@@ -311,6 +311,28 @@ export namespace VideoFetch {
     await Multipart.abort({ key: ObjectKeys.source(videoId), uploadId }).catch((error) => {
       if (!(error instanceof VisibleError && error.code === "upload_not_found")) throw error;
     });
+  }
+
+  /**
+   * Local start-up only (fauxqs keeps messages in memory): every video still `fetching` goes
+   * back on the queue, its claim cleared, since nothing else can be running it. A Scan.
+   */
+  export async function requeueFetching() {
+    const { data } = await Dynamo.entities.video.scan
+      .where((attr, op) => op.eq(attr.status, "fetching"))
+      .go({ pages: "all" });
+    for (const item of data as VideoItem[]) {
+      await conditional(
+        Dynamo.entities.video
+          .patch({ videoId: item.videoId })
+          .set({ fetchLeaseUntil: 0 })
+          .composite({ owner: item.owner })
+          .where((attr, op) => op.eq(attr.status, "fetching"))
+          .go(),
+      );
+      await queue().send({ videoId: item.videoId, owner: item.owner });
+    }
+    return data.length;
   }
 
   /** The multipart upload a fetch recorded, for a delete to free. */

@@ -1,6 +1,6 @@
+import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { MiddlewareHandler } from "hono";
 import { idempotent } from "./idempotency";
 import { type Described, described, domain } from "./route";
 
