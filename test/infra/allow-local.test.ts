@@ -1,6 +1,7 @@
-// The SSRF guard's switch: RUSHES_WEBHOOK_ALLOW_LOCAL lets webhooks reach localhost and private
-// addresses. Only the local runtime may turn it on; no deployed function can receive it. Read
-// from the settings list and the infra sources themselves, with no infra fake involved.
+// The SSRF guards' switches: RUSHES_WEBHOOK_ALLOW_LOCAL lets webhooks, and RUSHES_FETCH_ALLOW_LOCAL
+// lets URL ingest, reach localhost and private addresses. Only the local runtime may turn them on;
+// no deployed function can receive them. Read from the settings list and the infra sources
+// themselves, with no infra fake involved.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
@@ -8,16 +9,15 @@ import { environment, everyFunction, type FunctionName, settings } from "../../i
 import { ConfigSchema } from "../../packages/core/src/config";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const name = "RUSHES_WEBHOOK_ALLOW_LOCAL";
 const functions: FunctionName[] = everyFunction;
 
-const saved = process.env[name];
-afterEach(() => {
-  if (saved === undefined) delete process.env[name];
-  else process.env[name] = saved;
-});
+describe.each(["RUSHES_WEBHOOK_ALLOW_LOCAL", "RUSHES_FETCH_ALLOW_LOCAL"] as const)("%s", (name) => {
+  const saved = process.env[name];
+  afterEach(() => {
+    if (saved === undefined) delete process.env[name];
+    else process.env[name] = saved;
+  });
 
-describe(name, () => {
   test("defaults to false: an unset or empty variable never allows local addresses", () => {
     expect(ConfigSchema.parse({})[name]).toBe(false);
     expect(ConfigSchema.parse({ [name]: "" })[name]).toBe(false);
@@ -39,6 +39,7 @@ describe(name, () => {
         .map((f) => path.join("infra", f)),
     ];
     expect(files).toContain(path.join("infra", "webhooks.ts"));
+    expect(files).toContain(path.join("infra", "fetch.ts"));
     for (const file of files) {
       const text = readFileSync(path.join(root, file), "utf8");
       expect(text.includes(name), file).toBe(false);

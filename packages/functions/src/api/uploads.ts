@@ -1,8 +1,13 @@
 import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { Resource } from "sst";
+import { queuesThrough } from "../queue";
 import { idempotent } from "./idempotency";
 import { type Described, described, domain } from "./route";
+
+// A URL ingest's first message goes on the fetch queue.
+queuesThrough({ fetch: () => Resource.FetchQueue.url });
 
 const video = domain("Uploads", () => import("@rushes/core/video"));
 const parts = domain("Uploads", () => import("@rushes/core/video/upload"));
