@@ -110,6 +110,15 @@ export const ConfigSchema = z.object({
    */
   RUSHES_WEBHOOK_ALLOW_LOCAL: bool(false),
   /**
+   * The local runtime sets this: a URL ingest may then fetch from loopback and private
+   * addresses (tests and demos). Deployed, never.
+   */
+  RUSHES_FETCH_ALLOW_LOCAL: bool(false),
+  /** A URL fetch fails (`fetch_timeout`) after this long with no byte from the server. */
+  RUSHES_FETCH_STALL_SECONDS: int(60),
+  /** A URL fetch fails (`fetch_timeout`) when a connection takes longer than this. */
+  RUSHES_FETCH_CONNECT_SECONDS: int(10),
+  /**
    * Ports a webhook URL may name besides 443 (and 80 where http is allowed), comma-separated;
    * any other port is refused, so the deliveries log cannot probe ports.
    */

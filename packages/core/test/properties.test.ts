@@ -6,7 +6,7 @@ import { MediaError } from "../src/media/error";
 import { Fmp4 } from "../src/media/hls/fmp4";
 import { Playlist } from "../src/playback/playlist";
 import { Multipart } from "../src/storage/multipart";
-import { Address } from "../src/webhook/address";
+import { Address } from "../src/net/address";
 
 // Property-based tests of the pure planners and parsers: random input finds what the examples
 // in their own test files miss. A failure prints the smallest counterexample fast-check found.

@@ -85,6 +85,31 @@ export namespace Multipart {
     };
   }
 
+  /** Stores one part from the server itself (a URL fetch); its ETag, as S3 quotes it. */
+  export async function uploadPart(input: {
+    key: string;
+    uploadId: string;
+    partNumber: number;
+    body: Uint8Array;
+    signal?: AbortSignal;
+  }): Promise<string> {
+    const out = await send(async () =>
+      (await Aws.s3()).send(
+        new UploadPartCommand({
+          Bucket: bucket(),
+          Key: input.key,
+          UploadId: input.uploadId,
+          PartNumber: input.partNumber,
+          Body: input.body,
+          ContentLength: input.body.byteLength,
+        }),
+        { abortSignal: input.signal },
+      ),
+    );
+    if (!out.ETag) throw new Error("UploadPart returned no ETag");
+    return out.ETag;
+  }
+
   /** Every uploaded part, following ListParts' own pages (1,000 parts each). */
   export async function listParts(input: { key: string; uploadId: string }): Promise<Part[]> {
     const s3 = await Aws.s3();

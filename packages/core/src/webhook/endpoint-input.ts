@@ -1,6 +1,6 @@
 import { Config } from "../config";
 import { VisibleError } from "../error";
-import { Address } from "./address";
+import { Address } from "../net/address";
 import { EventPatterns } from "./schema";
 
 /** What an endpoint may be registered with: its URL and the events it asks for. */

@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import { Address } from "./address";
+import { Address } from "../net/address";
 
 /** What one attempt to POST a delivery came to. */
 export interface AttemptResult {

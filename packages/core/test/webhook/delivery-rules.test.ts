@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Config } from "../../src/config";
 import { Events } from "../../src/event";
-import { Address } from "../../src/webhook/address";
+import { Address } from "../../src/net/address";
 import { Schedule } from "../../src/webhook/schedule";
 import { EventPatterns, EventTypes, matches } from "../../src/webhook/schema";
 

@@ -2,11 +2,12 @@ import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
 
 /**
- * Where a webhook may be sent. Deployed, only public unicast addresses on allowed ports: a user
- * must not be able to make our functions POST into a VPC, the metadata service or localhost, nor
- * use the deliveries log to probe ports. The check runs on every resolved address, and the
- * connection then goes to the checked address (transport.ts), so a DNS answer that changes
- * between check and connect (rebinding) cannot slip past it.
+ * Where rushes may connect on a user's behalf: webhook deliveries and URL fetches. Deployed, only
+ * public unicast addresses on allowed ports: a user must not be able to make our functions reach
+ * into a VPC, the metadata service or localhost, nor use what comes back to probe ports. The
+ * check runs on every resolved address, and the connection then goes to the checked address
+ * (webhook/transport.ts, fetch/hop.ts), so a DNS answer that changes between check and connect
+ * (rebinding) cannot slip past it.
  */
 export namespace Address {
   const blocked = new BlockList();
