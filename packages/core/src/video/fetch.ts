@@ -202,9 +202,11 @@ export namespace VideoFetch {
         signal: stop.signal,
         allowLocal: Config.get().RUSHES_FETCH_ALLOW_LOCAL,
         partBytes: Config.get().RUSHES_MULTIPART_PART_BYTES,
+        // Stored as the video says, so ingest's type check holds; the probe decides what it is.
+        contentType: item.contentType,
       });
     } catch (error) {
-      // The engine aborted its multipart upload, whatever the error.
+      // A cancel or a fetch_* failure: the engine has aborted its multipart upload.
       if (stop.signal.aborted) return "cancelled";
       if (error instanceof UrlFetch.FetchFailure) {
         return failed(item, runner, {
@@ -215,9 +217,12 @@ export namespace VideoFetch {
       }
       if ((invocation.receives ?? 1) >= (invocation.maxReceives ?? Number.POSITIVE_INFINITY)) {
         log.error({ err: error }, "fetch failed on its last receive");
+        await abortUpload(item.videoId, progress?.uploadId);
         return failed(item, runner, { code: "fetch_failed", message: (error as Error).message });
       }
-      await release(item, runner, { forget: true });
+      // Anything else (S3, the network to it) leaves the recorded upload as it was: the
+      // message's redelivery resumes from it.
+      await release(item, runner);
       throw error;
     } finally {
       clearInterval(watch);
@@ -294,12 +299,12 @@ export namespace VideoFetch {
     return done ? "failed" : "settled";
   }
 
-  /** Gives the claim back; `forget` drops a recorded upload the engine has just aborted. */
-  async function release(item: VideoItem, runner: string, options: { forget?: boolean } = {}) {
-    let patch = Dynamo.entities.video.patch({ videoId: item.videoId }).set({ fetchLeaseUntil: 0 });
-    if (options.forget) patch = patch.remove(["fetchProgress"]);
+  /** Gives the claim back, so the message's redelivery may take the fetch over at once. */
+  async function release(item: VideoItem, runner: string) {
     await conditional(
-      patch
+      Dynamo.entities.video
+        .patch({ videoId: item.videoId })
+        .set({ fetchLeaseUntil: 0 })
         .composite({ owner: item.owner })
         .where((attr, op) => op.eq(attr.fetchRunner, runner))
         .go(),

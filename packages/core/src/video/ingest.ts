@@ -179,8 +179,7 @@ export namespace Ingest {
         `The upload has ${head.bytes} bytes; ${Math.min(video.bytes, max)} were allowed`,
       );
     }
-    // A fetched source's type is whatever its server said; the probe decides what it is.
-    if (!video.sourceUrl && head.contentType.toLowerCase() !== video.contentType) {
+    if (head.contentType.toLowerCase() !== video.contentType) {
       return Outcome.reject(
         video,
         "content_type_mismatch",
