@@ -75,6 +75,8 @@ export const settings = {
   RUSHES_QUOTA_STORAGE_BYTES: ["api"],
   RUSHES_QUOTA_HOURLY_CLIPS: ["api"],
   RUSHES_WEBHOOK_PORTS: ["api", "webhookSender"],
+  RUSHES_FETCH_STALL_SECONDS: ["fetch"],
+  RUSHES_FETCH_CONNECT_SECONDS: ["fetch"],
   RUSHES_LOG_LEVEL: everyFunction,
   RUSHES_LOG_FORMAT: everyFunction,
 } as const satisfies Partial<Record<keyof typeof ConfigSchema.shape, readonly FunctionName[]>>;
