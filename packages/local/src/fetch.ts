@@ -22,6 +22,8 @@ export function fetchResources(sqsPort: number) {
 /** The Fetch function's timeout here, unless `RUSHES_LOCAL_FETCH_TIMEOUT_MS` shortens it (tests). */
 const functionTimeoutMs = () => Number(process.env.RUSHES_LOCAL_FETCH_TIMEOUT_MS) || 900_000;
 
+const concurrency = 3;
+
 /**
  * FetchQueue → `fetch.handler`, one message per invocation, with the deployed redrive count.
  * fauxqs keeps messages in memory, so videos still `fetching` are sent again on start.
@@ -51,17 +53,20 @@ export async function startFetch(options: { sqs: SQSClient; log: Log; handler?: 
     }),
   });
   const handler = options.handler ?? (await import("@rushes/functions/fetch")).handler;
-  const poller = startSqsPoller({
-    name: "fetch",
-    sqs,
-    queueUrl: queue.url,
-    queueArn: queue.arn,
-    handler,
-    mapping: { function: "Fetch", queue: "FetchQueue" },
-    batchSize: 1,
-    functionTimeoutMs: functionTimeoutMs(),
-    log,
-  });
+  // Lambda runs fetches side by side; a few here, so one slow server does not hold up the rest.
+  const pollers = Array.from({ length: concurrency }, (_, i) =>
+    startSqsPoller({
+      name: `fetch-${i}`,
+      sqs,
+      queueUrl: queue.url,
+      queueArn: queue.arn,
+      handler,
+      mapping: { function: "Fetch", queue: "FetchQueue" },
+      batchSize: 1,
+      functionTimeoutMs: functionTimeoutMs(),
+      log,
+    }),
+  );
   const unwatch = watchDeadLetters({
     sqs,
     dlqUrl: dlq.url,
@@ -73,7 +78,7 @@ export async function startFetch(options: { sqs: SQSClient; log: Log; handler?: 
   return {
     async stop() {
       unwatch();
-      await poller.stop();
+      await Promise.all(pollers.map((p) => p.stop()));
     },
   };
 }

@@ -42,8 +42,13 @@ export namespace VideoFetch {
   const queue = () => Queue.port<Message>("fetch");
   const videos = Lifecycle.video;
 
-  /** How often a running fetch checks that its video is still `fetching` (a cancel, a delete). */
+  /**
+   * How often a running fetch renews its claim, which also checks that its video is still
+   * `fetching` (a cancel, a delete); and how long a claim lasts unrenewed, so a runner that died
+   * leaves the fetch to its message's redelivery.
+   */
   export const watchMs = 2000;
+  export const claimMs = 30_000;
 
   const types: Record<string, string> = {
     mp4: "video/mp4",
@@ -168,7 +173,7 @@ export namespace VideoFetch {
     const claimed = await conditional(
       Dynamo.entities.video
         .patch({ videoId: found.videoId })
-        .set({ fetchRunner: runner, fetchLeaseUntil: started + remaining })
+        .set({ fetchRunner: runner, fetchLeaseUntil: started + claimMs })
         .composite({ owner: found.owner })
         .where(
           (attr, op) =>
@@ -184,12 +189,11 @@ export namespace VideoFetch {
     const progress = (item.fetchProgress ?? message.progress) as UrlFetch.Progress | undefined;
     const stop = new AbortController();
     const watch = setInterval(() => {
-      videos
-        .load(item.videoId)
-        .then((current) => {
-          if (current?.status !== "fetching") stop.abort(new Error("the video left fetching"));
+      renew(item, runner)
+        .then((held) => {
+          if (!held) stop.abort(new Error("the video left fetching"));
         })
-        .catch((error: unknown) => log.warn({ err: error }, "fetch watch failed"));
+        .catch((error: unknown) => log.warn({ err: error }, "fetch claim not renewed"));
     }, watchMs);
     let result: UrlFetch.Result;
     try {
@@ -247,7 +251,10 @@ export namespace VideoFetch {
       where: (attr, op) => op.eq(attr.fetchRunner, runner),
     });
     if (!recorded) {
-      // Cancelled or deleted meanwhile: nobody else knows this upload, so free it here.
+      // Another runner took over (it resumes this upload), or it was cancelled or deleted
+      // meanwhile: then nobody else knows this upload, so it is freed here.
+      const current = await videos.load(item.videoId);
+      if (current?.status === "fetching") return "busy";
       await abortUpload(item.videoId, progress.uploadId);
       return "cancelled";
     }
@@ -297,6 +304,21 @@ export namespace VideoFetch {
       where: (attr, op) => op.eq(attr.fetchRunner, runner),
     });
     return done ? "failed" : "settled";
+  }
+
+  /** Renews the claim while the video is still `fetching` and still this runner's. */
+  async function renew(item: VideoItem, runner: string) {
+    const renewed = await conditional(
+      Dynamo.entities.video
+        .patch({ videoId: item.videoId })
+        .set({ fetchLeaseUntil: Date.now() + claimMs })
+        .composite({ owner: item.owner })
+        .where(
+          (attr, op) => `${op.eq(attr.status, "fetching")} AND ${op.eq(attr.fetchRunner, runner)}`,
+        )
+        .go(),
+    );
+    return Boolean(renewed);
   }
 
   /** Gives the claim back, so the message's redelivery may take the fetch over at once. */
