@@ -10,7 +10,8 @@ import { dropUpload } from "../uploads";
 import { HlsPlayer } from "./HlsPlayer";
 import { Player, Thumbnails, Timeline } from "./VideoParts";
 
-const settled = (v: Video) => !["awaiting_upload", "queued", "processing"].includes(v.status);
+const settled = (v: Video) =>
+  !["awaiting_upload", "fetching", "queued", "processing"].includes(v.status);
 
 export function VideoPage(props: { id: string }) {
   const [video, setVideo] = useState<Video>();
