@@ -282,6 +282,11 @@ describe("processing", () => {
       },
     ]);
     expect(grants(statementsOf(ffmpeg, "Fetch"), "s3:GetObject", `${arn}/sources/x`)).toBe(false);
+    // Its own video by key: no query, scan or delete on the table.
+    const table = arnOf(ffmpeg, "Table");
+    for (const action of ["dynamodb:Query", "dynamodb:Scan", "dynamodb:DeleteItem"]) {
+      expect(grants(statementsOf(ffmpeg, "Fetch"), action, table), action).toBe(false);
+    }
   });
 
   test("the chunk worker's object rights: work/ and media/, reading sources/, nothing else", () => {
