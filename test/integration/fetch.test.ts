@@ -239,4 +239,26 @@ describe("DELETE /v1/uploads/:id", () => {
     expect((await h.api(key, "GET", `/v1/videos/${id}`)).body.status).toBe("cancelled");
     expect((await h.api(key, "DELETE", `/v1/uploads/${id}`)).status).toBe(200);
   }, 120_000);
+
+  it("DELETE /v1/videos/:id during a fetch: the record goes, the fetch stops, its upload is aborted", async () => {
+    const f = serve({ size: 40 * MiB });
+    origin.stall.at = 8 * MiB;
+    const id = await fetchFrom(f.url);
+    await waitUntil("the fetch's multipart upload", async () => (await open(id)).length === 1, {
+      timeoutMs: 60_000,
+    });
+    expect((await h.api(key, "DELETE", `/v1/videos/${id}`)).status).toBe(204);
+    await waitUntil("the upload aborted", async () => (await open(id)).length === 0, {
+      timeoutMs: 30_000,
+    });
+    expect((await h.api(key, "GET", `/v1/videos/${id}`)).status).toBe(404);
+  }, 120_000);
+
+  it("a finished fetch cannot be stopped: 409 fetch_finished", async () => {
+    const id = await fetchFrom(origin.url("/gone.mp4"));
+    await h.waitForStatus(key, id, ["failed"], 60_000);
+    const res = await h.api(key, "DELETE", `/v1/uploads/${id}`);
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe("fetch_finished");
+  }, 120_000);
 });
