@@ -1,6 +1,6 @@
 // The SSRF guards' switches: RUSHES_WEBHOOK_ALLOW_LOCAL lets webhooks, and RUSHES_FETCH_ALLOW_LOCAL
-// lets URL ingest, reach localhost and private addresses. Only the local runtime may turn them on;
-// no deployed function can receive them. Read from the settings list and the infra sources
+// lets URL fetches, reach localhost and private addresses. Only the local runtime may turn them
+// on; no deployed function can receive them. Read from the settings list and the infra sources
 // themselves, with no infra fake involved.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -9,15 +9,18 @@ import { environment, everyFunction, type FunctionName, settings } from "../../i
 import { ConfigSchema } from "../../packages/core/src/config";
 
 const root = path.resolve(import.meta.dirname, "../..");
+const names = ["RUSHES_WEBHOOK_ALLOW_LOCAL", "RUSHES_FETCH_ALLOW_LOCAL"] as const;
 const functions: FunctionName[] = everyFunction;
 
-describe.each(["RUSHES_WEBHOOK_ALLOW_LOCAL", "RUSHES_FETCH_ALLOW_LOCAL"] as const)("%s", (name) => {
-  const saved = process.env[name];
-  afterEach(() => {
-    if (saved === undefined) delete process.env[name];
-    else process.env[name] = saved;
-  });
+const saved = names.map((name) => [name, process.env[name]] as const);
+afterEach(() => {
+  for (const [name, value] of saved) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+});
 
+describe.each(names)("%s", (name) => {
   test("defaults to false: an unset or empty variable never allows local addresses", () => {
     expect(ConfigSchema.parse({})[name]).toBe(false);
     expect(ConfigSchema.parse({ [name]: "" })[name]).toBe(false);

@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { UrlFetch as UrlFetchNs } from "@rushes/core/fetch";
+import { Address } from "@rushes/core/net/address";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { noHandlers } from "../support/in-process";
 import { type Origin, type OriginFile, Pattern, startOrigin } from "../support/origin";
@@ -18,6 +20,8 @@ const partBytes = 5 * MiB;
 
 let h: Harness;
 let origin: Origin;
+/** A second server, on another loopback address, that some tests treat as a public one. */
+let far: Origin;
 let s3: S3Client;
 let UrlFetch: typeof UrlFetchNs;
 let n = 0;
@@ -25,6 +29,7 @@ let n = 0;
 beforeAll(async () => {
   h = await startHarness({ handlers: noHandlers });
   origin = await startOrigin();
+  far = await startOrigin("127.0.0.2");
   s3 = new S3Client({ forcePathStyle: true });
   ({ UrlFetch } = await import("@rushes/core/fetch"));
 }, 120_000);
@@ -32,12 +37,14 @@ beforeAll(async () => {
 afterAll(async () => {
   s3?.destroy();
   await origin?.close();
+  await far?.close();
   await h?.stop();
 });
 
 beforeEach(() => {
   origin.cuts.length = 0;
   origin.stall.at = undefined;
+  origin.stall.until = undefined;
   origin.hooks.onCut = undefined;
 });
 
@@ -108,8 +115,24 @@ describe("resuming", () => {
     const size = 200_000_000;
     const f = serve({ size, etag: '"big-v1"' });
     origin.cuts.push(70_000_000, 140_000_000);
-    const result = await run({ url: f.url, key: f.key, maxBytes: 300 * MiB });
+    // Buffers held by this process (engine, origin and s3rver together), sampled while it runs.
+    const baseline = process.memoryUsage().arrayBuffers;
+    let peak = baseline;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+    }, 20);
+    const started = performance.now();
+    const result = await run({ url: f.url, key: f.key, maxBytes: 300 * MiB }).finally(() =>
+      clearInterval(sampler),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      `fetch 200 MB: ${seconds.toFixed(1)} s, ${(size / MiB / seconds).toFixed(0)} MiB/s, ` +
+        `buffers peak +${((peak - baseline) / MiB).toFixed(0)} MiB`,
+    );
     expect(result).toEqual({ done: true, bytes: size });
+    // Streamed: well under the 200 MB the file would take if it were held (garbage included).
+    expect(peak - baseline).toBeLessThan(100 * MiB);
     expect(f.requests().map((r) => [r.range, r.ifRange])).toEqual([
       [undefined, undefined],
       [`bytes=${partStart(70_000_000)}-`, '"big-v1"'],
@@ -143,6 +166,28 @@ describe("resuming", () => {
     // The resume asked for a range; the whole file came back and was taken from byte 0.
     expect(f.requests().map((r) => r.range)).toEqual([undefined, `bytes=${partStart(7 * MiB)}-`]);
     expect((await stored(f.key)).sha256).toBe(Pattern.sha256(f.file.seed, size));
+  }, 120_000);
+
+  it("restarts from the first byte, without asking for a range, when nothing can hold one", async () => {
+    const size = 13 * MiB + 1;
+    const f = serve({ size }); // ranges, but neither ETag nor Last-Modified
+    origin.cuts.push(7 * MiB);
+    expect(await run({ url: f.url, key: f.key })).toEqual({ done: true, bytes: size });
+    expect(f.requests().map((r) => r.range)).toEqual([undefined, undefined]);
+    expect((await stored(f.key)).sha256).toBe(Pattern.sha256(f.file.seed, size));
+  }, 120_000);
+
+  it("gives up when the connection keeps dropping before a part is stored", async () => {
+    const f = serve({ size: 12 * MiB, etag: '"flaky"' });
+    const cutsAt = Array.from({ length: UrlFetch.maxDrops + 1 }, (_, i) => MiB + i);
+    origin.cuts.push(...cutsAt);
+    const error = await failure(run({ url: f.url, key: f.key }));
+    expect(error.code).toBe("fetch_http_error");
+    expect(error.message).toMatch(/kept dropping/);
+    expect(f.requests()).toHaveLength(UrlFetch.maxDrops + 1);
+    // No part was stored, so every retry asked for the file from its start.
+    expect(f.requests().every((r) => r.range === undefined)).toBe(true);
+    expect(await openUploads(f.key)).toEqual([]);
   }, 120_000);
 
   it("fails on a second drop once the one restart is used", async () => {
@@ -241,6 +286,35 @@ describe("time budget and cancel", () => {
     expect(await caught).toBe(reason);
     expect(await openUploads(f.key)).toEqual([]);
   }, 120_000);
+
+  it("stops at the first part after its upload was aborted elsewhere, reading no further", async () => {
+    const f = serve({ size: 20 * MiB, etag: '"elsewhere"' });
+    let release = () => {};
+    origin.stall.at = 7 * MiB;
+    origin.stall.until = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const caught = run({ url: f.url, key: f.key }).catch((e: unknown) => e);
+    const [upload] = await waitUntil("a stored part", async () => {
+      const open = await openUploads(f.key);
+      return open.some((u) => u.parts.includes(1)) && open;
+    });
+    // What DELETE /v1/uploads/:id does from another process: no signal reaches this run.
+    await s3.send(
+      new AbortMultipartUploadCommand({
+        Bucket: h.runtime.resources.bucket,
+        Key: f.key,
+        UploadId: upload!.uploadId,
+      }),
+    );
+    release();
+    const error = await caught;
+    // Not a drop to resume from, nor a fetch failure: the upload is gone.
+    expect(error).not.toBeInstanceOf(UrlFetch.FetchFailure);
+    expect(error).toMatchObject({ code: "upload_not_found" });
+    expect(f.requests()).toHaveLength(1);
+    expect(await openUploads(f.key)).toEqual([]);
+  }, 120_000);
 });
 
 describe("limits", () => {
@@ -273,9 +347,130 @@ describe("limits", () => {
     expect(await openUploads(f.key)).toEqual([]);
   }, 120_000);
 
+  it("fails fetch_timeout when a server takes the connection but never answers", async () => {
+    const silent: Server = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const key = `uploads/vid_silent${++n}/source`;
+      const started = Date.now();
+      const error = await failure(run({ url: `http://127.0.0.1:${port}/f`, key, stallMs: 300 }));
+      expect(error.code).toBe("fetch_timeout");
+      expect(error.message).toMatch(/no response within 300 ms/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      silent.close();
+    }
+  });
+
   it("fails fetch_http_error with the status on a non-2xx answer", async () => {
     const key = `uploads/vid_missing${++n}/source`;
     const error = await failure(run({ url: origin.url("/nothing-here"), key }));
     expect(error).toMatchObject({ code: "fetch_http_error", status: 404 });
+  });
+});
+
+describe("SSRF rules", () => {
+  const refused = async (url: string) => {
+    const key = `uploads/vid_refused${++n}/source`;
+    const error = await failure(run({ url, key, allowLocal: false }));
+    expect(error.code, url).toBe("fetch_refused");
+    expect(await openUploads(key)).toEqual([]);
+    return error;
+  };
+
+  it.each([
+    "http://127.0.0.1/f.mp4",
+    "http://localhost/f.mp4",
+    "http://2130706433/f.mp4", // 127.0.0.1 as one number
+    "http://0x7f.1/f.mp4",
+    "http://10.1.2.3/f.mp4",
+    "http://192.168.1.1/f.mp4",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[::1]/f.mp4",
+    "http://[fe80::1]/f.mp4",
+    "http://[fd00::1]/f.mp4",
+    "http://[::ffff:127.0.0.1]/f.mp4", // IPv4-mapped
+    "http://[::ffff:a9fe:a9fe]/f.mp4", // mapped metadata service, in hex
+    "http://[64:ff9b::a9fe:a9fe]/f.mp4", // NAT64 of 169.254.169.254
+    "http://[2002:7f00:1::]/f.mp4", // 6to4 of 127.0.0.1
+  ])("refuses %s with local addresses off", async (url) => {
+    expect((await refused(url)).message).toMatch(/non-public address/);
+  });
+
+  it("refuses other schemes and ports other than 80/443 with local addresses off", async () => {
+    await refused("ftp://example.com/f.mp4");
+    await refused("file:///etc/passwd");
+    const before = origin.requests.length;
+    expect((await refused(origin.url("/f.mp4"))).message).toMatch(/port/);
+    expect(origin.requests.length).toBe(before);
+  });
+
+  /** Walks redirects with 127.0.0.2 (the far server) standing in for a public address. */
+  const walkFromFar = async (path: string) => {
+    const { walk } = await import("@rushes/core/fetch/hop");
+    return walk(
+      { url: far.url(path), headers: {} },
+      {
+        allowLocal: false,
+        ports: [far.port, origin.port],
+        isPublic: (address) => Address.isPublic(address) || address === "127.0.0.2",
+        connectMs: 5_000,
+        stallMs: 5_000,
+      },
+    );
+  };
+
+  it("refuses a redirect to 127.0.0.1 from a server it may reach", async () => {
+    const f = serve({ size: 10 });
+    far.files.set("/here.mp4", { size: 10, seed: 1, ranges: true, contentLength: true });
+    far.redirects.set("/ok", { status: 302, location: "/here.mp4" });
+    far.redirects.set("/to-loopback", { status: 302, location: f.url });
+    // The stand-in policy lets the far server through: a redirect on it is followed.
+    const reached = await walkFromFar("/ok");
+    reached.destroy();
+    expect(reached.statusCode).toBe(200);
+    const error = await failure(walkFromFar("/to-loopback"));
+    expect(error.code).toBe("fetch_refused");
+    expect(error.message).toMatch(/127\.0\.0\.1/);
+    expect(f.requests()).toEqual([]);
+  });
+
+  it("follows 5 redirects and refuses the 6th", async () => {
+    const f = serve({ size: 1000, etag: '"r"' });
+    const chain = (name: string, hops: number) => {
+      const statuses = [301, 302, 303, 307, 308, 302];
+      for (let i = 0; i < hops; i++) {
+        const next = i === hops - 1 ? f.url : `/${name}${i + 1}`;
+        origin.redirects.set(`/${name}${i}`, { status: statuses[i]!, location: next });
+      }
+      return origin.url(`/${name}0`);
+    };
+    const five = await run({ url: chain("five", 5), key: `uploads/vid_five${n}/source` });
+    expect(five).toEqual({ done: true, bytes: 1000 });
+    const error = await failure(run({ url: chain("six", 6), key: `uploads/vid_six${n}/source` }));
+    expect(error.code).toBe("fetch_refused");
+    expect(error.message).toMatch(/redirects/);
+  });
+
+  it("sends the user's credentials to the user's origin only, and keeps the Host", async () => {
+    const path = `/cred${++n}.mp4`;
+    far.files.set(path, { size: 100, seed: 3, ranges: true, contentLength: true, etag: '"c"' });
+    origin.redirects.set("/cred-a", { status: 302, location: "/cred-b" });
+    origin.redirects.set("/cred-b", {
+      status: 307,
+      location: `http://x:y@127.0.0.2:${far.port}${path}`,
+    });
+    const user = `http://me:p%40ss@localhost:${origin.port}/cred-a`;
+    const result = await run({ url: user, key: `uploads/vid_cred${n}/source` });
+    expect(result).toEqual({ done: true, bytes: 100 });
+    const basic = `Basic ${Buffer.from("me:p@ss").toString("base64")}`;
+    const mine = origin.requests.filter((r) => r.path.startsWith("/cred-"));
+    expect(mine.map((r) => [r.path, r.authorization, r.host])).toEqual([
+      ["/cred-a", basic, `localhost:${origin.port}`],
+      ["/cred-b", basic, `localhost:${origin.port}`],
+    ]);
+    // Another origin: neither the user's credentials nor the ones the Location carried.
+    expect(far.requests.find((r) => r.path === path)?.authorization).toBeUndefined();
   });
 });

@@ -102,8 +102,11 @@ export async function startOrigin(host = "127.0.0.1") {
   const requests: OriginRequest[] = [];
   /** Absolute positions: the next response that reaches one is cut there (each used once). */
   const cuts: number[] = [];
-  /** The next response reaching this position sends nothing more but keeps the connection. */
-  const stall: { at?: number } = {};
+  /**
+   * The next response reaching this position sends nothing more but keeps the connection open,
+   * until `until` settles (then it carries on), or for good.
+   */
+  const stall: { at?: number; until?: Promise<unknown> } = {};
   /** Called when a cut happens, before the socket is destroyed (e.g. to change the file). */
   const hooks: { onCut?: (at: number) => void } = {};
   const sockets = new Set<Socket>();
@@ -163,8 +166,12 @@ export async function startOrigin(host = "127.0.0.1") {
       if (res.destroyed) return;
       pos = end;
       if (held === pos) {
+        const until = stall.until;
         stall.at = undefined;
-        return; // the connection stays open and silent
+        stall.until = undefined;
+        if (!until) return; // the connection stays open and silent
+        await until;
+        if (res.destroyed) return;
       }
       if (cut === pos) {
         cuts.splice(cutIndex, 1);

@@ -45,8 +45,30 @@ async function open(
   const isPublic = options.isPublic ?? Address.isPublic;
   const bad = options.allowLocal ? undefined : addresses.find((a) => !isPublic(a.address));
   if (bad) throw refused(`${url.hostname} resolves to a non-public address (${bad.address})`);
-  const pinned = addresses[0];
-  if (!pinned) throw new Dropped(`DNS lookup of ${url.hostname} returned no address`);
+  if (!addresses.length) throw new Dropped(`DNS lookup of ${url.hostname} returned no address`);
+  // Every address was checked; the next is tried only when one cannot be connected to.
+  let failed: unknown;
+  for (const pinned of addresses) {
+    try {
+      return await get(target, headers, options, pinned);
+    } catch (error) {
+      const code = (error as { cause?: { code?: string } }).cause?.code ?? "";
+      if (!unreachable.has(code)) throw error;
+      failed = error;
+    }
+  }
+  throw failed;
+}
+
+const unreachable = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"]);
+
+function get(
+  target: { url: URL; auth?: string },
+  headers: Record<string, string>,
+  options: HopOptions,
+  pinned: Address.Resolved,
+): Promise<IncomingMessage> {
+  const { url } = target;
   const lookup = ((_host, lookupOptions, callback) => {
     if ((lookupOptions as { all?: boolean }).all) callback(null, [pinned]);
     else (callback as (e: null, a: string, f: number) => void)(null, pinned.address, pinned.family);
@@ -93,7 +115,11 @@ async function open(
     });
     request.on("error", (error) => {
       options.signal?.removeEventListener("abort", aborted);
-      fail(error instanceof FetchFailure ? error : new Dropped(`${url.host}: ${error.message}`));
+      fail(
+        error instanceof FetchFailure
+          ? error
+          : new Dropped(`${url.host}: ${error.message}`, { cause: error }),
+      );
     });
     request.end();
   });

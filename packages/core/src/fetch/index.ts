@@ -90,14 +90,14 @@ export namespace UrlFetch {
       for (;;) {
         if (input.signal?.aborted) throw input.signal.reason;
         if (drops > maxDrops) {
-          throw new Failure("fetch_http_error", `the connection kept dropping: ${dropped}`);
+          throw new Failure("fetch_http_error", `The connection kept dropping: ${dropped}`);
         }
         const offset = progress?.offset ?? 0;
         let headers: Record<string, string> = {};
         if (progress && offset > 0) {
           const resume = Resume.headers(offset, progress.validator);
           if (!resume) {
-            restart("the server gave no ETag or Last-Modified to resume against");
+            restart("The server gave no ETag or Last-Modified to resume against");
             continue;
           }
           headers = resume;
@@ -110,32 +110,38 @@ export namespace UrlFetch {
           if (!progress) throw new Failure("fetch_http_error", error.message);
           drops++;
           dropped = error.message;
+          await pause(drops, input.signal);
           continue;
         }
-        const answer = { status: response.statusCode ?? 0, headers: response.headers };
-        let verdict = Resume.judge({
-          ...answer,
-          offset,
-          held: progress?.validator,
-          total: progress?.totalBytes,
+        const answer = {
+          status: response.statusCode ?? 0,
+          headers: response.headers,
           maxBytes: input.maxBytes,
-        });
+        };
+        let verdict = progress?.offset
+          ? Resume.resumed({
+              ...answer,
+              offset,
+              held: progress.validator,
+              total: progress.totalBytes,
+            })
+          : Resume.fresh({ ...answer, held: progress?.validator });
         if (verdict.kind === "restart") {
           // The server sent the whole file again: that body is the restart.
           try {
-            restart("the connection dropped and the server ignores Range");
+            restart("The connection dropped and the server ignores Range");
           } catch (error) {
             response.destroy();
             throw error;
           }
-          verdict = Resume.judge({ ...answer, offset: 0, maxBytes: input.maxBytes });
+          verdict = Resume.fresh(answer);
         }
         if (verdict.kind !== "read") response.destroy();
         switch (verdict.kind) {
           case "http_error":
             throw new Failure(
               "fetch_http_error",
-              `the server answered ${verdict.status}`,
+              `The server answered ${verdict.status}`,
               verdict.status,
             );
           case "too_large":
@@ -145,8 +151,6 @@ export namespace UrlFetch {
               "fetch_changed",
               `The file changed while fetching: ${verdict.reason}`,
             );
-          case "restart":
-            continue; // not reached: a restart is judged again as a fresh answer
           case "complete":
             return await complete(progress!);
         }
@@ -180,6 +184,7 @@ export namespace UrlFetch {
         if (outcome.kind === "deadline") return { done: false, progress };
         drops++;
         dropped = outcome.reason;
+        await pause(drops, input.signal);
       }
     } catch (error) {
       if (progress && (error instanceof Failure || input.signal?.aborted)) {
@@ -188,6 +193,18 @@ export namespace UrlFetch {
       throw input.signal?.aborted ? input.signal.reason : error;
     }
   }
+
+  /** A wait before reconnecting that doubles with each drop in a row: 0.1 s, 0.2 s, 0.4 s… */
+  const pause = (drops: number, signal?: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, 100 * 2 ** Math.min(drops - 1, 5));
+      signal?.addEventListener("abort", done, { once: true });
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      }
+    });
 
   const tooLarge = (bytes: number, max: number) =>
     new Failure(
@@ -254,21 +271,29 @@ export namespace UrlFetch {
     };
 
     const chunks = response[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    /** The next chunk; a broken connection is a drop, unless it was broken on purpose. */
+    const read = async (): Promise<IteratorResult<Buffer> | Outcome> => {
+      const stall = setTimeout(
+        () =>
+          response.destroy(
+            new Failure("fetch_timeout", `No byte from the server for ${input.stallMs} ms`),
+          ),
+        input.stallMs,
+      );
+      try {
+        return await chunks.next();
+      } catch (error) {
+        if (error instanceof Failure || input.signal?.aborted) throw error;
+        if (stop) return { kind: "deadline" };
+        return { kind: "dropped", reason: (error as Error).message };
+      } finally {
+        clearTimeout(stall);
+      }
+    };
     try {
       for (;;) {
-        let next: IteratorResult<Buffer>;
-        const stall = setTimeout(
-          () =>
-            response.destroy(
-              new Failure("fetch_timeout", `no byte from the server for ${input.stallMs} ms`),
-            ),
-          input.stallMs,
-        );
-        try {
-          next = await chunks.next();
-        } finally {
-          clearTimeout(stall);
-        }
+        const next = await read();
+        if ("kind" in next) return next;
         if (next.done) break;
         let chunk = next.value;
         if (progress.offset + filled + chunk.length > input.maxBytes) {
@@ -285,22 +310,17 @@ export namespace UrlFetch {
           lastCycleMs = now - cycle;
           cycle = now;
           const finished = total !== undefined && progress.offset >= total;
-          if (!finished && now + lastCycleMs >= input.deadline) {
-            response.destroy();
-            return { kind: "deadline" };
-          }
+          if (!finished && now + lastCycleMs >= input.deadline) return { kind: "deadline" };
           const size = sizeOf(progress.parts.length + 1);
           // The SDK is done with the stored part, so its buffer can take the next one.
           if (size !== part.length) part = Buffer.allocUnsafe(size);
         }
       }
-    } catch (error) {
-      if (error instanceof Failure || input.signal?.aborted) throw error;
-      if (stop) return { kind: "deadline" };
-      return { kind: "dropped", reason: (error as Error).message };
     } finally {
       clearTimeout(hardStop);
       input.signal?.removeEventListener("abort", aborted);
+      // Stopped early (deadline, a failure, S3 erring): the connection is not read further.
+      if (!response.complete) response.destroy();
     }
     if (stop) return { kind: "deadline" };
     if (total !== undefined && progress.offset + filled < total) {

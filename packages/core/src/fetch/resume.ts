@@ -68,32 +68,33 @@ export namespace Resume {
     | { kind: "too_large"; total: number }
     | { kind: "http_error"; status: number };
 
-  /**
-   * What an answer means. `offset` is where the request asked to start (0 for a fresh fetch),
-   * `held` and `total` what the fetch recorded before.
-   */
-  export function judge(input: {
-    status: number;
-    headers: IncomingHttpHeaders;
-    offset: number;
-    held?: Validator;
-    total?: number;
-    maxBytes: number;
-  }): Verdict {
-    const { status, headers, offset } = input;
-    const now = validator(headers);
+  type Answer = { status: number; headers: IncomingHttpHeaders; maxBytes: number };
+  export type Fresh = Extract<Verdict, { kind: "read" | "too_large" | "http_error" | "changed" }>;
+
+  /** What an answer to a request from byte 0 means; `held` is a validator recorded before. */
+  export function fresh(input: Answer & { held?: Validator }): Fresh {
+    const { status, headers } = input;
     const length = Number(header(headers, "content-length") ?? Number.NaN);
-    if (offset === 0) {
-      if (status < 200 || status > 299 || status === 206) return { kind: "http_error", status };
-      if (length > input.maxBytes) return { kind: "too_large", total: length };
-      if (moved(input.held, now)) return { kind: "changed", reason: "its validator moved" };
-      return {
-        kind: "read",
-        start: 0,
-        ...(Number.isSafeInteger(length) ? { total: length } : {}),
-        validator: now,
-      };
-    }
+    if (status < 200 || status > 299 || status === 206) return { kind: "http_error", status };
+    if (length > input.maxBytes) return { kind: "too_large", total: length };
+    const now = validator(headers);
+    if (moved(input.held, now)) return { kind: "changed", reason: "its validator moved" };
+    return {
+      kind: "read",
+      start: 0,
+      ...(Number.isSafeInteger(length) ? { total: length } : {}),
+      validator: now,
+    };
+  }
+
+  /**
+   * What an answer to a request from `offset` (> 0) means, given the validator and size the
+   * fetch recorded before.
+   */
+  export function resumed(
+    input: Answer & { offset: number; held?: Validator; total?: number },
+  ): Verdict {
+    const { status, headers, offset } = input;
     if (status === 412) return { kind: "changed", reason: "the server refused the If-Range" };
     if (status === 416) {
       const range = contentRange(header(headers, "content-range"));
@@ -102,7 +103,9 @@ export namespace Resume {
       return { kind: "changed", reason: "the file is now shorter than the bytes stored" };
     }
     if (status < 200 || status > 299) return { kind: "http_error", status };
-    if (moved(input.held, now)) return { kind: "changed", reason: "its validator moved" };
+    if (moved(input.held, validator(headers))) {
+      return { kind: "changed", reason: "its validator moved" };
+    }
     if (status !== 206) return { kind: "restart" };
     const range = contentRange(header(headers, "content-range"));
     if (range?.start !== offset) return { kind: "restart" };
