@@ -1,7 +1,7 @@
 // SQS consumer for URL ingest: each record is one video's fetch to run, or to resume.
 
 import { Config } from "@rushes/core/config";
-import { VideoFetch } from "@rushes/core/video/fetch";
+import { FetchRun } from "@rushes/core/video/fetch-run";
 import type { Context, SQSEvent } from "aws-lambda";
 import { Resource } from "sst";
 import { queuesThrough } from "./queue";
@@ -15,11 +15,11 @@ queuesThrough({ fetch: () => Resource.FetchQueue.url });
  * left, less a margin to record its progress and hand over.
  */
 export const handler = (event: SQSEvent, context: Context) =>
-  batch(json(VideoFetch.Message), {
+  batch(json(FetchRun.Message), {
     what: "fetch",
     fields: (message) => ({ videoId: message.videoId }),
     run: (message, { receives }) =>
-      VideoFetch.run(message, {
+      FetchRun.run(message, {
         remainingMs: () => context.getRemainingTimeInMillis(),
         receives,
         maxReceives: Config.get().RUSHES_FETCH_MAX_RECEIVES,

@@ -30,9 +30,9 @@ const concurrency = 3;
  */
 export async function startFetch(options: { sqs: SQSClient; log: Log; handler?: SqsHandler }) {
   const { sqs, log } = options;
-  const [{ Config }, { VideoFetch }] = await Promise.all([
+  const [{ Config }, { FetchRun }] = await Promise.all([
     import("@rushes/core/config"),
-    import("@rushes/core/video/fetch"),
+    import("@rushes/core/video/fetch-run"),
   ]);
   const create = async (name: string, attributes: Record<string, string> = {}) => {
     const { QueueUrl } = await sqs.send(
@@ -73,7 +73,7 @@ export async function startFetch(options: { sqs: SQSClient; log: Log; handler?: 
     what: "fetch message(s) failed and",
     log,
   });
-  const requeued = await VideoFetch.requeueFetching();
+  const requeued = await FetchRun.requeueFetching();
   if (requeued) log.info(`re-sent ${requeued} unfinished fetch(es)`);
   return {
     async stop() {
