@@ -208,7 +208,10 @@ export namespace FetchRun {
     return done ? "failed" : "settled";
   }
 
-  /** Renews the claim while the video is still `fetching` and still this runner's. */
+  /**
+   * Renews the claim while the video is still `fetching` and still this runner's, and not given
+   * up: a renewal that lands after the runner handed over (lease 0) must not take it back.
+   */
   async function renew(item: VideoItem, runner: string) {
     const renewed = await conditional(
       Dynamo.entities.video
@@ -216,7 +219,8 @@ export namespace FetchRun {
         .set({ fetchLeaseUntil: Date.now() + claimMs })
         .composite({ owner: item.owner })
         .where(
-          (attr, op) => `${op.eq(attr.status, "fetching")} AND ${op.eq(attr.fetchRunner, runner)}`,
+          (attr, op) =>
+            `${op.eq(attr.status, "fetching")} AND ${op.eq(attr.fetchRunner, runner)} AND ${op.gt(attr.fetchLeaseUntil, 0)}`,
         )
         .go(),
     );
