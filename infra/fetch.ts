@@ -2,7 +2,7 @@
 // under uploads/, whose completion fires the same ObjectCreated ingest as an upload.
 import { names, publishRights, receiveRights, sendRights } from "./access";
 import { events } from "./processing";
-import { environment, memory, setting } from "./settings";
+import { environment, setting } from "./settings";
 import { bucket, table } from "./storage";
 
 const fetchSeconds = 900; // Lambda's maximum; a longer fetch continues in the next invocation
@@ -28,7 +28,8 @@ export const fetchFunction = new sst.aws.Function("Fetch", {
   handler: "packages/functions/src/fetch.handler",
   runtime: "nodejs22.x",
   architecture: "arm64",
-  memory: memory("RUSHES_FETCH_MEMORY_MB"),
+  // One part in memory at a time (RUSHES_MULTIPART_PART_BYTES, 8 MiB): under any account's quota.
+  memory: "1024 MB",
   timeout: `${fetchSeconds} seconds`,
   environment: {
     ...names({ Media: bucket, Table: table, Events: events, FetchQueue: fetchQueue }),

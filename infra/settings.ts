@@ -97,9 +97,8 @@ export const infraSettings = {
   RUSHES_CHUNK_WORKER_MEMORY_MB: { fallback: 10240, min: 128, max: 10240 },
   RUSHES_CHUNK_MAX_CONCURRENCY: { fallback: 100, min: 2, max: 1000 },
   RUSHES_CLIP_MAX_CONCURRENCY: { fallback: 20, min: 2, max: 1000 },
-  /** URL ingest: fetches at once, and the Fetch function's memory (it streams one part at a time). */
+  /** URL ingest: fetches running at once. */
   RUSHES_FETCH_MAX_CONCURRENCY: { fallback: 20, min: 2, max: 1000 },
-  RUSHES_FETCH_MEMORY_MB: { fallback: 1024, min: 128, max: 10240 },
 } as const;
 
 type InfraSetting = keyof typeof infraSettings;
