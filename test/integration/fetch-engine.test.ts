@@ -272,20 +272,52 @@ describe("time budget and cancel", () => {
     expect((await stored(f.key)).sha256).toBe(Pattern.sha256(f.file.seed, size));
   }, 120_000);
 
-  it("aborts the multipart upload and throws the reason when cancelled mid-way", async () => {
-    const f = serve({ size: 20 * MiB, etag: '"cancel"' });
-    origin.stall.at = 8 * MiB;
-    const controller = new AbortController();
-    const running = run({ url: f.url, key: f.key, signal: controller.signal });
-    const caught = running.catch((e: unknown) => e);
-    await waitUntil("a stored part", async () =>
-      (await openUploads(f.key)).some((u) => u.parts.includes(1)),
-    );
-    const reason = new Error("cancelled by the owner");
-    controller.abort(reason);
-    expect(await caught).toBe(reason);
-    expect(await openUploads(f.key)).toEqual([]);
+  it("gives up a slow part at the deadline once a part is stored, keeping what was stored", async () => {
+    const size = 12 * MiB;
+    const f = serve({ size, etag: '"slow"' });
+    let release = () => {};
+    origin.stall.at = 7 * MiB;
+    origin.stall.until = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const started = Date.now();
+    try {
+      const first = await run({ url: f.url, key: f.key, deadline: started + 1_500 });
+      // Well before the 60 s stall timeout: the deadline ended the run.
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(first.done).toBe(false);
+      if (first.done) return;
+      expect(first.progress.offset).toBe(partBytes);
+      const rest = await run({ url: f.url, key: f.key, progress: first.progress });
+      expect(rest).toEqual({ done: true, bytes: size });
+      expect((await stored(f.key)).sha256).toBe(Pattern.sha256(f.file.seed, size));
+    } finally {
+      release();
+    }
   }, 120_000);
+
+  it.each([
+    ["with", true],
+    ["without", false],
+  ])(
+    "aborts the multipart upload and throws the reason when cancelled mid-way, %s Content-Length",
+    async (_, contentLength) => {
+      const f = serve({ size: 20 * MiB, etag: '"cancel"', contentLength });
+      origin.stall.at = 8 * MiB;
+      const controller = new AbortController();
+      const running = run({ url: f.url, key: f.key, signal: controller.signal });
+      const caught = running.catch((e: unknown) => e);
+      await waitUntil("a stored part", async () =>
+        (await openUploads(f.key)).some((u) => u.parts.includes(1)),
+      );
+      const reason = new Error("cancelled by the owner");
+      controller.abort(reason);
+      expect(await caught).toBe(reason);
+      expect(await openUploads(f.key)).toEqual([]);
+      expect(await h.objects(f.key)).toEqual([]);
+    },
+    120_000,
+  );
 
   it("stops at the first part after its upload was aborted elsewhere, reading no further", async () => {
     const f = serve({ size: 20 * MiB, etag: '"elsewhere"' });

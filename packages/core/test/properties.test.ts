@@ -4,9 +4,9 @@ import { ChunkAudio } from "../src/media/chunked/chunk-audio";
 import { Chunks } from "../src/media/chunked/chunks";
 import { MediaError } from "../src/media/error";
 import { Fmp4 } from "../src/media/hls/fmp4";
+import { Address } from "../src/net/address";
 import { Playlist } from "../src/playback/playlist";
 import { Multipart } from "../src/storage/multipart";
-import { Address } from "../src/net/address";
 
 // Property-based tests of the pure planners and parsers: random input finds what the examples
 // in their own test files miss. A failure prints the smallest counterexample fast-check found.

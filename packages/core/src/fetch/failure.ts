@@ -18,6 +18,12 @@ export class FetchFailure extends Error {
   }
 }
 
+export const tooLarge = (bytes: number, max: number) =>
+  new FetchFailure(
+    "fetch_too_large",
+    `The file is over the ${max}-byte limit (${bytes} bytes or more)`,
+  );
+
 /** The connection broke (reset, refused, cut mid-body): a resume may still save the fetch. */
 export class Dropped extends Error {
   override readonly name = "Dropped";

@@ -37,10 +37,28 @@ async function open(
   });
   if (port) throw refused(`${url.host}: ${port}`);
   let addresses: Address.Resolved[];
+  let timer: NodeJS.Timeout | undefined;
   try {
-    addresses = await Address.resolve(url.hostname);
+    addresses = await Promise.race([
+      Address.resolve(url.hostname),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new FetchFailure(
+                "fetch_timeout",
+                `${url.hostname}: no DNS answer within ${options.connectMs} ms`,
+              ),
+            ),
+          options.connectMs,
+        );
+      }),
+    ]);
   } catch (error) {
+    if (error instanceof FetchFailure) throw error;
     throw new Dropped(`DNS lookup of ${url.hostname} failed: ${(error as Error).message}`);
+  } finally {
+    clearTimeout(timer);
   }
   const isPublic = options.isPublic ?? Address.isPublic;
   const bad = options.allowLocal ? undefined : addresses.find((a) => !isPublic(a.address));

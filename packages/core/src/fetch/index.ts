@@ -1,32 +1,22 @@
 import type { IncomingMessage } from "node:http";
 import { Config } from "../config";
 import { Multipart } from "../storage/multipart";
-import { Dropped, FetchFailure as Failure } from "./failure";
+import { Dropped, FetchFailure as Failure, tooLarge } from "./failure";
 import { type HopOptions, walk } from "./hop";
-import { partSize } from "./parts";
+import { type FetchProgress, pump } from "./pump";
 import { type Validator as HeldValidator, Resume } from "./resume";
 
 /**
  * Ingest from a URL: the bytes go from the server straight into an S3 multipart upload, one
  * part in memory at a time, and a dropped connection resumes with Range from the last stored
  * part. A run stops near its deadline with its progress, which the next run continues from.
- * Every hop is SSRF-checked (hop.ts); every failure aborts the multipart upload.
+ * Every hop is SSRF-checked (hop.ts). A FetchFailure or a cancel aborts the multipart upload;
+ * any other error (S3 failing, say) is thrown with the upload kept, so a retry of the same
+ * progress carries on from it.
  */
 export namespace UrlFetch {
   export type Validator = HeldValidator;
-  export type Progress = {
-    /** The URL the user gave: every resume re-walks and re-checks its redirects. */
-    url: string;
-    key: string;
-    uploadId: string;
-    parts: { PartNumber: number; ETag: string }[];
-    /** Bytes stored in completed parts. */
-    offset: number;
-    validator?: Validator;
-    /** Full restarts used (at most 1). */
-    restarts: number;
-    totalBytes?: number;
-  };
+  export type Progress = FetchProgress;
   export type Result = { done: true; bytes: number } | { done: false; progress: Progress };
   export const FetchFailure = Failure;
   export type FetchFailure = Failure;
@@ -41,7 +31,10 @@ export namespace UrlFetch {
     maxBytes: number;
     /** Continue a fetch a previous invocation left. */
     progress?: Progress;
-    /** Epoch ms: stop cleanly (after the current part is stored) before then. */
+    /**
+     * Epoch ms: the run stops after the part it is storing when the next would end past it,
+     * and at the latest here once it has stored one. Leave time for one part after it.
+     */
     deadline: number;
     /** Cancel: aborts the multipart upload, then throws the abort reason. */
     signal?: AbortSignal;
@@ -173,9 +166,11 @@ export namespace UrlFetch {
           progress.totalBytes = verdict.total;
         }
         const outcome = await pump(response, progress, {
-          ...input,
+          maxBytes: input.maxBytes,
+          deadline: input.deadline,
+          signal: input.signal,
           stallMs: hop.stallMs,
-          base,
+          partBytes: base,
           stored: () => {
             drops = 0;
           },
@@ -206,12 +201,6 @@ export namespace UrlFetch {
       }
     });
 
-  const tooLarge = (bytes: number, max: number) =>
-    new Failure(
-      "fetch_too_large",
-      `The file is over the ${max}-byte limit (${bytes} bytes or more)`,
-    );
-
   const contentType = (response: IncomingMessage) =>
     response.headers["content-type"]?.split(";")[0]?.trim().toLowerCase() || undefined;
 
@@ -222,114 +211,5 @@ export namespace UrlFetch {
       parts: progress.parts.map((p) => ({ partNumber: p.PartNumber, etag: p.ETag })),
     });
     return { done: true, bytes: progress.offset };
-  }
-
-  type Outcome = { kind: "done" } | { kind: "deadline" } | { kind: "dropped"; reason: string };
-
-  /**
-   * Reads the body into parts, storing each as it fills: the next chunk is read only once the
-   * part before it is stored, so a slow S3 slows the server (backpressure), never the memory.
-   */
-  async function pump(
-    response: IncomingMessage,
-    progress: Progress,
-    input: RunInput & { stallMs: number; base: number; stored: () => void },
-  ): Promise<Outcome> {
-    const total = progress.totalBytes;
-    const sizeOf = (n: number) => partSize(n, input.base, total);
-    let part = Buffer.allocUnsafe(sizeOf(progress.parts.length + 1));
-    let filled = 0;
-    let cycle = Date.now();
-    let lastCycleMs = 0;
-    let stop: "deadline" | undefined;
-
-    // Past the deadline with a part stored in this run, a slow part is given up (its bytes are
-    // read again next run) rather than the whole run lost to the function's time limit.
-    let hardStop: NodeJS.Timeout | undefined;
-    const aborted = () => response.destroy();
-    input.signal?.addEventListener("abort", aborted, { once: true });
-
-    const store = async (body: Buffer) => {
-      const partNumber = progress.parts.length + 1;
-      const ETag = await Multipart.uploadPart({
-        key: progress.key,
-        uploadId: progress.uploadId,
-        partNumber,
-        body,
-        signal: input.signal,
-      });
-      progress.parts.push({ PartNumber: partNumber, ETag });
-      progress.offset += body.byteLength;
-      input.stored();
-      hardStop ??= setTimeout(
-        () => {
-          stop = "deadline";
-          response.destroy();
-        },
-        Math.max(0, input.deadline - Date.now()),
-      );
-    };
-
-    const chunks = response[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    /** The next chunk; a broken connection is a drop, unless it was broken on purpose. */
-    const read = async (): Promise<IteratorResult<Buffer> | Outcome> => {
-      const stall = setTimeout(
-        () =>
-          response.destroy(
-            new Failure("fetch_timeout", `No byte from the server for ${input.stallMs} ms`),
-          ),
-        input.stallMs,
-      );
-      try {
-        return await chunks.next();
-      } catch (error) {
-        if (error instanceof Failure || input.signal?.aborted) throw error;
-        if (stop) return { kind: "deadline" };
-        return { kind: "dropped", reason: (error as Error).message };
-      } finally {
-        clearTimeout(stall);
-      }
-    };
-    try {
-      for (;;) {
-        const next = await read();
-        if ("kind" in next) return next;
-        if (next.done) break;
-        let chunk = next.value;
-        if (progress.offset + filled + chunk.length > input.maxBytes) {
-          throw tooLarge(progress.offset + filled + chunk.length, input.maxBytes);
-        }
-        while (chunk.length) {
-          const taken = chunk.copy(part, filled, 0);
-          filled += taken;
-          chunk = chunk.subarray(taken);
-          if (filled < part.length) break;
-          await store(part);
-          filled = 0;
-          const now = Date.now();
-          lastCycleMs = now - cycle;
-          cycle = now;
-          const finished = total !== undefined && progress.offset >= total;
-          if (!finished && now + lastCycleMs >= input.deadline) return { kind: "deadline" };
-          const size = sizeOf(progress.parts.length + 1);
-          // The SDK is done with the stored part, so its buffer can take the next one.
-          if (size !== part.length) part = Buffer.allocUnsafe(size);
-        }
-      }
-    } finally {
-      clearTimeout(hardStop);
-      input.signal?.removeEventListener("abort", aborted);
-      // Stopped early (deadline, a failure, S3 erring): the connection is not read further.
-      if (!response.complete) response.destroy();
-    }
-    if (stop) return { kind: "deadline" };
-    if (total !== undefined && progress.offset + filled < total) {
-      return {
-        kind: "dropped",
-        reason: `the body ended at ${progress.offset + filled} of ${total} bytes`,
-      };
-    }
-    if (filled > 0 || progress.parts.length === 0) await store(part.subarray(0, filled));
-    return { kind: "done" };
   }
 }

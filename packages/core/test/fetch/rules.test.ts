@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { partSize } from "../../src/fetch/parts";
 import { Redirect } from "../../src/fetch/redirect";
@@ -43,6 +44,40 @@ describe("Redirect", () => {
     expect(Redirect.target(new URL("https://a.example/f"), new URL("https://a.example/"))).toEqual({
       url: new URL("https://a.example/f"),
     });
+  });
+});
+
+describe("Redirect properties", () => {
+  const origin = fc.record({
+    scheme: fc.constantFrom("http", "https"),
+    host: fc.constantFrom("a.example", "b.example", "A.EXAMPLE", "127.0.0.1", "[::1]"),
+    port: fc.constantFrom("", ":80", ":443", ":8080"),
+  });
+  const spell = (o: { scheme: string; host: string; port: string }) =>
+    `${o.scheme}://${o.host}${o.port}`;
+  const userinfo = fc.constantFrom("", "u@", "u:p@", "x:y%40z@");
+
+  it("sends credentials only to the user's origin, and only the user's", () => {
+    fc.assert(
+      fc.property(origin, userinfo, origin, userinfo, (from, mine, to, theirs) => {
+        const withInfo = (o: typeof from, info: string) => spell(o).replace("://", `://${info}`);
+        const user = new URL(`${withInfo(from, mine)}/`);
+        const next = Redirect.follow(user, `${withInfo(to, theirs)}/f`);
+        if (!next.ok) return false;
+        const { url, auth } = Redirect.target(next.url, user);
+        expect(url.username + url.password).toBe("");
+        if (auth !== undefined) {
+          expect(next.url.origin).toBe(user.origin);
+          expect(mine).not.toBe("");
+          expect(auth).toBe(
+            `${decodeURIComponent(user.username)}:${decodeURIComponent(user.password)}`,
+          );
+        } else {
+          expect(mine === "" || next.url.origin !== user.origin).toBe(true);
+        }
+        return true;
+      }),
+    );
   });
 });
 
