@@ -37,6 +37,10 @@ declare module "sst" {
       "arn": string
       "type": "sst.aws.SnsTopic"
     }
+    "FetchQueue": {
+      "type": "sst.aws.Queue"
+      "url": string
+    }
     "Ingest": {
       "name": string
       "type": "sst.aws.Function"

@@ -1,6 +1,7 @@
 // The HTTP API: the Hono app behind a Lambda function URL.
 import { names, publishRights, sendRights, tableRights } from "./access";
 import { cdn, cdnInvalidation, cdnPrivateKey } from "./cdn";
+import { fetchQueue } from "./fetch";
 import { clipQueue, events, ingest } from "./processing";
 import { environment } from "./settings";
 import { adminKey, bucket, maxUploadBytes, table, webUrl } from "./storage";
@@ -49,6 +50,7 @@ export const api = new sst.aws.Function("Api", {
       ClipQueue: clipQueue,
       Events: events,
       WebhookDeliveryQueue: webhookDeliveryQueue,
+      FetchQueue: fetchQueue,
     }),
     ...environment("api", { RUSHES_MAX_UPLOAD_BYTES: String(maxUploadBytes) }, [
       "RUSHES_MAX_UPLOAD_BYTES",
@@ -62,6 +64,8 @@ export const api = new sst.aws.Function("Api", {
     // A clip request; a webhook redelivery.
     sendRights(clipQueue),
     sendRights(webhookDeliveryQueue),
+    // A URL ingest's first fetch message.
+    sendRights(fetchQueue),
     ...apiBucketRights,
     // DELETE /v1/videos/:id invalidates what the CDN holds of the video.
     cdnInvalidation,

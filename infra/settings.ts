@@ -10,7 +10,8 @@ export type FunctionName =
   | "mediaConvertComplete"
   | "sweep"
   | "webhookDispatcher"
-  | "webhookSender";
+  | "webhookSender"
+  | "fetch";
 
 export const everyFunction: FunctionName[] = [
   "api",
@@ -21,6 +22,7 @@ export const everyFunction: FunctionName[] = [
   "sweep",
   "webhookDispatcher",
   "webhookSender",
+  "fetch",
 ];
 /** Functions that sign GET URLs: the API's replies and the events the workers publish. */
 const signers: FunctionName[] = [
@@ -42,7 +44,7 @@ export const settings = {
   RUSHES_MAX_UPLOAD_BYTES: ["api", "ingest"],
   RUSHES_UPLOAD_EXPIRES_SECONDS: ["api"],
   RUSHES_MULTIPART_THRESHOLD_BYTES: ["api"],
-  RUSHES_MULTIPART_PART_BYTES: ["api"],
+  RUSHES_MULTIPART_PART_BYTES: ["api", "fetch"],
   RUSHES_PLAYBACK_EXPIRES_SECONDS: ["api"],
   RUSHES_UPLOAD_GRACE_SECONDS: ["api", "ingest", "sweep"],
   RUSHES_DOWNLOAD_EXPIRES_SECONDS: signers,
@@ -76,6 +78,8 @@ export const settings = {
   RUSHES_QUOTA_STORAGE_BYTES: ["api"],
   RUSHES_QUOTA_HOURLY_CLIPS: ["api"],
   RUSHES_WEBHOOK_PORTS: ["api", "webhookSender"],
+  RUSHES_FETCH_STALL_SECONDS: ["fetch"],
+  RUSHES_FETCH_CONNECT_SECONDS: ["fetch"],
   RUSHES_LOG_LEVEL: everyFunction,
   RUSHES_LOG_FORMAT: everyFunction,
 } as const satisfies Partial<Record<keyof typeof ConfigSchema.shape, readonly FunctionName[]>>;
@@ -96,6 +100,8 @@ export const infraSettings = {
   RUSHES_CHUNK_WORKER_MEMORY_MB: { fallback: 10240, min: 128, max: 10240 },
   RUSHES_CHUNK_MAX_CONCURRENCY: { fallback: 100, min: 2, max: 1000 },
   RUSHES_CLIP_MAX_CONCURRENCY: { fallback: 20, min: 2, max: 1000 },
+  /** URL ingest: fetches running at once. */
+  RUSHES_FETCH_MAX_CONCURRENCY: { fallback: 20, min: 2, max: 1000 },
 } as const;
 
 type InfraSetting = keyof typeof infraSettings;

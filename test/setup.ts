@@ -14,6 +14,7 @@ const defaults: Record<string, unknown> = {
     url: "http://127.0.0.1:4566/000000000000/rushes-local-webhook-deliveries",
   },
   WebhookKey: { value: "rk_test_admin_key_for_unit_tests_only" },
+  FetchQueue: { url: "http://127.0.0.1:4566/000000000000/rushes-local-fetches" },
 };
 for (const [name, value] of Object.entries(defaults)) {
   process.env[`SST_RESOURCE_${name}`] ??= JSON.stringify(value);

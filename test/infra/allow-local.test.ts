@@ -42,6 +42,7 @@ describe.each(names)("%s", (name) => {
         .map((f) => path.join("infra", f)),
     ];
     expect(files).toContain(path.join("infra", "webhooks.ts"));
+    expect(files).toContain(path.join("infra", "fetch.ts"));
     for (const file of files) {
       const text = readFileSync(path.join(root, file), "utf8");
       expect(text.includes(name), file).toBe(false);

@@ -39,6 +39,7 @@ describe.each([
   "Sweep",
   "WebhookDispatcher",
   "WebhookSender",
+  "Fetch",
 ])("%s", (name) => {
   test("its handler file exists and exports the handler", () => {
     const { file, name: exported } = handlerOf(name);

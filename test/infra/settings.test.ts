@@ -16,6 +16,7 @@ const functions = {
   sweep: "Sweep",
   webhookDispatcher: "WebhookDispatcher",
   webhookSender: "WebhookSender",
+  fetch: "Fetch",
 } as const;
 
 /** Every deploy setting unset, whatever the shell running the tests has (test/setup.ts sets some). */
@@ -59,6 +60,8 @@ describe("deploy-time settings", () => {
       RUSHES_QUOTA_DAILY_SOURCE_MINUTES: "120",
       RUSHES_QUOTA_STORAGE_BYTES: "1073741824",
       RUSHES_QUOTA_HOURLY_CLIPS: "60",
+      RUSHES_FETCH_STALL_SECONDS: "30",
+      RUSHES_FETCH_CONNECT_SECONDS: "5",
       RUSHES_LOG_LEVEL: "debug",
       RUSHES_LOG_FORMAT: "json",
     };

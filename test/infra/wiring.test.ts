@@ -35,11 +35,12 @@ const links: Record<string, string[]> = {
   Sweep: ["Ingest"],
   WebhookDispatcher: [],
   WebhookSender: ["WebhookKey"],
+  Fetch: [],
 };
 
 /** Each function and the resources it gets by name only (SST_RESOURCE_X), without a link. */
 const named: Record<string, string[]> = {
-  Api: ["ClipQueue", "Events", "Media", "Table", "WebhookDeliveryQueue"],
+  Api: ["ClipQueue", "Events", "FetchQueue", "Media", "Table", "WebhookDeliveryQueue"],
   Ingest: ["ChunkQueue", "Events", "Media", "Table"],
   ClipWorker: ["ClipQueue", "Events", "Media", "Table"],
   ChunkWorker: ["ChunkQueue", "Events", "Media", "Table"],
@@ -47,6 +48,7 @@ const named: Record<string, string[]> = {
   Sweep: ["ClipQueue", "Events", "Media", "Table"],
   WebhookDispatcher: ["Table", "WebhookDeliveryQueue"],
   WebhookSender: ["Table", "WebhookDeliveryQueue"],
+  Fetch: ["Events", "FetchQueue", "Media", "Table"],
 };
 
 let ffmpeg: DeployedStack;
@@ -257,6 +259,34 @@ describe("processing", () => {
     expect(ffmpeg.builds.ChunkWorker!.install).toEqual(ffmpeg.builds.Ingest!.install);
     expect(envOf(ffmpeg, "ChunkWorker").FFMPEG_PATH).toBe(envOf(ffmpeg, "Ingest").FFMPEG_PATH);
     expect(worker.ephemeralStorage.size).toBeGreaterThanOrEqual(2048);
+  });
+
+  test("the fetch queue: a DLQ after the function's last receive, 6 × its 15-minute timeout, one fetch per invocation, at most 20 at once", () => {
+    const { worker, dlq } = expectWorkerQueue("FetchQueue", "Fetch", "FetchDeadLetters", 20);
+    expect(worker.timeout).toBe(900);
+    // The function fails the video (fetch_failed) on the receive SQS would move to the DLQ.
+    expect(dlq.maxReceiveCount).toBe(Number(envOf(ffmpeg, "Fetch").RUSHES_FETCH_MAX_RECEIVES));
+    // A continuation goes on its own queue; the API sends a URL ingest's first message.
+    const queue = arnOf(ffmpeg, "FetchQueue");
+    expect(grants(statementsOf(ffmpeg, "Fetch"), "sqs:SendMessage", queue)).toBe(true);
+    expect(grants(statementsOf(ffmpeg, "Api"), "sqs:SendMessage", queue)).toBe(true);
+  });
+
+  test("the fetch function's object rights: its multipart upload under uploads/, nothing else", () => {
+    const arn = bucketArn(ffmpeg);
+    expect(s3Rights(ffmpeg, "Fetch")).toEqual([
+      {
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
+        Resource: `${arn}/uploads/*`,
+      },
+    ]);
+    expect(grants(statementsOf(ffmpeg, "Fetch"), "s3:GetObject", `${arn}/sources/x`)).toBe(false);
+    // Its own video by key: no query, scan or delete on the table.
+    const table = arnOf(ffmpeg, "Table");
+    for (const action of ["dynamodb:Query", "dynamodb:Scan", "dynamodb:DeleteItem"]) {
+      expect(grants(statementsOf(ffmpeg, "Fetch"), action, table), action).toBe(false);
+    }
   });
 
   test("the chunk worker's object rights: work/ and media/, reading sources/, nothing else", () => {
@@ -536,6 +566,7 @@ describe("webhooks", () => {
     ["WebhookDeliveryQueue", "WebhookSender"],
     ["ClipQueue", "ClipWorker"],
     ["ChunkQueue", "ChunkWorker"],
+    ["FetchQueue", "Fetch"],
   ])("the event source mapping may poll %s with %s's role", (queue, fn) => {
     // Lambda polls with the function's role. SST grants these only to a subscriber it builds
     // itself; each of these is subscribed by ARN.
@@ -585,13 +616,18 @@ describe("functions", () => {
   });
 
   test("an index gets only Query (and the sweep's Scan): item actions apply to the table alone", () => {
+    // Fetch reads and writes its own video by key, and queries nothing.
+    const expected = (fn: string) =>
+      fn === "Sweep"
+        ? ["dynamodb:Query", "dynamodb:Scan"]
+        : fn === "Fetch"
+          ? []
+          : ["dynamodb:Query"];
     for (const fn of Object.keys(mediaconvert.builds)) {
       const onIndexes = allowed(statementsOf(mediaconvert, fn))
         .filter((g) => g.endsWith(`${arnOf(mediaconvert, "Table")}/index/*`))
         .map((g) => g.split(" ")[0]);
-      expect(onIndexes, fn).toEqual(
-        fn === "Sweep" ? ["dynamodb:Query", "dynamodb:Scan"] : ["dynamodb:Query"],
-      );
+      expect(onIndexes, fn).toEqual(expected(fn));
     }
   });
 

@@ -103,10 +103,11 @@ describe("the status machines draw every status the code has, and no other", () 
 });
 
 describe("the status machines draw the move tables' arrows, and no other", () => {
+  // Where a record starts: a video's create makes it `awaiting_upload`, or `fetching` for a URL.
   test.each([
-    ["Video", VideoTable, VideoStatuses],
-    ["Clip", ClipTable, ClipStatuses],
-  ] as const)("%s", (heading, table, statuses) => {
+    ["Video", VideoTable, VideoStatuses, ["awaiting_upload", "fetching"]],
+    ["Clip", ClipTable, ClipStatuses, [ClipStatuses[0]]],
+  ] as const)("%s", (heading, table, statuses, entries) => {
     const drawn = arrows(heading);
     const moves = Move.arrows(table);
     const key = ([a, b]: readonly [string, string]) => `${a} --> ${b}`;
@@ -116,8 +117,8 @@ describe("the status machines draw the move tables' arrows, and no other", () =>
         .map(key)
         .sort(),
     ).toEqual(moves.map(key).sort());
-    // Into the machine only at its first status; out of it only where no move leaves.
-    expect(drawn.filter(([a]) => a === "[*]").map(([, b]) => b)).toEqual([statuses[0]]);
+    // Into the machine only where a create starts it; out of it only where no move leaves.
+    expect(drawn.filter(([a]) => a === "[*]").map(([, b]) => b)).toEqual([...entries]);
     const left = new Set(moves.map(([a]) => a));
     const ends = drawn.filter(([, b]) => b === "[*]").map(([a]) => a);
     expect(ends.sort()).toEqual(statuses.filter((s) => !left.has(s)).sort());

@@ -80,6 +80,8 @@ export interface OriginFile {
   /** What Content-Length claims, when it should lie (a small claim for a huge body, say). */
   claimedLength?: number;
   contentType?: string;
+  /** Bytes [start, end) of the file, in place of the seeded pattern (a real video, padded). */
+  content?: (start: number, end: number) => Buffer;
 }
 
 export interface OriginRequest {
@@ -159,7 +161,8 @@ export async function startOrigin(host = "127.0.0.1") {
         stall.at !== undefined && stall.at > pos && stall.at <= end ? stall.at : undefined;
       if (cut !== undefined) end = cut;
       if (held !== undefined) end = Math.min(end, held);
-      if (!res.write(Pattern.slice(seed, pos, end))) await drained(res);
+      const bytes = file.content ? file.content(pos, end) : Pattern.slice(seed, pos, end);
+      if (!res.write(bytes)) await drained(res);
       if (res.destroyed) return;
       pos = end;
       if (held === pos) {

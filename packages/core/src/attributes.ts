@@ -6,6 +6,8 @@ export const errorAttribute = {
   properties: {
     code: { type: "string", required: true },
     message: { type: "string", required: true },
+    /** The HTTP status a URL ingest's server answered (`fetch_http_error`). */
+    status: { type: "number" },
   },
 } as const;
 

@@ -57,6 +57,11 @@ export const ConfigSchema = z.object({
    * failure, and so on (capped); only a killed worker waits out the queue's visibility timeout.
    */
   RUSHES_CHUNK_RETRY_SECONDS: int(20),
+  /**
+   * The fetch queue's maxReceiveCount (URL ingest): a fetch that broke for a reason of its own
+   * (not a fetch_* failure) on its last receive ends `failed` with `fetch_failed`.
+   */
+  RUSHES_FETCH_MAX_RECEIVES: int(3),
   RUSHES_THUMBNAIL_WIDTHS: z
     .string()
     .default("300,640,1500,3000")

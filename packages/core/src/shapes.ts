@@ -15,7 +15,12 @@ export const Owner = z
 
 /** Why a video or clip was rejected or failed. */
 export const ErrorInfo = z
-  .object({ code: z.string(), message: z.string() })
+  .object({
+    code: z.string(),
+    message: z.string(),
+    /** The HTTP status a URL ingest's server answered (`fetch_http_error`). */
+    status: z.number().optional(),
+  })
   .meta({ id: "ErrorInfo" });
 export type ErrorInfo = z.infer<typeof ErrorInfo>;
 

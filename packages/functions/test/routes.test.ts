@@ -433,9 +433,14 @@ describe("errors and docs", () => {
       );
     }
     expect(checked).toBeGreaterThan(50);
+    // An upload's body, or a URL ingest's: one component each.
     const body = doc.paths["/v1/uploads"].post.requestBody.content["application/json"].schema;
-    const name = body.$ref.replace("#/components/schemas/", "");
-    expect(doc.components.schemas[name].properties.bytes).toBeDefined();
+    const named = (ref: { $ref: string }) =>
+      doc.components.schemas[ref.$ref.replace("#/components/schemas/", "")];
+    const [upload, fromUrl] = (body.anyOf ?? body.oneOf).map(named);
+    expect(upload.properties.bytes).toBeDefined();
+    expect(upload.required).toContain("bytes");
+    expect(fromUrl.required).toEqual(["url"]);
   });
 
   it("serves the docs page and its renderer from files, with a favicon", async () => {

@@ -52,6 +52,8 @@ export function applyEnvironment(input: {
   env.RUSHES_S3_FORCE_PATH_STYLE = "true";
   // Webhooks may go to http://localhost and private addresses here, and nowhere deployed.
   env.RUSHES_WEBHOOK_ALLOW_LOCAL = "true";
+  // URL ingest may fetch from loopback here (tests and demos); never deployed (infra pins it).
+  env.RUSHES_FETCH_ALLOW_LOCAL ??= "true";
   // The sweep's timer: shorter than AWS's 5-minute cron, since a laptop has no Lambda retries.
   env.RUSHES_SWEEP_INTERVAL_SECONDS ??= "30";
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

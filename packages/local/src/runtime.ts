@@ -6,6 +6,7 @@ import { createAdaptorServer } from "@hono/node-server";
 import type { S3Event } from "aws-lambda";
 import { resolveDevKey } from "./dev-key";
 import { applyEnvironment, assertResources, localClients } from "./environment";
+import { fetchResources, startFetch } from "./fetch";
 import { createFront } from "./front";
 import { accountId, type LambdaHandler, region } from "./lambda";
 import { resolveLocalhostNames } from "./localhost-dns";
@@ -43,6 +44,7 @@ export interface RuntimeOptions {
     ingest?: LambdaHandler<S3Event>;
     clipWorker?: SqsHandler;
     chunkWorker?: SqsHandler;
+    fetch?: SqsHandler;
   };
   /** The built web client; default `packages/web/dist`. */
   webDist?: string;
@@ -132,6 +134,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       urls: options.webhooks,
     });
     cleanup.push(() => webhooks.stop());
+    const fetches = await startFetch({ sqs: clients.sqs, log, handler: options.handlers?.fetch });
+    cleanup.push(() => fetches.stop());
 
     const requeued = await requeuePendingClips();
     if (requeued) log.info(`requeued ${requeued} pending clip(s)`);
@@ -189,7 +193,10 @@ function configure(standIns: StandIns, devKey: string, options: RuntimeOptions) 
     chunkQueueUrl,
     quiet: options.quiet,
     extra: options.env,
-    resources: webhookResources(standIns.ports.sqs, devKey),
+    resources: {
+      ...webhookResources(standIns.ports.sqs, devKey),
+      ...fetchResources(standIns.ports.sqs),
+    },
   });
   return { topicArn, queueUrl };
 }
@@ -218,6 +225,7 @@ async function useQueues() {
     clip: () => Resource.ClipQueue.url,
     chunk: () => Resource.ChunkQueue.url,
     webhookDelivery: () => Resource.WebhookDeliveryQueue.url,
+    fetch: () => Resource.FetchQueue.url,
   });
 }
 

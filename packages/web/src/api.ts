@@ -108,6 +108,18 @@ export const api = {
     call(v1.uploads[":id"].complete.$post({ param: { id }, json: { parts } })),
   createUpload: (input: Parameters<typeof v1.uploads.$post>[0]["json"]) =>
     call(v1.uploads.$post({ json: input })),
+  /**
+   * A URL ingest: the same route with `{url}` (202, the video `fetching`). The route's typed
+   * validator is the upload's, so the body is cast; the reply's `video` is the same shape.
+   */
+  createFromUrl: async (input: { url: string; title?: string; project?: string }) =>
+    (
+      await call(
+        v1.uploads.$post({
+          json: input as unknown as Parameters<typeof v1.uploads.$post>[0]["json"],
+        }),
+      )
+    ).video,
   createCamera: (input: { alias: string; cameraId?: string }, idempotencyKey?: string) =>
     call(v1.cameras.$post({ json: input }, idempotent(idempotencyKey))),
   cameras: (query: { cursor?: string | undefined; limit?: number }) =>

@@ -178,6 +178,16 @@ export const VideoEntity = new Entity({
     uploadId: { type: "string", readOnly: true },
     partSize: { type: "number", readOnly: true },
     partCount: { type: "number", readOnly: true },
+    /** URL ingest (video/fetch.ts): where the source comes from, as the owner gave it. */
+    sourceUrl: { type: "string", readOnly: true },
+    /** The fetch's last recorded progress (UrlFetch.Progress): its multipart upload and parts. */
+    fetchProgress: { type: "any" },
+    /** The one running fetch's claim: its runner id, until when it may run. */
+    fetchRunner: { type: "string" },
+    fetchLeaseUntil: { type: "number" },
+    /** Bytes fetched so far, and the size the server announced, for the client's progress. */
+    fetchedBytes: { type: "number" },
+    fetchTotalBytes: { type: "number" },
     /** Set once CompleteMultipartUpload succeeded, so a second completion is a clear 409. */
     uploadCompletedAt: { type: "number" },
     /** A completion's claim, taken before S3 is asked: one `complete` (or abort) wins. */

@@ -16,6 +16,7 @@ import { Time } from "../time";
 import { isPlayable } from "./playable";
 import {
   CreateInput,
+  CreateRequest,
   EventInfo,
   Info,
   ListInput,
@@ -28,7 +29,7 @@ import { View } from "./view";
 export type { VideoItem } from "./schema";
 
 export namespace Video {
-  export const Schema = { Info, CreateInput, ListInput, VideoId, EventInfo };
+  export const Schema = { Info, CreateInput, CreateRequest, ListInput, VideoId, EventInfo };
   export type Info = import("./schema").Info;
 
   export const create = fn(CreateInput, async (input) => {
@@ -246,9 +247,14 @@ export namespace Video {
       .go();
     // The record first: a worker that looks now finds the video gone and stops.
     await Dynamo.entities.video.delete({ videoId: item.videoId }).go();
-    if (item.uploadId && item.uploadCompletedAt === undefined) {
+    // A fetch's recorded upload too; a running fetch sees the record gone and aborts its own.
+    const uploadId =
+      item.uploadId && item.uploadCompletedAt === undefined
+        ? item.uploadId
+        : (item.fetchProgress as { uploadId?: string } | undefined)?.uploadId;
+    if (uploadId) {
       // Unfinished parts are invisible to a listing; only an abort frees them.
-      await Multipart.abort({ key: item.sourceKey, uploadId: item.uploadId }).catch((error) => {
+      await Multipart.abort({ key: item.sourceKey, uploadId }).catch((error) => {
         if (!(error instanceof VisibleError && error.code === "upload_not_found")) throw error;
       });
     }

@@ -11,13 +11,13 @@ type Status = (typeof Statuses)[number];
 export const VideoMoves = {
   /** No free processing slot for its owner: wait, first in, first out. */
   queue: {
-    from: ["awaiting_upload", "expired", "processing"],
+    from: ["awaiting_upload", "fetching", "expired", "processing"],
     to: "queued",
     staleOnly: true,
   },
   /** Ingest takes the processing lease (or a dead worker's, once it ran out); attempts bounded. */
   start: {
-    from: ["awaiting_upload", "expired", "queued", "processing"],
+    from: ["awaiting_upload", "fetching", "expired", "queued", "processing"],
     to: "processing",
     staleOnly: true,
     lease: { bounded: true },
@@ -44,6 +44,11 @@ export const VideoMoves = {
   expire: { from: ["awaiting_upload"], to: "expired", event: "video.expired" },
   /** A multipart upload aborted by its owner. */
   cancel: { from: ["awaiting_upload", "expired"], to: "cancelled", event: "video.cancelled" },
+  /** A URL ingest's fetch gave up (fetch_* codes), or was stopped by its owner. */
+  fetchFail: { from: ["fetching"], to: "failed", event: "video.failed" },
+  fetchCancel: { from: ["fetching"], to: "cancelled", event: "video.cancelled" },
+  /** A fetch's progress recorded (the multipart upload, its parts): a new runner resumes it. */
+  fetchProgress: { from: ["fetching"], to: "fetching" },
 } as const satisfies Record<string, Move.Rule<Status>>;
 
 export type VideoMove = (typeof VideoMoves)[keyof typeof VideoMoves];

@@ -60,7 +60,7 @@ export namespace Outcome {
    * once, in case a slot freed meanwhile.
    */
   async function claimSlot(item: VideoItem, now: number): Promise<number | "queued" | "none"> {
-    const starting = ["awaiting_upload", "expired", "queued"].includes(item.status);
+    const starting = ["awaiting_upload", "fetching", "expired", "queued"].includes(item.status);
     const takeover = item.status === "processing" && Lifecycle.leaseExpired(item, now);
     if (!(starting || takeover) || (item.attempts ?? 0) >= Config.get().RUSHES_MAX_ATTEMPTS) {
       return "none";

@@ -141,6 +141,14 @@ export const Info = z
     camera: z
       .object({ cameraId: z.string(), recordedAt: z.string(), endsAt: z.string().optional() })
       .optional(),
+    /** Present on a URL ingest: where from (without credentials or query), and how far along. */
+    fetch: z
+      .object({
+        url: z.string(),
+        bytes: z.number().meta({ description: "Bytes stored so far (at the last checkpoint)" }),
+        totalBytes: z.number().optional(),
+      })
+      .optional(),
     /** Present on multipart uploads: what a client needs to resume with only the id. */
     multipart: z.object({ partSize: z.number(), partCount: z.number() }).optional(),
     attempts: z.number(),
@@ -196,6 +204,42 @@ export const CreateInput = z
   })
   .meta({ id: "CreateUpload" });
 export type CreateInput = z.input<typeof CreateInput>;
+
+/**
+ * `POST /v1/uploads` with a `url`: rushes fetches the source itself (video/fetch.ts). The
+ * upload's fields are optional here: the filename defaults to the URL's last path segment, the
+ * content type to what its extension says (else video/mp4), and `bytes`, if given, lowers the
+ * most that will be fetched below the upload limit.
+ */
+export const FromUrlInput = z
+  .object({
+    url: z
+      .string()
+      .trim()
+      .max(4096)
+      .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), {
+        message: "must be an http or https URL",
+        params: { code: "invalid_url" },
+      })
+      .meta({ example: "https://example.com/rushes/take-1.mp4" }),
+    filename: CreateInput.shape.filename.optional(),
+    contentType: CreateInput.shape.contentType.optional(),
+    bytes: CreateInput.shape.bytes.optional(),
+    title: CreateInput.shape.title,
+    project: CreateInput.shape.project,
+    step: CreateInput.shape.step,
+    uploader: CreateInput.shape.uploader,
+    camera: CreateInput.shape.camera,
+  })
+  .refine((v) => v.step === undefined || v.project !== undefined, {
+    message: "step requires project",
+    path: ["step"],
+  })
+  .meta({ id: "CreateUploadFromUrl" });
+export type FromUrlInput = z.input<typeof FromUrlInput>;
+
+/** Either kind of `POST /v1/uploads` body, for the OpenAPI document. */
+export const CreateRequest = z.union([CreateInput, FromUrlInput]);
 
 /** `?limit&cursor`, shared by every listing. */
 export const PageInput = z.object({

@@ -149,6 +149,11 @@ export namespace VideoUpload {
    * cannot both go ahead: whichever wrote first wins, the other answers 409.
    */
   export async function abort(videoId: string) {
+    const found = await Video.owned(videoId);
+    if (found.sourceUrl) {
+      const { VideoFetch } = await import("./fetch");
+      return VideoFetch.cancel(found);
+    }
     const video = await multipart(videoId);
     if (video.status !== "cancelled") {
       const abortable = ["awaiting_upload", "expired"].includes(video.status);

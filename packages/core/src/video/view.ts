@@ -46,6 +46,15 @@ export namespace View {
       ...(item.cameraId && recordedAt
         ? { camera: { cameraId: item.cameraId, recordedAt, ...(endsAt ? { endsAt } : {}) } }
         : {}),
+      ...(item.sourceUrl
+        ? {
+            fetch: {
+              url: shown(item.sourceUrl),
+              bytes: item.fetchedBytes ?? 0,
+              ...(item.fetchTotalBytes !== undefined ? { totalBytes: item.fetchTotalBytes } : {}),
+            },
+          }
+        : {}),
       ...(item.uploadId && item.partSize && item.partCount
         ? { multipart: { partSize: item.partSize, partCount: item.partCount } }
         : {}),
@@ -63,6 +72,12 @@ export namespace View {
       ...(download ? { download: { name: "audio", contentType: "audio/mp4", ...download } } : {}),
       ...(loudness ? { loudness } : {}),
     };
+  }
+
+  /** A fetched URL as shown: no credentials, no query (a presigned link's signature). */
+  function shown(url: string) {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
   }
 
   function costOf(item: VideoItem): NonNullable<Info["cost"]> {

@@ -1,10 +1,39 @@
+import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { Resource } from "sst";
+import { queuesThrough } from "../queue";
 import { idempotent } from "./idempotency";
-import { domain } from "./route";
+import { type Described, described, domain } from "./route";
+
+// A URL ingest's first message goes on the fetch queue.
+queuesThrough({ fetch: () => Resource.FetchQueue.url });
 
 const video = domain("Uploads", () => import("@rushes/core/video"));
 const parts = domain("Uploads", () => import("@rushes/core/video/upload"));
+const fetching = domain("Uploads", () => import("@rushes/core/video/fetch"));
+
+/**
+ * A body with a `url` is a URL ingest (VideoFetch.create validates it): rushes fetches the source
+ * itself, and the reply is 202 with the video `fetching`. Any other body goes on to the upload's
+ * validator. Hono keeps the parsed body, so the validator reads it again for free.
+ */
+const fromUrl: MiddlewareHandler = async (c, next) => {
+  if (!/^application\/([\w.-]+\+)?json/i.test(c.req.header("content-type") ?? "")) return next();
+  const body: unknown = await c.req.json().catch(() => undefined);
+  if (body === null || typeof body !== "object" || !("url" in body)) return next();
+  const { VideoFetch } = await fetching.load();
+  return c.json(await VideoFetch.create(body as Parameters<typeof VideoFetch.create>[0]), 202);
+};
+
+/** Documents the body as either kind (the validators above check each). */
+const eitherBody = Object.assign((async (_c, next) => next()) as MiddlewareHandler, {
+  [described]: {
+    kind: "input",
+    target: "json",
+    schema: async () => (await video.load()).Video.Schema.CreateRequest,
+  } satisfies Described,
+});
 
 /** 10,000 parts with their ETags are about 600 KB of JSON: above the API's usual 64 KiB. */
 export const completeBodyBytes = 1024 * 1024;
@@ -16,7 +45,7 @@ export const uploads = new Hono()
       operationId: "createUpload",
       summary: "Create a video and a presigned POST (or a multipart upload) for its source",
       description:
-        "Up to `RUSHES_MULTIPART_THRESHOLD_BYTES` (100 MiB): send the returned `upload.fields`, then the file last, as multipart/form-data to `upload.url`; the POST policy fixes the key, the exact Content-Type and a size of 1..`bytes`. Above it, or with `multipart: true`, `upload.method` is `MULTIPART`: cut the file into `partCount` parts of `partSize` bytes (the last one shorter), sign them with `POST /v1/uploads/{id}/parts`, PUT each, then `POST /v1/uploads/{id}/complete` with every part's ETag. `step` may be a slug or a non-negative integer and is always stored and returned as a string, so `?step=0` finds both `0` and `\"0\"`. With an `Idempotency-Key`, a replay answers the first video with its presigned POST signed again for the time it had left (a multipart upload's id is replayed as is).",
+        "Up to `RUSHES_MULTIPART_THRESHOLD_BYTES` (100 MiB): send the returned `upload.fields`, then the file last, as multipart/form-data to `upload.url`; the POST policy fixes the key, the exact Content-Type and a size of 1..`bytes`. Above it, or with `multipart: true`, `upload.method` is `MULTIPART`: cut the file into `partCount` parts of `partSize` bytes (the last one shorter), sign them with `POST /v1/uploads/{id}/parts`, PUT each, then `POST /v1/uploads/{id}/complete` with every part's ETag. `step` may be a slug or a non-negative integer and is always stored and returned as a string, so `?step=0` finds both `0` and `\"0\"`. With an `Idempotency-Key`, a replay answers the first video with its presigned POST signed again for the time it had left (a multipart upload's id is replayed as is). With a `url` instead of an upload (http or https; `filename`, `contentType` and `bytes` then optional), rushes fetches the file itself and answers **202** `{video}`, the video `fetching` (its `fetch` field shows the bytes so far): SSRF-guarded on every redirect, resumed with `Range` after a dropped connection, streamed into a multipart upload, then ingested as an upload. A failed fetch ends `failed` with `fetch_refused`, `fetch_http_error` (and `error.status`), `fetch_too_large`, `fetch_timeout` or `fetch_changed`; `DELETE /v1/uploads/{id}` stops it (`cancelled`).",
       response: {
         status: 201,
         description: "The video, awaiting its upload, and how to upload it",
@@ -38,7 +67,9 @@ export const uploads = new Hono()
         first as { video: { id: string; contentType: string } },
       ),
     ),
+    fromUrl,
     video.validate("json", (m) => m.Video.create.schema),
+    eitherBody,
     async (c) => {
       const { Video } = await video.load();
       return c.json(await Video.create(c.req.valid("json")), 201);
@@ -112,7 +143,8 @@ export const uploads = new Hono()
     "/:id",
     parts.doc({
       operationId: "abortUpload",
-      summary: "Abort a multipart upload: its parts are freed and the video ends cancelled",
+      summary:
+        "Abort a multipart upload, or stop a URL fetch: its parts are freed and the video ends cancelled",
       response: {
         status: 200,
         description: "The cancelled video",

@@ -2,6 +2,7 @@ import type { ClipStatus, VideoStatus } from "../api";
 
 const labels: Record<VideoStatus | ClipStatus, string> = {
   awaiting_upload: "Awaiting upload",
+  fetching: "Fetching",
   queued: "Queued",
   processing: "Processing",
   ready: "Ready",
@@ -17,6 +18,7 @@ const labels: Record<VideoStatus | ClipStatus, string> = {
 
 const tone: Record<VideoStatus | ClipStatus, "busy" | "ok" | "bad" | "muted"> = {
   awaiting_upload: "muted",
+  fetching: "busy",
   queued: "busy",
   processing: "busy",
   ready: "ok",

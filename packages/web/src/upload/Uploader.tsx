@@ -4,6 +4,7 @@ import { CameraPicker } from "../components/CameraPicker";
 import { toLocalInput, zoneLabel } from "../format";
 import { useValue } from "../hooks";
 import { type UploadDefaults, uploadDefaults } from "../uploads";
+import { FromUrl } from "./FromUrl";
 
 type Engine = typeof import("./uppy");
 
@@ -99,6 +100,7 @@ export function Uploader() {
             </label>
           </div>
         </details>
+        <FromUrl />
         {error && (
           <p class="error" role="alert">
             {error}

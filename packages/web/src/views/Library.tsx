@@ -18,7 +18,8 @@ const statuses: VideoStatus[] = [
   "expired",
   "cancelled",
 ];
-const settled = (s: VideoStatus) => !["awaiting_upload", "queued", "processing"].includes(s);
+const settled = (s: VideoStatus) =>
+  !["awaiting_upload", "fetching", "queued", "processing"].includes(s);
 
 function matches(video: Video, filter: VideoFilter) {
   return (
@@ -90,10 +91,11 @@ export function Library(props: { params: URLSearchParams }) {
     return [...started, ...items].filter((v) => !gone.has(v.id)).map((v) => fresh.get(v.id) ?? v);
   }, [items, uploads, fresh, gone, filter]);
 
-  // Poll what is moving: processing videos, and uploads whose bytes have all arrived.
+  // Poll what is moving: fetching and processing videos, and uploads whose bytes have all arrived.
   const moving = videos
     .filter(
       (v) =>
+        v.status === "fetching" ||
         v.status === "processing" ||
         v.status === "queued" ||
         (v.status === "awaiting_upload" && uploads.get(v.id)?.state === "uploaded"),

@@ -4,10 +4,11 @@ import { StatusBadge } from "../components/Status";
 import { Thumb } from "../components/Thumb";
 import { videoDetails } from "../details";
 import { encodedLabel, useEncoded } from "../encoded";
-import { duration, when } from "../format";
+import { bytes, duration, when } from "../format";
 import type { ActiveUpload } from "../uploads";
 
-const settled = (s: VideoStatus) => !["awaiting_upload", "queued", "processing"].includes(s);
+const settled = (s: VideoStatus) =>
+  !["awaiting_upload", "fetching", "queued", "processing"].includes(s);
 
 function uploadLabel(upload: ActiveUpload) {
   if (upload.state === "error") return "Upload failed";
@@ -58,6 +59,8 @@ export function VideoCard(props: {
             status={upload.state === "error" ? "failed" : "processing"}
             label={uploadLabel(upload)}
           />
+        ) : video.status === "fetching" && video.fetch ? (
+          <StatusBadge status="fetching" label={`Fetching ${bytes(video.fetch.bytes)}`} />
         ) : (
           <StatusBadge
             status={abandoned ? "expired" : video.status}
@@ -75,6 +78,14 @@ export function VideoCard(props: {
           {encodedLabel(encoded, video)}
         </p>
       )}
+      {video.status === "fetching" && video.fetch?.totalBytes ? (
+        <progress
+          max={video.fetch.totalBytes}
+          value={video.fetch.bytes}
+          aria-label={`Fetching ${name}`}
+          data-fetch-progress=""
+        />
+      ) : null}
       {upload?.state === "uploading" && (
         <progress
           max={100}

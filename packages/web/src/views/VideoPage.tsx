@@ -11,7 +11,8 @@ import { Captions } from "./Captions";
 import { HlsPlayer } from "./HlsPlayer";
 import { AudioDownload, Player, Thumbnails, Timeline } from "./VideoParts";
 
-const settled = (v: Video) => !["awaiting_upload", "queued", "processing"].includes(v.status);
+const settled = (v: Video) =>
+  !["awaiting_upload", "fetching", "queued", "processing"].includes(v.status);
 
 export function VideoPage(props: { id: string }) {
   const [video, setVideo] = useState<Video>();
@@ -102,6 +103,7 @@ export function VideoPage(props: { id: string }) {
 function Placeholder(props: { video: Video }) {
   const text: Record<Video["status"], string> = {
     awaiting_upload: "Waiting for the upload to arrive.",
+    fetching: "Fetching the source from its URL; processing starts once it is all here.",
     queued:
       "Queued: this owner's processing slots are all busy; it starts when one frees (oldest first).",
     processing: "Processing: the renditions and thumbnails appear here when ready.",
