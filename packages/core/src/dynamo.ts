@@ -4,6 +4,7 @@ import { Resource } from "sst";
 import { ApiKeyEntity } from "./apikey/entity";
 import { Aws } from "./aws";
 import { CameraEntity } from "./camera/entity";
+import { CaptionEntity } from "./captions/entity";
 import { ClipEntity } from "./clip/entity";
 import { IdempotencyEntity } from "./idempotency/entity";
 import { QuotaEntity, SlotEntity, UsageEntity } from "./quota/entity";
@@ -28,6 +29,7 @@ export const Dynamo = new Service(
     video: VideoEntity,
     videoEvent: VideoEventEntity,
     videoTombstone: VideoTombstoneEntity,
+    caption: CaptionEntity,
     apiKey: ApiKeyEntity,
     camera: CameraEntity,
     clip: ClipEntity,

@@ -1,3 +1,4 @@
+import { Captions } from "./captions";
 import { ClipMoves } from "./clip/moves";
 import type { ClipItem } from "./clip/schema";
 import { conditional } from "./conditional";
@@ -238,6 +239,8 @@ export namespace Sweep {
         .byId({ videoId })
         .go({ pages: "all", attributes: ["videoId", "eventId"] });
       if (late.length) await Dynamo.entities.videoEvent.delete(late).go();
+      // An automatic track that finished after the delete.
+      await Captions.removeRows(videoId);
     }
     await Dynamo.entities.videoTombstone.delete({ videoId }).go();
   }

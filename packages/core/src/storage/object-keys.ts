@@ -30,6 +30,9 @@ export namespace ObjectKeys {
   export const storyboard = (videoId: string) => `media/${videoId}/storyboard/storyboard.vtt`;
   export const storyboardSheet = (videoId: string, index: number) =>
     `media/${videoId}/storyboard/${index}.jpg`;
+  /** A subtitle track, as WebVTT; `language` is the lowercased BCP 47 tag. */
+  export const caption = (videoId: string, language: string) =>
+    `media/${videoId}/captions/${language.toLowerCase()}.vtt`;
   /** Every prefix that can hold a video's objects: what a delete must clear. */
   export const videoPrefixes = (videoId: string) => [
     uploadPrefix(videoId),

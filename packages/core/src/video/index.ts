@@ -1,4 +1,5 @@
 import { Actor } from "../actor";
+import { Captions } from "../captions";
 import { Config } from "../config";
 import { Cursor } from "../cursor";
 import { Dynamo } from "../dynamo";
@@ -248,6 +249,8 @@ export namespace Video {
       .byId({ videoId })
       .go({ pages: "all", attributes: ["videoId", "eventId"] });
     if (events.length) await Dynamo.entities.videoEvent.delete(events).go();
+    // Its subtitle tracks' objects went with media/; their rows go with the history.
+    await Captions.removeRows(videoId);
     await Dynamo.entities.video.delete({ videoId: item.videoId }).go();
     await Charges.unstored(item);
     // A video deleted while processing frees its slot for the owner's next queued one.
