@@ -6,6 +6,7 @@ import { requestId } from "hono/request-id";
 import type { RouterRoute } from "hono/types";
 import { apiKeys } from "./apikeys";
 import { auth } from "./auth";
+import { autoCaptions } from "./auto-captions";
 import { cameras } from "./cameras";
 import { clips } from "./clips";
 import { docs } from "./docs";
@@ -22,6 +23,7 @@ const v1 = new Hono()
   .use(auth)
   .route("/uploads", uploads)
   .route("/videos", videos)
+  .route("/videos", autoCaptions)
   .route("/cameras", cameras)
   .route("/clips", clips)
   .route("/keys", apiKeys)
