@@ -43,6 +43,7 @@ export interface RuntimeOptions {
     ingest?: LambdaHandler<S3Event>;
     clipWorker?: SqsHandler;
     chunkWorker?: SqsHandler;
+    captionWorker?: SqsHandler;
   };
   /** The built web client; default `packages/web/dist`. */
   webDist?: string;
@@ -189,7 +190,10 @@ function configure(standIns: StandIns, devKey: string, options: RuntimeOptions) 
     chunkQueueUrl,
     quiet: options.quiet,
     extra: options.env,
-    resources: webhookResources(standIns.ports.sqs, devKey),
+    resources: {
+      ...webhookResources(standIns.ports.sqs, devKey),
+      CaptionQueue: { url: `${sqsBase}/${names.captions}` },
+    },
   });
   return { topicArn, queueUrl };
 }
@@ -218,6 +222,7 @@ async function useQueues() {
     clip: () => Resource.ClipQueue.url,
     chunk: () => Resource.ChunkQueue.url,
     webhookDelivery: () => Resource.WebhookDeliveryQueue.url,
+    captions: () => Resource.CaptionQueue.url,
   });
 }
 
@@ -227,6 +232,8 @@ async function loadHandlers(replaced: RuntimeOptions["handlers"] = {}) {
     ingest: replaced.ingest ?? (await import("@rushes/functions/ingest")).handler,
     clipWorker: replaced.clipWorker ?? (await import("@rushes/functions/clip-worker")).handler,
     chunkWorker: replaced.chunkWorker ?? (await import("@rushes/functions/chunk-worker")).handler,
+    captionWorker:
+      replaced.captionWorker ?? (await import("@rushes/functions/caption-worker")).handler,
   };
 }
 
