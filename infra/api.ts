@@ -20,6 +20,9 @@ export const apiBucketRights = [
     actions: ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
     resources: objects("uploads/"),
   },
+  // Subtitle tracks a client uploads (PUT /v1/videos/:id/captions/:language), and nothing else
+  // under media/: `media/{videoId}/captions/{language}.vtt` (ObjectKeys.caption).
+  { actions: ["s3:PutObject"], resources: [$interpolate`${bucket.arn}/media/*/captions/*`] },
   { actions: ["s3:GetObject"], resources: objects("uploads/", "sources/", "media/", "clips/") },
   { actions: ["s3:DeleteObject"], resources: objects("uploads/", "sources/", "media/") },
   { actions: ["s3:ListBucket"], resources: [bucket.arn] },

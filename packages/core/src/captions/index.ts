@@ -72,29 +72,55 @@ export namespace Captions {
     name: z.string().trim().min(1).max(100).optional(),
   });
 
+  /** `?name=` on an upload: the label a player shows. */
+  export const UploadQuery = z.object({
+    name: Track.shape.name.meta({
+      description: "The label players show; by default the language's English name",
+      example: "English (CC)",
+    }),
+  });
+
+  /**
+   * A subtitle file a client sent: the video is checked first (404, 409), so a file for a video
+   * the caller cannot touch is never read; then it is parsed (422 naming the line) and saved.
+   */
+  export const upload = fn(
+    Track.extend({ format: z.enum(["vtt", "srt"]), text: z.string() }),
+    async ({ format, text, ...track }): Promise<Caption> => {
+      await playable(track.owner, track.videoId);
+      return store({ ...track, source: "upload", vtt: parse(text, format) });
+    },
+  );
+
   /** Stores the track's WebVTT and marks it ready, replacing any track of that language. */
   export const save = fn(
     Track.extend({ source: z.enum(CaptionSources), vtt: z.string().min(1) }),
     async (input): Promise<Caption> => {
       await playable(input.owner, input.videoId);
-      const key = ObjectKeys.caption(input.videoId, input.language);
-      await Storage.putText(key, input.vtt, "text/vtt; charset=utf-8");
-      const { data } = await Dynamo.entities.caption
-        .put({
-          videoId: input.videoId,
-          owner: input.owner,
-          language: input.language,
-          tag: input.language.toLowerCase(),
-          name: input.name ?? displayName(input.language),
-          source: input.source,
-          key,
-          status: "ready",
-          createdAt: Date.now(),
-        })
-        .go({ response: "all_new" });
-      return data as Caption;
+      return store(input);
     },
   );
+
+  async function store(
+    input: z.output<typeof Track> & { source: (typeof CaptionSources)[number]; vtt: string },
+  ): Promise<Caption> {
+    const key = ObjectKeys.caption(input.videoId, input.language);
+    await Storage.putText(key, input.vtt, "text/vtt; charset=utf-8");
+    const { data } = await Dynamo.entities.caption
+      .put({
+        videoId: input.videoId,
+        owner: input.owner,
+        language: input.language,
+        tag: input.language.toLowerCase(),
+        name: input.name ?? displayName(input.language),
+        source: input.source,
+        key,
+        status: "ready",
+        createdAt: Date.now(),
+      })
+      .go();
+    return data as Caption;
+  }
 
   /** An automatic track's row, `processing` until `save` (ready) or `fail`. One at a time. */
   export const begin = fn(
@@ -115,7 +141,7 @@ export namespace Captions {
             createdAt: Date.now(),
           })
           .where((a, op) => `${op.notExists(a.status)} OR ${op.ne(a.status, "processing")}`)
-          .go({ response: "all_new" }),
+          .go(),
       );
       if (!written) {
         throw new VisibleError(

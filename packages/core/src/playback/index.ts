@@ -5,6 +5,7 @@ import { Aws } from "../aws";
 import { Config } from "../config";
 import { VisibleError } from "../error";
 import { ObjectKeys, Storage } from "../storage";
+import { CaptionPlaylists } from "./captions";
 import { Playlist } from "./playlist";
 import { Signer } from "./signer";
 import { PlaybackToken } from "./token";
@@ -50,12 +51,20 @@ export namespace Playback {
    */
   export async function master(token: string, now = Date.now()): Promise<Served> {
     const { videoId, expiresAt } = await verify(token, now);
-    const text = await read(ObjectKeys.hlsMaster(videoId));
-    const body = Playlist.rewrite(text, (uri) => {
+    const [stored, tracks] = await Promise.all([
+      read(ObjectKeys.hlsMaster(videoId)),
+      CaptionPlaylists.tracks(videoId),
+    ]);
+    const body = Playlist.rewrite(stored, (uri) => {
       if (!Playlist.isLocal(uri)) throw unexpected(uri);
       return uri;
     });
-    return served(body, "application/vnd.apple.mpegurl", expiresAt, now);
+    return served(
+      CaptionPlaylists.master(body, tracks),
+      "application/vnd.apple.mpegurl",
+      expiresAt,
+      now,
+    );
   }
 
   /** One rung's (or the audio's) media playlist, with its init and segment URIs signed. */
@@ -69,6 +78,16 @@ export namespace Playback {
       Playlist.rewrite,
       (uri) => ObjectKeys.hlsFile(videoId, rung, uri),
     )(videoId, expiresAt);
+    return served(body, "application/vnd.apple.mpegurl", expiresAt, now);
+  }
+
+  /** A subtitle track's media playlist (playback/captions.ts): its signed WebVTT as one segment. */
+  export async function captions(token: string, language: string, now = Date.now()) {
+    const { videoId, expiresAt } = await verify(token, now);
+    const track = await CaptionPlaylists.track(videoId, language);
+    if (!track) throw notFound();
+    const sign = await Signer.get().forVideo(videoId, expiresAt);
+    const body = Buffer.from(CaptionPlaylists.media(await sign(track.key), track.durationMs));
     return served(body, "application/vnd.apple.mpegurl", expiresAt, now);
   }
 

@@ -1,5 +1,5 @@
 // The rushes HTTP API: one Hono app, behind a Lambda function URL and in the local runtime.
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { handle } from "hono/aws-lambda";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
@@ -8,6 +8,7 @@ import { apiKeys } from "./apikeys";
 import { auth } from "./auth";
 import { autoCaptions } from "./auto-captions";
 import { cameras } from "./cameras";
+import { captionRoutes } from "./captions";
 import { clips } from "./clips";
 import { docs } from "./docs";
 import { notFound, onError } from "./error";
@@ -24,6 +25,7 @@ const v1 = new Hono()
   .route("/uploads", uploads)
   .route("/videos", videos)
   .route("/videos", autoCaptions)
+  .route("/videos", captionRoutes)
   .route("/cameras", cameras)
   .route("/clips", clips)
   .route("/keys", apiKeys)
@@ -37,8 +39,14 @@ const limit = bodyLimit({
     c.json({ error: { code: "too_large", message: "Request body over 64 KiB" } }, 413),
 });
 
-/** Completing a multipart upload lists up to 10,000 parts; that route sets its own limit. */
+/**
+ * Completing a multipart upload lists up to 10,000 parts, and a subtitle file may reach 1 MiB;
+ * those routes set their own limits.
+ */
 const completion = /^\/v1\/uploads\/[^/]+\/complete$/;
+const captionFile = /^\/v1\/videos\/[^/]+\/captions\/[^/]+$/;
+const ownLimit = (c: Context) =>
+  completion.test(c.req.path) || (c.req.method === "PUT" && captionFile.test(c.req.path));
 
 export const app = new Hono()
   .use(requestId(), requestLog)
@@ -57,7 +65,7 @@ export const app = new Hono()
     "/",
     docs((): RouterRoute[] => app.routes),
   )
-  .use("/v1/*", (c, next) => (completion.test(c.req.path) ? next() : limit(c, next)))
+  .use("/v1/*", (c, next) => (ownLimit(c) ? next() : limit(c, next)))
   // Before the authenticated routes: a playback token stands in for the key.
   .route("/v1/playback", playbackRoutes)
   .route("/v1", v1)

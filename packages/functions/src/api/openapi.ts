@@ -38,6 +38,8 @@ const tagDescriptions: Record<string, string> = {
     "Per-owner limits (processing at once, source minutes a day, bytes stored, clips an hour) and the usage against them.",
   Playback:
     "HLS playlists and the storyboard of a ready video, by the token in its `playback` links; no API key needed.",
+  Captions:
+    "Subtitle tracks of a ready video: WebVTT or SRT in, WebVTT out, listed in its HLS master.",
   Webhooks:
     "Endpoints that receive the owner's events, signed to the Standard Webhooks spec, with a delivery log and redelivery.",
 };
@@ -173,6 +175,23 @@ async function operation(entry: Entry, schemas: Schemas): Promise<Json | undefin
         });
       }
     }
+  }
+  if (op.body) {
+    requestBody = {
+      required: true,
+      description: op.body.description,
+      content: Object.fromEntries(
+        op.body.contentTypes.map((type) => [
+          type,
+          {
+            schema: { type: "string" },
+            ...(op.body?.examples?.[type] === undefined
+              ? {}
+              : { examples: { example: { value: op.body.examples[type] } } }),
+          },
+        ]),
+      ),
+    };
   }
   const errors = new Set<ErrorStatus | 500>(op.errors ?? []);
   if (op.auth !== false) errors.add(401);

@@ -63,6 +63,21 @@ export const playbackRoutes = new Hono()
     },
   )
   .get(
+    "/:token/captions/:language/index.m3u8",
+    playback.doc({
+      operationId: "getPlaybackCaptions",
+      summary: "A subtitle track's media playlist: its signed WebVTT as one segment",
+      description: `${token} \`language\` is the track's tag in lower case, as the master's SUBTITLES group names it.`,
+      response: { status: 200, description: "application/vnd.apple.mpegurl" },
+      errors: [403, 404],
+      auth: false,
+    }),
+    async (c) => {
+      const { Playback } = await playback.load();
+      return reply(c, await Playback.captions(c.req.param("token"), c.req.param("language")));
+    },
+  )
+  .get(
     "/:token/:rung/index.m3u8",
     playback.doc({
       operationId: "getPlaybackRung",

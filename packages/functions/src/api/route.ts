@@ -36,6 +36,8 @@ export interface Operation<M = unknown> {
    * route, 400 with any validator, 413 and 415 with a JSON body, 500 always.
    */
   errors?: ErrorStatus[];
+  /** A body that is not JSON (a subtitle file): its media types, each a string. */
+  body?: { contentTypes: string[]; description: string; examples?: Record<string, string> };
   /** A request body that the route accepts, shown in the docs; a test parses it with the validator. */
   example?: unknown;
   /** False for the few routes served without an API key. */
