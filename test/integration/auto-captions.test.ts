@@ -94,20 +94,10 @@ beforeEach(async () => {
   failWith = undefined;
 });
 
-/** The owner behind each key, for reading tracks through core (the listing route is part 1's). */
-const owners = new Map<string, string>();
-const newKey = async (owner: string) => {
-  const key = await h.newKey(owner);
-  owners.set(key, owner);
-  return key;
-};
+const newKey = (owner: string) => h.newKey(owner);
 
-const captionsOf = async (key: string, id: string) => {
-  const { Captions } = await import("@rushes/core/captions");
-  const tracks = await Captions.list(owners.get(key)!, id);
-  // Loose, as the API's JSON is to the other tests.
-  return (await Promise.all(tracks.map((t) => Captions.serialize(t)))) as any[];
-};
+const captionsOf = async (key: string, id: string) =>
+  (await h.api(key, "GET", `/v1/videos/${id}/captions`)).body.data as any[];
 
 const settledTrack = (key: string, id: string, language: string) =>
   waitUntil(
@@ -163,6 +153,13 @@ describe("automatic captions", () => {
       status: "ready",
       key: `media/${id}/captions/en.vtt`,
     });
+
+    // The HLS master lists the track, processing no longer.
+    const { playback } = (await h.api(key, "GET", `/v1/videos/${id}`)).body;
+    const master = await (await fetch(playback.hls)).text();
+    expect(master.split("\n").filter((l: string) => l.includes("TYPE=SUBTITLES"))).toEqual([
+      expect.stringMatching(/LANGUAGE="en".*URI="captions\/en\/index\.m3u8"/),
+    ]);
 
     // Another owner sees none of it.
     const other = await newKey("auto-other");
