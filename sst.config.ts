@@ -18,6 +18,7 @@ export default $config({
     (await import("./infra/settings")).validateAll();
     const storage = await import("./infra/storage");
     await import("./infra/processing");
+    await import("./infra/captions");
     const { distribution } = await import("./infra/cdn");
     await import("./infra/webhooks");
     const { api } = await import("./infra/api");

@@ -1,5 +1,6 @@
 // The HTTP API: the Hono app behind a Lambda function URL.
 import { names, publishRights, sendRights, tableRights } from "./access";
+import { captionQueue } from "./captions";
 import { cdn, cdnInvalidation, cdnPrivateKey } from "./cdn";
 import { clipQueue, events, ingest } from "./processing";
 import { environment } from "./settings";
@@ -47,6 +48,7 @@ export const api = new sst.aws.Function("Api", {
       Media: bucket,
       Table: table,
       ClipQueue: clipQueue,
+      CaptionQueue: captionQueue,
       Events: events,
       WebhookDeliveryQueue: webhookDeliveryQueue,
     }),
@@ -62,6 +64,8 @@ export const api = new sst.aws.Function("Api", {
     // A clip request; a webhook redelivery.
     sendRights(clipQueue),
     sendRights(webhookDeliveryQueue),
+    // Automatic captions (POST /v1/videos/:id/captions/auto) go to the caption worker.
+    sendRights(captionQueue),
     ...apiBucketRights,
     // DELETE /v1/videos/:id invalidates what the CDN holds of the video.
     cdnInvalidation,

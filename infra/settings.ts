@@ -10,7 +10,9 @@ export type FunctionName =
   | "mediaConvertComplete"
   | "sweep"
   | "webhookDispatcher"
-  | "webhookSender";
+  | "webhookSender"
+  | "captionWorker"
+  | "transcribeComplete";
 
 export const everyFunction: FunctionName[] = [
   "api",
@@ -21,6 +23,8 @@ export const everyFunction: FunctionName[] = [
   "sweep",
   "webhookDispatcher",
   "webhookSender",
+  "captionWorker",
+  "transcribeComplete",
 ];
 /** Functions that sign GET URLs: the API's replies and the events the workers publish. */
 const signers: FunctionName[] = [
@@ -93,6 +97,8 @@ export const infraSettings = {
   RUSHES_CHUNK_WORKER_MEMORY_MB: { fallback: 10240, min: 128, max: 10240 },
   RUSHES_CHUNK_MAX_CONCURRENCY: { fallback: 100, min: 2, max: 1000 },
   RUSHES_CLIP_MAX_CONCURRENCY: { fallback: 20, min: 2, max: 1000 },
+  /** Caption workers at once: each only starts a Transcribe job (250 may run per account). */
+  RUSHES_CAPTION_MAX_CONCURRENCY: { fallback: 10, min: 2, max: 1000 },
 } as const;
 
 type InfraSetting = keyof typeof infraSettings;
