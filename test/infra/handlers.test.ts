@@ -39,6 +39,8 @@ describe.each([
   "Sweep",
   "WebhookDispatcher",
   "WebhookSender",
+  "CaptionWorker",
+  "TranscribeComplete",
 ])("%s", (name) => {
   test("its handler file exists and exports the handler", () => {
     const { file, name: exported } = handlerOf(name);

@@ -16,6 +16,8 @@ const functions = {
   sweep: "Sweep",
   webhookDispatcher: "WebhookDispatcher",
   webhookSender: "WebhookSender",
+  captionWorker: "CaptionWorker",
+  transcribeComplete: "TranscribeComplete",
 } as const;
 
 /** Every deploy setting unset, whatever the shell running the tests has (test/setup.ts sets some). */

@@ -35,11 +35,13 @@ const links: Record<string, string[]> = {
   Sweep: ["Ingest"],
   WebhookDispatcher: [],
   WebhookSender: ["WebhookKey"],
+  CaptionWorker: [],
+  TranscribeComplete: [],
 };
 
 /** Each function and the resources it gets by name only (SST_RESOURCE_X), without a link. */
 const named: Record<string, string[]> = {
-  Api: ["ClipQueue", "Events", "Media", "Table", "WebhookDeliveryQueue"],
+  Api: ["CaptionQueue", "ClipQueue", "Events", "Media", "Table", "WebhookDeliveryQueue"],
   Ingest: ["ChunkQueue", "Events", "Media", "Table"],
   ClipWorker: ["ClipQueue", "Events", "Media", "Table"],
   ChunkWorker: ["ChunkQueue", "Events", "Media", "Table"],
@@ -47,6 +49,8 @@ const named: Record<string, string[]> = {
   Sweep: ["ClipQueue", "Events", "Media", "Table"],
   WebhookDispatcher: ["Table", "WebhookDeliveryQueue"],
   WebhookSender: ["Table", "WebhookDeliveryQueue"],
+  CaptionWorker: ["Events", "Media", "Table"],
+  TranscribeComplete: ["Events", "Media", "Table"],
 };
 
 let ffmpeg: DeployedStack;
@@ -66,6 +70,12 @@ const queueOf = (s: DeployedStack, name: string) =>
     messageRetentionSeconds?: number;
     redrivePolicy?: string;
   };
+/** The EventBridge rules on events from one AWS service (`aws.mediaconvert`, `aws.transcribe`). */
+const rulesFrom = (s: DeployedStack, source: string) =>
+  resources(s, "aws:cloudwatch/eventRule:EventRule").filter((r) =>
+    (JSON.parse(String(r.inputs.eventPattern)).source ?? []).includes(source),
+  );
+const mediaConvertRules = (s: DeployedStack) => rulesFrom(s, "aws.mediaconvert");
 const redrive = (s: DeployedStack, name: string) =>
   JSON.parse(queueOf(s, name).redrivePolicy!) as {
     deadLetterTargetArn: string;
@@ -317,6 +327,50 @@ describe("processing", () => {
     expect(lambdaOf(ffmpeg, "Ingest").ephemeralStorage.size).toBe(10240);
   });
 
+  test("the captions queue: a DLQ, 6 × the worker timeout, one request per invocation, at most 10 at once", () => {
+    const { dlq } = expectWorkerQueue("CaptionQueue", "CaptionWorker", "CaptionDeadLetters", 10);
+    expect(dlq.maxReceiveCount).toBeGreaterThanOrEqual(2);
+    expect(envOf(ffmpeg, "CaptionWorker").RUSHES_CAPTIONER).toBe("transcribe");
+  });
+
+  test("the caption worker starts Transcribe jobs with the S3 rights Transcribe uses as its caller", () => {
+    const statements = statementsOf(ffmpeg, "CaptionWorker");
+    const bucket = bucketArn(ffmpeg);
+    expect(grants(statements, "transcribe:StartTranscriptionJob", "*")).toBe(true);
+    expect(grants(statements, "s3:GetObject", `${bucket}/media/vid_a/480p.mp4`)).toBe(true);
+    expect(grants(statements, "s3:GetObject", `${bucket}/sources/vid_a/source`)).toBe(true);
+    expect(grants(statements, "s3:PutObject", `${bucket}/work/captions/vid_a/job.vtt`)).toBe(true);
+    expect(grants(statements, "s3:PutObject", `${bucket}/media/vid_a/720p.mp4`)).toBe(false);
+    expect(grants(statements, "s3:GetObject", `${bucket}/uploads/vid_a/source`)).toBe(false);
+    // No other function may start a job.
+    for (const fn of Object.keys(ffmpeg.builds).filter((f) => f !== "CaptionWorker")) {
+      expect(grants(statementsOf(ffmpeg, fn), "transcribe:StartTranscriptionJob", "*"), fn).toBe(
+        false,
+      );
+    }
+  });
+
+  test("Transcribe's job state changes for this stage's jobs reach transcribe-complete, in both modes", () => {
+    for (const d of [ffmpeg, mediaconvert]) {
+      const [rule, ...more] = rulesFrom(d, "aws.transcribe");
+      expect(more).toHaveLength(0);
+      expect(rule!.inputs.eventBusName ?? "default").toMatch(/(^|\/)default$/);
+      expect(JSON.parse(String(rule!.inputs.eventPattern))).toEqual({
+        source: ["aws.transcribe"],
+        "detail-type": ["Transcribe Job State Change"],
+        // Job names start with app.stage. (captions/auto/transcribe.ts names them).
+        detail: {
+          TranscriptionJobStatus: ["COMPLETED", "FAILED"],
+          TranscriptionJobName: [{ prefix: "rushes.test." }],
+        },
+      });
+      const [target] = resources(d, "aws:cloudwatch/eventTarget:EventTarget").filter(
+        (t) => t.inputs.rule === rule!.state.name,
+      );
+      expect(target!.inputs.arn).toBe(arnOf(d, "TranscribeComplete"));
+    }
+  });
+
   test("ffmpeg mode: no MediaConvert role, rule, function or permissions", () => {
     expect(envOf(ffmpeg, "Ingest").RUSHES_TRANSCODER).toBe("ffmpeg");
     // Long sources are chunked, so both modes keep the 6 h default cap.
@@ -325,7 +379,7 @@ describe("processing", () => {
     expect(resources(ffmpeg, "aws:iam/role:Role").map((r) => r.name)).not.toContain(
       "MediaConvertRole",
     );
-    expect(resources(ffmpeg, "aws:cloudwatch/eventRule:EventRule").map((r) => r.name)).toEqual([]);
+    expect(mediaConvertRules(ffmpeg)).toEqual([]);
     expect(Object.keys(ffmpeg.builds)).not.toContain("MediaConvertComplete");
     expect(Object.keys(mediaconvert.builds)).toContain("MediaConvertComplete");
     const actions = allowed(statementsOf(ffmpeg, "Ingest")).map((a) => a.split(" ")[0]!);
@@ -415,7 +469,7 @@ describe("processing", () => {
   });
 
   test("mediaconvert mode: job state changes on the default bus reach mediaconvert-complete", () => {
-    const [rule, ...more] = resources(mediaconvert, "aws:cloudwatch/eventRule:EventRule");
+    const [rule, ...more] = mediaConvertRules(mediaconvert);
     expect(more).toHaveLength(0);
     expect(rule!.inputs.eventBusName ?? "default").toMatch(/(^|\/)default$/);
     expect(JSON.parse(String(rule!.inputs.eventPattern))).toEqual({
