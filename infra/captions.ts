@@ -18,6 +18,13 @@ export const captionQueue = new sst.aws.Queue("CaptionQueue", {
   dlq: { queue: captionDeadLetters.arn, retry: 3 },
 });
 
+// Uploads that asked for captions (`captions: {auto: true}`) start on video.ready: the event,
+// as published (raw), on the same queue as the API's requests.
+events.subscribeQueue("CaptionsOnReady", captionQueue.arn, {
+  filter: { type: ["video.ready"] },
+  transform: { subscription: { rawMessageDelivery: true } },
+});
+
 /**
  * Transcribe reads the media and writes its output with the rights of whoever starts the job (the
  * caller's, as its docs' "Permissions required for IAM roles" say): so this role holds them. The

@@ -173,6 +173,18 @@ export async function ensureMessaging(
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: names.topic }));
   const tap = await create(names.tap);
   await sns.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: tap.arn }));
+  // Uploads that asked for captions start on video.ready, as infra/captions.ts subscribes it.
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn,
+      Protocol: "sqs",
+      Endpoint: captions.arn,
+      Attributes: {
+        FilterPolicy: JSON.stringify({ type: ["video.ready"] }),
+        RawMessageDelivery: "true",
+      },
+    }),
+  );
   return {
     queueUrl: clips.url,
     queueArn: clips.arn,

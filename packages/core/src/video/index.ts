@@ -91,6 +91,7 @@ export namespace Video {
         project: input.project,
         step: input.step,
         uploader: input.uploader,
+        ...(input.captions ? { autoCaptions: { language: input.captions.language } } : {}),
         sourceKey,
         status: "awaiting_upload",
         uploadExpiresAt,

@@ -59,53 +59,100 @@ export namespace AutoCaptions {
     return data;
   }
 
+  const Asked = Request.extend({ owner: z.string().min(1), videoId: z.string().min(1) });
+  type Asked = z.input<typeof Asked>;
+
   /**
-   * Opens an automatic track and queues its work: 404 for another owner's video, 409 until it is
-   * ready, 422 when the engine cannot run here, the video has no audio or is too long for it.
+   * Checks a request and opens its track: 404 for another owner's video, 409 until it is ready,
+   * 422 when the engine cannot run here, the video has no audio or is too long for it.
    */
-  export const request = fn(
-    Request.extend({ owner: z.string().min(1), videoId: z.string().min(1) }),
-    async ({ owner, videoId, language, name }): Promise<Caption> => {
-      const item = await video(owner, videoId);
-      if (item.status !== "ready") {
-        throw new VisibleError(
-          "conflict",
-          "video_not_ready",
-          `The video is ${item.status}; captions can be made once it is ready`,
-        );
-      }
-      const engine = captioner();
-      const why = engine.unavailable();
-      if (why) throw new VisibleError("invalid", "captions_unavailable", why);
-      if (!item.probe?.audioCodec) {
-        throw new VisibleError("invalid", "no_audio", "The video has no audio stream to caption");
-      }
-      if ((item.probe.durationMs ?? 0) > engine.maxDurationMs) {
-        throw new VisibleError(
-          "invalid",
-          "captions_too_long",
-          `The video is longer than ${engine.kind} captions (${Math.round(engine.maxDurationMs / 60_000)} min)`,
-        );
-      }
+  async function begin({ owner, videoId, language, name }: z.output<typeof Asked>) {
+    const item = await video(owner, videoId);
+    if (item.status !== "ready") {
+      throw new VisibleError(
+        "conflict",
+        "video_not_ready",
+        `The video is ${item.status}; captions can be made once it is ready`,
+      );
+    }
+    const engine = captioner();
+    const why = engine.unavailable();
+    if (why) throw new VisibleError("invalid", "captions_unavailable", why);
+    if (!item.probe?.audioCodec) {
+      throw new VisibleError("invalid", "no_audio", "The video has no audio stream to caption");
+    }
+    if ((item.probe.durationMs ?? 0) > engine.maxDurationMs) {
+      throw new VisibleError(
+        "invalid",
+        "captions_too_long",
+        `The video is longer than ${engine.kind} captions (${Math.round(engine.maxDurationMs / 60_000)} min)`,
+      );
+    }
+    return Captions.begin({
+      owner,
+      videoId,
+      language: placeholder(language),
+      ...(name ? { name } : {}),
+      source: "auto",
+    });
+  }
+
+  /** Opens an automatic track and queues its work (POST /v1/videos/:id/captions/auto). */
+  export const request = fn(Asked, async (input): Promise<Caption> => {
+    const caption = await begin(input);
+    try {
+      await queue.send({ owner: input.owner, videoId: input.videoId, language: input.language });
+    } catch (error) {
+      await Captions.fail(input.owner, input.videoId, caption.language, {
+        code: "captions_failed",
+        message: "The captions could not be queued",
+      });
+      throw error;
+    }
+    return caption;
+  });
+
+  /** `video.ready`, as the Events topic delivers it to the captions queue (type-filtered). */
+  export const Ready = z.object({
+    type: z.literal("video.ready"),
+    properties: z.object({ videoId: z.string(), owner: z.string() }),
+  });
+
+  /**
+   * An upload that asked for captions (`captions: {auto: true}`) is captioned once ready, here in
+   * the worker. A request the checks refuse still leaves a failed track and `captions.failed`,
+   * so the client hears why.
+   */
+  export async function onReady(event: z.infer<typeof Ready>) {
+    const { videoId, owner } = event.properties;
+    const { data: item } = await Dynamo.entities.video
+      .get({ videoId })
+      .go({ attributes: ["owner", "autoCaptions"] });
+    const asked = item?.owner === owner ? item.autoCaptions : undefined;
+    if (!asked) return "skipped";
+    const parsed = Asked.safeParse({ owner, videoId, language: asked.language });
+    if (!parsed.success) {
+      logger().warn({ videoId, language: asked.language }, "captions asked in no known language");
+      return "skipped";
+    }
+    const input = parsed.data;
+    try {
+      await begin(input);
+    } catch (error) {
+      // A second delivery of the event finds its track already open.
+      if (error instanceof VisibleError && error.kind === "conflict") return "skipped";
+      if (!(error instanceof VisibleError) || error.kind !== "invalid") throw error;
       const caption = await Captions.begin({
         owner,
         videoId,
-        language: placeholder(language),
-        ...(name ? { name } : {}),
+        language: placeholder(input.language),
         source: "auto",
       });
-      try {
-        await queue.send({ owner, videoId, language });
-      } catch (error) {
-        await Captions.fail(owner, videoId, caption.language, {
-          code: "captions_failed",
-          message: "The captions could not be queued",
-        });
-        throw error;
-      }
-      return caption;
-    },
-  );
+      await failed(owner, videoId, input.language, { code: error.code, message: error.message });
+      return caption.status;
+    }
+    return run({ owner, videoId, language: input.language });
+  }
 
   /** The still-open track of a request, or undefined once it is done (a redelivery, a duplicate). */
   async function open(owner: string, videoId: string, language: string) {
