@@ -215,6 +215,26 @@ describe("automatic captions", () => {
     expect((await h.api(key, "GET", `/v1/videos/${id}/transcript`)).status).toBe(404);
   });
 
+  it("captions an upload that asked for it once it is ready, from video.ready", async () => {
+    const key = await newKey("auto-7");
+    const { id } = await h.ingest(key, "asked.mp4", { seconds: 1 }, 240_000, {
+      extra: { captions: { auto: true, language: "en-gb" } },
+    });
+    const track = await settledTrack(key, id, "en-GB");
+    expect(track).toMatchObject({ source: "auto", status: "ready" });
+    expect(heard.find((x) => x.job.videoId === id)?.job.language).toBe("en-GB");
+    await eventFor("captions.ready", id);
+
+    // One that did not ask gets none; one without audio hears why.
+    const plain = await h.ingest(key, "plain.mp4", { seconds: 1 });
+    const silent = await h.ingest(key, "mute.mp4", { seconds: 1, audio: false }, 240_000, {
+      extra: { captions: { auto: true } },
+    });
+    const refused = await settledTrack(key, silent.id, "und");
+    expect(refused).toMatchObject({ status: "failed", error: { code: "no_audio" } });
+    expect(await captionsOf(key, plain.id)).toEqual([]);
+  });
+
   it("answers 422 captions_unavailable locally without a whisper model, saying where to get one", async () => {
     const { Whisper } = await import("@rushes/core/captions/auto");
     await useCaptioner(Whisper.create());
