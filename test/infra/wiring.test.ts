@@ -350,6 +350,33 @@ describe("processing", () => {
     }
   });
 
+  test("video.ready alone reaches the captions queue, raw, for uploads that asked for captions", () => {
+    const subscriptions = resources(ffmpeg, "aws:sns/topicSubscription:TopicSubscription");
+    expect(subscriptions.map((s) => s.inputs.endpoint).sort()).toEqual(
+      [arnOf(ffmpeg, "CaptionQueue"), arnOf(ffmpeg, "WebhookDispatchQueue")].sort(),
+    );
+    const [subscription] = subscriptions.filter(
+      (s) => s.inputs.endpoint === arnOf(ffmpeg, "CaptionQueue"),
+    );
+    expect(subscription!.inputs).toMatchObject({
+      topic: arnOf(ffmpeg, "Events"),
+      protocol: "sqs",
+      rawMessageDelivery: true,
+    });
+    expect(JSON.parse(String(subscription!.inputs.filterPolicy))).toEqual({
+      type: ["video.ready"],
+    });
+    const policy = resourcePolicies(ffmpeg).queues.CaptionQueue!;
+    expect(
+      policy.Statement.some(
+        (s) =>
+          s.Action === "sqs:SendMessage" &&
+          JSON.stringify(s.Principal).includes("sns.amazonaws.com") &&
+          s.Resource === arnOf(ffmpeg, "CaptionQueue"),
+      ),
+    ).toBe(true);
+  });
+
   test("Transcribe's job state changes for this stage's jobs reach transcribe-complete, in both modes", () => {
     for (const d of [ffmpeg, mediaconvert]) {
       const [rule, ...more] = rulesFrom(d, "aws.transcribe");
@@ -550,7 +577,7 @@ describe("webhooks", () => {
     const [subscription, ...more] = resources(
       ffmpeg,
       "aws:sns/topicSubscription:TopicSubscription",
-    );
+    ).filter((s) => s.inputs.endpoint === arnOf(ffmpeg, "WebhookDispatchQueue"));
     expect(more).toHaveLength(0);
     expect(subscription!.inputs).toMatchObject({
       topic: arnOf(ffmpeg, "Events"),
