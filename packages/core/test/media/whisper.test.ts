@@ -72,4 +72,3 @@ describe.skipIf(present)("whisper.cpp without a model", () => {
     },
   );
 });
-});
