@@ -81,7 +81,8 @@ export const api = new sst.aws.Function("Api", {
     // Lambda answers preflights and adds the CORS headers itself, so the app must not.
     cors: {
       allowOrigins: [webUrl],
-      allowMethods: ["GET", "POST", "DELETE"],
+      // PUT: the web client uploads caption files (PUT /v1/videos/:id/captions/:language).
+      allowMethods: ["GET", "POST", "PUT", "DELETE"],
       allowHeaders: ["authorization", "content-type", "idempotency-key"],
       maxAge: "1 day",
     },

@@ -703,6 +703,8 @@ describe("functions", () => {
         Action: ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
         Resource: `${arn}/uploads/*`,
       },
+      // Uploaded subtitle tracks, and nothing else under media/.
+      { Effect: "Allow", Action: "s3:PutObject", Resource: `${arn}/media/*/captions/*` },
       {
         Effect: "Allow",
         Action: "s3:GetObject",
@@ -725,7 +727,7 @@ describe("functions", () => {
     const cors = resource(ffmpeg, "aws:lambda/functionUrl:FunctionUrl", "ApiUrl").inputs
       .cors as Record<string, unknown>;
     expect(cors.allowOrigins).toEqual([ffmpeg.outputs.web]);
-    expect((cors.allowMethods as string[]).sort()).toEqual(["DELETE", "GET", "POST"]);
+    expect((cors.allowMethods as string[]).sort()).toEqual(["DELETE", "GET", "POST", "PUT"]);
     // The web client makes its creating POSTs idempotent.
     expect((cors.allowHeaders as string[]).sort()).toEqual([
       "authorization",

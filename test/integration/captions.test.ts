@@ -196,12 +196,53 @@ describe("refusals", () => {
   });
 });
 
+describe("automatic tracks' rows (what the Captioner pipeline writes through)", () => {
+  it("begins processing once per language, fails only from processing, and saves ready", async () => {
+    const { Captions } = await import("@rushes/core/captions");
+    const owner = "captions-owner";
+    const track = { owner, videoId: video.id, language: "de", source: "auto" as const };
+    const begun = await Captions.begin(track);
+    expect(begun).toMatchObject({ language: "de", source: "auto", status: "processing" });
+    await expect(Captions.begin({ ...track, language: "DE" })).rejects.toMatchObject({
+      kind: "conflict",
+      code: "captions_in_progress",
+    });
+    await expect(Captions.begin({ ...track, owner: "captions-other" })).rejects.toMatchObject({
+      kind: "not_found",
+    });
+    // Listed while processing, with no download yet; not in the master until ready.
+    const listed = (await list()).body.data.find((t: { language: string }) => t.language === "de");
+    expect(listed).toMatchObject({ status: "processing", source: "auto" });
+    expect(listed.url).toBeUndefined();
+    expect(await (await fetch(video.playback.hls)).text()).not.toContain('LANGUAGE="de"');
+
+    const error = { code: "no_speech", message: "No speech was found" };
+    expect(await Captions.fail("captions-other", video.id, "de", error)).toBeUndefined();
+    expect(await Captions.fail(owner, video.id, "de", error)).toMatchObject({
+      status: "failed",
+      error,
+    });
+    expect(await Captions.fail(owner, video.id, "de", error)).toBeUndefined();
+    // A failed language may begin again, and a save makes it ready with its VTT.
+    await Captions.begin(track);
+    const saved = await Captions.save({ ...track, vtt: Captions.parse(vtt, "vtt") });
+    expect(saved).toMatchObject({ status: "ready", source: "auto" });
+    expect((await Captions.get(owner, video.id, "de")).error).toBeUndefined();
+    expect(await (await fetch(video.playback.hls)).text()).toContain('LANGUAGE="de"');
+    await Captions.remove(owner, video.id, "de");
+    await expect(Captions.get(owner, video.id, "de")).rejects.toMatchObject({ kind: "not_found" });
+  });
+});
+
 describe("in the HLS master, through the playback token", () => {
   const token = () => video.playback.hls.split("/").at(-2)!;
   const base = () => video.playback.hls.slice(0, video.playback.hls.indexOf(token()));
 
   it("lists the tracks as one SUBTITLES group that every variant names", async () => {
-    const master = await (await fetch(video.playback.hls)).text();
+    const res = await fetch(video.playback.hls);
+    // The tracks change under the same token: a player must not keep an old master.
+    expect(res.headers.get("cache-control")).toBe("private, max-age=0");
+    const master = await res.text();
     const media = master.split("\n").filter((l) => l.startsWith("#EXT-X-MEDIA:TYPE=SUBTITLES"));
     expect(media).toEqual([
       '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English CC",LANGUAGE="en-US",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="captions/en-us/index.m3u8"',

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Captions } from "../src/captions";
 import { Dynamo } from "../src/dynamo";
 import { VisibleError } from "../src/error";
+import { CaptionPlaylists } from "../src/playback/captions";
 import { ObjectKeys } from "../src/storage";
 
 /** The VisibleError a parse throws, or a failure when it parses. */
@@ -170,5 +171,51 @@ describe("caption keys", () => {
     expect(Object.values(query.ExpressionAttributeValues)).toContain(
       "$history#caption_1#language_",
     );
+  });
+});
+
+describe("CaptionPlaylists", () => {
+  const stored = [
+    "#EXTM3U",
+    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",URI="audio/index.m3u8"',
+    '#EXT-X-STREAM-INF:BANDWIDTH=1,CODECS="avc1.64001e",AUDIO="audio"',
+    "720p/index.m3u8",
+    '#EXT-X-STREAM-INF:BANDWIDTH=2,CODECS="avc1.64001e",AUDIO="audio"',
+    "360p/index.m3u8",
+  ].join("\n");
+
+  it("leaves a master with no tracks as it was", () => {
+    const body = Buffer.from(stored);
+    expect(CaptionPlaylists.master(body, [])).toBe(body);
+  });
+
+  it("adds one SUBTITLES group before the variants, names quoted safely and unique", () => {
+    const tracks = [
+      { language: "en-US", name: 'Say "hi"\nnow' },
+      { language: "en-GB", name: 'Say "hi"\nnow' },
+    ];
+    const lines = CaptionPlaylists.master(Buffer.from(stored), tracks).toString().split("\n");
+    expect(lines.slice(2, 4)).toEqual([
+      `#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Say 'hi''now",LANGUAGE="en-US",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="captions/en-us/index.m3u8"`,
+      `#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Say 'hi''now (en-GB)",LANGUAGE="en-GB",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="captions/en-gb/index.m3u8"`,
+    ]);
+    expect(lines.filter((l) => l.startsWith("#EXT-X-STREAM-INF"))).toEqual([
+      '#EXT-X-STREAM-INF:BANDWIDTH=1,CODECS="avc1.64001e",AUDIO="audio",SUBTITLES="subs"',
+      '#EXT-X-STREAM-INF:BANDWIDTH=2,CODECS="avc1.64001e",AUDIO="audio",SUBTITLES="subs"',
+    ]);
+  });
+
+  it("makes a track playlist of one segment spanning the video", () => {
+    expect(CaptionPlaylists.media("https://x/a.vtt?sig=1", 8040).split("\n")).toEqual([
+      "#EXTM3U",
+      "#EXT-X-VERSION:3",
+      "#EXT-X-TARGETDURATION:9",
+      "#EXT-X-MEDIA-SEQUENCE:0",
+      "#EXT-X-PLAYLIST-TYPE:VOD",
+      "#EXTINF:8.040,",
+      "https://x/a.vtt?sig=1",
+      "#EXT-X-ENDLIST",
+      "",
+    ]);
   });
 });

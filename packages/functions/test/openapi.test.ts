@@ -114,7 +114,7 @@ describe("the OpenAPI document", () => {
           "text/vtt": "vtt",
           "application/x-subrip": "srt",
         };
-        for (const [type, content] of Object.entries<any>(op.requestBody.content)) {
+        for (const [type, content] of Object.entries<Json>(op.requestBody.content)) {
           const example = content.examples?.example?.value;
           expect(example, `${method} ${path} ${type}`).toBeTypeOf("string");
           expect(formats[type], `${method} ${path} ${type}`).toBeDefined();

@@ -69,6 +69,7 @@ export const messageOf = (error: unknown): string =>
       : "Something went wrong";
 
 export type Video = Awaited<ReturnType<typeof api.video>>;
+export type CaptionTrack = Awaited<ReturnType<typeof api.captions>>["data"][number];
 export type VideoEvent = Awaited<ReturnType<typeof api.events>>["data"][number];
 export type Clip = Awaited<ReturnType<typeof api.clip>>;
 export type Camera = Awaited<ReturnType<typeof api.camera>>;
@@ -131,6 +132,27 @@ export const api = {
       }),
     ),
   camera: (id: string) => call(v1.cameras[":id"].$get({ param: { id } })),
+  captions: (id: string) => call(v1.videos[":id"].captions.$get({ param: { id } })),
+  /** The file goes as it is, typed by its extension: the API takes WebVTT or SRT. */
+  putCaptions: (id: string, language: string, file: Blob & { name?: string }, name?: string) => {
+    const url = v1.videos[":id"].captions[":language"].$url({
+      param: { id, language },
+      query: { name: name || undefined },
+    });
+    const type = /\.srt$/i.test(file.name ?? "") ? "application/x-subrip" : "text/vtt";
+    return call<CaptionTrack>(
+      fetch(url, {
+        method: "PUT",
+        body: file,
+        headers: {
+          "content-type": type,
+          ...(apiKey.value ? { authorization: `Bearer ${apiKey.value}` } : {}),
+        },
+      }),
+    );
+  },
+  deleteCaptions: (id: string, language: string) =>
+    call(v1.videos[":id"].captions[":language"].$delete({ param: { id, language } })),
   clips: (query: { cameraId?: string | undefined; cursor?: string | undefined; limit?: number }) =>
     call(
       v1.clips.$get({

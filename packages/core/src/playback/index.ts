@@ -59,12 +59,9 @@ export namespace Playback {
       if (!Playlist.isLocal(uri)) throw unexpected(uri);
       return uri;
     });
-    return served(
-      CaptionPlaylists.master(body, tracks),
-      "application/vnd.apple.mpegurl",
-      expiresAt,
-      now,
-    );
+    // Revalidated on every load: it lists the caption tracks, which change under the same token.
+    const master = CaptionPlaylists.master(body, tracks);
+    return { ...served(master, "application/vnd.apple.mpegurl", expiresAt, now), maxAgeSeconds: 0 };
   }
 
   /** One rung's (or the audio's) media playlist, with its init and segment URIs signed. */

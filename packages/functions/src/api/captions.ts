@@ -1,3 +1,4 @@
+import { VisibleError } from "@rushes/core/error";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { domain } from "./route";
@@ -66,7 +67,6 @@ export const captionRoutes = new Hono()
     async (c) => {
       const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
       const format = formats[type];
-      const { VisibleError } = await import("@rushes/core/error");
       if (!format) {
         throw new VisibleError(
           "unsupported",

@@ -17,6 +17,8 @@ export function HlsPlayer(props: { video: Video; playback: Playback }) {
   const hls = useRef<HlsType>();
   const [levels, setLevels] = useState<{ index: number; name: string }[]>([]);
   const [level, setLevel] = useState(-1);
+  const [subtitles, setSubtitles] = useState<{ index: number; name: string; lang: string }[]>([]);
+  const [subtitle, setSubtitle] = useState(-1);
   const [playing, setPlaying] = useState<string>();
   const [error, setError] = useState<string>();
   const poster =
@@ -47,6 +49,13 @@ export function HlsPlayer(props: { video: Video; playback: Playback }) {
             .sort((a, b) => b.height - a.height),
         );
       });
+      // The master's SUBTITLES group; hls.js makes a text track of each and loads the chosen one.
+      player.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, (_e, data) => {
+        setSubtitles(
+          data.subtitleTracks.map((t, index) => ({ index, name: t.name, lang: t.lang ?? "" })),
+        );
+      });
+      player.on(Hls.Events.SUBTITLE_TRACK_SWITCH, (_e, data) => setSubtitle(data.id));
       player.on(Hls.Events.LEVEL_SWITCHED, (_e, data) => {
         const l = player.levels[data.level];
         if (l) setPlaying(`${Math.min(l.width, l.height)}p`);
@@ -70,10 +79,18 @@ export function HlsPlayer(props: { video: Video; playback: Playback }) {
     if (hls.current) hls.current.currentLevel = index;
   };
 
+  const chooseSubtitle = (index: number) => {
+    setSubtitle(index);
+    const player = hls.current;
+    if (!player) return;
+    player.subtitleDisplay = index !== -1;
+    player.subtitleTrack = index;
+  };
+
   const downloads = video.renditions.filter((r) => r.url).sort((a, b) => b.height - a.height);
   return (
     <div class="player" data-level={playing ?? ""}>
-      {/* biome-ignore lint/a11y/useMediaCaption: uploads carry no caption tracks */}
+      {/* biome-ignore lint/a11y/useMediaCaption: hls.js adds the caption tracks from the master */}
       <video
         ref={ref}
         controls
@@ -103,6 +120,23 @@ export function HlsPlayer(props: { video: Video; playback: Playback }) {
                 onChange={() => choose(l.index)}
               />
               {l.name}
+            </label>
+          ))}
+        </fieldset>
+      )}
+      {subtitles.length > 0 && (
+        <fieldset class="quality captions-menu">
+          <legend>Captions</legend>
+          {[{ index: -1, name: "Off", lang: "" }, ...subtitles].map((t) => (
+            <label key={t.index} class="choice">
+              <input
+                type="radio"
+                name="captions"
+                value={t.lang || "off"}
+                checked={t.index === subtitle}
+                onChange={() => chooseSubtitle(t.index)}
+              />
+              {t.name}
             </label>
           ))}
         </fieldset>

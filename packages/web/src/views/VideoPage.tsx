@@ -7,6 +7,7 @@ import { bytes, duration, when, whenExact } from "../format";
 import { usePolling } from "../hooks";
 import { dropUpload } from "../uploads";
 
+import { Captions } from "./Captions";
 import { HlsPlayer } from "./HlsPlayer";
 import { Player, Thumbnails, Timeline } from "./VideoParts";
 
@@ -19,6 +20,8 @@ export function VideoPage(props: { id: string }) {
   const [notFound, setNotFound] = useState(false);
   // While a delete is under way the player is gone, so it fetches nothing that is being deleted.
   const [deleting, setDeleting] = useState(false);
+  // Bumped when caption tracks change: the player reloads the master, which lists them.
+  const [captions, setCaptions] = useState(0);
 
   const refresh = async () => {
     const [v, e] = await Promise.all([api.video(props.id), api.events(props.id)]);
@@ -78,12 +81,15 @@ export function VideoPage(props: { id: string }) {
       ) : video.status !== "ready" ? (
         <Placeholder video={video} />
       ) : video.playback ? (
-        <HlsPlayer video={video} playback={video.playback} />
+        <HlsPlayer key={captions} video={video} playback={video.playback} />
       ) : (
         // Videos made before the HLS ladder play their MP4s.
         <Player video={video} />
       )}
       <Facts video={video} />
+      {video.status === "ready" && video.playback && !deleting && (
+        <Captions video={video} onChange={() => setCaptions((n) => n + 1)} />
+      )}
       {video.thumbnails.some((t) => t.url) && <Thumbnails video={video} />}
       <Timeline events={events} />
       <Delete video={video} onDeleting={setDeleting} />
