@@ -60,7 +60,6 @@ export namespace AutoCaptions {
   }
 
   const Asked = Request.extend({ owner: z.string().min(1), videoId: z.string().min(1) });
-  type Asked = z.input<typeof Asked>;
 
   /**
    * Checks a request and opens its track: 404 for another owner's video, 409 until it is ready,
