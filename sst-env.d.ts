@@ -25,6 +25,10 @@ declare module "sst" {
       "type": "sst.sst.Secret"
       "value": string
     }
+    "CaptionQueue": {
+      "type": "sst.aws.Queue"
+      "url": string
+    }
     "ChunkQueue": {
       "type": "sst.aws.Queue"
       "url": string

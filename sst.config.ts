@@ -19,6 +19,7 @@ export default $config({
     const storage = await import("./infra/storage");
     await import("./infra/processing");
     await import("./infra/fetch");
+    await import("./infra/captions");
     const { distribution } = await import("./infra/cdn");
     await import("./infra/webhooks");
     const { api } = await import("./infra/api");

@@ -1,5 +1,6 @@
 // The HTTP API: the Hono app behind a Lambda function URL.
 import { names, publishRights, sendRights, tableRights } from "./access";
+import { captionQueue } from "./captions";
 import { cdn, cdnInvalidation, cdnPrivateKey } from "./cdn";
 import { fetchQueue } from "./fetch";
 import { clipQueue, events, ingest } from "./processing";
@@ -48,6 +49,7 @@ export const api = new sst.aws.Function("Api", {
       Media: bucket,
       Table: table,
       ClipQueue: clipQueue,
+      CaptionQueue: captionQueue,
       Events: events,
       WebhookDeliveryQueue: webhookDeliveryQueue,
       FetchQueue: fetchQueue,
@@ -66,6 +68,8 @@ export const api = new sst.aws.Function("Api", {
     sendRights(webhookDeliveryQueue),
     // A URL ingest's first fetch message.
     sendRights(fetchQueue),
+    // Automatic captions (POST /v1/videos/:id/captions/auto) go to the caption worker.
+    sendRights(captionQueue),
     ...apiBucketRights,
     // DELETE /v1/videos/:id invalidates what the CDN holds of the video.
     cdnInvalidation,

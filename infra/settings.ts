@@ -11,7 +11,9 @@ export type FunctionName =
   | "sweep"
   | "webhookDispatcher"
   | "webhookSender"
-  | "fetch";
+  | "fetch"
+  | "captionWorker"
+  | "transcribeComplete";
 
 export const everyFunction: FunctionName[] = [
   "api",
@@ -23,6 +25,8 @@ export const everyFunction: FunctionName[] = [
   "webhookDispatcher",
   "webhookSender",
   "fetch",
+  "captionWorker",
+  "transcribeComplete",
 ];
 /** Functions that sign GET URLs: the API's replies and the events the workers publish. */
 const signers: FunctionName[] = [
@@ -102,6 +106,8 @@ export const infraSettings = {
   RUSHES_CLIP_MAX_CONCURRENCY: { fallback: 20, min: 2, max: 1000 },
   /** URL ingest: fetches running at once. */
   RUSHES_FETCH_MAX_CONCURRENCY: { fallback: 20, min: 2, max: 1000 },
+  /** Caption workers at once: each only starts a Transcribe job (250 may run per account). */
+  RUSHES_CAPTION_MAX_CONCURRENCY: { fallback: 10, min: 2, max: 1000 },
 } as const;
 
 type InfraSetting = keyof typeof infraSettings;

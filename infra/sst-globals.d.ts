@@ -297,7 +297,10 @@ declare global {
         subscribeQueue(
           name: string,
           queue: Input<string>,
-          args?: { filter?: Input<Record<string, unknown>> },
+          args?: {
+            filter?: Input<Record<string, unknown>>;
+            transform?: { subscription?: Record<string, unknown> };
+          },
         ): unknown;
       }
 

@@ -9,6 +9,7 @@ const defaults: Record<string, unknown> = {
   Events: { arn: "arn:aws:sns:us-east-1:000000000000:rushes-local-events" },
   ClipQueue: { url: "http://127.0.0.1:4566/000000000000/rushes-local-clips" },
   ChunkQueue: { url: "http://127.0.0.1:4566/000000000000/rushes-local-chunks" },
+  CaptionQueue: { url: "http://127.0.0.1:4566/000000000000/rushes-local-captions" },
   AdminKey: { value: "rk_test_admin_key_for_unit_tests_only" },
   WebhookDeliveryQueue: {
     url: "http://127.0.0.1:4566/000000000000/rushes-local-webhook-deliveries",

@@ -53,7 +53,11 @@ export function pattern(path: string): string {
 export function arnFor(entry: Entry, arnOf: (component: string) => string): string {
   if (entry.component === "*") {
     // rushes grants CreateJob on "*"; the job itself is submitted to the default queue.
-    return `arn:aws:mediaconvert:${region}:${account}:queues/Default`;
+    if (entry.action.startsWith("mediaconvert:")) {
+      return `arn:aws:mediaconvert:${region}:${account}:queues/Default`;
+    }
+    // Actions IAM authorises on no particular resource (transcribe:StartTranscriptionJob).
+    return "*";
   }
   if (entry.component.startsWith("?")) {
     throw new Error(

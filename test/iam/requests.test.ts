@@ -27,6 +27,8 @@ const exercised = [
   "MediaConvertComplete",
   "WebhookDispatcher",
   "WebhookSender",
+  "CaptionWorker",
+  "TranscribeComplete",
   // Not a function: what the MediaConvert jobs that Ingest submits do, as their role.
   "MediaConvertRole",
 ];

@@ -40,6 +40,8 @@ describe.each([
   "WebhookDispatcher",
   "WebhookSender",
   "Fetch",
+  "CaptionWorker",
+  "TranscribeComplete",
 ])("%s", (name) => {
   test("its handler file exists and exports the handler", () => {
     const { file, name: exported } = handlerOf(name);

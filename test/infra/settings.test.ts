@@ -17,6 +17,8 @@ const functions = {
   webhookDispatcher: "WebhookDispatcher",
   webhookSender: "WebhookSender",
   fetch: "Fetch",
+  captionWorker: "CaptionWorker",
+  transcribeComplete: "TranscribeComplete",
 } as const;
 
 /** Every deploy setting unset, whatever the shell running the tests has (test/setup.ts sets some). */

@@ -36,11 +36,21 @@ const links: Record<string, string[]> = {
   WebhookDispatcher: [],
   WebhookSender: ["WebhookKey"],
   Fetch: [],
+  CaptionWorker: [],
+  TranscribeComplete: [],
 };
 
 /** Each function and the resources it gets by name only (SST_RESOURCE_X), without a link. */
 const named: Record<string, string[]> = {
-  Api: ["ClipQueue", "Events", "FetchQueue", "Media", "Table", "WebhookDeliveryQueue"],
+  Api: [
+    "CaptionQueue",
+    "ClipQueue",
+    "Events",
+    "FetchQueue",
+    "Media",
+    "Table",
+    "WebhookDeliveryQueue",
+  ],
   Ingest: ["ChunkQueue", "Events", "Media", "Table"],
   ClipWorker: ["ClipQueue", "Events", "Media", "Table"],
   ChunkWorker: ["ChunkQueue", "Events", "Media", "Table"],
@@ -49,6 +59,8 @@ const named: Record<string, string[]> = {
   WebhookDispatcher: ["Table", "WebhookDeliveryQueue"],
   WebhookSender: ["Table", "WebhookDeliveryQueue"],
   Fetch: ["Events", "FetchQueue", "Media", "Table"],
+  CaptionWorker: ["Events", "Media", "Table"],
+  TranscribeComplete: ["Events", "Media", "Table"],
 };
 
 let ffmpeg: DeployedStack;
@@ -68,6 +80,12 @@ const queueOf = (s: DeployedStack, name: string) =>
     messageRetentionSeconds?: number;
     redrivePolicy?: string;
   };
+/** The EventBridge rules on events from one AWS service (`aws.mediaconvert`, `aws.transcribe`). */
+const rulesFrom = (s: DeployedStack, source: string) =>
+  resources(s, "aws:cloudwatch/eventRule:EventRule").filter((r) =>
+    (JSON.parse(String(r.inputs.eventPattern)).source ?? []).includes(source),
+  );
+const mediaConvertRules = (s: DeployedStack) => rulesFrom(s, "aws.mediaconvert");
 const redrive = (s: DeployedStack, name: string) =>
   JSON.parse(queueOf(s, name).redrivePolicy!) as {
     deadLetterTargetArn: string;
@@ -347,6 +365,77 @@ describe("processing", () => {
     expect(lambdaOf(ffmpeg, "Ingest").ephemeralStorage.size).toBe(10240);
   });
 
+  test("the captions queue: a DLQ, 6 × the worker timeout, one request per invocation, at most 10 at once", () => {
+    const { dlq } = expectWorkerQueue("CaptionQueue", "CaptionWorker", "CaptionDeadLetters", 10);
+    expect(dlq.maxReceiveCount).toBeGreaterThanOrEqual(2);
+    expect(envOf(ffmpeg, "CaptionWorker").RUSHES_CAPTIONER).toBe("transcribe");
+  });
+
+  test("the caption worker starts Transcribe jobs with the S3 rights Transcribe uses as its caller", () => {
+    const statements = statementsOf(ffmpeg, "CaptionWorker");
+    const bucket = bucketArn(ffmpeg);
+    expect(grants(statements, "transcribe:StartTranscriptionJob", "*")).toBe(true);
+    expect(grants(statements, "s3:GetObject", `${bucket}/media/vid_a/480p.mp4`)).toBe(true);
+    expect(grants(statements, "s3:GetObject", `${bucket}/sources/vid_a/source`)).toBe(true);
+    expect(grants(statements, "s3:PutObject", `${bucket}/work/captions/vid_a/job.vtt`)).toBe(true);
+    expect(grants(statements, "s3:PutObject", `${bucket}/media/vid_a/720p.mp4`)).toBe(false);
+    expect(grants(statements, "s3:GetObject", `${bucket}/uploads/vid_a/source`)).toBe(false);
+    // No other function may start a job.
+    for (const fn of Object.keys(ffmpeg.builds).filter((f) => f !== "CaptionWorker")) {
+      expect(grants(statementsOf(ffmpeg, fn), "transcribe:StartTranscriptionJob", "*"), fn).toBe(
+        false,
+      );
+    }
+  });
+
+  test("video.ready alone reaches the captions queue, raw, for uploads that asked for captions", () => {
+    const subscriptions = resources(ffmpeg, "aws:sns/topicSubscription:TopicSubscription");
+    expect(subscriptions.map((s) => s.inputs.endpoint).sort()).toEqual(
+      [arnOf(ffmpeg, "CaptionQueue"), arnOf(ffmpeg, "WebhookDispatchQueue")].sort(),
+    );
+    const [subscription] = subscriptions.filter(
+      (s) => s.inputs.endpoint === arnOf(ffmpeg, "CaptionQueue"),
+    );
+    expect(subscription!.inputs).toMatchObject({
+      topic: arnOf(ffmpeg, "Events"),
+      protocol: "sqs",
+      rawMessageDelivery: true,
+    });
+    expect(JSON.parse(String(subscription!.inputs.filterPolicy))).toEqual({
+      type: ["video.ready"],
+    });
+    const policy = resourcePolicies(ffmpeg).queues.CaptionQueue!;
+    expect(
+      policy.Statement.some(
+        (s) =>
+          s.Action === "sqs:SendMessage" &&
+          JSON.stringify(s.Principal).includes("sns.amazonaws.com") &&
+          s.Resource === arnOf(ffmpeg, "CaptionQueue"),
+      ),
+    ).toBe(true);
+  });
+
+  test("Transcribe's job state changes for this stage's jobs reach transcribe-complete, in both modes", () => {
+    for (const d of [ffmpeg, mediaconvert]) {
+      const [rule, ...more] = rulesFrom(d, "aws.transcribe");
+      expect(more).toHaveLength(0);
+      expect(rule!.inputs.eventBusName ?? "default").toMatch(/(^|\/)default$/);
+      expect(JSON.parse(String(rule!.inputs.eventPattern))).toEqual({
+        source: ["aws.transcribe"],
+        "detail-type": ["Transcribe Job State Change"],
+        // Job names start with app.stage. (captions/auto/transcribe.ts names them).
+        detail: {
+          TranscriptionJobStatus: ["COMPLETED", "FAILED"],
+          TranscriptionJobName: [{ prefix: "rushes.test." }],
+        },
+      });
+      const [target] = resources(d, "aws:cloudwatch/eventTarget:EventTarget").filter(
+        (t) => t.inputs.rule === rule!.state.name,
+      );
+      expect(target!.inputs.arn).toBe(arnOf(d, "TranscribeComplete"));
+    }
+  });
+
   test("ffmpeg mode: no MediaConvert role, rule, function or permissions", () => {
     expect(envOf(ffmpeg, "Ingest").RUSHES_TRANSCODER).toBe("ffmpeg");
     // Long sources are chunked, so both modes keep the 6 h default cap.
@@ -355,7 +444,7 @@ describe("processing", () => {
     expect(resources(ffmpeg, "aws:iam/role:Role").map((r) => r.name)).not.toContain(
       "MediaConvertRole",
     );
-    expect(resources(ffmpeg, "aws:cloudwatch/eventRule:EventRule").map((r) => r.name)).toEqual([]);
+    expect(mediaConvertRules(ffmpeg)).toEqual([]);
     expect(Object.keys(ffmpeg.builds)).not.toContain("MediaConvertComplete");
     expect(Object.keys(mediaconvert.builds)).toContain("MediaConvertComplete");
     const actions = allowed(statementsOf(ffmpeg, "Ingest")).map((a) => a.split(" ")[0]!);
@@ -445,7 +534,7 @@ describe("processing", () => {
   });
 
   test("mediaconvert mode: job state changes on the default bus reach mediaconvert-complete", () => {
-    const [rule, ...more] = resources(mediaconvert, "aws:cloudwatch/eventRule:EventRule");
+    const [rule, ...more] = mediaConvertRules(mediaconvert);
     expect(more).toHaveLength(0);
     expect(rule!.inputs.eventBusName ?? "default").toMatch(/(^|\/)default$/);
     expect(JSON.parse(String(rule!.inputs.eventPattern))).toEqual({
@@ -526,7 +615,7 @@ describe("webhooks", () => {
     const [subscription, ...more] = resources(
       ffmpeg,
       "aws:sns/topicSubscription:TopicSubscription",
-    );
+    ).filter((s) => s.inputs.endpoint === arnOf(ffmpeg, "WebhookDispatchQueue"));
     expect(more).toHaveLength(0);
     expect(subscription!.inputs).toMatchObject({
       topic: arnOf(ffmpeg, "Events"),

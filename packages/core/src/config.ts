@@ -86,6 +86,12 @@ export const ConfigSchema = z.object({
   RUSHES_MEDIACONVERT_ROLE_ARN: z.string().optional(),
   RUSHES_MEDIACONVERT_ENDPOINT: z.string().url().optional(),
   RUSHES_MEDIACONVERT_QUEUE_ARN: z.string().optional(),
+  /** Automatic captions' engine: whisper.cpp here, Amazon Transcribe on AWS (infra sets it). */
+  RUSHES_CAPTIONER: z.enum(["whisper", "transcribe"]).default("whisper"),
+  /** A whisper.cpp ggml model file; without one, local automatic captions answer 422. */
+  RUSHES_WHISPER_MODEL: z.string().min(1).optional(),
+  /** The longest video whisper captions (it runs on this machine's CPU): 1 h. */
+  RUSHES_WHISPER_MAX_SECONDS: int(3600),
   RUSHES_CLIP_OUT_OF_RANGE_SECONDS: int(3 * 24 * 3600),
   RUSHES_CLIP_RETRY_DELAY_SECONDS: int(60),
   RUSHES_CLIP_RETRY_LIMIT_SECONDS: int(15 * 60),

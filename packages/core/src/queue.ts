@@ -5,7 +5,7 @@
  */
 export namespace Queue {
   /** The queues rushes sends to. Each function installs a transport for the ones it uses. */
-  export type Name = "clip" | "webhookDelivery" | "chunk" | "fetch";
+  export type Name = "clip" | "webhookDelivery" | "chunk" | "fetch" | "captions";
 
   /** The longest a message may be held back before its first receive (SQS: 15 minutes). */
   export const maxDelaySeconds = 900;

@@ -222,3 +222,36 @@ describe("mediaConvertJob: what a job does as its role", () => {
     ]);
   });
 });
+
+describe("transcribeJob: what a Transcribe job does with its caller's rights", () => {
+  it("reads the media and writes the transcript and each subtitle format under OutputKey", async () => {
+    const { transcribeJob, authorisedAs } = await import("../src/aws-record/actions");
+    const input = {
+      TranscriptionJobName: "rushes.local.vid_a.auto.x1",
+      Media: { MediaFileUri: "s3://b/media/vid_a/480p.mp4" },
+      IdentifyLanguage: true,
+      OutputBucketName: "b",
+      OutputKey: "work/captions/vid_a/",
+      Subtitles: { Formats: ["vtt"] },
+    };
+    expect(authorisedAs("transcribe", "StartTranscriptionJob", input)).toEqual([
+      { action: "transcribe:StartTranscriptionJob", target: { kind: "any" } },
+    ]);
+    const object = (key: string) => ({ kind: "object", bucket: "b", key });
+    expect(transcribeJob(input)).toEqual([
+      { action: "s3:GetObject", target: object("media/vid_a/480p.mp4") },
+      {
+        action: "s3:PutObject",
+        target: object("work/captions/vid_a/.write_access_check_file.temp"),
+      },
+      {
+        action: "s3:PutObject",
+        target: object("work/captions/vid_a/rushes.local.vid_a.auto.x1.json"),
+      },
+      {
+        action: "s3:PutObject",
+        target: object("work/captions/vid_a/rushes.local.vid_a.auto.x1.vtt"),
+      },
+    ]);
+  });
+});

@@ -71,7 +71,7 @@ export async function startIngest(
 export async function startPollers(options: {
   clients: Clients;
   provisioned: Provisioned;
-  handlers: { clipWorker: SqsHandler; chunkWorker: SqsHandler };
+  handlers: { clipWorker: SqsHandler; chunkWorker: SqsHandler; captionWorker: SqsHandler };
   maxReceiveCount: number;
   maxEvents: number;
   log: Log;
@@ -94,6 +94,17 @@ export async function startPollers(options: {
       queueArn: provisioned.queueArn,
       handler: handlers.clipWorker,
       mapping: { function: "ClipWorker", queue: "ClipQueue" },
+      log,
+    }),
+    // Automatic captions, one at a time: a whisper run already uses every core it is given.
+    startSqsPoller({
+      name: "caption-worker",
+      sqs,
+      queueUrl: provisioned.captionQueueUrl,
+      queueArn: provisioned.captionQueueArn,
+      handler: handlers.captionWorker,
+      mapping: { function: "CaptionWorker", queue: "CaptionQueue" },
+      batchSize: 1,
       log,
     }),
     startSqsPoller({
@@ -125,5 +136,9 @@ export async function startPollers(options: {
   cleanup.push(watchDeadLetters({ sqs, dlqUrl: provisioned.dlqUrl, what, log }));
   const chunkWhat = "chunk message(s) could not be read and";
   cleanup.push(watchDeadLetters({ sqs, dlqUrl: provisioned.chunkDlqUrl, what: chunkWhat, log }));
+  const captionWhat = "captions message(s) failed 3 times and";
+  cleanup.push(
+    watchDeadLetters({ sqs, dlqUrl: provisioned.captionDlqUrl, what: captionWhat, log }),
+  );
   return eventLog;
 }

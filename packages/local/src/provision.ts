@@ -23,6 +23,8 @@ export const names = {
   dlq: "rushes-local-clips-dlq",
   chunks: "rushes-local-chunks",
   chunksDlq: "rushes-local-chunks-dlq",
+  captions: "rushes-local-captions",
+  captionsDlq: "rushes-local-captions-dlq",
   topic: "rushes-local-events",
   /** Subscribed to the topic so the runtime sees every event (logs, tests, webhooks). */
   tap: "rushes-local-events-tap",
@@ -53,6 +55,9 @@ export interface Provisioned {
   chunkQueueUrl: string;
   chunkQueueArn: string;
   chunkDlqUrl: string;
+  captionQueueUrl: string;
+  captionQueueArn: string;
+  captionDlqUrl: string;
 }
 
 const attributeType = { string: "S", number: "N", binary: "B" } as const;
@@ -124,7 +129,7 @@ export async function ensureBucket(s3: S3Client) {
   await s3.send(new HeadBucketCommand({ Bucket: names.bucket }));
 }
 
-/** The clip and chunk queues with their DLQs, the topic, and the tap queue subscribed to it. */
+/** The clip, chunk and captions queues with their DLQs, the topic, and the tap queue subscribed to it. */
 export async function ensureMessaging(
   sqs: SQSClient,
   sns: SNSClient,
@@ -157,9 +162,29 @@ export async function ensureMessaging(
       maxReceiveCount: String(queue.chunkMaxReceiveCount),
     }),
   });
+  // Automatic captions: a whisper run is long, and a poison message goes to the DLQ after 3.
+  const captionDlq = await create(names.captionsDlq, {
+    MessageRetentionPeriod: String(14 * 24 * 3600),
+  });
+  const captions = await create(names.captions, {
+    VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: captionDlq.arn, maxReceiveCount: "3" }),
+  });
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: names.topic }));
   const tap = await create(names.tap);
   await sns.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: tap.arn }));
+  // Uploads that asked for captions start on video.ready, as infra/captions.ts subscribes it.
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn,
+      Protocol: "sqs",
+      Endpoint: captions.arn,
+      Attributes: {
+        FilterPolicy: JSON.stringify({ type: ["video.ready"] }),
+        RawMessageDelivery: "true",
+      },
+    }),
+  );
   return {
     queueUrl: clips.url,
     queueArn: clips.arn,
@@ -171,6 +196,9 @@ export async function ensureMessaging(
     chunkQueueUrl: chunks.url,
     chunkQueueArn: chunks.arn,
     chunkDlqUrl: chunkDlq.url,
+    captionQueueUrl: captions.url,
+    captionQueueArn: captions.arn,
+    captionDlqUrl: captionDlq.url,
   };
 }
 

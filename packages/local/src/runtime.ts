@@ -45,6 +45,7 @@ export interface RuntimeOptions {
     clipWorker?: SqsHandler;
     chunkWorker?: SqsHandler;
     fetch?: SqsHandler;
+    captionWorker?: SqsHandler;
   };
   /** The built web client; default `packages/web/dist`. */
   webDist?: string;
@@ -196,6 +197,7 @@ function configure(standIns: StandIns, devKey: string, options: RuntimeOptions) 
     resources: {
       ...webhookResources(standIns.ports.sqs, devKey),
       ...fetchResources(standIns.ports.sqs),
+      CaptionQueue: { url: `${sqsBase}/${names.captions}` },
     },
   });
   return { topicArn, queueUrl };
@@ -226,6 +228,7 @@ async function useQueues() {
     chunk: () => Resource.ChunkQueue.url,
     webhookDelivery: () => Resource.WebhookDeliveryQueue.url,
     fetch: () => Resource.FetchQueue.url,
+    captions: () => Resource.CaptionQueue.url,
   });
 }
 
@@ -235,6 +238,8 @@ async function loadHandlers(replaced: RuntimeOptions["handlers"] = {}) {
     ingest: replaced.ingest ?? (await import("@rushes/functions/ingest")).handler,
     clipWorker: replaced.clipWorker ?? (await import("@rushes/functions/clip-worker")).handler,
     chunkWorker: replaced.chunkWorker ?? (await import("@rushes/functions/chunk-worker")).handler,
+    captionWorker:
+      replaced.captionWorker ?? (await import("@rushes/functions/caption-worker")).handler,
   };
 }
 

@@ -158,6 +158,38 @@ export function mediaConvertJob(input: Input): AuthorisedAs[] {
   return [...reads, ...writes];
 }
 
+/**
+ * What a Transcribe job does with its caller's rights (Transcribe reads the media and writes its
+ * output as the identity that started the job): it reads the media file and writes
+ * `{OutputKey}{job}.json` and, for subtitles, `.vtt` beside it, after a write-access check file.
+ */
+export function transcribeJob(input: Input): AuthorisedAs[] {
+  const media = (input.Media ?? {}) as { MediaFileUri?: string };
+  const bucket = str(input.OutputBucketName);
+  const prefix = `${str(input.OutputKey)}${str(input.TranscriptionJobName)}`;
+  const subtitles = ((input.Subtitles ?? {}) as { Formats?: string[] }).Formats ?? [];
+  const written = [".json", ...subtitles.map((format) => `.${format}`)];
+  return [
+    { action: "s3:GetObject", target: s3Url(str(media.MediaFileUri)) },
+    ...(bucket
+      ? [
+          {
+            action: "s3:PutObject",
+            target: {
+              kind: "object" as const,
+              bucket,
+              key: `${str(input.OutputKey)}.write_access_check_file.temp`,
+            },
+          },
+          ...written.map((ext) => ({
+            action: "s3:PutObject",
+            target: { kind: "object" as const, bucket, key: `${prefix}${ext}` },
+          })),
+        ]
+      : []),
+  ];
+}
+
 /** The IAM requests behind one SDK command (`command` without its `Command` suffix). */
 export function authorisedAs(service: string, command: string, input: Input): AuthorisedAs[] {
   switch (service) {

@@ -4,7 +4,13 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Config } from "../config";
-import { type AuthorisedAs, authorisedAs, mediaConvertJob, type Target } from "./actions";
+import {
+  type AuthorisedAs,
+  authorisedAs,
+  mediaConvertJob,
+  type Target,
+  transcribeJob,
+} from "./actions";
 
 export type { AuthorisedAs, Target } from "./actions";
 
@@ -103,6 +109,7 @@ export namespace AwsRecord {
     SNSClient: "sns",
     LambdaClient: "lambda",
     MediaConvertClient: "mediaconvert",
+    TranscribeClient: "transcribe",
   };
 
   type Stack = {
@@ -132,6 +139,10 @@ export namespace AwsRecord {
         // The job's own reads and writes are the MediaConvert role's, not the caller's.
         if (service === "mediaconvert" && command === "CreateJob" && store.getStore()) {
           as("MediaConvertRole", () => note(mediaConvertJob(input)));
+        }
+        // A Transcribe job reads and writes S3 as its caller: those are this function's requests.
+        if (service === "transcribe" && command === "StartTranscriptionJob") {
+          note(transcribeJob(input));
         }
         return next(args);
       },

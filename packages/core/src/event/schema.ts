@@ -42,6 +42,19 @@ export namespace Events {
     error: ErrorInfo.optional(),
   });
 
+  /** A caption track made automatically (captions/auto): ready with its language, or failed. */
+  const CaptionProperties = z.object({
+    videoId: z.string(),
+    owner: z.string(),
+    language: z.string(),
+    source: z.enum(["upload", "auto"]),
+    status: z.string(),
+    bucket: z.string(),
+    /** On `captions.ready`: the WebVTT track's key. */
+    key: z.string().optional(),
+    error: ErrorInfo.optional(),
+  });
+
   export const Definitions = {
     "video.ready": VideoProperties,
     "video.failed": VideoProperties,
@@ -53,6 +66,8 @@ export namespace Events {
     "clip.available": ClipProperties,
     "clip.not_available": ClipProperties,
     "clip.failed": ClipProperties,
+    "captions.ready": CaptionProperties,
+    "captions.failed": CaptionProperties,
   } as const;
 
   export type Type = keyof typeof Definitions;

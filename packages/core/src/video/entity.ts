@@ -32,6 +32,8 @@ export const VideoEntity = new Entity({
     attempts: { type: "number", default: 0 },
     processingStartedAt: { type: "number" },
     transcodeJobId: { type: "string" },
+    /** Asked at upload: automatic captions start on `video.ready` (captions/auto). */
+    autoCaptions: { type: "map", properties: { language: { type: "string", required: true } } },
     ...lifecycleAttributes,
     /** Chunked transcodes: how many chunks, which are done (a set, so a redelivery counts once), and the one stitch's claim. */
     chunks: { type: "number" },

@@ -93,6 +93,7 @@ export namespace Video {
         step: input.step,
         uploader: input.uploader,
         ...(input.normalizeAudio === undefined ? {} : { normalizeAudio: input.normalizeAudio }),
+        ...(input.captions ? { autoCaptions: { language: input.captions.language } } : {}),
         sourceKey,
         status: "awaiting_upload",
         uploadExpiresAt,

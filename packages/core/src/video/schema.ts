@@ -189,6 +189,19 @@ export const CreateInput = z
     step: Step.optional(),
     uploader: Label.optional(),
     camera: z.object({ cameraId: Slug, recordedAt: Instant }).optional(),
+    captions: z
+      .object({
+        auto: z.literal(true),
+        language: z
+          .string()
+          .regex(/^(auto|[A-Za-z0-9-]{2,35})$/)
+          .default("auto"),
+      })
+      .optional()
+      .meta({
+        description:
+          'Caption the video automatically once it is ready (POST /v1/videos/:id/captions/auto): `language` is a BCP 47 tag or "auto"',
+      }),
     multipart: z
       .boolean()
       .optional()

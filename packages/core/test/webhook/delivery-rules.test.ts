@@ -175,6 +175,7 @@ describe("event filters", () => {
       "*",
       "video.*",
       "clip.*",
+      "captions.*",
       "video.ready",
       "video.failed",
       "video.rejected",
@@ -184,6 +185,8 @@ describe("event filters", () => {
       "clip.available",
       "clip.not_available",
       "clip.failed",
+      "captions.ready",
+      "captions.failed",
     ]);
   });
 });

@@ -6,6 +6,7 @@ import { requestId } from "hono/request-id";
 import type { RouterRoute } from "hono/types";
 import { apiKeys } from "./apikeys";
 import { auth } from "./auth";
+import { autoCaptions } from "./auto-captions";
 import { cameras } from "./cameras";
 import { captionRoutes } from "./captions";
 import { clips } from "./clips";
@@ -25,6 +26,7 @@ const v1 = new Hono()
   .route("/uploads", uploads)
   .route("/videos", videos)
   .route("/videos", videoClips)
+  .route("/videos", autoCaptions)
   .route("/videos", captionRoutes)
   .route("/cameras", cameras)
   .route("/clips", clips)
