@@ -28,12 +28,23 @@ afterAll(async () => {
 describe("a 40 s source in 4 s chunks", () => {
   let id: string;
   let seen: Seen[];
+  /** An instant clip asked for while it still processed, and what its first rung listed. */
+  let clip: { status: number; videoStatus: string; rung?: string; fetched: number[] };
 
   beforeAll(async () => {
     ({ id } = await h.uploadNew(key, "long.mp4", chunkSource(40, 25), {
       extra: { title: "live" },
     }));
-    seen = await watch(h, key, id);
+    seen = await watch(h, key, id, async () => {
+      const res = await h.api(key, "POST", `/v1/videos/${id}/playback`, { start: 1, end: 3 });
+      const videoStatus = (await h.api(key, "GET", `/v1/videos/${id}`)).body.status;
+      clip = { status: res.status, videoStatus, fetched: [] };
+      if (res.status !== 200) return;
+      const master = await (await fetch(res.body.hls)).text();
+      const rung = await (await fetch(new URL(segments(master)[0]!, res.body.hls))).text();
+      clip.rung = rung;
+      for (const url of segments(rung)) clip.fetched.push((await fetch(url)).status);
+    });
   }, 320_000);
 
   it("answers playback while processing, incomplete, with playableAt", () => {
@@ -66,6 +77,18 @@ describe("a 40 s source in 4 s chunks", () => {
     expect(last).toContain("#EXT-X-PLAYLIST-TYPE:VOD");
     expect(last).toContain("#EXT-X-ENDLIST");
     expect(segments(last).length).toBeGreaterThan(Math.max(...lengths));
+  });
+
+  it("answers an instant clip while processing, its rung read from the stored master", () => {
+    expect(clip.status).toBe(200);
+    // Still processing after the clip was signed: the rung came from the master, not the record.
+    expect(clip.videoStatus).toBe("processing");
+    // [1, 3] s lies in the first 6 s segment: the clip lists it alone, and it plays.
+    expect(segments(clip.rung!).map((u) => new URL(u).pathname.split("/").at(-1))).toEqual([
+      "00000.m4s",
+    ]);
+    expect(clip.fetched).toEqual([200]);
+    expect(clip.rung).toMatch(/#EXT-X-START:TIME-OFFSET=1(\.0+)?,PRECISE=YES/);
   });
 
   it("records playable once in its history, before ready", async () => {

@@ -17,9 +17,18 @@ const maxAge = (res: Response) =>
 export const segments = (text: string) => text.split("\n").filter((l) => l && !l.startsWith("#"));
 export const target = (text: string) => Number(/#EXT-X-TARGETDURATION:(\d+)/.exec(text)?.[1]);
 
-/** Reads the video and, once it has `playback`, its master and first rung, until it is ready. */
-export async function watch(h: Harness, key: string, id: string): Promise<Seen[]> {
+/**
+ * Reads the video and, once it has `playback`, its master and first rung, until it is ready.
+ * `whilePlayable` runs once, at the first read that finds it processing with `playback`.
+ */
+export async function watch(
+  h: Harness,
+  key: string,
+  id: string,
+  whilePlayable?: () => Promise<void>,
+): Promise<Seen[]> {
   const seen: Seen[] = [];
+  let ran = false;
   await waitUntil(
     () => `video ${id} to be ready (last ${seen.at(-1)?.status})`,
     async () => {
@@ -34,6 +43,10 @@ export async function watch(h: Harness, key: string, id: string): Promise<Seen[]
         entry.rung = { text: await rung.text(), maxAge: maxAge(rung) };
       }
       seen.push(entry);
+      if (whilePlayable && !ran && video.status === "processing" && video.playback) {
+        ran = true;
+        await whilePlayable();
+      }
       if (["failed", "rejected"].includes(video.status)) throw new Error(JSON.stringify(video));
       return video.status === "ready";
     },

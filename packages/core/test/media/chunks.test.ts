@@ -28,8 +28,10 @@ describe("Chunks.plan", () => {
       chunkSeconds: 60,
       segmentSeconds: 6,
     });
+    // Chunk 0 is one segment, so the first segments are playable after seconds.
     expect(plan.map((c) => [c.startMs, c.endMs, c.readFromMs, c.firstSegment])).toEqual([
-      [0, 60_000, 0, 0],
+      [0, 6000, 0, 0],
+      [6000, 60_000, 6000, 1],
       [60_000, 120_000, 60_000, 10],
       [120_000, 180_000, 120_000, 20],
       [180_000, 200_000, 180_000, 30],
@@ -43,7 +45,7 @@ describe("Chunks.plan", () => {
       chunkSeconds: 4,
       segmentSeconds: 6,
     });
-    // 4 s rounds to one 6 s segment; 18 s would leave a 2 s tail, so the last chunk is 8 s.
+    // 4 s rounds to one 6 s segment (chunk 0 is no shorter); 18 s would leave a 2 s tail, so the last chunk is 8 s.
     expect(plan.map((c) => [c.startMs, c.endMs])).toEqual([
       [0, 6000],
       [6000, 12_000],
@@ -59,7 +61,7 @@ describe("Chunks.plan", () => {
       chunkSeconds: 60,
       segmentSeconds: 6,
     });
-    expect(plan[1]).toMatchObject({ startMs: 54_000, readFromMs: 54_000, firstSegment: 9 });
+    expect(plan[2]).toMatchObject({ startMs: 54_000, readFromMs: 54_000, firstSegment: 9 });
   });
 
   it("does not split a long timeline whose chunks would hold too few frames or bytes", () => {
@@ -72,9 +74,9 @@ describe("Chunks.plan", () => {
     expect(
       Chunks.plan({ ...hour, keyframesMs: [0], packets: 108_000, bytes: 10_000 }),
     ).toHaveLength(1);
-    // Real footage (30 fps, 1 Mbit/s) splits on the configured length.
+    // Real footage (30 fps, 1 Mbit/s) splits on the configured length, after a one-segment chunk 0.
     const real = { ...hour, keyframesMs: [0], packets: 108_000, bytes: 450_000_000 };
-    expect(Chunks.plan(real)).toHaveLength(60);
+    expect(Chunks.plan(real)).toHaveLength(61);
   });
 
   it("stretches chunks of a sparse source until each holds enough content", () => {
@@ -105,6 +107,7 @@ describe("Chunks.plan", () => {
     });
     expect(plan.map((c) => [c.startMs, c.readFromMs])).toEqual([
       [0, 0],
+      [6000, 0],
       [60_000, 50_000],
       [120_000, 100_000],
       [180_000, 175_000],

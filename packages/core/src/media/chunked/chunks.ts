@@ -25,6 +25,13 @@ export namespace Chunks {
   /** A keyframe this close to a grid point counts as on it (timestamps are rounded in files). */
   const toleranceMs = 1;
 
+  /**
+   * Chunk 0 is this many segments long when the chunks are longer: its worker finishes in
+   * seconds, so the first segments are playable long before a full chunk would be encoded
+   * (`Live.publish`). One more, short, worker costs a few percent of one chunk's CPU.
+   */
+  export const firstChunkSegments = 1;
+
   /** Whether a source this long takes the chunked path. */
   export function splits(durationMs: number, chunkSeconds: number): boolean {
     return durationMs > chunkSeconds * 2 * 1000;
@@ -73,7 +80,8 @@ export namespace Chunks {
   /**
    * The chunks, or a single one for a source that is not split. Boundaries are multiples of the
    * segment length: the one nearest each multiple of the chunk length, or a grid point one
-   * segment either side when a keyframe sits there and not at the nearest.
+   * segment either side when a keyframe sits there and not at the nearest. Chunk 0 is
+   * `firstChunkSegments` long, so the video is playable early; the grid after it is unchanged.
    *
    * Work must be backed by the source's content: each chunk holds at least
    * `minFramesPerChunkSecond` frames and `minBytesPerChunkSecond` bytes per second of the
@@ -97,7 +105,11 @@ export namespace Chunks {
     const lengthMs = chunkLengthMs(input);
 
     const starts = [0];
+    const configuredMs = Math.max(1, Math.round(input.chunkSeconds / segmentSeconds)) * segmentMs;
+    const shortFirstMs = firstChunkSegments * segmentMs;
     if (splits(durationMs, lengthMs / 1000)) {
+      // Not for a sparse source, whose stretched chunks are sized to hold enough content.
+      if (lengthMs === configuredMs && lengthMs > shortFirstMs) starts.push(shortFirstMs);
       for (let target = lengthMs; target < durationMs; target += lengthMs) {
         const candidates = [target, target - segmentMs, target + segmentMs];
         const start = candidates.find(isKeyframe) ?? target;

@@ -73,7 +73,12 @@ export namespace Progressive {
     }
 
     async function poll() {
-      for (const name of names) await publish(name);
+      // Side by side: one rung's uploads do not hold back the others', and playable waits on the
+      // last of them. Every publish settles before the next poll, so none runs twice at once.
+      const failed = (await Promise.allSettled(names.map(publish))).find(
+        (r) => r.status === "rejected",
+      );
+      if (failed) throw failed.reason;
       if (playable || names.some((n) => listed.get(n)! === 0)) return;
       const ladder = await Hls.describe(hlsDir, hls);
       await Storage.putText(hls.masterKey, ladder.master, contentTypes.m3u8);
