@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const MiB = 1024 ** 2;
 const chunkBytes = 64 * 1024;
@@ -82,6 +83,8 @@ export interface OriginFile {
   contentType?: string;
   /** Bytes [start, end) of the file, in place of the seeded pattern (a real video, padded). */
   content?: (start: number, end: number) => Buffer;
+  /** Sends no faster than this, so a transfer lasts long enough to span a test's time budgets. */
+  bytesPerSecond?: number;
 }
 
 export interface OriginRequest {
@@ -163,6 +166,7 @@ export async function startOrigin(host = "127.0.0.1") {
       if (held !== undefined) end = Math.min(end, held);
       const bytes = file.content ? file.content(pos, end) : Pattern.slice(seed, pos, end);
       if (!res.write(bytes)) await drained(res);
+      if (file.bytesPerSecond) await sleep((bytes.length / file.bytesPerSecond) * 1000);
       if (res.destroyed) return;
       pos = end;
       if (held === pos) {
