@@ -1,5 +1,5 @@
 import type { EntityItem } from "electrodb";
-import { z } from "zod";
+import * as z from "zod";
 import { conditional } from "../conditional";
 import { Dynamo } from "../dynamo";
 import { notFound, VisibleError } from "../error";

@@ -1,7 +1,6 @@
 // Automatic captions and the transcript: POST /v1/videos/:id/captions/auto, GET …/transcript.
 import { Hono } from "hono";
 import { Resource } from "sst";
-import * as z from "zod";
 import { queuesThrough } from "../queue";
 import { domain } from "./route";
 
@@ -13,8 +12,6 @@ const auto = domain("Captions", async () => ({
 
 // A request is put on the captions queue; the caption worker runs the engine.
 queuesThrough({ captions: () => Resource.CaptionQueue.url });
-
-const Transcript = z.object({ videoId: z.string(), text: z.string() }).meta({ id: "Transcript" });
 
 export const autoCaptions = new Hono()
   .post(
@@ -50,7 +47,11 @@ export const autoCaptions = new Hono()
       summary: "Get the transcript of a video's latest automatic captions",
       description:
         "Plain text, one line per caption segment. 404 until automatic captions are ready.",
-      response: { status: 200, description: "The transcript", schema: () => Transcript },
+      response: {
+        status: 200,
+        description: "The transcript",
+        schema: (m) => m.AutoCaptions.Transcript,
+      },
       errors: [404],
     }),
     async (c) => {

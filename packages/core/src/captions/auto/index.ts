@@ -39,6 +39,11 @@ export namespace AutoCaptions {
     .object({ language: Language, name: z.string().trim().min(1).max(100).optional() })
     .meta({ id: "AutoCaptionsRequest" });
 
+  /** `GET /v1/videos/:id/transcript`'s answer. */
+  export const Transcript = z
+    .object({ videoId: z.string(), text: z.string() })
+    .meta({ id: "Transcript" });
+
   export const Message = z.object({
     owner: z.string(),
     videoId: z.string(),
