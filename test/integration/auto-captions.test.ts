@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Captioner, CaptionJob } from "@rushes/core/captions/auto";
+import { Ffmpeg } from "@rushes/core/media";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Harness, startHarness, waitUntil } from "./harness";
 
@@ -32,7 +33,8 @@ const double: Captioner = {
   unavailable: () => undefined,
   async caption(job) {
     const wav = await job.wav();
-    const { stdout } = await exec("ffprobe", [
+    // The ffprobe rushes runs (FFPROBE_PATH, PATH, or the npm one), never a bare name.
+    const { stdout } = await exec(Ffmpeg.paths().ffprobe, [
       ...["-v", "error", "-show_entries", "stream=sample_rate,channels:format=duration"],
       ...["-of", "json", wav],
     ]);
