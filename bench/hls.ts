@@ -27,7 +27,7 @@ export interface HlsResult {
 export async function measureHls(sourcePath: string, rounds: number): Promise<HlsResult> {
   const dir = await scratch("hls");
   const probe = await Probe.file(sourcePath);
-  const plan = Plan.forVideo("vid_bench", probe, widths);
+  const plan = Plan.forVideo("vid_bench", probe, widths, undefined, Plan.oneRunSegmentSeconds);
   const input = Ffmpeg.input(sourcePath, probe.formatName);
   const fresh = () => mkdtemp(join(dir, "run-"));
   const run = async (args: (workDir: string) => Promise<string[]> | string[]) => {

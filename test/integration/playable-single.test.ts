@@ -46,4 +46,13 @@ describe("a single run", () => {
       Math.min(...growing.map((s) => segments(s.rung!.text).length)),
     );
   });
+
+  it("cuts a segment at every 2 s keyframe, so its first closes after 2 s of encoding", () => {
+    const last = seen.at(-1)!.rung!.text;
+    expect(last).toContain("#EXT-X-TARGETDURATION:2");
+    const durations = [...last.matchAll(/^#EXTINF:([\d.]+),/gm)].map((m) => Number(m[1]));
+    // 20 s of 25 fps with a keyframe every 2 s: ten segments of 2 s.
+    expect(durations).toHaveLength(10);
+    for (const d of durations) expect(d).toBeCloseTo(2, 1);
+  });
 });

@@ -55,8 +55,17 @@ export namespace Plan {
   export const hlsLadder = [1080, 720, 480, 360] as const;
   /** The MP4 download renditions are these rungs of the ladder. */
   export const ladder = [720, 480] as const;
+  /** The segment grid of the chunked path and MediaConvert. */
   export const segmentSeconds = 6;
   export const keyframeSeconds = 2;
+  /**
+   * ffmpeg's one run (sources too short to chunk) cuts a segment at every keyframe, which costs no
+   * bytes: its first segments then close after 2 s of encoding rather than 6, so the video plays
+   * while the rest encodes (`video.playable`), and viewers start on a smaller first segment.
+   * ffmpeg cannot shorten only the first: `-hls_init_time` applies to every segment of a
+   * playlist that keeps them all.
+   */
+  export const oneRunSegmentSeconds = keyframeSeconds;
   export const audioBitrate = 128_000;
   export const storyboardTileWidth = 160;
   const maxTilesPerSide = 10;
@@ -66,6 +75,7 @@ export namespace Plan {
     probe: Probe.Info,
     thumbnailWidths: number[],
     normalize?: Normalize,
+    hlsSegmentSeconds: number = segmentSeconds,
   ): Plan {
     const rungs = rungSizes(probe).map((r) => ({
       ...r,
@@ -85,7 +95,7 @@ export namespace Plan {
               },
             }
           : {}),
-        segmentSeconds,
+        segmentSeconds: hlsSegmentSeconds,
         keyframeSeconds,
       },
       renditions: downloads(rungs).map((r) => ({

@@ -118,8 +118,15 @@ export namespace Ingest {
         if (started !== undefined) return started;
       }
       const planned = await VideoAudio.measure(video, sourcePath, probe);
-      // MediaConvert normalises to the target itself (media/mediaconvert/job.ts).
-      const plan = Plan.forVideo(video.videoId, probe, widths, VideoAudio.normalize(planned));
+      // MediaConvert normalises to the target itself (media/mediaconvert/job.ts), and plays at
+      // ready, on the 6 s grid; ffmpeg's one run plays while it encodes, so it cuts 2 s segments.
+      const plan = Plan.forVideo(
+        video.videoId,
+        probe,
+        widths,
+        VideoAudio.normalize(planned),
+        adapter.kind === "ffmpeg" ? Plan.oneRunSegmentSeconds : Plan.segmentSeconds,
+      );
       const outcome = await adapter.transcode({
         videoId: video.videoId,
         bucket: Storage.bucket(),
