@@ -34,6 +34,19 @@ export interface Results {
 
 export const resultsPath = (root: string) => join(root, "bench", "results.json");
 export const docPath = (root: string) => join(root, "docs", "performance.md");
+export const readmePath = (root: string) => join(root, "README.md");
+
+/** The README's short table: the figures a newcomer asks about first. */
+export const headline = [
+  "playable.singleRunRatio",
+  "playable.projectedHourSeconds",
+  "chunked.projectedHourSeconds",
+  "chunked.cpuOverhead",
+  "hls.vsMp4Plan",
+  "clip.fastVsExact",
+  "api.bundleBytes",
+  "api.initRatio",
+];
 
 export function readResults(root: string): Results | undefined {
   const path = resultsPath(root);
@@ -53,10 +66,28 @@ const none = [
   "17 minutes on 2 cores, best on a quiet machine) and commit `bench/results.json` with this file.",
 ].join("\n");
 
-function figures(table: Row[], meta: NonNullable<Results["meta"]>): string {
+/** The README's section between the markers: the headline figures and the run they are from. */
+export function readmeSection(results: Results | undefined): string {
+  if (!results?.table || !results.meta) return `${begin}\n${none}\n${end}`;
+  const rows = headline.flatMap((name) => {
+    const r = results.table!.find((row) => row.figure === name);
+    return r ? [`| \`${r.figure}\` | ${cell(r.value)} | ${cell(r.goal)} | ${r.verdict} |`] : [];
+  });
+  return [
+    begin,
+    runNote(results.meta),
+    "",
+    "| figure | value | goal | |",
+    "|---|---|---|---|",
+    ...rows,
+    end,
+  ].join("\n");
+}
+
+function runNote(meta: NonNullable<Results["meta"]>): string {
   const minutes = `${Math.floor(meta.wallSeconds / 60)} min ${meta.wallSeconds % 60} s`;
   const load = (l?: number[]) => l?.map((n) => n.toFixed(1)).join(", ");
-  const note = [
+  return [
     `The last full \`npm run bench\`, started ${meta.startedAt}, took ${minutes} `,
     `on ${meta.cpus} × ${meta.cpuModel ?? "unknown CPU"}, node ${meta.node}`,
     meta.ffmpeg ? `, ${meta.ffmpeg}` : "",
@@ -64,6 +95,10 @@ function figures(table: Row[], meta: NonNullable<Results["meta"]>): string {
     `${load(meta.loadAverageAtEnd)} at the end.`,
     meta.source ? ` Transcode source: ${meta.source}.` : "",
   ].join("");
+}
+
+function figures(table: Row[], meta: NonNullable<Results["meta"]>): string {
+  const note = runNote(meta);
   const rows = table.map(
     (r) =>
       `| \`${r.figure}\` | ${cell(r.value)} | ${cell(r.goal)} | ${r.verdict} | ${cell(r.measuredAs)} |`,
@@ -77,16 +112,22 @@ function figures(table: Row[], meta: NonNullable<Results["meta"]>): string {
   ].join("\n");
 }
 
-/** The section as the doc holds it now, markers included. */
+/** The section as a document holds it now, markers included. */
 export function current(doc: string): string {
   const from = doc.indexOf(begin);
   const to = doc.indexOf(end, from);
-  if (from < 0 || to < 0) throw new Error("docs/performance.md has lost its bench markers");
+  if (from < 0 || to < 0) throw new Error("a document has lost its bench markers");
   return doc.slice(from, to + end.length);
 }
 
-/** Rewrites docs/performance.md's section from bench/results.json. */
+/** Rewrites docs/performance.md's section and the README's from bench/results.json. */
 export function writeDoc(root: string) {
-  const doc = readFileSync(docPath(root), "utf8");
-  writeFileSync(docPath(root), doc.replace(current(doc), section(readResults(root))));
+  const results = readResults(root);
+  for (const [path, text] of [
+    [docPath(root), section(results)],
+    [readmePath(root), readmeSection(results)],
+  ] as const) {
+    const doc = readFileSync(path, "utf8");
+    writeFileSync(path, doc.replace(current(doc), text));
+  }
 }

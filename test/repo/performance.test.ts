@@ -2,7 +2,15 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test } from "vitest";
-import { current, docPath, readResults, section } from "../../bench/report";
+import {
+  current,
+  docPath,
+  headline,
+  readmePath,
+  readmeSection,
+  readResults,
+  section,
+} from "../../bench/report";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -11,6 +19,18 @@ test("the figures in docs/performance.md are what bench/results.json holds", () 
   expect(current(doc), "run `npm run bench`, or revert the hand edit").toBe(
     section(readResults(root)),
   );
+});
+
+test("the README's figures are the same run's headline figures", () => {
+  const readme = readFileSync(readmePath(root), "utf8");
+  const results = readResults(root);
+  expect(current(readme), "run `npm run bench`, or revert the hand edit").toBe(
+    readmeSection(results),
+  );
+  // Every headline figure is one the bench still reports.
+  for (const name of headline) {
+    expect(results?.table?.map((r) => r.figure)).toContain(name);
+  }
 });
 
 test("a run's figures and its note are what the section shows", () => {
