@@ -10,13 +10,15 @@ import { chunkSource, chunkWorker, type Harness, startHarness } from "./harness"
 
 // A chunk worker killed part-way through its chunk, as Lambda kills one at its timeout or out of
 // memory: no catch runs, nothing reports the failure, the message is not deleted, and it comes
-// back only when its visibility timeout runs out. The first delivery of chunk 1 runs in its own
-// process group (chunk-child.ts), which is SIGKILLed right after it has stored its first segment;
+// back only when its visibility timeout runs out. The first delivery of chunk 2 (two segments) runs
+// in its own process group (chunk-child.ts), which is SIGKILLed right after it has stored its first segment;
 // the redelivery runs in process as usual.
 const exec = promisify(execFile);
 const fps = 25;
 const seconds = 30;
 const visibilitySeconds = 15;
+/** The chunk whose first delivery is killed: 12-24 s, two segments, so the kill is mid-chunk. */
+const killedIndex = 2;
 let h: Harness;
 let dir: string;
 
@@ -33,7 +35,7 @@ let killed:
     }
   | undefined;
 
-/** Runs the first attempt at chunk 1 in a child, kills it after its first segment, then fails. */
+/** Runs the first attempt at chunk 2 in a child, kills it after its first segment, then fails. */
 async function killedPartWay(event: SQSEvent, videoId: string): Promise<never> {
   const child = handlerChild(join(import.meta.dirname, "chunk-child.ts"), event, [
     "ignore",
@@ -48,7 +50,7 @@ async function killedPartWay(event: SQSEvent, videoId: string): Promise<never> {
     child.on("message", (m: { wrote?: string }) =>
       m.wrote
         ? resolve(m.wrote)
-        : reject(new Error(`chunk 1 finished unkilled: ${JSON.stringify(m)}`)),
+        : reject(new Error(`chunk ${killedIndex} finished unkilled: ${JSON.stringify(m)}`)),
     );
     child.on("exit", (code, signal) =>
       reject(new Error(`chunk child exited early: ${signal ?? code}`)),
@@ -58,7 +60,8 @@ async function killedPartWay(event: SQSEvent, videoId: string): Promise<never> {
   const { Lifecycle } = await import("@rushes/core/lifecycle");
   const path = await fetchKey(wrote, join(dir, "killed.m4s"));
   const segment = await readFile(path);
-  const manifestStored = (await Storage.head(ObjectKeys.chunkManifest(videoId, 1))) !== undefined;
+  const manifestStored =
+    (await Storage.head(ObjectKeys.chunkManifest(videoId, killedIndex))) !== undefined;
   const doneBefore = [...((await Lifecycle.video.load(videoId))?.chunksDone ?? [])];
   process.kill(-child.pid!, "SIGKILL");
   const exit = await exited;
@@ -73,7 +76,9 @@ async function killedPartWay(event: SQSEvent, videoId: string): Promise<never> {
 
 beforeAll(async () => {
   h = await startHarness({
-    // 12 s chunks (two 6 s segments each) of a 30 s source: three chunks, two joins.
+    // 12 s chunks of a 30 s source. Chunk 0 is one segment (playable sooner) and chunk 1 the rest
+    // of the first 12 s; chunk 2 (12-24 s, two 6 s segments) is the one killed part-way; chunk 3
+    // is the last 6 s. Four chunks, three joins.
     env: {
       RUSHES_CHUNK_SECONDS: "12",
       RUSHES_THUMBNAIL_WIDTHS: "300",
@@ -87,7 +92,9 @@ beforeAll(async () => {
         const receives = record.attributes.ApproximateReceiveCount;
         // The MP4 download jobs after the stitch ride the same queue: index -1.
         deliveries.push({ index: body.chunk?.index ?? -1, receives, at: Date.now() });
-        if (body.chunk?.index === 1 && receives === "1") return killedPartWay(event, body.videoId);
+        if (body.chunk?.index === killedIndex && receives === "1") {
+          return killedPartWay(event, body.videoId);
+        }
         return chunkWorker(event);
       },
     },
@@ -104,23 +111,23 @@ it("a chunk worker killed after writing part of its chunk: the redelivery finish
   const key = await h.newKey("chunk-kill");
   const { id, video } = await h.ingest(key, "source.mp4", chunkSource(seconds, fps));
 
-  // The first attempt died part-way: one segment of chunk 1 stored, its manifest not, not done.
+  // The first attempt died part-way: one segment of chunk 2 stored, its manifest not, not done.
   expect(killed?.exit.signal).toBe("SIGKILL");
   // A segment of any of its renditions (a worker uploads them eight at a time).
   expect(killed?.segmentKey).toMatch(new RegExp(`^media/${id}/hls/[^/]+/[^/]+\\.m4s$`));
   expect(killed?.manifestStored).toBe(false);
-  expect(killed?.doneBefore).not.toContain(1);
+  expect(killed?.doneBefore).not.toContain(killedIndex);
 
   // It came back once, after the visibility timeout: nothing brought a killed worker's retry forward.
-  const chunk1 = deliveries.filter((d) => d.index === 1);
-  expect(chunk1.map((d) => d.receives)).toEqual(["1", "2"]);
-  expect(chunk1[1]!.at - chunk1[0]!.at).toBeGreaterThanOrEqual(visibilitySeconds * 1000 - 500);
+  const retried = deliveries.filter((d) => d.index === killedIndex);
+  expect(retried.map((d) => d.receives)).toEqual(["1", "2"]);
+  expect(retried[1]!.at - retried[0]!.at).toBeGreaterThanOrEqual(visibilitySeconds * 1000 - 500);
 
   expect(video.status).toBe("ready");
   const { Lifecycle } = await import("@rushes/core/lifecycle");
   const stored = await Lifecycle.video.load(id);
-  expect(stored?.chunks).toBe(3);
-  expect([...(stored?.chunksDone ?? [])].sort()).toEqual([0, 1, 2]);
+  expect(stored?.chunks).toBe(4);
+  expect([...(stored?.chunksDone ?? [])].sort()).toEqual([0, 1, 2, 3]);
   const history = (await h.api(key, "GET", `/v1/videos/${id}/events`)).body.data;
   expect(history.filter((e: { type: string }) => e.type === "ready")).toHaveLength(1);
   expect(
@@ -132,7 +139,7 @@ it("a chunk worker killed after writing part of its chunk: the redelivery finish
   const rewritten = await readFile(await fetchKey(killed!.segmentKey, join(dir, "rewritten.m4s")));
   expect(rewritten.equals(killed!.segment)).toBe(true);
 
-  // The ladder as a player reads it: every frame once, evenly spaced across both joins.
+  // The ladder as a player reads it: every frame once, evenly spaced across the three joins.
   const rung = await assemble(id, "360p", join(dir, "360p.mp4"));
   expect(rung.segments).toBe(5);
   const times = (await packets(rung.path, "v:0")).map(([pts]) => pts);
