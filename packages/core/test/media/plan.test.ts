@@ -90,10 +90,12 @@ describe("ffmpeg arguments", () => {
     // Only our outputs are HLS: the input demuxer is forced to the probed container.
     expect(args.indexOf("hls")).toBeGreaterThan(args.indexOf("-i"));
     const graph = at("-filter_complex")!;
-    expect(graph).toMatch(/^\[0:v:0\]split=6\[v0\]\[v1\]\[v2\]\[v3\]\[vt\]\[vs\]/);
-    for (const size of ["1920:1080", "1280:720", "854:480", "640:360"]) {
-      expect(graph).toContain(`scale=${size}`);
-    }
+    expect(graph).toMatch(/^\[0:v:0\]split=3\[v0\]\[vt\]\[vs\]/);
+    // Each rung is scaled from the one above it (scaleLadder), the largest from the source.
+    expect(graph).toContain("[v0]scale=1920:1080,setsar=1,format=yuv420p,split=2[r0][sc1]");
+    expect(graph).toContain("[sc1]scale=1280:720,setsar=1,format=yuv420p,split=2[r1][sc2]");
+    expect(graph).toContain("[sc2]scale=854:480,setsar=1,format=yuv420p,split=2[r2][sc3]");
+    expect(graph).toContain("[sc3]scale=640:360,setsar=1,format=yuv420p[r3]");
     // The thumbnail branch is bounded to a few frames, so it closes instead of running on.
     expect(graph).toContain("[vt]trim=start=0.500,trim=end_frame=7,thumbnail=n=6,split=4");
     expect(graph).toContain(
@@ -122,7 +124,7 @@ describe("ffmpeg arguments", () => {
     expect(args).not.toContain("aac");
     expect(args).not.toContain("/w/hls/audio/index.m3u8");
     // By dropping frames at the outputs: an fps filter would also fill timestamp gaps.
-    expect(args[args.indexOf("-filter_complex") + 1]).toMatch(/^\[0:v:0\]split=6/);
+    expect(args[args.indexOf("-filter_complex") + 1]).toMatch(/^\[0:v:0\]split=3/);
     expect(args.join(" ").match(/-r 60 /g)).toHaveLength(4);
   });
 

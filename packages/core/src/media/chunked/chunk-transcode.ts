@@ -231,18 +231,14 @@ export namespace ChunkTranscode {
       atMs >= chunk.startMs && (job.last || atMs < chunk.endMs) && plan.thumbnails.length > 0
         ? Thumbnails.graph("vth", plan.thumbnails, "t", (atMs - chunk.startMs) / 1000)
         : undefined;
-    const branches = [
-      ...rungs.map((_, i) => `[v${i}]`),
-      ...(tiles.count > 0 ? ["[vsb]"] : []),
-      ...(thumbs ? ["[vth]"] : []),
-    ];
+    const branches = ["[v0]", ...(tiles.count > 0 ? ["[vsb]"] : []), ...(thumbs ? ["[vth]"] : [])];
     // A copy made by ffmpeg 4's Matroska muxer has lost the display matrix, so the graph turns
     // the frames; ffmpeg turns the source's itself (autorotate), as it does for the single run.
     const turn =
       input.kind === "copy" && !(await turnsItself(input.chunkPath)) ? upright(job.rotation) : "";
     const graph = [
       `[0:v:0]trim=start=${start}${end},setpts=PTS-STARTPTS${turn},split=${branches.length}${branches.join("")}`,
-      ...rungs.map((r, i) => `[v${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[r${i}]`),
+      ...FfmpegTranscoder.scaleLadder("v0", rungs),
       ...(tiles.count > 0
         ? [Storyboard.tileGraph("vsb", plan.storyboard, tiles.offsetMs, "sb")]
         : []),
