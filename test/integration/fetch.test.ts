@@ -137,6 +137,8 @@ describe("resuming", () => {
     const id = await fetchFrom(f.url);
     const done = await h.waitForStatus(key, id, ["ready", "failed", "rejected"], 240_000);
     expect(done.status, JSON.stringify(done.error)).toBe("ready");
+    // The video's size is the file's once fetched, not the limit it was fetched under.
+    expect(done.bytes).toBe(padded.size);
     expect(f.requests()).toHaveLength(2);
     expect(await source(id)).toEqual({ sha256: padded.sha256, bytes: padded.size });
   }, 300_000);

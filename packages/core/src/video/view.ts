@@ -8,6 +8,20 @@ export namespace View {
    * Reads never write: an upload past its presign's expiry (plus a grace) reads as `expired` at
    * once, and the sweep settles it for real (core/src/sweep.ts).
    */
+  /**
+   * A URL ingest's record keeps the most it may fetch as `bytes` (ingest's limit, read-only); once
+   * the fetch has completed, the video's size is what was fetched.
+   */
+  function sizeOf(item: VideoItem): number {
+    const fetched =
+      item.sourceUrl !== undefined &&
+      item.fetchedBytes !== undefined &&
+      item.status !== "fetching" &&
+      item.status !== "cancelled" &&
+      !item.error?.code.startsWith("fetch_");
+    return fetched ? item.fetchedBytes! : item.bytes;
+  }
+
   export function serialize(item: VideoItem, now = Date.now()): Info {
     const recordedAt = Time.iso(item.recordedAt);
     const endsAt = Time.iso(item.endsAt);
@@ -18,7 +32,7 @@ export namespace View {
       status: expired ? "expired" : (item.status as Status),
       filename: item.filename,
       contentType: item.contentType,
-      bytes: item.bytes,
+      bytes: sizeOf(item),
       ...(item.title ? { title: item.title } : {}),
       ...(item.project ? { project: item.project } : {}),
       ...(item.step ? { step: item.step } : {}),
