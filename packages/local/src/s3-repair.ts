@@ -1,6 +1,7 @@
 // Objects a crash cut off mid-write, dropped before s3rver serves the data dir again.
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { partialSuffix } from "./s3-atomic";
 
 const suffix = "._S3rver_";
 
@@ -13,6 +14,10 @@ const suffix = "._S3rver_";
  */
 export async function dropTornObjects(dir: string): Promise<string[]> {
   const files = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
+  // A write cut off before its rename (s3-atomic.ts) never became the object: only its file goes.
+  for (const file of files.filter((f) => f.endsWith(partialSuffix))) {
+    await rm(join(dir, file), { force: true });
+  }
   const objects = files.filter((f) => f.endsWith(`${suffix}object`));
   const dropped: string[] = [];
   for (const object of objects) {

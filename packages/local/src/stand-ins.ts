@@ -9,6 +9,7 @@ import { region } from "./lambda";
 import { closeServer, listen } from "./net";
 import { createGuard } from "./origin-guard";
 import { portError } from "./preflight";
+import { atomicWrites, type Store } from "./s3-atomic";
 import { multipartMiddleware } from "./s3-multipart";
 import { dropTornObjects } from "./s3-repair";
 
@@ -89,6 +90,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       // No CORS rule until the app's origin is known (allowOrigins).
       configureBuckets: [{ name: options.bucket, configs: [] }],
     });
+    atomicWrites((s3 as unknown as { store: Store }).store);
     // Just before s3rver's router (its last middleware), after its XML and error handling.
     s3.middleware.splice(s3.middleware.length - 1, 0, multipartMiddleware(S3Error));
     const s3Port = await s3

@@ -1,7 +1,13 @@
 import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { afterAll, expect, it } from "vitest";
+import { partialSuffix } from "../src/s3-atomic";
 import { type StandIns, startStandIns } from "../src/stand-ins";
 import { tempDir } from "./helpers";
 
@@ -45,4 +51,28 @@ it("drops an object whose write a crash cut short, and lists the rest", async ()
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "media/" }));
   s3.destroy();
   expect((listed.Contents ?? []).map((o) => o.Key)).toEqual(["media/vid_1/a.m4s"]);
+});
+
+it("removes the files of writes a crash cut off before their rename, keeping the objects", async () => {
+  await standIns?.stop();
+  await data?.remove();
+  data = await tempDir("rushes-repair-partial-");
+  standIns = await start();
+  let s3 = new S3Client({ ...common, endpoint: standIns.endpoints.s3 });
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "media/vid_2/a.m4s", Body: "whole" }));
+  s3.destroy();
+  await standIns.stop();
+
+  // The crash: a new version of a.m4s was being written beside it (s3-atomic.ts).
+  const files = await readdir(join(data.dir, "s3"), { recursive: true });
+  const object = files.find((f) => f.includes("a.m4s") && f.endsWith("_object"))!;
+  const partial = `${object}.0a1b2c3d4e5f${partialSuffix}`;
+  await writeFile(join(data.dir, "s3", partial), "half a new vers");
+
+  standIns = await start();
+  s3 = new S3Client({ ...common, endpoint: standIns.endpoints.s3 });
+  const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "media/vid_2/a.m4s" }));
+  expect(await got.Body!.transformToString()).toBe("whole");
+  s3.destroy();
+  expect(await readdir(join(data.dir, "s3"), { recursive: true })).not.toContain(partial);
 });
