@@ -1,7 +1,8 @@
 // URL ingest in the local runtime: the FetchQueue (+ DLQ) and the Fetch function, as infra maps them.
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import { accountId, region } from "./lambda";
 import type { Log } from "./log";
+import { createQueueWithDlq } from "./provision";
 import { type SqsHandler, startSqsPoller, watchDeadLetters } from "./sqs-poller";
 
 /** Physical names, as infra/processing.ts names the queues. */
@@ -34,23 +35,10 @@ export async function startFetch(options: { sqs: SQSClient; log: Log; handler?: 
     import("@rushes/core/config"),
     import("@rushes/core/video/fetch-run"),
   ]);
-  const create = async (name: string, attributes: Record<string, string> = {}) => {
-    const { QueueUrl } = await sqs.send(
-      new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
-    );
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
-    );
-    return { url: QueueUrl!, arn: Attributes!.QueueArn! };
-  };
-  const dlq = await create(fetchQueues.dlq, { MessageRetentionPeriod: String(14 * 24 * 3600) });
-  const queue = await create(fetchQueues.queue, {
+  const queue = await createQueueWithDlq(sqs, fetchQueues.queue, fetchQueues.dlq, {
     // As deployed: a live fetch is never redelivered to a second runner while it runs.
-    VisibilityTimeout: String(Math.ceil((6 * functionTimeoutMs()) / 1000)),
-    RedrivePolicy: JSON.stringify({
-      deadLetterTargetArn: dlq.arn,
-      maxReceiveCount: String(Config.get().RUSHES_FETCH_MAX_RECEIVES),
-    }),
+    visibilityTimeoutSeconds: Math.ceil((6 * functionTimeoutMs()) / 1000),
+    maxReceiveCount: Config.get().RUSHES_FETCH_MAX_RECEIVES,
   });
   const handler = options.handler ?? (await import("@rushes/functions/fetch")).handler;
   // Lambda runs fetches side by side; a few here, so one slow server does not hold up the rest.
@@ -69,7 +57,7 @@ export async function startFetch(options: { sqs: SQSClient; log: Log; handler?: 
   );
   const unwatch = watchDeadLetters({
     sqs,
-    dlqUrl: dlq.url,
+    dlqUrl: queue.dlqUrl,
     what: "fetch message(s) failed and",
     log,
   });

@@ -129,49 +129,64 @@ export async function ensureBucket(s3: S3Client) {
   await s3.send(new HeadBucketCommand({ Bucket: names.bucket }));
 }
 
+/** A queue in fauxqs, created unless it exists: its URL and ARN. */
+export async function createQueue(
+  sqs: SQSClient,
+  name: string,
+  attributes: Record<string, string> = {},
+): Promise<{ url: string; arn: string }> {
+  const { QueueUrl } = await sqs.send(
+    new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
+  );
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
+  );
+  return { url: QueueUrl!, arn: Attributes!.QueueArn! };
+}
+
+/**
+ * A queue and its dead-letter queue, as infra pairs them: a message moves to the DLQ (kept 14
+ * days) after `maxReceiveCount` receives.
+ */
+export async function createQueueWithDlq(
+  sqs: SQSClient,
+  name: string,
+  dlqName: string,
+  settings: { visibilityTimeoutSeconds: number; maxReceiveCount: number },
+) {
+  const dlq = await createQueue(sqs, dlqName, { MessageRetentionPeriod: String(14 * 24 * 3600) });
+  const queue = await createQueue(sqs, name, {
+    VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: dlq.arn,
+      maxReceiveCount: String(settings.maxReceiveCount),
+    }),
+  });
+  return { ...queue, dlqUrl: dlq.url, dlqArn: dlq.arn };
+}
+
 /** The clip, chunk and captions queues with their DLQs, the topic, and the tap queue subscribed to it. */
 export async function ensureMessaging(
   sqs: SQSClient,
   sns: SNSClient,
   queue: QueueSettings,
 ): Promise<Provisioned> {
-  const create = async (name: string, attributes: Record<string, string> = {}) => {
-    const { QueueUrl } = await sqs.send(
-      new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
-    );
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
-    );
-    return { url: QueueUrl!, arn: Attributes!.QueueArn! };
-  };
-  const dlq = await create(names.dlq, { MessageRetentionPeriod: String(14 * 24 * 3600) });
-  const clips = await create(names.queue, {
-    VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
-    RedrivePolicy: JSON.stringify({
-      deadLetterTargetArn: dlq.arn,
-      maxReceiveCount: String(queue.maxReceiveCount),
-    }),
+  const { visibilityTimeoutSeconds } = queue;
+  const clips = await createQueueWithDlq(sqs, names.queue, names.dlq, {
+    visibilityTimeoutSeconds,
+    maxReceiveCount: queue.maxReceiveCount,
   });
-  const chunkDlq = await create(names.chunksDlq, {
-    MessageRetentionPeriod: String(14 * 24 * 3600),
-  });
-  const chunks = await create(names.chunks, {
-    VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
-    RedrivePolicy: JSON.stringify({
-      deadLetterTargetArn: chunkDlq.arn,
-      maxReceiveCount: String(queue.chunkMaxReceiveCount),
-    }),
+  const chunks = await createQueueWithDlq(sqs, names.chunks, names.chunksDlq, {
+    visibilityTimeoutSeconds,
+    maxReceiveCount: queue.chunkMaxReceiveCount,
   });
   // Automatic captions: a whisper run is long, and a poison message goes to the DLQ after 3.
-  const captionDlq = await create(names.captionsDlq, {
-    MessageRetentionPeriod: String(14 * 24 * 3600),
-  });
-  const captions = await create(names.captions, {
-    VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: captionDlq.arn, maxReceiveCount: "3" }),
+  const captions = await createQueueWithDlq(sqs, names.captions, names.captionsDlq, {
+    visibilityTimeoutSeconds,
+    maxReceiveCount: 3,
   });
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: names.topic }));
-  const tap = await create(names.tap);
+  const tap = await createQueue(sqs, names.tap);
   await sns.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: tap.arn }));
   // Uploads that asked for captions start on video.ready, as infra/captions.ts subscribes it.
   await sns.send(
@@ -188,17 +203,17 @@ export async function ensureMessaging(
   return {
     queueUrl: clips.url,
     queueArn: clips.arn,
-    dlqUrl: dlq.url,
-    dlqArn: dlq.arn,
+    dlqUrl: clips.dlqUrl,
+    dlqArn: clips.dlqArn,
     topicArn: TopicArn!,
     tapUrl: tap.url,
     tapArn: tap.arn,
     chunkQueueUrl: chunks.url,
     chunkQueueArn: chunks.arn,
-    chunkDlqUrl: chunkDlq.url,
+    chunkDlqUrl: chunks.dlqUrl,
     captionQueueUrl: captions.url,
     captionQueueArn: captions.arn,
-    captionDlqUrl: captionDlq.url,
+    captionDlqUrl: captions.dlqUrl,
   };
 }
 

@@ -1,8 +1,9 @@
 // Webhooks in the local runtime: the same queues, subscription and handlers as a deployed stage.
 import { type SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { accountId, region, sleep } from "./lambda";
 import type { Log } from "./log";
+import { createQueueWithDlq } from "./provision";
 import { type SqsPoller, startSqsPoller, watchDeadLetters } from "./sqs-poller";
 
 /** Physical names, as infra/webhooks.ts names the queues. */
@@ -55,28 +56,19 @@ export async function startWebhooks(options: {
   urls?: string[];
 }): Promise<Webhooks> {
   const { sqs, log } = options;
-  const create = async (name: string, attributes: Record<string, string> = {}) => {
-    const { QueueUrl } = await sqs.send(
-      new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
-    );
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
-    );
-    return { url: QueueUrl!, arn: Attributes!.QueueArn! };
-  };
-  const withDlq = async (name: string, dlqName: string, maxReceiveCount: number) => {
-    const dlq = await create(dlqName, { MessageRetentionPeriod: String(14 * 24 * 3600) });
-    const queue = await create(name, {
-      VisibilityTimeout: "60",
-      RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: dlq.arn,
-        maxReceiveCount: String(maxReceiveCount),
-      }),
-    });
-    return { ...queue, dlqUrl: dlq.url };
-  };
-  const dispatch = await withDlq(webhookQueues.dispatch, webhookQueues.dispatchDlq, 5);
-  const delivery = await withDlq(webhookQueues.delivery, webhookQueues.deliveryDlq, 5);
+  const settings = { visibilityTimeoutSeconds: 60, maxReceiveCount: 5 };
+  const dispatch = await createQueueWithDlq(
+    sqs,
+    webhookQueues.dispatch,
+    webhookQueues.dispatchDlq,
+    settings,
+  );
+  const delivery = await createQueueWithDlq(
+    sqs,
+    webhookQueues.delivery,
+    webhookQueues.deliveryDlq,
+    settings,
+  );
   await options.sns.send(
     new SubscribeCommand({ TopicArn: options.topicArn, Protocol: "sqs", Endpoint: dispatch.arn }),
   );
