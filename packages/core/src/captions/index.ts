@@ -87,7 +87,7 @@ export namespace Captions {
   export const upload = fn(
     Track.extend({ format: z.enum(["vtt", "srt"]), text: z.string() }),
     async ({ format, text, ...track }): Promise<Caption> => {
-      await playable(track.owner, track.videoId);
+      await readyVideo(track.owner, track.videoId);
       return store({ ...track, source: "upload", vtt: parse(text, format) });
     },
   );
@@ -96,7 +96,7 @@ export namespace Captions {
   export const save = fn(
     Track.extend({ source: z.enum(CaptionSources), vtt: z.string().min(1) }),
     async (input): Promise<Caption> => {
-      await playable(input.owner, input.videoId);
+      await readyVideo(input.owner, input.videoId);
       return store(input);
     },
   );
@@ -104,42 +104,39 @@ export namespace Captions {
   async function store(
     input: z.output<typeof Track> & { source: (typeof CaptionSources)[number]; vtt: string },
   ): Promise<Caption> {
-    const key = ObjectKeys.caption(input.videoId, input.language);
-    await Storage.putText(key, input.vtt, "text/vtt; charset=utf-8");
-    const { data } = await Dynamo.entities.caption
-      .put({
-        videoId: input.videoId,
-        owner: input.owner,
-        language: input.language,
-        tag: input.language.toLowerCase(),
-        name: input.name ?? displayName(input.language),
-        source: input.source,
-        key,
-        status: "ready",
-        createdAt: Date.now(),
-      })
-      .go();
+    const item = row(input, input.source, "ready");
+    await Storage.putText(item.key, input.vtt, "text/vtt; charset=utf-8");
+    const { data } = await Dynamo.entities.caption.put(item).go();
     return data as Caption;
+  }
+
+  /** A track's row as written: its lowercased key, its label, where its WebVTT lives. */
+  function row(
+    input: z.output<typeof Track>,
+    source: (typeof CaptionSources)[number],
+    status: "ready" | "processing",
+  ) {
+    return {
+      videoId: input.videoId,
+      owner: input.owner,
+      language: input.language,
+      tag: input.language.toLowerCase(),
+      name: input.name ?? displayName(input.language),
+      source,
+      key: ObjectKeys.caption(input.videoId, input.language),
+      status,
+      createdAt: Date.now(),
+    };
   }
 
   /** An automatic track's row, `processing` until `save` (ready) or `fail`. One at a time. */
   export const begin = fn(
     Track.extend({ source: z.literal("auto") }),
     async (input): Promise<Caption> => {
-      await playable(input.owner, input.videoId);
+      await readyVideo(input.owner, input.videoId);
       const written = await conditional(
         Dynamo.entities.caption
-          .put({
-            videoId: input.videoId,
-            owner: input.owner,
-            language: input.language,
-            tag: input.language.toLowerCase(),
-            name: input.name ?? displayName(input.language),
-            source: "auto",
-            key: ObjectKeys.caption(input.videoId, input.language),
-            status: "processing",
-            createdAt: Date.now(),
-          })
+          .put(row(input, "auto", "processing"))
           .where((a, op) => `${op.notExists(a.status)} OR ${op.ne(a.status, "processing")}`)
           .go(),
       );
@@ -232,16 +229,15 @@ export namespace Captions {
   }
 
   /** The owner's video (404 otherwise, as for any id it does not own). */
-  async function video(owner: string, videoId: string) {
-    const { data } = await Dynamo.entities.video
-      .get({ videoId })
-      .go({ attributes: ["videoId", "owner", "status"] });
+  /** The owner's video: 404 for another owner's, whatever the letter case. */
+  export async function video(owner: string, videoId: string) {
+    const { data } = await Dynamo.entities.video.get({ videoId }).go();
     if (!data || data.owner !== owner) throw notFound("Video");
     return data;
   }
 
   /** Tracks belong to a playable video: 409 until it is ready. */
-  async function playable(owner: string, videoId: string) {
+  export async function readyVideo(owner: string, videoId: string) {
     const item = await video(owner, videoId);
     if (item.status !== "ready") {
       throw new VisibleError(

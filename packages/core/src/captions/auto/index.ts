@@ -58,12 +58,6 @@ export namespace AutoCaptions {
 
   export const transcriptKey = (videoId: string) => `media/${videoId}/captions/transcript.txt`;
 
-  async function video(owner: string, videoId: string) {
-    const { data } = await Dynamo.entities.video.get({ videoId }).go();
-    if (!data || data.owner !== owner) throw notFound("Video");
-    return data;
-  }
-
   const Asked = Request.extend({ owner: z.string().min(1), videoId: z.string().min(1) });
 
   /**
@@ -71,14 +65,7 @@ export namespace AutoCaptions {
    * 422 when the engine cannot run here, the video has no audio or is too long for it.
    */
   async function begin({ owner, videoId, language, name }: z.output<typeof Asked>) {
-    const item = await video(owner, videoId);
-    if (item.status !== "ready") {
-      throw new VisibleError(
-        "conflict",
-        "video_not_ready",
-        `The video is ${item.status}; captions can be made once it is ready`,
-      );
-    }
+    const item = await Captions.readyVideo(owner, videoId);
     const engine = captioner();
     const why = engine.unavailable();
     if (why) throw new VisibleError("invalid", "captions_unavailable", why);
@@ -174,7 +161,7 @@ export namespace AutoCaptions {
     const { owner, videoId, language } = message;
     if (!(await open(owner, videoId, language))) return "skipped";
     try {
-      const item = await video(owner, videoId);
+      const item = await Captions.video(owner, videoId);
       const mp4 = (item.renditions ?? [])
         .filter((r) => r.key.endsWith(".mp4"))
         .sort((a, b) => a.bytes - b.bytes)[0];
@@ -299,7 +286,7 @@ export namespace AutoCaptions {
 
   /** The latest automatic transcript, as plain text; 404 when there is none. */
   export async function transcript(owner: string, videoId: string): Promise<string> {
-    await video(owner, videoId);
+    await Captions.video(owner, videoId);
     try {
       return await Storage.getText(transcriptKey(videoId));
     } catch (error) {
