@@ -8,12 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient, uploadBytes, waitReady } from "../support/api";
 import {
   closeAll,
-  launchChromium,
+  openPlayer,
   requireChromium,
   type StartedServer,
   skipBrowser,
   startServer,
-  watchErrors,
   within,
 } from "../support/e2e";
 import { generateVideo } from "../support/media";
@@ -80,11 +79,8 @@ describe.skipIf(skipBrowser)("caption tracks in Chromium", () => {
     });
     server = await startServer({ name: "captions" });
     base = server.base;
-    browser = await launchChromium(["--autoplay-policy=no-user-gesture-required"]);
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    errors = watchErrors(page);
-    await page.goto(`${base}/`);
-    const key = (await page.evaluate(() => window.RUSHES_CONFIG?.devKey))!;
+    let key: string;
+    ({ browser, page, errors, key } = await openPlayer(base, { width: 1280, height: 900 }));
     const api = apiClient(base);
     videoId = await uploadBytes(api, key, await readFile(source), { filename: "eight.mp4" });
     await waitReady(api, key, videoId);

@@ -8,12 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient, uploadBytes, waitReady } from "../support/api";
 import {
   closeAll,
-  launchChromium,
+  openPlayer,
   requireChromium,
   type StartedServer,
   skipBrowser,
   startServer,
-  watchErrors,
   within,
 } from "../support/e2e";
 import { generateVideo } from "../support/media";
@@ -43,11 +42,8 @@ describe.skipIf(skipBrowser)("HLS playback in Chromium", () => {
     ]);
     server = await startServer({ name: "hls" });
     base = server.base;
-    browser = await launchChromium(["--autoplay-policy=no-user-gesture-required"]);
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    errors = watchErrors(page);
-    await page.goto(`${base}/`);
-    const key = (await page.evaluate(() => window.RUSHES_CONFIG?.devKey))!;
+    let key: string;
+    ({ browser, page, errors, key } = await openPlayer(base));
     const api = apiClient(base);
     const fields = { filename: "eight.mp4", title: "Adaptive" };
     videoId = await uploadBytes(api, key, await readFile(source), fields);

@@ -8,12 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Api, apiClient, uploadBytes } from "../support/api";
 import {
   closeAll,
-  launchChromium,
+  openPlayer,
   requireChromium,
   type StartedServer,
   skipBrowser,
   startServer,
-  watchErrors,
   within,
 } from "../support/e2e";
 import { generateVideo } from "../support/media";
@@ -53,11 +52,7 @@ describe.skipIf(skipBrowser)("playback while processing, in Chromium", () => {
       },
     });
     base = server.base;
-    browser = await launchChromium(["--autoplay-policy=no-user-gesture-required"]);
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    errors = watchErrors(page);
-    await page.goto(`${base}/`);
-    key = (await page.evaluate(() => window.RUSHES_CONFIG?.devKey))!;
+    ({ browser, page, errors, key } = await openPlayer(base));
     api = apiClient(base);
   }, 300_000);
 

@@ -131,6 +131,19 @@ export const launchChromium = (args: string[] = []): Promise<Browser> =>
     ],
   });
 
+/**
+ * The web client a started server serves, open in Chromium with autoplay allowed: the browser,
+ * the page, the console errors it collects and the dev key the page was given.
+ */
+export async function openPlayer(base: string, viewport = { width: 1280, height: 800 }) {
+  const browser = await launchChromium(["--autoplay-policy=no-user-gesture-required"]);
+  const page = await browser.newPage({ viewport });
+  const errors = watchErrors(page);
+  await page.goto(`${base}/`);
+  const key = (await page.evaluate(() => window.RUSHES_CONFIG?.devKey))!;
+  return { browser, page, errors, key };
+}
+
 /** An element's box once two reads 100 ms apart agree: after a resize, it lays out again. */
 export async function settledBox(locator: Locator) {
   let last: string | undefined;
