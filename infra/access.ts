@@ -49,6 +49,19 @@ export function tableRights(
   ];
 }
 
+/**
+ * Item actions on the table alone, no Query or Scan: for a function that reads and writes only
+ * the records it is told about, by key.
+ */
+export function itemRights(
+  table: { arn: $util.Output<string> },
+  actions: Array<
+    "dynamodb:GetItem" | "dynamodb:PutItem" | "dynamodb:UpdateItem" | "dynamodb:DeleteItem"
+  >,
+) {
+  return { actions, resources: [table.arn] };
+}
+
 /** Publishing domain events (core/event): one Publish per event. */
 export function publishRights(topic: { arn: $util.Output<string> }) {
   return { actions: ["sns:Publish"], resources: [topic.arn] };

@@ -1,6 +1,6 @@
 // Automatic captions: the captions queue and its worker, which starts Amazon Transcribe jobs,
 // and the EventBridge rule that brings a job's completion to transcribe-complete.
-import { names, objects, publishRights, receiveRights, tableRights } from "./access";
+import { itemRights, names, objects, publishRights, receiveRights } from "./access";
 import { events } from "./processing";
 import { environment, setting } from "./settings";
 import { bucket, table } from "./storage";
@@ -42,7 +42,13 @@ export const captionWorker = new sst.aws.Function("CaptionWorker", {
     ...environment("captionWorker", { RUSHES_CAPTIONER: "transcribe" }),
   },
   permissions: [
-    ...tableRights(table),
+    // Its video and tracks by key (a placeholder track is replaced): no query or scan.
+    itemRights(table, [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+    ]),
     publishRights(events),
     receiveRights(captionQueue),
     // StartTranscriptionJob has no resource-level permissions.
@@ -77,7 +83,13 @@ export const transcribeComplete = new sst.aws.Function("TranscribeComplete", {
     ...environment("transcribeComplete"),
   },
   permissions: [
-    ...tableRights(table),
+    // Its video and tracks by key (a placeholder track is replaced): no query or scan.
+    itemRights(table, [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+    ]),
     publishRights(events),
     { actions: ["s3:GetObject"], resources: objects(bucket, "work/captions/") },
     {

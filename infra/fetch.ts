@@ -1,6 +1,6 @@
 // URL ingest: the Fetch function and its queue. It streams a URL's bytes into a multipart upload
 // under uploads/, whose completion fires the same ObjectCreated ingest as an upload.
-import { names, publishRights, receiveRights, sendRights } from "./access";
+import { itemRights, names, publishRights, receiveRights, sendRights } from "./access";
 import { events } from "./processing";
 import { environment, setting } from "./settings";
 import { bucket, table } from "./storage";
@@ -39,10 +39,7 @@ export const fetchFunction = new sst.aws.Function("Fetch", {
   permissions: [
     // Its own video only, by key: read, claim, record progress, end; its history lines. No
     // query, scan or delete.
-    {
-      actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-      resources: [table.arn],
-    },
+    itemRights(table, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
     // A failed fetch publishes video.failed.
     publishRights(events),
     // The subscription polls with this role; a fetch near its time limit sends its continuation.

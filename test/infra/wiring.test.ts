@@ -705,11 +705,12 @@ describe("functions", () => {
   });
 
   test("an index gets only Query (and the sweep's Scan): item actions apply to the table alone", () => {
-    // Fetch reads and writes its own video by key, and queries nothing.
+    // Fetch and the caption functions read and write their records by key, and query nothing.
+    const byKeyOnly = ["Fetch", "CaptionWorker", "TranscribeComplete"];
     const expected = (fn: string) =>
       fn === "Sweep"
         ? ["dynamodb:Query", "dynamodb:Scan"]
-        : fn === "Fetch"
+        : byKeyOnly.includes(fn)
           ? []
           : ["dynamodb:Query"];
     for (const fn of Object.keys(mediaconvert.builds)) {
