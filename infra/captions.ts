@@ -26,6 +26,17 @@ events.subscribeQueue("CaptionsOnReady", captionQueue.arn, {
 });
 
 /**
+ * Both caption functions' table rights: a video and its tracks by key (a placeholder track is
+ * replaced), no query or scan.
+ */
+const tracksByKey = itemRights(table, [
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+]);
+
+/**
  * Transcribe reads the media and writes its output with the rights of whoever starts the job (the
  * caller's, as its docs' "Permissions required for IAM roles" say): so this role holds them. The
  * worker reads the stored media (media/, or the source under sources/) and lets Transcribe write
@@ -42,13 +53,7 @@ export const captionWorker = new sst.aws.Function("CaptionWorker", {
     ...environment("captionWorker", { RUSHES_CAPTIONER: "transcribe" }),
   },
   permissions: [
-    // Its video and tracks by key (a placeholder track is replaced): no query or scan.
-    itemRights(table, [
-      "dynamodb:GetItem",
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-      "dynamodb:DeleteItem",
-    ]),
+    tracksByKey,
     publishRights(events),
     receiveRights(captionQueue),
     // StartTranscriptionJob has no resource-level permissions.
@@ -83,13 +88,7 @@ export const transcribeComplete = new sst.aws.Function("TranscribeComplete", {
     ...environment("transcribeComplete"),
   },
   permissions: [
-    // Its video and tracks by key (a placeholder track is replaced): no query or scan.
-    itemRights(table, [
-      "dynamodb:GetItem",
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-      "dynamodb:DeleteItem",
-    ]),
+    tracksByKey,
     publishRights(events),
     { actions: ["s3:GetObject"], resources: objects(bucket, "work/captions/") },
     {
