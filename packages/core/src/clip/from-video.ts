@@ -5,6 +5,7 @@ import { VisibleError } from "../error";
 import { createId } from "../id";
 import { Quota } from "../quota";
 import { Video } from "../video";
+import { checkRange } from "../video/range";
 import { Clip } from "./index";
 import { Info as ClipInfo, type ClipItem, VideoClipInput } from "./schema";
 
@@ -31,17 +32,7 @@ export namespace VideoClip {
     if (video.status !== "ready" || !video.renditions?.length || !video.probe) {
       throw new VisibleError("invalid", "not_ready", "Only a ready video can be clipped");
     }
-    if (input.end <= input.start) {
-      throw new VisibleError("invalid", "invalid_range", "end must be after start");
-    }
-    const duration = video.probe.durationMs / 1000;
-    if (input.end > duration) {
-      throw new VisibleError(
-        "invalid",
-        "range_out_of_bounds",
-        `end is past the video's duration (${duration} s)`,
-      );
-    }
+    checkRange(input.start, input.end, video.probe.durationMs);
     if (input.end - input.start > config.RUSHES_CLIP_MAX_SECONDS) {
       throw new VisibleError(
         "invalid",

@@ -2,6 +2,7 @@ import * as z from "zod";
 import { VisibleError } from "../error";
 import { Video } from "./index";
 import { isPlayable } from "./playable";
+import { checkRange } from "./range";
 import { Info } from "./schema";
 
 /**
@@ -57,15 +58,7 @@ export namespace InstantClip {
     if (!isPlayable(item) || !item.probe) {
       throw new VisibleError("invalid", "not_playable", "The video cannot be played yet");
     }
-    if (end <= start) throw new VisibleError("invalid", "invalid_range", "end must be after start");
-    const duration = item.probe.durationMs / 1000;
-    if (end > duration) {
-      throw new VisibleError(
-        "invalid",
-        "range_out_of_bounds",
-        `end is past the video's duration (${duration} s)`,
-      );
-    }
+    checkRange(start, end, item.probe.durationMs);
     const { Playback } = await import("../playback");
     const range = { startMs: Math.round(start * 1000), endMs: Math.round(end * 1000) };
     // While it encodes the ladder is not on the record yet: its master names the rungs.
