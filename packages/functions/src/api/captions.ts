@@ -1,6 +1,6 @@
 import { VisibleError } from "@rushes/core/error";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { bodyCap } from "./error";
 import { domain } from "./route";
 
 const captions = domain("Captions", () => import("@rushes/core/captions"));
@@ -39,14 +39,7 @@ export const captionRoutes = new Hono()
   )
   .put(
     "/:id/captions/:language",
-    bodyLimit({
-      maxSize: captionBodyBytes,
-      onError: (c) =>
-        c.json(
-          { error: { code: "too_large", message: "Subtitle files are limited to 1 MiB" } },
-          413,
-        ),
-    }),
+    bodyCap(captionBodyBytes, "Subtitle files are limited to 1 MiB"),
     captions.doc({
       operationId: "putCaptions",
       summary: "Add or replace the subtitle track of one language",

@@ -1,7 +1,15 @@
 import { type ErrorKind, VisibleError } from "@rushes/core/error";
 import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** A cap on a request body's size: past it, 413 `too_large` in the error envelope. */
+export const bodyCap = (maxSize: number, message: string) =>
+  bodyLimit({
+    maxSize,
+    onError: (c) => c.json({ error: { code: "too_large", message } }, 413),
+  });
 
 /** The one place a domain error kind becomes an HTTP status. */
 const statusOf = {

@@ -1,7 +1,6 @@
 // The rushes HTTP API: one Hono app, behind a Lambda function URL and in the local runtime.
 import { type Context, Hono } from "hono";
 import { handle } from "hono/aws-lambda";
-import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import type { RouterRoute } from "hono/types";
 import { apiKeys } from "./apikeys";
@@ -11,7 +10,7 @@ import { cameras } from "./cameras";
 import { captionRoutes } from "./captions";
 import { clips } from "./clips";
 import { docs } from "./docs";
-import { notFound, onError } from "./error";
+import { bodyCap, notFound, onError } from "./error";
 import { requestLog } from "./log";
 import { playbackRoutes } from "./playback";
 import { owners, usage } from "./quotas";
@@ -35,11 +34,7 @@ const v1 = new Hono()
   .route("/owners", owners)
   .route("/webhooks", webhooks);
 
-const limit = bodyLimit({
-  maxSize: 64 * 1024,
-  onError: (c) =>
-    c.json({ error: { code: "too_large", message: "Request body over 64 KiB" } }, 413),
-});
+const limit = bodyCap(64 * 1024, "Request body over 64 KiB");
 
 /**
  * Completing a multipart upload lists up to 10,000 parts, and a subtitle file may reach 1 MiB;

@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { Resource } from "sst";
 import { queuesThrough } from "../queue";
+import { bodyCap } from "./error";
 import { idempotent } from "./idempotency";
 import { type Described, described, domain } from "./route";
 
@@ -115,11 +115,7 @@ export const uploads = new Hono()
   )
   .post(
     "/:id/complete",
-    bodyLimit({
-      maxSize: completeBodyBytes,
-      onError: (c) =>
-        c.json({ error: { code: "too_large", message: "Request body over 1 MiB" } }, 413),
-    }),
+    bodyCap(completeBodyBytes, "Request body over 1 MiB"),
     parts.doc({
       operationId: "completeUpload",
       summary: "Complete a multipart upload; ingest starts from the object it creates",
